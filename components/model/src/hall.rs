@@ -1,0 +1,361 @@
+//! The hall: screens and the tree of nodes they show.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Lang, Localized, NodeId};
+
+/// Built-in themes, one chosen per screen. The legacy system had five colour schemes
+/// fixed in code, one per screen; screen N gets `THEMES[(N - 1) % 5]` on import.
+pub const THEMES: [&str; 5] = ["azure", "steppe", "sunrise", "jade", "graphite"];
+
+/// The default order in which a missing translation is replaced.
+pub const DEFAULT_FALLBACK: [Lang; 3] = [Lang::Kk, Lang::Ru, Lang::En];
+
+/// A whole hall: what one ekran server shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hall {
+    pub title: Localized,
+    /// Order in which languages stand in for a missing translation.
+    pub fallback: Vec<Lang>,
+    pub screens: Vec<Screen>,
+    /// All nodes, ordered by ID numerically per segment.
+    pub nodes: BTreeMap<NodeId, Node>,
+}
+
+impl Default for Hall {
+    fn default() -> Self {
+        Hall {
+            title: Localized::default(),
+            fallback: DEFAULT_FALLBACK.to_vec(),
+            screens: Vec::new(),
+            nodes: BTreeMap::new(),
+        }
+    }
+}
+
+impl Hall {
+    pub fn screen(&self, id: &str) -> Option<&Screen> {
+        self.screens.iter().find(|s| s.id == id)
+    }
+
+    /// The direct children of `id`, in numeric order.
+    pub fn children<'a>(&'a self, id: &NodeId) -> impl Iterator<Item = &'a Node> + 'a {
+        let parent = id.clone();
+        let depth = id.depth() + 1;
+        self.nodes
+            .range(id.clone()..)
+            .skip(usize::from(self.nodes.contains_key(id)))
+            .take_while(move |(k, _)| k.is_within(&parent))
+            .filter(move |(k, _)| k.depth() == depth)
+            .map(|(_, n)| n)
+    }
+
+    /// `id` and its ancestors that exist, root first.
+    pub fn ancestors(&self, id: &NodeId) -> Vec<&Node> {
+        let mut out = Vec::new();
+        let mut cur = Some(id.clone());
+        while let Some(c) = cur {
+            if let Some(n) = self.nodes.get(&c) {
+                out.push(n);
+            }
+            cur = c.parent();
+        }
+        out.reverse();
+        out
+    }
+
+    /// The screen whose tree holds `id`.
+    pub fn screen_of(&self, id: &NodeId) -> Option<&Screen> {
+        self.screens.iter().find(|s| id.is_within(&s.root))
+    }
+
+    pub fn slide_count(&self) -> usize {
+        self.nodes.values().map(|n| n.slides.len()).sum()
+    }
+}
+
+/// One big screen and the tablet beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screen {
+    /// Short stable name used in URLs (`/display/1`): letters, digits, `-`, `_`.
+    pub id: String,
+    pub name: Localized,
+    /// One of [`THEMES`].
+    pub theme: String,
+    /// The node shown when the screen is at home.
+    pub root: NodeId,
+    /// Languages a visitor can switch between, the first being the default.
+    pub languages: Vec<Lang>,
+}
+
+/// How the tablet presents a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Children as tiles.
+    Menu,
+    /// Several slides with previous / next.
+    Slideshow,
+    /// A clickable region map.
+    Map,
+}
+
+/// A node of the content tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub id: NodeId,
+    pub kind: NodeKind,
+    pub title: Localized,
+    /// Title in the screen header while this node is shown (legacy `logo_title`).
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub header: Localized,
+    /// Header logo (legacy `logo_path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<MediaRef>,
+    /// Picture on the node's tile in its parent's menu.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile: Option<MediaRef>,
+    /// Short line under the tile title; when missing, the start of the first slide's text.
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub teaser: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<RegionRef>,
+    #[serde(default)]
+    pub slides: Vec<Slide>,
+}
+
+impl Node {
+    pub fn new(id: NodeId, title: Localized) -> Self {
+        Node {
+            id,
+            kind: NodeKind::Menu,
+            title,
+            header: Localized::default(),
+            logo: None,
+            tile: None,
+            teaser: Localized::default(),
+            region: None,
+            slides: Vec::new(),
+        }
+    }
+}
+
+/// How the big screen lays out a slide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    Text,
+    ImageText,
+    Image,
+    Video,
+    Map,
+    Figures,
+}
+
+impl Layout {
+    pub const ALL: [Layout; 6] = [
+        Layout::Text,
+        Layout::ImageText,
+        Layout::Image,
+        Layout::Video,
+        Layout::Map,
+        Layout::Figures,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Text => "text",
+            Layout::ImageText => "image_text",
+            Layout::Image => "image",
+            Layout::Video => "video",
+            Layout::Map => "map",
+            Layout::Figures => "figures",
+        }
+    }
+}
+
+/// One slide of a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slide {
+    pub layout: Layout,
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub title: Localized,
+    /// Plain text: paragraphs and `•`/`-` bullets, never HTML (see [`crate::text`]).
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub text: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<MediaRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<MediaRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<RegionRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<Figure>,
+    /// The legacy `block` field, kept verbatim; it has no known meaning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_block: Option<String>,
+}
+
+impl Slide {
+    pub fn new(layout: Layout) -> Self {
+        Slide {
+            layout,
+            title: Localized::default(),
+            text: Localized::default(),
+            image: None,
+            video: None,
+            region: None,
+            figures: Vec::new(),
+            legacy_block: None,
+        }
+    }
+
+    pub fn media(&self) -> impl Iterator<Item = &MediaRef> {
+        self.image.iter().chain(self.video.iter())
+    }
+}
+
+/// A number shown big on a `figures` slide and as a bar in its chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    pub label: Localized,
+    pub value: f64,
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub unit: Localized,
+    /// The value aimed for (drawn as a marker on the bar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// The value compared against (where things started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+}
+
+/// A region a node or slide points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RegionRef {
+    /// The legacy region number (1 = Astana … 17 = Shymkent).
+    Legacy(u16),
+}
+
+/// A reference to a file in the hall's media library: a relative path with `/`
+/// separators and no `.`/`..` segments, so it can never leave the media folder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MediaRef(String);
+
+/// Why a media path was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaRefError {
+    #[error("media path is empty")]
+    Empty,
+    #[error("media path {0:?} has a `..`, `.` or empty segment")]
+    BadSegment(String),
+    #[error("media path {0:?} contains a backslash, colon or control character")]
+    BadChar(String),
+    #[error("media path is longer than {max} bytes")]
+    TooLong { max: usize },
+}
+
+impl MediaRef {
+    pub const MAX_LEN: usize = 512;
+
+    /// Normalizes a legacy or authored path: a leading `/` and a leading `static/` (the
+    /// legacy web root) are dropped, so `/img/logo.png` and `static/img/logo.png` both
+    /// become `img/logo.png`.
+    pub fn parse(raw: &str) -> Result<MediaRef, MediaRefError> {
+        let s = raw.trim();
+        let s = s.trim_start_matches('/');
+        let s = s.strip_prefix("static/").unwrap_or(s);
+        if s.is_empty() {
+            return Err(MediaRefError::Empty);
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(MediaRefError::TooLong { max: Self::MAX_LEN });
+        }
+        if s.chars().any(|c| c == '\\' || c == ':' || c.is_control()) {
+            return Err(MediaRefError::BadChar(raw.to_owned()));
+        }
+        if s.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+            return Err(MediaRefError::BadSegment(raw.to_owned()));
+        }
+        Ok(MediaRef(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The path segments, each safe to join onto the media folder.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+
+    pub fn file_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+}
+
+impl std::fmt::Display for MediaRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for MediaRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MediaRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let r = MediaRef::parse(&s).map_err(serde::de::Error::custom)?;
+        if r.0 != s {
+            return Err(serde::de::Error::custom(format!(
+                "media path {s:?} is not in canonical form (expected {:?})",
+                r.0
+            )));
+        }
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> NodeId {
+        NodeId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn media_ref_normalizes_legacy_roots_and_refuses_escapes() {
+        assert_eq!(MediaRef::parse("/img/logo.png").unwrap().as_str(), "img/logo.png");
+        assert_eq!(MediaRef::parse("static/img/a b.jpg").unwrap().as_str(), "img/a b.jpg");
+        assert!(MediaRef::parse("img/../../etc/passwd").is_err());
+        assert!(MediaRef::parse("C:\\x.png").is_err());
+        assert!(MediaRef::parse("").is_err());
+        assert!(MediaRef::parse("img//x.png").is_err());
+    }
+
+    #[test]
+    fn children_are_one_level_down_in_numeric_order() {
+        let mut hall = Hall::default();
+        for s in ["3", "3.3", "3.3.2", "3.3.10", "3.3.9", "3.3.10.1", "3.30", "3.4"] {
+            hall.nodes.insert(id(s), Node::new(id(s), Localized::one(Lang::Ru, s)));
+        }
+        let kids: Vec<&str> = hall.children(&id("3.3")).map(|n| n.id.as_str()).collect();
+        assert_eq!(kids, ["3.3.2", "3.3.9", "3.3.10"]);
+        let top: Vec<&str> = hall.children(&id("3")).map(|n| n.id.as_str()).collect();
+        assert_eq!(top, ["3.3", "3.4", "3.30"]);
+        let anc: Vec<&str> = hall.ancestors(&id("3.3.10.1")).iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(anc, ["3", "3.3", "3.3.10", "3.3.10.1"]);
+    }
+}

@@ -1,0 +1,17 @@
+//! ekran's content model: a hall of screens showing a tree of nodes and slides, in
+//! Kazakh, Russian and English. This crate does no I/O: it is shared by the importer,
+//! the store, the live sessions and the server, which all speak in these types.
+
+pub mod format;
+mod hall;
+mod id;
+mod lang;
+pub mod text;
+pub mod validate;
+
+pub use hall::{
+    Figure, Hall, Layout, MediaRef, MediaRefError, Node, NodeKind, RegionRef, Screen, Slide,
+    DEFAULT_FALLBACK, THEMES,
+};
+pub use id::{NodeId, NodeIdError};
+pub use lang::{Lang, Localized};
