@@ -1,1 +1,8 @@
+//! Reading legacy TCD content records: a tolerant JSON parser that repairs what editors
+//! broke by hand, and the mapping from records to ekran's model. Pure: no file or
+//! database access (callers hand in bytes and an existing hall).
 
+pub mod diag;
+pub mod json;
+pub mod import;
+pub mod record;

@@ -129,7 +129,11 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
         }
         if let Some(parent) = id.parent() {
             if !hall.nodes.contains_key(&parent) {
-                out.error(subj(), format!("orphan: parent node {parent} does not exist"));
+                // Legacy deletes orphaned children; their content is kept and reported.
+                out.warning(
+                    subj(),
+                    format!("orphan: parent node {parent} does not exist, so no screen reaches this node"),
+                );
             }
         }
         if node.title.is_blank() {
@@ -264,14 +268,14 @@ mod tests {
     }
 
     #[test]
-    fn orphan_and_empty_title_are_errors() {
+    fn orphan_is_a_warning_and_empty_title_an_error() {
         let mut h = hall();
         h.nodes.insert(id("1.2.3"), Node::new(id("1.2.3"), Localized::default()));
         let f = validate(&h, &Context { media: None });
         assert_eq!(
             messages(&f),
             [
-                "error: node 1.2.3: orphan: parent node 1.2 does not exist",
+                "warning: node 1.2.3: orphan: parent node 1.2 does not exist, so no screen reaches this node",
                 "error: node 1.2.3: empty title"
             ]
         );

@@ -1,0 +1,322 @@
+//! From a parsed legacy document to typed records (one per node and language).
+
+use ekran_model::{Layout, MediaRef, NodeId, NodeKind};
+
+use crate::json::{Member, Node, Value};
+
+/// A finding while reading records, at a byte offset of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub offset: usize,
+    pub error: bool,
+    pub repair: bool,
+    pub message: String,
+}
+
+/// One legacy record: one node in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: NodeId,
+    /// Offset of the record's `{`.
+    pub offset: usize,
+    pub logo_title: String,
+    pub logo: Option<MediaRef>,
+    pub slides: Vec<RecordSlide>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordSlide {
+    pub offset: usize,
+    pub title: String,
+    pub text: String,
+    pub image: Option<MediaRef>,
+    pub video: Option<MediaRef>,
+    pub region: Option<u16>,
+    pub block: Option<String>,
+}
+
+impl RecordSlide {
+    /// The layout the legacy screen used: a map first, then a picture without text, then
+    /// a video, otherwise text (with the picture beside it when there is one).
+    pub fn layout(&self) -> Layout {
+        if self.region.is_some() {
+            Layout::Map
+        } else if self.image.is_some() && self.text.trim().is_empty() {
+            Layout::Image
+        } else if self.video.is_some() {
+            Layout::Video
+        } else if self.image.is_some() {
+            Layout::ImageText
+        } else {
+            Layout::Text
+        }
+    }
+}
+
+impl Record {
+    /// How the legacy tablet showed the node: a map when the first slide has one, a
+    /// slideshow with several slides, otherwise a menu of its children.
+    pub fn kind(&self) -> NodeKind {
+        match self.slides.first() {
+            Some(s) if s.region.is_some() => NodeKind::Map,
+            _ if self.slides.len() > 1 => NodeKind::Slideshow,
+            _ => NodeKind::Menu,
+        }
+    }
+
+    /// Node title: the first slide's title, else the header title.
+    pub fn title(&self) -> &str {
+        self.slides
+            .first()
+            .map(|s| s.title.as_str())
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(&self.logo_title)
+    }
+}
+
+/// Reads the records of a document: one object, or a list of them.
+pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
+    let mut out = Vec::new();
+    let mut f = Vec::new();
+    match &doc.value {
+        Value::Object(m) => {
+            if let Some(r) = record(doc.start, m, &mut f) {
+                out.push(r);
+            }
+        }
+        Value::Array(items) => {
+            for it in items {
+                match &it.value {
+                    Value::Object(m) => {
+                        if let Some(r) = record(it.start, m, &mut f) {
+                            out.push(r);
+                        }
+                    }
+                    v => f.push(err(it.start, format!("expected a record `{{ ... }}` in the list, found {}", v.type_name()))),
+                }
+            }
+        }
+        v => f.push(err(doc.start, format!("expected a record `{{ ... }}` or a list of them, found {}", v.type_name()))),
+    }
+    (out, f)
+}
+
+fn err(offset: usize, message: String) -> Finding {
+    Finding { offset, error: true, repair: false, message }
+}
+
+fn repair(offset: usize, message: String) -> Finding {
+    Finding { offset, error: false, repair: true, message }
+}
+
+fn warn(offset: usize, message: String) -> Finding {
+    Finding { offset, error: false, repair: false, message }
+}
+
+/// Members by name; a repeated name is a repair (the later one is used, as JSON
+/// parsers commonly do).
+fn members<'a>(m: &'a [Member], known: &[&str], what: &str, f: &mut Vec<Finding>) -> Vec<(&'a str, &'a Node)> {
+    let mut out: Vec<(&str, &Node)> = Vec::new();
+    for mem in m {
+        if !known.contains(&mem.key.as_str()) {
+            f.push(warn(mem.key_start, format!("unknown member \"{}\" in a {what}; ignored", mem.key)));
+            continue;
+        }
+        if let Some(prev) = out.iter_mut().find(|(k, _)| *k == mem.key) {
+            f.push(repair(mem.key_start, format!("member \"{}\" appears twice; the later one is used", mem.key)));
+            prev.1 = &mem.value;
+        } else {
+            out.push((mem.key.as_str(), &mem.value));
+        }
+    }
+    out
+}
+
+fn get<'a>(m: &[(&str, &'a Node)], key: &str) -> Option<&'a Node> {
+    m.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// A member that should be a string. Numbers, booleans and null are read as text and
+/// reported; lists and objects are errors.
+fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
+    match &node.value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => {
+            f.push(repair(node.start, format!("\"{key}\" is the number {n} where a string was expected; read as \"{n}\"")));
+            Some(n.clone())
+        }
+        Value::Bool(b) => {
+            f.push(repair(node.start, format!("\"{key}\" is {b} where a string was expected; read as \"{b}\"")));
+            Some(b.to_string())
+        }
+        Value::Null => {
+            f.push(repair(node.start, format!("\"{key}\" is null where a string was expected; read as empty")));
+            Some(String::new())
+        }
+        v => {
+            f.push(err(node.start, format!("\"{key}\" should be a string, found {}", v.type_name())));
+            None
+        }
+    }
+}
+
+fn media(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<MediaRef> {
+    let s = string(node, key, f)?;
+    if s.trim().is_empty() {
+        return None;
+    }
+    match MediaRef::parse(&s) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            f.push(err(node.start, format!("\"{key}\": {e}")));
+            None
+        }
+    }
+}
+
+const RECORD_KEYS: [&str; 7] = ["name", "ID", "logo_title", "logo_path", "slide_max", "slide_now", "content"];
+const SLIDE_KEYS: [&str; 6] = ["title", "text", "img_path", "video", "map", "block"];
+
+fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
+    let m = members(m, &RECORD_KEYS, "record", f);
+    let Some(id_node) = get(&m, "ID") else {
+        f.push(err(offset, "record has no \"ID\"".into()));
+        return None;
+    };
+    let raw_id = string(id_node, "ID", f)?;
+    let id = match NodeId::parse(raw_id.trim()) {
+        Ok(id) => id,
+        Err(e) => {
+            f.push(err(id_node.start, e.to_string()));
+            return None;
+        }
+    };
+    if let Some(name) = get(&m, "name").and_then(|n| string(n, "name", f)) {
+        if name.trim() != id.root().as_str() {
+            f.push(warn(
+                get(&m, "name").map_or(offset, |n| n.start),
+                format!("\"name\" says screen {name:?} but the ID {id} is on screen {}", id.root()),
+            ));
+        }
+    }
+    let logo_title = get(&m, "logo_title").and_then(|n| string(n, "logo_title", f)).unwrap_or_default();
+    let logo = get(&m, "logo_path").and_then(|n| media(n, "logo_path", f));
+    let mut slides = Vec::new();
+    match get(&m, "content").map(|n| (n, &n.value)) {
+        None => f.push(warn(offset, format!("record {id} has no \"content\"; it has no slides"))),
+        Some((_, Value::Array(items))) => {
+            for it in items {
+                match &it.value {
+                    Value::Object(sm) => {
+                        if let Some(s) = slide(it.start, sm, f) {
+                            slides.push(s);
+                        }
+                    }
+                    v => f.push(err(it.start, format!("expected a slide `{{ ... }}`, found {}", v.type_name()))),
+                }
+            }
+        }
+        Some((n, v)) => f.push(err(n.start, format!("\"content\" should be a list of slides, found {}", v.type_name()))),
+    }
+    if let Some(n) = get(&m, "slide_max") {
+        let declared = match &n.value {
+            Value::Number(s) | Value::String(s) => s.trim().parse::<usize>().ok(),
+            _ => None,
+        };
+        match declared {
+            Some(d) if d == slides.len() => {}
+            Some(d) => f.push(repair(
+                n.start,
+                format!("\"slide_max\" says {d} but there are {} slides; the slides are kept", slides.len()),
+            )),
+            None => f.push(warn(n.start, "\"slide_max\" is not a whole number; ignored".into())),
+        }
+    }
+    // `slide_now` is display state that leaked into content: dropped without a word.
+    Some(Record { id, offset, logo_title, logo, slides })
+}
+
+fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlide> {
+    let m = members(m, &SLIDE_KEYS, "slide", f);
+    let text_of = |key: &str, f: &mut Vec<Finding>| get(&m, key).and_then(|n| string(n, key, f)).unwrap_or_default();
+    let title = text_of("title", f);
+    let text = text_of("text", f);
+    let image = get(&m, "img_path").and_then(|n| media(n, "img_path", f));
+    let video = get(&m, "video").and_then(|n| media(n, "video", f));
+    let block = get(&m, "block").and_then(|n| string(n, "block", f));
+    let region = get(&m, "map").and_then(|n| {
+        // The legacy README documents `map` as a string or a number, so a number is fine.
+        let s = match &n.value {
+            Value::Number(s) | Value::String(s) => s.trim().to_owned(),
+            Value::Null => String::new(),
+            v => {
+                f.push(err(n.start, format!("\"map\" should be a region number, found {}", v.type_name())));
+                return None;
+            }
+        };
+        if s.is_empty() {
+            return None;
+        }
+        match s.parse::<u16>() {
+            Ok(r) if (1..=17).contains(&r) => Some(r),
+            Ok(r) => {
+                f.push(warn(n.start, format!("\"map\" region {r} is outside the legacy numbering 1-17; kept")));
+                Some(r)
+            }
+            Err(_) => {
+                f.push(warn(n.start, format!("\"map\" is {s:?}, not a region number; ignored")));
+                None
+            }
+        }
+    });
+    Some(RecordSlide { offset, title, text, image, video, region, block })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    #[test]
+    fn reads_a_record_and_reports_type_repairs() {
+        let src = r#"{"name":"3","ID":"3.1","logo_title":"NurOtan","logo_path":"/img/logo.png",
+            "slide_max":1,"slide_now":1,"extra":1,
+            "content":[{"block":"2","title":"История","img_path":"","video":"/video/1.mp4","map":9,"text":null}]}"#;
+        let doc = parse(src.as_bytes()).value.unwrap();
+        let (recs, f) = records(&doc);
+        let r = &recs[0];
+        assert_eq!(r.id.as_str(), "3.1");
+        assert_eq!(r.logo.as_ref().unwrap().as_str(), "img/logo.png");
+        assert_eq!(r.slides[0].region, Some(9));
+        assert_eq!(r.slides[0].layout(), Layout::Map);
+        assert_eq!(r.kind(), NodeKind::Map);
+        let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(msgs, ["unknown member \"extra\" in a record; ignored", "\"text\" is null where a string was expected; read as empty"]);
+    }
+
+    #[test]
+    fn layouts_follow_the_legacy_rules() {
+        let s = |img: bool, text: &str, video: bool| RecordSlide {
+            offset: 0,
+            title: String::new(),
+            text: text.into(),
+            image: img.then(|| MediaRef::parse("a.png").unwrap()),
+            video: video.then(|| MediaRef::parse("v.mp4").unwrap()),
+            region: None,
+            block: None,
+        };
+        assert_eq!(s(true, "", false).layout(), Layout::Image);
+        assert_eq!(s(true, "", true).layout(), Layout::Image);
+        assert_eq!(s(false, "x", true).layout(), Layout::Video);
+        assert_eq!(s(true, "x", false).layout(), Layout::ImageText);
+        assert_eq!(s(false, "x", false).layout(), Layout::Text);
+    }
+
+    #[test]
+    fn bad_id_and_unsafe_media_are_errors() {
+        let doc = parse(br#"[{"ID":"1.x","content":[]},{"ID":"2","logo_path":"../../etc/passwd"}]"#).value.unwrap();
+        let (recs, f) = records(&doc);
+        assert_eq!(recs.len(), 1);
+        assert!(f.iter().filter(|f| f.error).count() == 2, "{f:?}");
+    }
+}
