@@ -1,1 +1,68 @@
-fn main(){}
+//! `ekran`: the one binary a museum technician runs. Each subcommand lives in its own
+//! file under `cmd/`; the work itself is done by the crates under `components/`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod cmd;
+mod inputs;
+
+#[derive(Parser)]
+#[command(name = "ekran", version, about = "Interactive exhibition halls: big screens driven by touch tablets")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where ekran keeps its database and media library.
+#[derive(Args, Clone)]
+pub struct DataDir {
+    /// Data directory (created if missing).
+    #[arg(long = "data", value_name = "DIR", env = "EKRAN_DATA", default_value = "ekran-data")]
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Ru,
+    #[value(alias = "kz")]
+    Kk,
+}
+
+impl From<LangArg> for ekran_model::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Ru => ekran_model::Lang::Ru,
+            LangArg::Kk => ekran_model::Lang::Kk,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check legacy records or an ekran export without storing anything.
+    Check(cmd::check::CheckArgs),
+    /// Import content into the data directory (all or nothing).
+    #[command(subcommand)]
+    Import(cmd::import::ImportCommand),
+    /// Write the whole hall as canonical JSON.
+    Export(cmd::export::ExportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => cmd::check::run(a),
+        Command::Import(c) => cmd::import::run(c),
+        Command::Export(a) => cmd::export::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

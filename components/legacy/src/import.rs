@@ -154,6 +154,12 @@ impl LegacyImport {
             message,
             snippet: Some(idx.snippet(offset)),
         };
+        if let Ok(doc) = &parsed.value {
+            if self.opts.lang.is_none() {
+                let (_, why) = detect_language(doc);
+                self.push(path, Diagnostic { level: Level::Note, repair: false, pos: None, message: why, snippet: None });
+            }
+        }
         for r in &parsed.repairs {
             self.push(path, at(r.offset, Level::Warning, true, r.kind.message()));
         }
@@ -177,14 +183,7 @@ impl LegacyImport {
                 return 0;
             }
         };
-        let lang = match self.opts.lang {
-            Some(l) => l,
-            None => {
-                let (l, why) = detect_language(&doc);
-                self.push(path, Diagnostic { level: Level::Note, repair: false, pos: None, message: why, snippet: None });
-                l
-            }
-        };
+        let lang = self.opts.lang.unwrap_or_else(|| detect_language(&doc).0);
         let (records, findings) = record::records(&doc);
         for f in findings {
             let level = if f.error { Level::Error } else { Level::Warning };

@@ -1,7 +1,7 @@
 //! Whole-hall validation. Errors stop an import or a publish; warnings are reported and
 //! stored content stays as it is.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 use crate::{Hall, Lang, Layout, Localized, MediaRef, NodeId, THEMES};
@@ -122,6 +122,7 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
         }
     }
 
+    let mut unresolved: BTreeMap<&MediaRef, (Subject, usize)> = BTreeMap::new();
     for (id, node) in &hall.nodes {
         let subj = || Subject::Node(id.clone());
         if &node.id != id {
@@ -173,23 +174,31 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
                     out.error(ss(), format!("figure {} has an empty label", k + 1));
                 }
             }
-            if let Some(media) = ctx.media {
-                for m in slide.media() {
-                    if !media.contains(m.as_str()) {
-                        out.warning(ss(), format!("media {m} is not in the media library"));
-                    }
-                }
+            for m in slide.media() {
+                note_media(&mut unresolved, ctx, m, ss);
             }
         }
-        if let Some(media) = ctx.media {
-            for m in node.logo.iter().chain(node.tile.iter()) {
-                if !media.contains(m.as_str()) {
-                    out.warning(subj(), format!("media {m} is not in the media library"));
-                }
-            }
+        for m in node.logo.iter().chain(node.tile.iter()) {
+            note_media(&mut unresolved, ctx, m, subj);
         }
     }
+    // One warning per missing file, at its first use: a shared logo is one problem.
+    for (m, (subject, uses)) in unresolved {
+        let more = if uses > 1 { format!(" (used {uses} times; first here)") } else { String::new() };
+        out.warning(subject, format!("media {m} is not in the media library{more}"));
+    }
     out
+}
+
+fn note_media<'a>(
+    unresolved: &mut BTreeMap<&'a MediaRef, (Subject, usize)>,
+    ctx: &Context<'_>,
+    m: &'a MediaRef,
+    subject: impl FnOnce() -> Subject,
+) {
+    if ctx.media.is_some_and(|media| !media.contains(m.as_str())) {
+        unresolved.entry(m).or_insert_with(|| (subject(), 0)).1 += 1;
+    }
 }
 
 /// One warning per node listing every field that lacks an offered language.

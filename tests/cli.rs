@@ -1,0 +1,270 @@
+//! The `ekran` binary as scripts see it: exit codes, messages and what ends up stored.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ekran_model::text::{blocks, Block};
+use ekran_model::{Lang, NodeId};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("components/legacy/tests/fixtures/legacy")
+}
+
+fn seed() -> PathBuf {
+    fixtures().join("seed001.txt")
+}
+
+fn ekran(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(args)
+        .env_remove("EKRAN_DATA")
+        .output()
+        .expect("run ekran")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn export(data: &Path) -> String {
+    let o = ekran(&["export", "--data", s(data)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+}
+
+fn hall_of(data: &Path) -> ekran_model::Hall {
+    ekran_model::format::from_json(&export(data)).unwrap().0
+}
+
+#[test]
+fn check_reports_each_seed_repair_at_its_line_and_column() {
+    let o = ekran(&["check", s(&seed())]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let p = s(&seed()).to_owned();
+    for expected in [
+        format!("{p}:2:14: warning: missing comma; inserted"),
+        format!("{p}:8:16: warning: `//` comment; removed"),
+        format!("{p}:15:74: warning: trailing comma; removed"),
+        format!("{p}:72:119: warning: trailing comma; removed"),
+        format!("{p}:23:158: warning: string continues over 50 lines"),
+        format!("{p}:6:16: warning: \"slide_max\" says 1 but there are 2 slides"),
+    ] {
+        assert!(err.contains(&expected), "missing {expected:?} in\n{err}");
+    }
+    // The caret snippet under the missing comma.
+    assert!(err.contains("2 |   \"name\": \"1\"\n  |              ^"), "{err}");
+    assert!(stdout(&o).contains("0 error(s)"), "{}", stdout(&o));
+}
+
+#[test]
+fn strict_check_turns_repairs_into_errors() {
+    let o = ekran(&["check", "--strict", s(&seed())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(":2:14: error: missing comma; inserted (an error with --strict)"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(ekran(&["check"]).status.code(), Some(2));
+    assert_eq!(ekran(&["check", "--lang", "de", s(&seed())]).status.code(), Some(2));
+    assert_eq!(ekran(&["import", "csv", "x"]).status.code(), Some(2));
+}
+
+#[test]
+fn unreadable_and_invalid_files_are_errors_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, b"{\"ID\": \"1\",\n \"name\": \"\xff\"}").unwrap();
+    let o = ekran(&["check", s(&bad)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(&format!("{}:2:11: error: invalid UTF-8 (byte 0xFF)", s(&bad))), "{}", stderr(&o));
+    let o = ekran(&["check", s(&dir.path().join("nope.json"))]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nope.json"), "{}", stderr(&o));
+}
+
+/// The passport text of seed 001's second slide, cut from the file by hand: between the
+/// second `"text": "` and the `",` that closes it.
+fn seed_passport() -> String {
+    let src = std::fs::read_to_string(seed()).unwrap();
+    let start = src.match_indices("\"text\": \"").nth(1).unwrap().0 + "\"text\": \"".len();
+    let end = src.rfind("\",").unwrap();
+    src[start..end].to_owned()
+}
+
+#[test]
+fn seed_import_keeps_both_slides_and_every_line() {
+    let data = tempfile::tempdir().unwrap();
+    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&seed())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1 node(s) created, 0 updated, 2 slide(s)"), "{out}");
+    assert!(out.contains("records by language: ru 1"), "{out}");
+    let hall = hall_of(data.path());
+    let node = &hall.nodes[&NodeId::parse("1.5.1.1.2").unwrap()];
+    assert_eq!(node.slides.len(), 2);
+    assert_eq!(node.kind, ekran_model::NodeKind::Slideshow);
+    assert_eq!(node.title.get(Lang::Ru), Some("IT-ЦЕНТРЫ"));
+    let text = node.slides[1].text.get(Lang::Ru).unwrap();
+    assert_eq!(text, seed_passport());
+    assert_eq!(text.lines().count(), 50);
+    assert!(text.contains("Ответственный руководитель проекта   Нысанов"));
+    let items: Vec<&str> = blocks(text)
+        .into_iter()
+        .filter_map(|b| match b {
+            Block::List(items) => Some(items),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(items.contains(&"повысить цифровую грамотность населения до 85%;"), "{items:?}");
+    assert_eq!(items.len(), 18, "{items:?}");
+}
+
+/// Title and text of a zhas-ru record, cut from the file by hand: the title sits on one
+/// line, the text runs from `"text": "` to the last quote of the file.
+fn zhas_strings(path: &Path) -> (String, String) {
+    let src = std::fs::read_to_string(path).unwrap();
+    let t0 = src.find("\"title\": \"").unwrap() + "\"title\": \"".len();
+    let line_end = t0 + src[t0..].find('\n').unwrap();
+    let t1 = t0 + src[t0..line_end].rfind('"').unwrap();
+    let x0 = src.find("\"text\": \"").unwrap() + "\"text\": \"".len();
+    let x1 = src.rfind('"').unwrap();
+    (src[t0..t1].to_owned(), src[x0..x1].replace("\r\n", "\n"))
+}
+
+#[test]
+fn every_legacy_file_imports_and_no_text_is_lost() {
+    let data = tempfile::tempdir().unwrap();
+    let fx = fixtures();
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--last-wins",
+        "--data",
+        s(data.path()),
+        s(&fx.join("zhas-ru")),
+        s(&fx.join("ru.json")),
+        s(&fx.join("kz.json")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("records by language: kk 5, ru 38"), "{}", stdout(&o));
+    let hall = hall_of(data.path());
+    assert_eq!(hall.screens.len(), 5);
+
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fx.join("zhas-ru")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let src = std::fs::read_to_string(&path).unwrap();
+        let id_start = src.find("\"ID\":\"").unwrap() + 6;
+        let id = &src[id_start..id_start + src[id_start..].find('"').unwrap()];
+        let node = &hall.nodes[&NodeId::parse(id).unwrap()];
+        let (title, text) = zhas_strings(&path);
+        assert_eq!(node.slides[0].title.get(Lang::Ru), Some(title.as_str()), "{name}");
+        assert_eq!(node.slides[0].text.get(Lang::Ru), Some(text.as_str()), "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 33);
+    for (file, lang) in [("ru.json", Lang::Ru), ("kz.json", Lang::Kk)] {
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fx.join(file)).unwrap()).unwrap();
+        for rec in v.as_array().unwrap() {
+            let node = &hall.nodes[&NodeId::parse(rec["ID"].as_str().unwrap()).unwrap()];
+            assert_eq!(node.header.get(lang), rec["logo_title"].as_str());
+            let slide = &rec["content"][0];
+            assert_eq!(node.slides[0].title.get(lang), slide["title"].as_str());
+            assert_eq!(node.slides[0].text.get(lang), slide["text"].as_str());
+        }
+    }
+    // The unescaped quotes of the legacy files are kept as text.
+    let chair = &hall.nodes[&NodeId::parse("3.2.1").unwrap()];
+    assert_eq!(chair.title.get(Lang::Ru), Some("Председатель МК \"Жас Отан\""));
+}
+
+#[test]
+fn duplicates_fail_the_whole_import_and_store_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let fx = fixtures();
+    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&fx.join("ru.json")), s(&fx.join("kz.json"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = export(data.path());
+    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&fx.join("zhas-ru"))]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error: node 3.2.1 (ru) is defined twice: here and at"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(export(data.path()), before);
+}
+
+#[test]
+fn export_import_export_is_byte_identical() {
+    let a = tempfile::tempdir().unwrap();
+    let fx = fixtures();
+    let o = ekran(&["import", "legacy", "--last-wins", "--data", s(a.path()), s(&fx), s(&seed())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = a.path().join("first.json");
+    let o = ekran(&["export", "--data", s(a.path()), "-o", s(&first)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let b = tempfile::tempdir().unwrap();
+    let o = ekran(&["import", "ekran", "--data", s(b.path()), s(&first)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(export(b.path()).as_bytes(), std::fs::read(&first).unwrap().as_slice());
+    // `check` reads ekran documents too.
+    let o = ekran(&["check", s(&first)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 ekran document(s)"));
+}
+
+#[test]
+fn broken_ekran_document_is_refused_with_its_position() {
+    let data = tempfile::tempdir().unwrap();
+    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&fixtures().join("ru.json"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let good = export(data.path());
+    let bad_path = data.path().join("bad.json");
+    // A node whose parent chain is fine but whose layout is unknown.
+    let bad = good.replacen("\"layout\": \"text\"", "\"layout\": \"carousel\"", 1);
+    std::fs::write(&bad_path, &bad).unwrap();
+    let line = bad.lines().position(|l| l.contains("carousel")).unwrap() + 1;
+    let o = ekran(&["import", "ekran", "--data", s(data.path()), s(&bad_path)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("bad.json:{line}:")), "{err}");
+    assert!(err.contains("unknown variant `carousel`"), "{err}");
+    assert_eq!(export(data.path()), good);
+    // A semantic error: a screen pointing at a node that does not exist.
+    let bad = good.replacen("\"root\": \"1\"", "\"root\": \"9\"", 1);
+    std::fs::write(&bad_path, &bad).unwrap();
+    let o = ekran(&["import", "ekran", "--data", s(data.path()), s(&bad_path)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error: screen 1: root node 9 does not exist"), "{}", stderr(&o));
+    assert_eq!(export(data.path()), good);
+}
+
+#[test]
+fn media_folder_files_are_copied_and_missing_ones_reported() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(media.path().join("static/img")).unwrap();
+    std::fs::write(media.path().join("static/img/logo.png"), b"\x89PNG fake").unwrap();
+    let o = ekran(&["import", "legacy", "--data", s(data.path()), "--media", s(media.path()), s(&fixtures().join("ru.json"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 media file(s) copied"), "{}", stdout(&o));
+    assert_eq!(std::fs::read(data.path().join("media/img/logo.png")).unwrap(), b"\x89PNG fake");
+
+    let o = ekran(&["import", "legacy", "--data", s(data.path()), "--media", s(media.path()), s(&seed())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not found"), "{}", stderr(&o));
+    let o = ekran(&["import", "legacy", "--last-wins", "--data", s(data.path()), "--media", s(media.path()), s(&fixtures().join("zhas-ru"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: media video/1.mp4 not found in"), "{}", stderr(&o));
+}
