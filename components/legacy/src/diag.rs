@@ -48,7 +48,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn render(&self, path: &str) -> String {
         let mut s = match self.pos {
-            Some(p) => format!("{path}:{}:{}: {}: {}", p.line, p.col, self.level, self.message),
+            Some(p) => format!(
+                "{path}:{}:{}: {}: {}",
+                p.line, p.col, self.level, self.message
+            ),
             None => format!("{path}: {}: {}", self.level, self.message),
         };
         if let Some(snip) = &self.snippet {
@@ -71,7 +74,12 @@ const SNIPPET_HALF: usize = 60;
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a [u8]) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         LineIndex { text, starts }
     }
 
@@ -86,8 +94,14 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let col = String::from_utf8_lossy(&self.text[start..offset]).chars().count() + 1;
-        Pos { line: line + 1, col }
+        let col = String::from_utf8_lossy(&self.text[start..offset])
+            .chars()
+            .count()
+            + 1;
+        Pos {
+            line: line + 1,
+            col,
+        }
     }
 
     /// The line holding `offset` and a caret under it, with a gutter like rustc's.
@@ -99,8 +113,13 @@ impl<'a> LineIndex<'a> {
         let end = self.starts.get(line + 1).map_or(self.text.len(), |e| e - 1);
         let raw = String::from_utf8_lossy(&self.text[start..end]);
         let raw = raw.trim_end_matches('\r');
-        let before: Vec<char> = String::from_utf8_lossy(&self.text[start..offset]).chars().collect();
-        let all: Vec<char> = raw.chars().map(|c| if c == '\t' || c.is_control() { ' ' } else { c }).collect();
+        let before: Vec<char> = String::from_utf8_lossy(&self.text[start..offset])
+            .chars()
+            .collect();
+        let all: Vec<char> = raw
+            .chars()
+            .map(|c| if c == '\t' || c.is_control() { ' ' } else { c })
+            .collect();
         let caret = before.len().min(all.len());
         let from = caret.saturating_sub(SNIPPET_HALF);
         let to = (caret + SNIPPET_HALF).min(all.len());

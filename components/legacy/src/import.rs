@@ -50,7 +50,10 @@ impl Origin {
             diag: Diagnostic {
                 level,
                 repair,
-                pos: Some(crate::diag::Pos { line: self.line, col: self.col }),
+                pos: Some(crate::diag::Pos {
+                    line: self.line,
+                    col: self.col,
+                }),
                 message,
                 snippet: Some(self.snippet.clone()),
             },
@@ -113,8 +116,16 @@ pub fn detect_language(doc: &JNode) -> (Lang, String) {
             _ => {}
         }
     }
-    let share = if cyr == 0 { 0.0 } else { kk as f64 / cyr as f64 };
-    let lang = if share >= KAZAKH_SHARE { Lang::Kk } else { Lang::Ru };
+    let share = if cyr == 0 {
+        0.0
+    } else {
+        kk as f64 / cyr as f64
+    };
+    let lang = if share >= KAZAKH_SHARE {
+        Lang::Kk
+    } else {
+        Lang::Ru
+    };
     let why = format!(
         "language detected as {lang}: {kk} of {cyr} Cyrillic letters are Kazakh-specific ({:.1}%, threshold {:.0}%); use --lang to override",
         share * 100.0,
@@ -125,11 +136,16 @@ pub fn detect_language(doc: &JNode) -> (Lang, String) {
 
 impl LegacyImport {
     pub fn new(opts: Options) -> Self {
-        LegacyImport { opts, ..Default::default() }
+        LegacyImport {
+            opts,
+            ..Default::default()
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.diag.level == Level::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.diag.level == Level::Error)
     }
 
     fn push(&mut self, path: &str, mut diag: Diagnostic) {
@@ -140,7 +156,10 @@ impl LegacyImport {
                 diag.message.push_str(" (an error with --strict)");
             }
         }
-        self.diagnostics.push(Located { path: path.to_owned(), diag });
+        self.diagnostics.push(Located {
+            path: path.to_owned(),
+            diag,
+        });
     }
 
     /// Reads one file's bytes. Returns the number of records read.
@@ -157,7 +176,16 @@ impl LegacyImport {
         if let Ok(doc) = &parsed.value {
             if self.opts.lang.is_none() {
                 let (_, why) = detect_language(doc);
-                self.push(path, Diagnostic { level: Level::Note, repair: false, pos: None, message: why, snippet: None });
+                self.push(
+                    path,
+                    Diagnostic {
+                        level: Level::Note,
+                        repair: false,
+                        pos: None,
+                        message: why,
+                        snippet: None,
+                    },
+                );
             }
         }
         for r in &parsed.repairs {
@@ -168,10 +196,17 @@ impl LegacyImport {
             self.push(
                 path,
                 Diagnostic {
-                    level: if self.opts.strict { Level::Error } else { Level::Warning },
+                    level: if self.opts.strict {
+                        Level::Error
+                    } else {
+                        Level::Warning
+                    },
                     repair: false,
                     pos: None,
-                    message: format!("{} more repairs in this file not shown", parsed.repairs_dropped),
+                    message: format!(
+                        "{} more repairs in this file not shown",
+                        parsed.repairs_dropped
+                    ),
                     snippet: None,
                 },
             );
@@ -186,20 +221,32 @@ impl LegacyImport {
         let lang = self.opts.lang.unwrap_or_else(|| detect_language(&doc).0);
         let (records, findings) = record::records(&doc);
         for f in findings {
-            let level = if f.error { Level::Error } else { Level::Warning };
+            let level = if f.error {
+                Level::Error
+            } else {
+                Level::Warning
+            };
             self.push(path, at(f.offset, level, f.repair, f.message));
         }
         let n = records.len();
         for rec in records {
             let origin_of = |offset: usize| {
                 let p = idx.pos(offset);
-                Origin { path: path.to_owned(), line: p.line, col: p.col, snippet: idx.snippet(offset) }
+                Origin {
+                    path: path.to_owned(),
+                    line: p.line,
+                    col: p.col,
+                    snippet: idx.snippet(offset),
+                }
             };
             let origin = origin_of(rec.offset);
             let slide_origins = rec.slides.iter().map(|s| origin_of(s.offset)).collect();
             let key = (rec.id.clone(), lang);
             if let Some(prev) = self.entries.get(&key) {
-                let prev_at = format!("{}:{}:{}", prev.origin.path, prev.origin.line, prev.origin.col);
+                let prev_at = format!(
+                    "{}:{}:{}",
+                    prev.origin.path, prev.origin.line, prev.origin.col
+                );
                 if self.opts.last_wins {
                     let d = origin.at(
                         Level::Warning,
@@ -221,15 +268,28 @@ impl LegacyImport {
                 }
             }
             *self.languages.entry(lang).or_default() += 1;
-            self.entries.insert(key, Entry { record: rec, origin, slide_origins });
+            self.entries.insert(
+                key,
+                Entry {
+                    record: rec,
+                    origin,
+                    slide_origins,
+                },
+            );
         }
         n
     }
 
     /// Where the record of `id` came from (any language), for locating later findings.
     pub fn origin(&self, id: &NodeId, slide: Option<usize>) -> Option<&Origin> {
-        let e = Lang::ALL.iter().find_map(|l| self.entries.get(&(id.clone(), *l)))?;
-        Some(slide.and_then(|i| e.slide_origins.get(i)).unwrap_or(&e.origin))
+        let e = Lang::ALL
+            .iter()
+            .find_map(|l| self.entries.get(&(id.clone(), *l)))?;
+        Some(
+            slide
+                .and_then(|i| e.slide_origins.get(i))
+                .unwrap_or(&e.origin),
+        )
     }
 
     pub fn node_ids(&self) -> Vec<NodeId> {
@@ -251,7 +311,10 @@ impl LegacyImport {
             // The record with the most slides gives the structure; ties go to the hall's
             // language order.
             recs.sort_by_key(|(l, e)| {
-                (std::cmp::Reverse(e.record.slides.len()), hall.fallback.iter().position(|f| f == l))
+                (
+                    std::cmp::Reverse(e.record.slides.len()),
+                    hall.fallback.iter().position(|f| f == l),
+                )
             });
             let (base_lang, base) = recs[0];
             let mut node = structure(&base.record);
@@ -263,7 +326,11 @@ impl LegacyImport {
             }
             match hall.nodes.get(id) {
                 Some(old) => {
-                    keep_other_languages(&mut node, old, &recs.iter().map(|(l, _)| *l).collect::<Vec<_>>());
+                    keep_other_languages(
+                        &mut node,
+                        old,
+                        &recs.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+                    );
                     summary.updated += 1;
                 }
                 None => summary.created += 1,
@@ -281,7 +348,11 @@ impl LegacyImport {
                 continue;
             }
             let node = &hall.nodes[&root];
-            let name = if node.header.is_blank() { node.title.clone() } else { node.header.clone() };
+            let name = if node.header.is_blank() {
+                node.title.clone()
+            } else {
+                node.header.clone()
+            };
             let n: usize = root.as_str().parse().unwrap_or(1);
             hall.screens.push(Screen {
                 id: root.as_str().to_owned(),
@@ -289,10 +360,12 @@ impl LegacyImport {
                 theme: THEMES[(n.max(1) - 1) % THEMES.len()].to_owned(),
                 root: root.clone(),
                 languages: vec![Lang::Kk, Lang::Ru],
+                idle: Default::default(),
             });
             summary.screens_created += 1;
         }
-        hall.screens.sort_by(|a, b| a.root.cmp(&b.root).then_with(|| a.id.cmp(&b.id)));
+        hall.screens
+            .sort_by(|a, b| a.root.cmp(&b.root).then_with(|| a.id.cmp(&b.id)));
         summary
     }
 }
@@ -302,7 +375,11 @@ fn structure(r: &Record) -> Node {
     let mut node = Node::new(r.id.clone(), Localized::default());
     node.kind = r.kind();
     node.logo = r.logo.clone();
-    node.region = r.slides.first().and_then(|s| s.region).map(RegionRef::Legacy);
+    node.region = r
+        .slides
+        .first()
+        .and_then(|s| s.region)
+        .map(RegionRef::Legacy);
     node.slides = r
         .slides
         .iter()
@@ -410,11 +487,25 @@ mod tests {
         imp.add_file("kz.json", KK.as_bytes());
         assert!(!imp.has_errors());
         let notes: Vec<String> = imp.diagnostics.iter().map(|d| d.render()).collect();
-        assert!(notes[0].starts_with("ru.json: note: language detected as ru"), "{notes:?}");
-        assert!(notes[1].starts_with("kz.json: note: language detected as kk"), "{notes:?}");
+        assert!(
+            notes[0].starts_with("ru.json: note: language detected as ru"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].starts_with("kz.json: note: language detected as kk"),
+            "{notes:?}"
+        );
         let mut hall = Hall::default();
         let s = imp.apply(&mut hall);
-        assert_eq!(s, Summary { created: 1, updated: 0, slides: 1, screens_created: 0 });
+        assert_eq!(
+            s,
+            Summary {
+                created: 1,
+                updated: 0,
+                slides: 1,
+                screens_created: 0
+            }
+        );
         let n = &hall.nodes[&NodeId::parse("1.2").unwrap()];
         assert_eq!(n.title.get(Lang::Ru), Some("Ценности партии"));
         assert_eq!(n.title.get(Lang::Kk), Some("Партия құндылықтары"));
@@ -423,20 +514,37 @@ mod tests {
 
     #[test]
     fn duplicates_are_errors_unless_last_wins() {
-        let mut imp = LegacyImport::new(Options { lang: Some(Lang::Ru), ..Default::default() });
+        let mut imp = LegacyImport::new(Options {
+            lang: Some(Lang::Ru),
+            ..Default::default()
+        });
         imp.add_file("a.json", RU.as_bytes());
         imp.add_file("b.json", RU.replace("Текст", "Новый").as_bytes());
         assert!(imp.has_errors());
         let e = imp.diagnostics.last().unwrap().render();
-        assert!(e.starts_with("b.json:1:1: error: node 1.2 (ru) is defined twice: here and at a.json:1:1"), "{e}");
+        assert!(
+            e.starts_with(
+                "b.json:1:1: error: node 1.2 (ru) is defined twice: here and at a.json:1:1"
+            ),
+            "{e}"
+        );
 
-        let mut imp = LegacyImport::new(Options { lang: Some(Lang::Ru), last_wins: true, strict: false });
+        let mut imp = LegacyImport::new(Options {
+            lang: Some(Lang::Ru),
+            last_wins: true,
+            strict: false,
+        });
         imp.add_file("a.json", RU.as_bytes());
         imp.add_file("b.json", RU.replace("Текст", "Новый").as_bytes());
         assert!(!imp.has_errors());
         let mut hall = Hall::default();
         imp.apply(&mut hall);
-        assert_eq!(hall.nodes.values().next().unwrap().slides[0].text.get(Lang::Ru), Some("Новый"));
+        assert_eq!(
+            hall.nodes.values().next().unwrap().slides[0]
+                .text
+                .get(Lang::Ru),
+            Some("Новый")
+        );
     }
 
     #[test]

@@ -107,8 +107,12 @@ impl RepairKind {
                 "raw control character U+{:04X} inside a string; kept",
                 u32::from(*c)
             ),
-            RepairKind::UnescapedQuote => "unescaped double quote inside a string; kept as text".into(),
-            RepairKind::InvalidEscape(e) => format!("invalid escape `{e}` inside a string; kept as text"),
+            RepairKind::UnescapedQuote => {
+                "unescaped double quote inside a string; kept as text".into()
+            }
+            RepairKind::InvalidEscape(e) => {
+                format!("invalid escape `{e}` inside a string; kept as text")
+            }
             RepairKind::LoneSurrogate => {
                 "unpaired UTF-16 surrogate escape; replaced with U+FFFD".into()
             }
@@ -143,11 +147,21 @@ pub struct Parsed {
 
 /// Reads one document from raw file bytes. Offsets refer to `bytes` as given.
 pub fn parse(bytes: &[u8]) -> Parsed {
-    let mut p = Parser { b: bytes, i: 0, repairs: Vec::new(), dropped: 0, depth: 0 };
+    let mut p = Parser {
+        b: bytes,
+        i: 0,
+        repairs: Vec::new(),
+        dropped: 0,
+        depth: 0,
+    };
     let value = p.document();
     let mut repairs = p.repairs;
     repairs.sort_by_key(|r| r.offset);
-    Parsed { value, repairs, repairs_dropped: p.dropped }
+    Parsed {
+        value,
+        repairs,
+        repairs_dropped: p.dropped,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +189,9 @@ fn describe(b: &[u8], i: usize) -> String {
             let c = std::str::from_utf8(&b[i..b.len().min(i + 4)])
                 .ok()
                 .or_else(|| {
-                    (1..4).rev().find_map(|n| std::str::from_utf8(&b[i..b.len().min(i + n)]).ok())
+                    (1..4)
+                        .rev()
+                        .find_map(|n| std::str::from_utf8(&b[i..b.len().min(i + n)]).ok())
                 })
                 .and_then(|s| s.chars().next());
             match c {
@@ -188,12 +204,18 @@ fn describe(b: &[u8], i: usize) -> String {
 }
 
 fn is_value_start(c: u8) -> bool {
-    matches!(c, b'"' | b'{' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    matches!(
+        c,
+        b'"' | b'{' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+    )
 }
 
 impl<'a> Parser<'a> {
     fn err<T>(&self, offset: usize, message: impl Into<String>) -> R<T> {
-        Err(ParseError { offset, message: message.into() })
+        Err(ParseError {
+            offset,
+            message: message.into(),
+        })
     }
 
     fn repair(&mut self, offset: usize, kind: RepairKind) {
@@ -211,7 +233,13 @@ impl<'a> Parser<'a> {
     fn document(&mut self) -> R<Node> {
         if let Err(e) = std::str::from_utf8(self.b) {
             let at = e.valid_up_to();
-            return self.err(at, format!("invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8", self.b[at]));
+            return self.err(
+                at,
+                format!(
+                    "invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
+                    self.b[at]
+                ),
+            );
         }
         if self.b.starts_with(b"\xEF\xBB\xBF") {
             self.repair(0, RepairKind::Bom);
@@ -224,7 +252,10 @@ impl<'a> Parser<'a> {
         }
         self.ws()?;
         if self.peek().is_none() {
-            return self.err(self.i, "the file is empty: expected a record `{ ... }` or a list `[ ... ]`");
+            return self.err(
+                self.i,
+                "the file is empty: expected a record `{ ... }` or a list `[ ... ]`",
+            );
         }
         let first = self.value(Ctx::Top)?;
         self.ws()?;
@@ -234,7 +265,13 @@ impl<'a> Parser<'a> {
         // More after the first value: `{..}{..}` or `{..},{..}` is a list without brackets.
         let c = self.b[self.i];
         if c != b',' && !is_value_start(c) {
-            return self.err(self.i, format!("unexpected {} after the end of the document", describe(self.b, self.i)));
+            return self.err(
+                self.i,
+                format!(
+                    "unexpected {} after the end of the document",
+                    describe(self.b, self.i)
+                ),
+            );
         }
         self.repair(self.i, RepairKind::TopLevelSequence);
         let start = first.start;
@@ -251,11 +288,21 @@ impl<'a> Parser<'a> {
                     items.push(v);
                 }
                 Some(_) => {
-                    return self.err(self.i, format!("unexpected {} between top-level values", describe(self.b, self.i)))
+                    return self.err(
+                        self.i,
+                        format!(
+                            "unexpected {} between top-level values",
+                            describe(self.b, self.i)
+                        ),
+                    )
                 }
             }
         }
-        Ok(Node { value: Value::Array(items), start, end: self.i })
+        Ok(Node {
+            value: Value::Array(items),
+            start,
+            end: self.i,
+        })
     }
 
     /// Skips whitespace and comments, reporting each comment.
@@ -276,10 +323,17 @@ impl<'a> Parser<'a> {
                         self.repair(start, RepairKind::BlockComment);
                         match self.b[start + 2..].windows(2).position(|w| w == b"*/") {
                             Some(n) => self.i = start + 2 + n + 2,
-                            None => return self.err(start, "`/*` comment is never closed with `*/`"),
+                            None => {
+                                return self.err(start, "`/*` comment is never closed with `*/`")
+                            }
                         }
                     }
-                    _ => return self.err(self.i, "unexpected `/` (a comment starts with `//` or `/*`)"),
+                    _ => {
+                        return self.err(
+                            self.i,
+                            "unexpected `/` (a comment starts with `//` or `/*`)",
+                        )
+                    }
                 },
                 _ => return Ok(()),
             }
@@ -297,10 +351,17 @@ impl<'a> Parser<'a> {
             Some(b'-' | b'0'..=b'9') => self.number()?,
             Some(b't' | b'f' | b'n' | b'T' | b'F' | b'N') => self.literal()?,
             Some(_) => {
-                return self.err(self.i, format!("unexpected {}: expected a value", describe(self.b, self.i)))
+                return self.err(
+                    self.i,
+                    format!("unexpected {}: expected a value", describe(self.b, self.i)),
+                )
             }
         };
-        Ok(Node { value, start, end: self.i })
+        Ok(Node {
+            value,
+            start,
+            end: self.i,
+        })
     }
 
     fn enter(&mut self) -> R<()> {
@@ -335,13 +396,20 @@ impl<'a> Parser<'a> {
                     if self.peek() != Some(b':') {
                         return self.err(
                             self.i,
-                            format!("expected `:` after member name \"{key}\", found {}", describe(self.b, self.i)),
+                            format!(
+                                "expected `:` after member name \"{key}\", found {}",
+                                describe(self.b, self.i)
+                            ),
                         );
                     }
                     self.i += 1;
                     let value = self.value(Ctx::ObjectValue)?;
                     let value_end = self.i;
-                    members.push(Member { key, key_start, value });
+                    members.push(Member {
+                        key,
+                        key_start,
+                        value,
+                    });
                     self.ws()?;
                     match self.peek() {
                         Some(b',') => {
@@ -357,7 +425,10 @@ impl<'a> Parser<'a> {
                         Some(_) => {
                             return self.err(
                                 self.i,
-                                format!("expected `,` or `}}` after a member, found {}", describe(self.b, self.i)),
+                                format!(
+                                    "expected `,` or `}}` after a member, found {}",
+                                    describe(self.b, self.i)
+                                ),
                             )
                         }
                     }
@@ -365,7 +436,10 @@ impl<'a> Parser<'a> {
                 Some(_) => {
                     return self.err(
                         self.i,
-                        format!("expected a member name in double quotes, found {}", describe(self.b, self.i)),
+                        format!(
+                            "expected a member name in double quotes, found {}",
+                            describe(self.b, self.i)
+                        ),
                     )
                 }
             }
@@ -410,7 +484,10 @@ impl<'a> Parser<'a> {
                         Some(_) => {
                             return self.err(
                                 self.i,
-                                format!("expected `,` or `]` after a list element, found {}", describe(self.b, self.i)),
+                                format!(
+                                    "expected `,` or `]` after a list element, found {}",
+                                    describe(self.b, self.i)
+                                ),
                             )
                         }
                     }
@@ -454,9 +531,14 @@ impl<'a> Parser<'a> {
             ok &= j > e;
         }
         // A number runs into letters or digits: `12abc`, `1.2.3`.
-        if b.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
+        if b.get(j)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.')
+        {
             ok = false;
-            while b.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
+            while b
+                .get(j)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.')
+            {
                 j += 1;
             }
         }
@@ -465,22 +547,38 @@ impl<'a> Parser<'a> {
             return self.err(start, format!("malformed number `{text}`"));
         }
         self.i = j;
-        Ok(Value::Number(String::from_utf8_lossy(&b[start..j]).into_owned()))
+        Ok(Value::Number(
+            String::from_utf8_lossy(&b[start..j]).into_owned(),
+        ))
     }
 
     fn literal(&mut self) -> R<Value> {
         let rest = &self.b[self.i..];
-        for (word, v) in [("true", Value::Bool(true)), ("false", Value::Bool(false)), ("null", Value::Null)] {
+        for (word, v) in [
+            ("true", Value::Bool(true)),
+            ("false", Value::Bool(false)),
+            ("null", Value::Null),
+        ] {
             if rest.starts_with(word.as_bytes())
-                && !rest.get(word.len()).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && !rest
+                    .get(word.len())
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
             {
                 self.i += word.len();
                 return Ok(v);
             }
         }
-        let n = rest.iter().take(40).take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count().max(1);
+        let n = rest
+            .iter()
+            .take(40)
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count()
+            .max(1);
         let word = String::from_utf8_lossy(&rest[..n]);
-        self.err(self.i, format!("unexpected word `{word}`: expected a value (strings need double quotes)"))
+        self.err(
+            self.i,
+            format!("unexpected word `{word}`: expected a value (strings need double quotes)"),
+        )
     }
 
     /// Reads a string starting at the opening quote.
@@ -593,7 +691,9 @@ impl<'a> Parser<'a> {
                 self.i = at + 6;
                 if (0xD800..0xDC00).contains(&hi) {
                     if b.get(self.i) == Some(&b'\\') && b.get(self.i + 1) == Some(&b'u') {
-                        if let Some(lo) = hex4(b, self.i + 2).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+                        if let Some(lo) =
+                            hex4(b, self.i + 2).filter(|lo| (0xDC00..0xE000).contains(lo))
+                        {
                             let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
                             out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
                             self.i += 6;
@@ -633,12 +733,16 @@ impl<'a> Parser<'a> {
             Ctx::Top | Ctx::Key => return true,
             Ctx::ObjectValue | Ctx::ArrayElement => {}
         }
-        let Some((j, newline)) = skip_ws_bounded(b, self.i + 1, limit) else { return true };
+        let Some((j, newline)) = skip_ws_bounded(b, self.i + 1, limit) else {
+            return true;
+        };
         let Some(&c) = b.get(j) else { return true };
         match (ctx, c) {
             (Ctx::ObjectValue, b'}') | (Ctx::ArrayElement, b']') => true,
             (_, b',') => {
-                let Some((k, _)) = skip_ws_bounded(b, j + 1, limit) else { return true };
+                let Some((k, _)) = skip_ws_bounded(b, j + 1, limit) else {
+                    return true;
+                };
                 match (ctx, b.get(k)) {
                     (_, None) => true,
                     (Ctx::ObjectValue, Some(b'}')) => true,
@@ -669,7 +773,11 @@ fn skip_ws_bounded(b: &[u8], mut j: usize, limit: usize) -> Option<(usize, bool)
     let mut newline = false;
     loop {
         if j >= limit {
-            return if j >= b.len() { Some((j, newline)) } else { None };
+            return if j >= b.len() {
+                Some((j, newline))
+            } else {
+                None
+            };
         }
         match b[j] {
             b'\n' => {
@@ -683,7 +791,9 @@ fn skip_ws_bounded(b: &[u8], mut j: usize, limit: usize) -> Option<(usize, bool)
                 }
             }
             b'/' if b.get(j + 1) == Some(&b'*') => {
-                let n = b[j + 2..limit.max(j + 2)].windows(2).position(|w| w == b"*/")?;
+                let n = b[j + 2..limit.max(j + 2)]
+                    .windows(2)
+                    .position(|w| w == b"*/")?;
                 j += 2 + n + 2;
             }
             _ => return Some((j, newline)),
@@ -722,7 +832,9 @@ mod tests {
     }
 
     fn s(v: &Value, key: &str) -> String {
-        let Value::Object(m) = v else { panic!("not an object") };
+        let Value::Object(m) = v else {
+            panic!("not an object")
+        };
         match &m.iter().find(|m| m.key == key).unwrap().value.value {
             Value::String(s) => s.clone(),
             other => panic!("{other:?}"),
@@ -731,19 +843,31 @@ mod tests {
 
     #[test]
     fn unescaped_quotes_stay_text() {
-        let (v, r) = ok("{\"title\": \"Председатель МК \"Жас Отан\"\",\n \"text\": \"МК\"Жас Отан\"\"\n}");
+        let (v, r) =
+            ok("{\"title\": \"Председатель МК \"Жас Отан\"\",\n \"text\": \"МК\"Жас Отан\"\"\n}");
         assert_eq!(s(&v, "title"), "Председатель МК \"Жас Отан\"");
         assert_eq!(s(&v, "text"), "МК\"Жас Отан\"");
-        assert_eq!(r.iter().filter(|k| **k == RepairKind::UnescapedQuote).count(), 4);
+        assert_eq!(
+            r.iter()
+                .filter(|k| **k == RepairKind::UnescapedQuote)
+                .count(),
+            4
+        );
     }
 
     #[test]
     fn missing_comma_comment_trailing_comma() {
-        let (v, r) = ok("{\n \"name\": \"1\"\n \"url\": \"http://x//y\", // note\n \"n\": [1, 2,],\n}");
+        let (v, r) =
+            ok("{\n \"name\": \"1\"\n \"url\": \"http://x//y\", // note\n \"n\": [1, 2,],\n}");
         assert_eq!(s(&v, "url"), "http://x//y");
         assert_eq!(
             r,
-            [RepairKind::MissingComma, RepairKind::LineComment, RepairKind::TrailingComma, RepairKind::TrailingComma]
+            [
+                RepairKind::MissingComma,
+                RepairKind::LineComment,
+                RepairKind::TrailingComma,
+                RepairKind::TrailingComma
+            ]
         );
     }
 

@@ -3,6 +3,6 @@
 //! database access (callers hand in bytes and an existing hall).
 
 pub mod diag;
-pub mod json;
 pub mod import;
+pub mod json;
 pub mod record;

@@ -92,38 +92,79 @@ pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
                             out.push(r);
                         }
                     }
-                    v => f.push(err(it.start, format!("expected a record `{{ ... }}` in the list, found {}", v.type_name()))),
+                    v => f.push(err(
+                        it.start,
+                        format!(
+                            "expected a record `{{ ... }}` in the list, found {}",
+                            v.type_name()
+                        ),
+                    )),
                 }
             }
         }
-        v => f.push(err(doc.start, format!("expected a record `{{ ... }}` or a list of them, found {}", v.type_name()))),
+        v => f.push(err(
+            doc.start,
+            format!(
+                "expected a record `{{ ... }}` or a list of them, found {}",
+                v.type_name()
+            ),
+        )),
     }
     (out, f)
 }
 
 fn err(offset: usize, message: String) -> Finding {
-    Finding { offset, error: true, repair: false, message }
+    Finding {
+        offset,
+        error: true,
+        repair: false,
+        message,
+    }
 }
 
 fn repair(offset: usize, message: String) -> Finding {
-    Finding { offset, error: false, repair: true, message }
+    Finding {
+        offset,
+        error: false,
+        repair: true,
+        message,
+    }
 }
 
 fn warn(offset: usize, message: String) -> Finding {
-    Finding { offset, error: false, repair: false, message }
+    Finding {
+        offset,
+        error: false,
+        repair: false,
+        message,
+    }
 }
 
 /// Members by name; a repeated name is a repair (the later one is used, as JSON
 /// parsers commonly do).
-fn members<'a>(m: &'a [Member], known: &[&str], what: &str, f: &mut Vec<Finding>) -> Vec<(&'a str, &'a Node)> {
+fn members<'a>(
+    m: &'a [Member],
+    known: &[&str],
+    what: &str,
+    f: &mut Vec<Finding>,
+) -> Vec<(&'a str, &'a Node)> {
     let mut out: Vec<(&str, &Node)> = Vec::new();
     for mem in m {
         if !known.contains(&mem.key.as_str()) {
-            f.push(warn(mem.key_start, format!("unknown member \"{}\" in a {what}; ignored", mem.key)));
+            f.push(warn(
+                mem.key_start,
+                format!("unknown member \"{}\" in a {what}; ignored", mem.key),
+            ));
             continue;
         }
         if let Some(prev) = out.iter_mut().find(|(k, _)| *k == mem.key) {
-            f.push(repair(mem.key_start, format!("member \"{}\" appears twice; the later one is used", mem.key)));
+            f.push(repair(
+                mem.key_start,
+                format!(
+                    "member \"{}\" appears twice; the later one is used",
+                    mem.key
+                ),
+            ));
             prev.1 = &mem.value;
         } else {
             out.push((mem.key.as_str(), &mem.value));
@@ -142,19 +183,31 @@ fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
     match &node.value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => {
-            f.push(repair(node.start, format!("\"{key}\" is the number {n} where a string was expected; read as \"{n}\"")));
+            f.push(repair(
+                node.start,
+                format!("\"{key}\" is the number {n} where a string was expected; read as \"{n}\""),
+            ));
             Some(n.clone())
         }
         Value::Bool(b) => {
-            f.push(repair(node.start, format!("\"{key}\" is {b} where a string was expected; read as \"{b}\"")));
+            f.push(repair(
+                node.start,
+                format!("\"{key}\" is {b} where a string was expected; read as \"{b}\""),
+            ));
             Some(b.to_string())
         }
         Value::Null => {
-            f.push(repair(node.start, format!("\"{key}\" is null where a string was expected; read as empty")));
+            f.push(repair(
+                node.start,
+                format!("\"{key}\" is null where a string was expected; read as empty"),
+            ));
             Some(String::new())
         }
         v => {
-            f.push(err(node.start, format!("\"{key}\" should be a string, found {}", v.type_name())));
+            f.push(err(
+                node.start,
+                format!("\"{key}\" should be a string, found {}", v.type_name()),
+            ));
             None
         }
     }
@@ -174,7 +227,15 @@ fn media(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<MediaRef> {
     }
 }
 
-const RECORD_KEYS: [&str; 7] = ["name", "ID", "logo_title", "logo_path", "slide_max", "slide_now", "content"];
+const RECORD_KEYS: [&str; 7] = [
+    "name",
+    "ID",
+    "logo_title",
+    "logo_path",
+    "slide_max",
+    "slide_now",
+    "content",
+];
 const SLIDE_KEYS: [&str; 6] = ["title", "text", "img_path", "video", "map", "block"];
 
 fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
@@ -195,15 +256,23 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
         if name.trim() != id.root().as_str() {
             f.push(warn(
                 get(&m, "name").map_or(offset, |n| n.start),
-                format!("\"name\" says screen {name:?} but the ID {id} is on screen {}", id.root()),
+                format!(
+                    "\"name\" says screen {name:?} but the ID {id} is on screen {}",
+                    id.root()
+                ),
             ));
         }
     }
-    let logo_title = get(&m, "logo_title").and_then(|n| string(n, "logo_title", f)).unwrap_or_default();
+    let logo_title = get(&m, "logo_title")
+        .and_then(|n| string(n, "logo_title", f))
+        .unwrap_or_default();
     let logo = get(&m, "logo_path").and_then(|n| media(n, "logo_path", f));
     let mut slides = Vec::new();
     match get(&m, "content").map(|n| (n, &n.value)) {
-        None => f.push(warn(offset, format!("record {id} has no \"content\"; it has no slides"))),
+        None => f.push(warn(
+            offset,
+            format!("record {id} has no \"content\"; it has no slides"),
+        )),
         Some((_, Value::Array(items))) => {
             for it in items {
                 match &it.value {
@@ -212,11 +281,20 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
                             slides.push(s);
                         }
                     }
-                    v => f.push(err(it.start, format!("expected a slide `{{ ... }}`, found {}", v.type_name()))),
+                    v => f.push(err(
+                        it.start,
+                        format!("expected a slide `{{ ... }}`, found {}", v.type_name()),
+                    )),
                 }
             }
         }
-        Some((n, v)) => f.push(err(n.start, format!("\"content\" should be a list of slides, found {}", v.type_name()))),
+        Some((n, v)) => f.push(err(
+            n.start,
+            format!(
+                "\"content\" should be a list of slides, found {}",
+                v.type_name()
+            ),
+        )),
     }
     if let Some(n) = get(&m, "slide_max") {
         let declared = match &n.value {
@@ -227,18 +305,34 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
             Some(d) if d == slides.len() => {}
             Some(d) => f.push(repair(
                 n.start,
-                format!("\"slide_max\" says {d} but there are {} slides; the slides are kept", slides.len()),
+                format!(
+                    "\"slide_max\" says {d} but there are {} slides; the slides are kept",
+                    slides.len()
+                ),
             )),
-            None => f.push(warn(n.start, "\"slide_max\" is not a whole number; ignored".into())),
+            None => f.push(warn(
+                n.start,
+                "\"slide_max\" is not a whole number; ignored".into(),
+            )),
         }
     }
     // `slide_now` is display state that leaked into content: dropped without a word.
-    Some(Record { id, offset, logo_title, logo, slides })
+    Some(Record {
+        id,
+        offset,
+        logo_title,
+        logo,
+        slides,
+    })
 }
 
 fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlide> {
     let m = members(m, &SLIDE_KEYS, "slide", f);
-    let text_of = |key: &str, f: &mut Vec<Finding>| get(&m, key).and_then(|n| string(n, key, f)).unwrap_or_default();
+    let text_of = |key: &str, f: &mut Vec<Finding>| {
+        get(&m, key)
+            .and_then(|n| string(n, key, f))
+            .unwrap_or_default()
+    };
     let title = text_of("title", f);
     let text = text_of("text", f);
     let image = get(&m, "img_path").and_then(|n| media(n, "img_path", f));
@@ -250,7 +344,10 @@ fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlid
             Value::Number(s) | Value::String(s) => s.trim().to_owned(),
             Value::Null => String::new(),
             v => {
-                f.push(err(n.start, format!("\"map\" should be a region number, found {}", v.type_name())));
+                f.push(err(
+                    n.start,
+                    format!("\"map\" should be a region number, found {}", v.type_name()),
+                ));
                 return None;
             }
         };
@@ -260,16 +357,30 @@ fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlid
         match s.parse::<u16>() {
             Ok(r) if (1..=17).contains(&r) => Some(r),
             Ok(r) => {
-                f.push(warn(n.start, format!("\"map\" region {r} is outside the legacy numbering 1-17; kept")));
+                f.push(warn(
+                    n.start,
+                    format!("\"map\" region {r} is outside the legacy numbering 1-17; kept"),
+                ));
                 Some(r)
             }
             Err(_) => {
-                f.push(warn(n.start, format!("\"map\" is {s:?}, not a region number; ignored")));
+                f.push(warn(
+                    n.start,
+                    format!("\"map\" is {s:?}, not a region number; ignored"),
+                ));
                 None
             }
         }
     });
-    Some(RecordSlide { offset, title, text, image, video, region, block })
+    Some(RecordSlide {
+        offset,
+        title,
+        text,
+        image,
+        video,
+        region,
+        block,
+    })
 }
 
 #[cfg(test)]
@@ -291,7 +402,13 @@ mod tests {
         assert_eq!(r.slides[0].layout(), Layout::Map);
         assert_eq!(r.kind(), NodeKind::Map);
         let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
-        assert_eq!(msgs, ["unknown member \"extra\" in a record; ignored", "\"text\" is null where a string was expected; read as empty"]);
+        assert_eq!(
+            msgs,
+            [
+                "unknown member \"extra\" in a record; ignored",
+                "\"text\" is null where a string was expected; read as empty"
+            ]
+        );
     }
 
     #[test]
@@ -314,7 +431,10 @@ mod tests {
 
     #[test]
     fn bad_id_and_unsafe_media_are_errors() {
-        let doc = parse(br#"[{"ID":"1.x","content":[]},{"ID":"2","logo_path":"../../etc/passwd"}]"#).value.unwrap();
+        let doc =
+            parse(br#"[{"ID":"1.x","content":[]},{"ID":"2","logo_path":"../../etc/passwd"}]"#)
+                .value
+                .unwrap();
         let (recs, f) = records(&doc);
         assert_eq!(recs.len(), 1);
         assert!(f.iter().filter(|f| f.error).count() == 2, "{f:?}");

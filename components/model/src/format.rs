@@ -50,7 +50,10 @@ struct HallMeta {
 pub fn to_json(hall: &Hall) -> String {
     let doc = DocOut {
         format: FORMAT,
-        hall: HallMetaRef { title: &hall.title, fallback: &hall.fallback },
+        hall: HallMetaRef {
+            title: &hall.title,
+            fallback: &hall.fallback,
+        },
         screens: &hall.screens,
         nodes: hall.nodes.values().collect(),
     };
@@ -74,13 +77,21 @@ pub fn from_json(text: &str) -> Result<(Hall, Findings), FormatError> {
     let doc: DocIn = serde_json::from_str(text).map_err(|e| FormatError {
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     })?;
     if doc.format != FORMAT {
         return Err(FormatError {
             line: 1,
             column: 1,
-            message: format!("unsupported format {:?} (this ekran reads {FORMAT:?})", doc.format),
+            message: format!(
+                "unsupported format {:?} (this ekran reads {FORMAT:?})",
+                doc.format
+            ),
         });
     }
     let mut findings = Findings::default();
@@ -122,6 +133,7 @@ mod tests {
             theme: "jade".into(),
             root: id("1"),
             languages: vec![Lang::Kk, Lang::Ru],
+            idle: Default::default(),
         });
         let mut n = Node::new(id("1.10"), Localized::one(Lang::Ru, "Десять"));
         let mut s = Slide::new(Layout::Figures);
@@ -136,8 +148,14 @@ mod tests {
         s.image = Some(MediaRef::parse("img/a.svg").unwrap());
         n.slides.push(s);
         h.nodes.insert(n.id.clone(), n);
-        h.nodes.insert(id("1.9"), Node::new(id("1.9"), Localized::one(Lang::Ru, "Девять")));
-        h.nodes.insert(id("1"), Node::new(id("1"), Localized::one(Lang::Ru, "Корень")));
+        h.nodes.insert(
+            id("1.9"),
+            Node::new(id("1.9"), Localized::one(Lang::Ru, "Девять")),
+        );
+        h.nodes.insert(
+            id("1"),
+            Node::new(id("1"), Localized::one(Lang::Ru, "Корень")),
+        );
         h
     }
 
@@ -155,7 +173,8 @@ mod tests {
 
     #[test]
     fn errors_carry_positions() {
-        let e = from_json("{\n  \"format\": \"ekran/1\",\n  \"hall\": {\"fallback\": [\"xx\"]}\n}").unwrap_err();
+        let e = from_json("{\n  \"format\": \"ekran/1\",\n  \"hall\": {\"fallback\": [\"xx\"]}\n}")
+            .unwrap_err();
         assert_eq!((e.line, e.column > 0), (3, true));
         assert!(e.message.contains("unknown variant"), "{}", e.message);
     }

@@ -89,6 +89,39 @@ pub struct Screen {
     pub root: NodeId,
     /// Languages a visitor can switch between, the first being the default.
     pub languages: Vec<Lang>,
+    /// What the screen does when nobody has touched its tablet for a while.
+    #[serde(default)]
+    pub idle: Idle,
+}
+
+/// Idle behaviour of a screen: after `seconds` without a command it returns to its root,
+/// or, when `attract` lists nodes, loops through them, `attract_seconds` each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Idle {
+    pub seconds: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attract: Vec<NodeId>,
+    #[serde(default = "default_attract_seconds")]
+    pub attract_seconds: u32,
+}
+
+/// Three minutes: long enough for a visitor to read a slide, short enough that the next
+/// one finds the screen at home.
+pub const DEFAULT_IDLE_SECONDS: u32 = 180;
+
+fn default_attract_seconds() -> u32 {
+    15
+}
+
+impl Default for Idle {
+    fn default() -> Self {
+        Idle {
+            seconds: DEFAULT_IDLE_SECONDS,
+            attract: Vec::new(),
+            attract_seconds: default_attract_seconds(),
+        }
+    }
 }
 
 /// How the tablet presents a node.
@@ -281,7 +314,9 @@ impl MediaRef {
         if s.chars().any(|c| c == '\\' || c == ':' || c.is_control()) {
             return Err(MediaRefError::BadChar(raw.to_owned()));
         }
-        if s.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+        if s.split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        {
             return Err(MediaRefError::BadSegment(raw.to_owned()));
         }
         Ok(MediaRef(s.to_owned()))
@@ -337,8 +372,14 @@ mod tests {
 
     #[test]
     fn media_ref_normalizes_legacy_roots_and_refuses_escapes() {
-        assert_eq!(MediaRef::parse("/img/logo.png").unwrap().as_str(), "img/logo.png");
-        assert_eq!(MediaRef::parse("static/img/a b.jpg").unwrap().as_str(), "img/a b.jpg");
+        assert_eq!(
+            MediaRef::parse("/img/logo.png").unwrap().as_str(),
+            "img/logo.png"
+        );
+        assert_eq!(
+            MediaRef::parse("static/img/a b.jpg").unwrap().as_str(),
+            "img/a b.jpg"
+        );
         assert!(MediaRef::parse("img/../../etc/passwd").is_err());
         assert!(MediaRef::parse("C:\\x.png").is_err());
         assert!(MediaRef::parse("").is_err());
@@ -348,14 +389,21 @@ mod tests {
     #[test]
     fn children_are_one_level_down_in_numeric_order() {
         let mut hall = Hall::default();
-        for s in ["3", "3.3", "3.3.2", "3.3.10", "3.3.9", "3.3.10.1", "3.30", "3.4"] {
-            hall.nodes.insert(id(s), Node::new(id(s), Localized::one(Lang::Ru, s)));
+        for s in [
+            "3", "3.3", "3.3.2", "3.3.10", "3.3.9", "3.3.10.1", "3.30", "3.4",
+        ] {
+            hall.nodes
+                .insert(id(s), Node::new(id(s), Localized::one(Lang::Ru, s)));
         }
         let kids: Vec<&str> = hall.children(&id("3.3")).map(|n| n.id.as_str()).collect();
         assert_eq!(kids, ["3.3.2", "3.3.9", "3.3.10"]);
         let top: Vec<&str> = hall.children(&id("3")).map(|n| n.id.as_str()).collect();
         assert_eq!(top, ["3.3", "3.4", "3.30"]);
-        let anc: Vec<&str> = hall.ancestors(&id("3.3.10.1")).iter().map(|n| n.id.as_str()).collect();
+        let anc: Vec<&str> = hall
+            .ancestors(&id("3.3.10.1"))
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect();
         assert_eq!(anc, ["3", "3.3", "3.3.10", "3.3.10.1"]);
     }
 }

@@ -171,7 +171,10 @@ mod tests {
             .collect();
         ids.sort();
         let got: Vec<&str> = ids.iter().map(|i| i.as_str()).collect();
-        assert_eq!(got, ["1", "1.2", "1.10", "2", "3.3", "3.3.9", "3.3.10", "10"]);
+        assert_eq!(
+            got,
+            ["1", "1.2", "1.10", "2", "3.3", "3.3.9", "3.3.10", "10"]
+        );
     }
 
     #[test]
@@ -193,10 +196,22 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         assert_eq!(NodeId::parse(""), Err(NodeIdError::Empty));
-        assert!(matches!(NodeId::parse("1..2"), Err(NodeIdError::EmptySegment(_))));
-        assert!(matches!(NodeId::parse("1.a"), Err(NodeIdError::NotANumber(_))));
-        assert!(matches!(NodeId::parse("1.02"), Err(NodeIdError::LeadingZero(_))));
-        assert!(matches!(NodeId::parse("1."), Err(NodeIdError::EmptySegment(_))));
+        assert!(matches!(
+            NodeId::parse("1..2"),
+            Err(NodeIdError::EmptySegment(_))
+        ));
+        assert!(matches!(
+            NodeId::parse("1.a"),
+            Err(NodeIdError::NotANumber(_))
+        ));
+        assert!(matches!(
+            NodeId::parse("1.02"),
+            Err(NodeIdError::LeadingZero(_))
+        ));
+        assert!(matches!(
+            NodeId::parse("1."),
+            Err(NodeIdError::EmptySegment(_))
+        ));
     }
 
     proptest::proptest! {

@@ -124,6 +124,9 @@ mod tests {
     fn serializes_in_fixed_order_without_missing() {
         let mut l = Localized::one(Lang::En, "Hi");
         l.set(Lang::Kk, "Сәлем".into());
-        assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"kk":"Сәлем","en":"Hi"}"#);
+        assert_eq!(
+            serde_json::to_string(&l).unwrap(),
+            r#"{"kk":"Сәлем","en":"Hi"}"#
+        );
     }
 }

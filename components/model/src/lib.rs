@@ -10,8 +10,8 @@ pub mod text;
 pub mod validate;
 
 pub use hall::{
-    Figure, Hall, Layout, MediaRef, MediaRefError, Node, NodeKind, RegionRef, Screen, Slide,
-    DEFAULT_FALLBACK, THEMES,
+    Figure, Hall, Idle, Layout, MediaRef, MediaRefError, Node, NodeKind, RegionRef, Screen, Slide,
+    DEFAULT_FALLBACK, DEFAULT_IDLE_SECONDS, THEMES,
 };
 pub use id::{NodeId, NodeIdError};
 pub use lang::{Lang, Localized};

@@ -101,7 +101,10 @@ mod tests {
 
     #[test]
     fn dash_without_space_is_text() {
-        assert_eq!(blocks("-5% growth"), vec![Block::Paragraph(vec!["-5% growth"])]);
+        assert_eq!(
+            blocks("-5% growth"),
+            vec![Block::Paragraph(vec!["-5% growth"])]
+        );
     }
 
     #[test]
@@ -111,7 +114,10 @@ mod tests {
 
     #[test]
     fn teaser_cuts_on_chars() {
-        assert_eq!(teaser("Сәлеметсіз бе, құрметті қонақтар", 10), "Сәлеметсіз…");
+        assert_eq!(
+            teaser("Сәлеметсіз бе, құрметті қонақтар", 10),
+            "Сәлеметсіз…"
+        );
         assert_eq!(teaser("\n\n• Short", 40), "Short");
     }
 }

@@ -77,10 +77,18 @@ pub struct Findings(pub Vec<Finding>);
 
 impl Findings {
     pub fn error(&mut self, subject: Subject, message: impl Into<String>) {
-        self.0.push(Finding { severity: Severity::Error, subject, message: message.into() });
+        self.0.push(Finding {
+            severity: Severity::Error,
+            subject,
+            message: message.into(),
+        });
     }
     pub fn warning(&mut self, subject: Subject, message: impl Into<String>) {
-        self.0.push(Finding { severity: Severity::Warning, subject, message: message.into() });
+        self.0.push(Finding {
+            severity: Severity::Warning,
+            subject,
+            message: message.into(),
+        });
     }
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|f| f.severity == Severity::Error)
@@ -104,18 +112,32 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
         }
         if s.id.is_empty()
             || s.id.len() > 32
-            || !s.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            || !s
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
             out.error(subj(), "screen ID must be 1-32 letters, digits, '-' or '_'");
         }
         if !THEMES.contains(&s.theme.as_str()) {
-            out.error(subj(), format!("unknown theme {:?} (one of {})", s.theme, THEMES.join(", ")));
+            out.error(
+                subj(),
+                format!("unknown theme {:?} (one of {})", s.theme, THEMES.join(", ")),
+            );
         }
         if !hall.nodes.contains_key(&s.root) {
             out.error(subj(), format!("root node {} does not exist", s.root));
         }
         if s.languages.is_empty() {
             out.error(subj(), "no languages offered");
+        }
+        if s.idle.seconds == 0 || s.idle.attract_seconds == 0 {
+            out.error(subj(), "idle and attract times must be at least one second");
+        }
+        for a in &s.idle.attract {
+            if !hall.nodes.contains_key(a) {
+                out.error(subj(), format!("attract node {a} does not exist"));
+            }
         }
         if s.name.is_blank() {
             out.warning(subj(), "screen has no name");
@@ -126,7 +148,10 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
     for (id, node) in &hall.nodes {
         let subj = || Subject::Node(id.clone());
         if &node.id != id {
-            out.error(subj(), format!("node is stored under ID {id} but says it is {}", node.id));
+            out.error(
+                subj(),
+                format!("node is stored under ID {id} but says it is {}", node.id),
+            );
         }
         if let Some(parent) = id.parent() {
             if !hall.nodes.contains_key(&parent) {
@@ -154,9 +179,10 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
                 Layout::Video if slide.video.is_none() => {
                     out.error(ss(), "layout video has no video")
                 }
-                Layout::ImageText if slide.image.is_none() && node.logo.is_none() => {
-                    out.warning(ss(), "layout image_text has no image (and the node no logo)")
-                }
+                Layout::ImageText if slide.image.is_none() && node.logo.is_none() => out.warning(
+                    ss(),
+                    "layout image_text has no image (and the node no logo)",
+                ),
                 Layout::Map if slide.region.is_none() && node.region.is_none() => {
                     out.warning(ss(), "layout map has no region")
                 }
@@ -168,7 +194,10 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
             for (k, fig) in slide.figures.iter().enumerate() {
                 let nums = [Some(fig.value), fig.target, fig.baseline];
                 if nums.iter().flatten().any(|v| !v.is_finite()) {
-                    out.error(ss(), format!("figure {} has a value that is not a finite number", k + 1));
+                    out.error(
+                        ss(),
+                        format!("figure {} has a value that is not a finite number", k + 1),
+                    );
                 }
                 if fig.label.is_blank() {
                     out.error(ss(), format!("figure {} has an empty label", k + 1));
@@ -184,8 +213,15 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
     }
     // One warning per missing file, at its first use: a shared logo is one problem.
     for (m, (subject, uses)) in unresolved {
-        let more = if uses > 1 { format!(" (used {uses} times; first here)") } else { String::new() };
-        out.warning(subject, format!("media {m} is not in the media library{more}"));
+        let more = if uses > 1 {
+            format!(" (used {uses} times; first here)")
+        } else {
+            String::new()
+        };
+        out.warning(
+            subject,
+            format!("media {m} is not in the media library{more}"),
+        );
     }
     out
 }
@@ -208,7 +244,11 @@ fn check_translations(out: &mut Findings, node: &crate::Node, langs: &[Lang]) {
         if l.is_blank() {
             return;
         }
-        let absent: Vec<&str> = langs.iter().filter(|g| !l.has(**g)).map(|g| g.code()).collect();
+        let absent: Vec<&str> = langs
+            .iter()
+            .filter(|g| !l.has(**g))
+            .map(|g| g.code())
+            .collect();
         if !absent.is_empty() {
             missing.push(format!("{what} ({})", absent.join(", ")));
         }
@@ -261,8 +301,10 @@ mod tests {
             theme: "azure".into(),
             root: id("1"),
             languages: vec![Lang::Kk, Lang::Ru],
+            idle: Default::default(),
         });
-        h.nodes.insert(id("1"), Node::new(id("1"), both("Корень", "Түбір")));
+        h.nodes
+            .insert(id("1"), Node::new(id("1"), both("Корень", "Түбір")));
         h
     }
 
@@ -279,7 +321,8 @@ mod tests {
     #[test]
     fn orphan_is_a_warning_and_empty_title_an_error() {
         let mut h = hall();
-        h.nodes.insert(id("1.2.3"), Node::new(id("1.2.3"), Localized::default()));
+        h.nodes
+            .insert(id("1.2.3"), Node::new(id("1.2.3"), Localized::default()));
         let f = validate(&h, &Context { media: None });
         assert_eq!(
             messages(&f),
@@ -299,7 +342,10 @@ mod tests {
         n.slides.push(s);
         h.nodes.insert(id("1.1"), n);
         let f = validate(&h, &Context { media: None });
-        assert_eq!(messages(&f), ["warning: node 1.1: missing translation: title (kk), slide 1 text (kk)"]);
+        assert_eq!(
+            messages(&f),
+            ["warning: node 1.1: missing translation: title (kk), slide 1 text (kk)"]
+        );
         assert!(!f.has_errors());
     }
 
@@ -313,9 +359,20 @@ mod tests {
         n.slides.push(s);
         h.nodes.insert(id("1.1"), n);
         let known = BTreeSet::from(["img/y.png".to_string()]);
-        let f = validate(&h, &Context { media: Some(&known) });
+        let f = validate(
+            &h,
+            &Context {
+                media: Some(&known),
+            },
+        );
         let m = messages(&f);
-        assert!(m[0].starts_with("error: screen 1: unknown theme \"pink\""), "{m:?}");
-        assert_eq!(m[1], "warning: node 1.1 slide 1: media img/x.png is not in the media library");
+        assert!(
+            m[0].starts_with("error: screen 1: unknown theme \"pink\""),
+            "{m:?}"
+        );
+        assert_eq!(
+            m[1],
+            "warning: node 1.1 slide 1: media img/x.png is not in the media library"
+        );
     }
 }
