@@ -1,0 +1,110 @@
+//! Commands tablets send, and why one can be refused.
+
+use serde::Deserialize;
+
+/// Largest command accepted, in bytes. Commands are tiny; anything bigger is a mistake
+/// or an attack and is answered with `too_large`.
+pub const MAX_COMMAND: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Show a node (its first slide).
+    Go {
+        node: String,
+    },
+    Next,
+    Prev,
+    /// Show slide `n` (0-based) of the current node.
+    Slide {
+        n: usize,
+    },
+    /// The screen's root node.
+    Home,
+    Lang {
+        lang: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Incoming {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(flatten)]
+    command: Command,
+}
+
+/// A refused command: a stable `code` for programs and a `message` for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads one text frame. On failure the `id` is still returned when it could be read,
+/// so the error reply can name the command it answers.
+pub fn parse(text: &str) -> Result<(Option<u64>, Command), (Option<u64>, Refusal)> {
+    if text.len() > MAX_COMMAND {
+        return Err((
+            None,
+            Refusal::new(
+                "too_large",
+                format!(
+                    "command is {} bytes; the limit is {MAX_COMMAND}",
+                    text.len()
+                ),
+            ),
+        ));
+    }
+    match serde_json::from_str::<Incoming>(text) {
+        Ok(i) => Ok((i.id, i.command)),
+        Err(e) => {
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_u64()));
+            Err((id, Refusal::new("bad_json", format!("not a command: {e}"))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_ids() {
+        assert_eq!(
+            parse(r#"{"type":"go","node":"1.5","id":7}"#).unwrap(),
+            (Some(7), Command::Go { node: "1.5".into() })
+        );
+        assert_eq!(parse(r#"{"type":"next"}"#).unwrap(), (None, Command::Next));
+        assert_eq!(
+            parse(r#"{"type":"slide","n":2}"#).unwrap().1,
+            Command::Slide { n: 2 }
+        );
+    }
+
+    #[test]
+    fn refuses_garbage_with_codes() {
+        assert_eq!(parse("{").unwrap_err().1.code, "bad_json");
+        let (id, r) = parse(r#"{"type":"fly","id":3}"#).unwrap_err();
+        assert_eq!((id, r.code), (Some(3), "bad_json"));
+        assert_eq!(
+            parse(r#"{"type":"slide","n":-1}"#).unwrap_err().1.code,
+            "bad_json"
+        );
+        assert_eq!(
+            parse(&"x".repeat(MAX_COMMAND + 1)).unwrap_err().1.code,
+            "too_large"
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! The `state` message: a screen's state resolved into what pages show.
+
+use ekran_model::text::{blocks, teaser, Block};
+use ekran_model::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, RegionRef, Screen};
+use serde::Serialize;
+
+/// What a screen shows: the part of the state a command can change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub node: NodeId,
+    pub slide: usize,
+    pub lang: Lang,
+}
+
+/// Characters of a tile teaser taken from the first slide's text.
+const TEASER_CHARS: usize = 40;
+
+#[derive(Serialize)]
+struct Message<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    seq: u64,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    cause: Option<u64>,
+    screen: ScreenView<'a>,
+    lang: Lang,
+    idle: bool,
+    node: NodeView<'a>,
+    slide: Option<SlideView<'a>>,
+    breadcrumb: Vec<Crumb<'a>>,
+    children: Vec<Tile<'a>>,
+    preload: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ScreenView<'a> {
+    id: &'a str,
+    name: &'a str,
+    theme: &'a str,
+    languages: &'a [Lang],
+}
+
+#[derive(Serialize)]
+struct NodeView<'a> {
+    id: &'a str,
+    kind: ekran_model::NodeKind,
+    title: &'a str,
+    header: &'a str,
+    logo: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SlideView<'a> {
+    index: usize,
+    count: usize,
+    layout: Layout,
+    title: &'a str,
+    text: Vec<TextBlock<'a>>,
+    image: Option<String>,
+    video: Option<String>,
+    region: Option<u16>,
+    figures: Vec<FigureView<'a>>,
+}
+
+#[derive(Serialize)]
+enum TextBlock<'a> {
+    #[serde(rename = "p")]
+    Paragraph(Vec<&'a str>),
+    #[serde(rename = "ul")]
+    List(Vec<&'a str>),
+}
+
+#[derive(Serialize)]
+struct FigureView<'a> {
+    label: &'a str,
+    value: f64,
+    unit: &'a str,
+    target: Option<f64>,
+    baseline: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Crumb<'a> {
+    id: &'a str,
+    title: &'a str,
+}
+
+#[derive(Serialize)]
+struct Tile<'a> {
+    id: &'a str,
+    title: &'a str,
+    teaser: String,
+    image: Option<String>,
+}
+
+/// URL of a media file; each path segment percent-encoded.
+pub fn media_url(m: &MediaRef) -> String {
+    let mut s = String::from("/media");
+    for seg in m.segments() {
+        s.push('/');
+        for b in seg.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                s.push(char::from(b));
+            } else {
+                s.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    s
+}
+
+/// The picture that stands for a node on a tile.
+fn tile_image(n: &Node) -> Option<&MediaRef> {
+    n.tile
+        .as_ref()
+        .or_else(|| n.slides.iter().find_map(|s| s.image.as_ref()))
+        .or(n.logo.as_ref())
+}
+
+fn tr<'h>(l: &'h Localized, lang: Lang, fallback: &[Lang]) -> &'h str {
+    l.resolve(lang, fallback).unwrap_or("")
+}
+
+/// Renders the `state` message for one position as JSON.
+pub fn render(
+    hall: &Hall,
+    screen: &Screen,
+    pos: &Position,
+    seq: u64,
+    cause: Option<u64>,
+    idle: bool,
+) -> String {
+    let fb = &hall.fallback;
+    let lang = pos.lang;
+    let t = |l| tr(l, lang, fb);
+    let node = &hall.nodes[&pos.node];
+    let header = if node.header.is_blank() {
+        t(&screen.name)
+    } else {
+        t(&node.header)
+    };
+    let slide = node.slides.get(pos.slide).map(|s| SlideView {
+        index: pos.slide,
+        count: node.slides.len(),
+        layout: s.layout,
+        title: t(&s.title),
+        text: blocks(t(&s.text))
+            .into_iter()
+            .map(|b| match b {
+                Block::Paragraph(l) => TextBlock::Paragraph(l),
+                Block::List(l) => TextBlock::List(l),
+            })
+            .collect(),
+        image: s.image.as_ref().map(media_url),
+        video: s.video.as_ref().map(media_url),
+        region: s
+            .region
+            .as_ref()
+            .or(node.region.as_ref())
+            .map(|RegionRef::Legacy(n)| *n),
+        figures: s
+            .figures
+            .iter()
+            .map(|f| FigureView {
+                label: t(&f.label),
+                value: f.value,
+                unit: t(&f.unit),
+                target: f.target,
+                baseline: f.baseline,
+            })
+            .collect(),
+    });
+    // Breadcrumb: from the screen's root down to the node.
+    let breadcrumb = hall
+        .ancestors(&pos.node)
+        .into_iter()
+        .filter(|n| n.id.is_within(&screen.root))
+        .map(|n| Crumb {
+            id: n.id.as_str(),
+            title: t(&n.title),
+        })
+        .collect();
+    let kids: Vec<&Node> = hall.children(&pos.node).collect();
+    let children = kids
+        .iter()
+        .map(|c| Tile {
+            id: c.id.as_str(),
+            title: t(&c.title),
+            teaser: match c.teaser.resolve(pos.lang, fb) {
+                Some(s) => s.to_owned(),
+                None => c
+                    .slides
+                    .first()
+                    .map(|s| teaser(t(&s.text), TEASER_CHARS))
+                    .unwrap_or_default(),
+            },
+            image: tile_image(c).map(media_url),
+        })
+        .collect();
+    let mut preload: Vec<String> = Vec::new();
+    let mut add = |m: Option<&MediaRef>| {
+        if let Some(m) = m {
+            let u = media_url(m);
+            if !preload.contains(&u) {
+                preload.push(u);
+            }
+        }
+    };
+    if let Some(next) = node.slides.get(pos.slide + 1) {
+        add(next.image.as_ref());
+        add(next.video.as_ref());
+    }
+    for c in &kids {
+        add(tile_image(c));
+        if let Some(first) = c.slides.first() {
+            add(first.image.as_ref());
+            add(first.video.as_ref());
+        }
+        add(c.logo.as_ref());
+    }
+    let msg = Message {
+        kind: "state",
+        seq,
+        cause,
+        screen: ScreenView {
+            id: &screen.id,
+            name: t(&screen.name),
+            theme: &screen.theme,
+            languages: &screen.languages,
+        },
+        lang: pos.lang,
+        idle,
+        node: NodeView {
+            id: node.id.as_str(),
+            kind: node.kind,
+            title: t(&node.title),
+            header,
+            logo: node.logo.as_ref().map(media_url),
+        },
+        slide,
+        breadcrumb,
+        children,
+        preload,
+    };
+    serde_json::to_string(&msg).expect("views always serialize")
+}
+
+/// Error reply to one client.
+pub fn render_error(cause: Option<u64>, code: &str, message: &str) -> String {
+    serde_json::json!({ "type": "error", "ref": cause, "code": code, "message": message })
+        .to_string()
+}
