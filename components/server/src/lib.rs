@@ -1,0 +1,117 @@
+//! ekran's server: the hall page, display and tablet pages, media, and the live
+//! WebSocket channel. Domain logic lives in `ekran-live` and `ekran-model`; this crate
+//! only speaks HTTP.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use ekran_live::Hub;
+use ekran_model::Hall;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+mod error;
+pub mod key;
+pub mod pages;
+mod ws;
+
+pub use error::AppError;
+pub use ws::Liveness;
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: Arc<Hub>,
+    pub key: Arc<str>,
+    pub media_dir: Arc<PathBuf>,
+    pub liveness: Liveness,
+}
+
+impl AppState {
+    /// Sessions for every screen of `hall`, with idle timers running on the current
+    /// tokio runtime.
+    pub fn new(hall: Hall, key: String, media_dir: PathBuf) -> AppState {
+        let hub = Arc::new(Hub::new(Arc::new(hall)));
+        hub.spawn_idle_timers();
+        AppState {
+            hub,
+            key: key.into(),
+            media_dir: Arc::new(media_dir),
+            liveness: Liveness::default(),
+        }
+    }
+}
+
+/// Percent-encodes one URL path segment.
+pub fn url_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Pages are same-origin only: no script, style, font or media from anywhere else, which
+/// also keeps a hall from depending on the internet.
+const CSP: &str =
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
+    style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'none'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    // ServeDir decodes the path and refuses `..`, so a request cannot leave the library.
+    let media = ServeDir::new(state.media_dir.as_ref()).append_index_html_on_directories(false);
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/display/{screen}", get(pages::display))
+        .route("/tablet/{screen}", get(pages::tablet))
+        .route("/ws/{screen}", get(ws::upgrade))
+        .route("/static/{*path}", get(pages::static_file))
+        .route("/healthz", get(pages::health))
+        .nest_service(
+            "/media",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=300"),
+                ))
+                .service(media),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(state)
+}
+
+/// Serves on an already bound listener until `shutdown` completes. Tests bind
+/// 127.0.0.1:0 and pass the listener in, so they know the port before the server runs.
+pub async fn launch_with_tcp_listener(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
