@@ -1,0 +1,94 @@
+//! Import of 10 000 nodes in two languages, legacy files to SQLite, end to end:
+//! parse, merge, validate, write the working copy and publish a snapshot.
+//!
+//! Run: `cargo bench --bench import`. Prints numbers; asserts nothing about time.
+
+use std::time::Instant;
+
+use ekran_legacy::import::{LegacyImport, Options};
+use ekran_model::validate::{validate, Context};
+use ekran_model::Hall;
+use ekran_store::Store;
+
+const NODES: usize = 10_000;
+
+/// A legacy array of `NODES` records in one language: a tree 1 → 1.a → 1.a.b → 1.a.b.c,
+/// each record with two slides, written the way the legacy editors wrote them (raw line
+/// breaks, tabs, trailing commas).
+fn legacy_file(kazakh: bool) -> String {
+    let word = if kazakh {
+        "Қазақстан цифрлық жобасы"
+    } else {
+        "Цифровой проект Казахстана"
+    };
+    let mut ids = vec!["1".to_owned()];
+    'outer: for a in 1..=30 {
+        ids.push(format!("1.{a}"));
+        for b in 1..=20 {
+            ids.push(format!("1.{a}.{b}"));
+            for c in 1..=16 {
+                if ids.len() >= NODES {
+                    break 'outer;
+                }
+                ids.push(format!("1.{a}.{b}.{c}"));
+            }
+        }
+    }
+    let mut s = String::from("[\n");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push_str(",\n");
+        }
+        s.push_str(&format!(
+            "{{\n  \"name\": \"1\",\n  \"ID\": \"{id}\",\n  \"logo_title\": \"NurOtan\",\n  \"logo_path\": \"/img/logo.png\",\n  \"slide_max\": 2,\n  \"slide_now\": 1,\n  \"content\": [\n    {{\"block\": \"2\", \"title\": \"{word} {id}\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\",\n     \"text\": \"{word} {id}: первый абзац.\n\n•\tпункт один;\n•\tпункт два;\",}},\n    {{\"block\": \"2\", \"title\": \"{word} {id} (2)\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\", \"text\": \"{word}\"}}\n  ]\n}}"
+        ));
+    }
+    s.push_str("\n]\n");
+    s
+}
+
+fn main() {
+    let ru = legacy_file(false);
+    let kk = legacy_file(true);
+    println!(
+        "input: {NODES} nodes x 2 languages, {:.1} MB of legacy JSON",
+        (ru.len() + kk.len()) as f64 / 1e6
+    );
+    let mut best = [f64::MAX; 5];
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = Instant::now();
+        let mut imp = LegacyImport::new(Options::default());
+        imp.add_file("ru.json", ru.as_bytes());
+        imp.add_file("kz.json", kk.as_bytes());
+        assert!(!imp.has_errors());
+        let t1 = Instant::now();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut hall: Hall = store.load_hall().unwrap();
+        let summary = imp.apply(&mut hall);
+        assert_eq!(summary.created, NODES);
+        let findings = validate(
+            &hall,
+            &Context {
+                media: Some(&store.media().unwrap()),
+            },
+        );
+        assert!(!findings.has_errors());
+        let t2 = Instant::now();
+        store.commit(&hall, &[], "bench").unwrap();
+        let t3 = Instant::now();
+        let total = t3 - t0;
+        let times = [t1 - t0, t2 - t1, t3 - t2, total, Instant::now() - t3];
+        for (b, t) in best.iter_mut().zip(times) {
+            *b = b.min(t.as_secs_f64());
+        }
+    }
+    println!("best of 3 runs (seconds):");
+    println!("  parse + map both files      {:>8.3}", best[0]);
+    println!("  merge + validate            {:>8.3}", best[1]);
+    println!("  SQLite write + publish      {:>8.3}", best[2]);
+    println!(
+        "  total import                {:>8.3}   (target < 2 s)",
+        best[3]
+    );
+}
