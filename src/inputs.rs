@@ -35,7 +35,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if ty.is_dir() {
             walk(&path, out)?;
         } else if ty.is_file() {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if ext == "json" || ext == "txt" {
                 out.push(path);
             }
@@ -45,7 +49,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = fs::metadata(path).map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
+    let meta =
+        fs::metadata(path).map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
     if meta.len() > MAX_FILE {
         return Err(format!(
             "{}: error: file is {} MiB, more than the {} MiB ekran reads",
@@ -95,7 +100,11 @@ pub fn print_findings_legacy(findings: &Findings, imp: &LegacyImport, tally: &mu
         };
         let origin = f.subject.node().and_then(|id| imp.origin(id, slide));
         let located = match origin {
-            Some(o) => o.at(level(f.severity), false, format!("{}: {}", f.subject, f.message)),
+            Some(o) => o.at(
+                level(f.severity),
+                false,
+                format!("{}: {}", f.subject, f.message),
+            ),
             None => unlocated("stored hall", f),
         };
         print(&located, tally);

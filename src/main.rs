@@ -10,7 +10,11 @@ mod cmd;
 mod inputs;
 
 #[derive(Parser)]
-#[command(name = "ekran", version, about = "Interactive exhibition halls: big screens driven by touch tablets")]
+#[command(
+    name = "ekran",
+    version,
+    about = "Interactive exhibition halls: big screens driven by touch tablets"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,7 +24,12 @@ struct Cli {
 #[derive(Args, Clone)]
 pub struct DataDir {
     /// Data directory (created if missing).
-    #[arg(long = "data", value_name = "DIR", env = "EKRAN_DATA", default_value = "ekran-data")]
+    #[arg(
+        long = "data",
+        value_name = "DIR",
+        env = "EKRAN_DATA",
+        default_value = "ekran-data"
+    )]
     pub dir: PathBuf,
 }
 
@@ -49,6 +58,8 @@ enum Command {
     Import(cmd::import::ImportCommand),
     /// Write the whole hall as canonical JSON.
     Export(cmd::export::ExportArgs),
+    /// Run the live hall: displays, tablets and the hall page.
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +68,7 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::check::run(a),
         Command::Import(c) => cmd::import::run(c),
         Command::Export(a) => cmd::export::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => code,

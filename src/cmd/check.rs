@@ -71,7 +71,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         tally.warnings,
         imp.repairs
     );
-    Ok(if tally.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if tally.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn check_doc(path: &str, text: &str, tally: &mut Tally) {
@@ -94,7 +98,9 @@ fn check_doc(path: &str, text: &str, tally: &mut Tally) {
             );
         }
         Ok((hall, mut findings)) => {
-            findings.0.extend(validate::validate(&hall, &validate::Context { media: None }).0);
+            findings
+                .0
+                .extend(validate::validate(&hall, &validate::Context { media: None }).0);
             inputs::print_findings_doc(&findings, path, text, tally);
         }
     }
@@ -102,7 +108,11 @@ fn check_doc(path: &str, text: &str, tally: &mut Tally) {
 
 /// Byte offset of serde_json's 1-based line and column (a column counts bytes).
 pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     let mut off = (start + column.saturating_sub(1)).min(text.len());
     while !text.is_char_boundary(off) {
         off -= 1;

@@ -21,7 +21,10 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     if !args.data.dir.join(ekran_store::DB_FILE).exists() {
-        return Err(format!("{}: no ekran data here (run `ekran import` first)", args.data.dir.display()));
+        return Err(format!(
+            "{}: no ekran data here (run `ekran import` first)",
+            args.data.dir.display()
+        ));
     }
     let store = Store::open(&args.data.dir).map_err(|e| e.to_string())?;
     let hall = store.load_hall().map_err(|e| e.to_string())?;
@@ -32,7 +35,10 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             .write_all(json.as_bytes())
             .map_err(|e| format!("standard output: {e}"))?,
         Some(path) => {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export.json");
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("export.json");
             let tmp = path.with_file_name(format!(".{name}.part"));
             std::fs::write(&tmp, json.as_bytes()).map_err(|e| format!("{}: {e}", tmp.display()))?;
             std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;

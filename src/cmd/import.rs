@@ -92,17 +92,25 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     let mut known = store.media().map_err(|e| e.to_string())?;
     if let Some(dir) = &args.media {
         for (id, r) in imported_media(&hall, &ids) {
-            if known.contains(r.as_str()) || sources.iter().any(|s: &MediaSource| s.reference == *r) {
+            if known.contains(r.as_str()) || sources.iter().any(|s: &MediaSource| s.reference == *r)
+            {
                 continue;
             }
             match find_media(dir, r) {
                 Some(file) => {
                     known.insert(r.as_str().to_owned());
-                    sources.push(MediaSource { reference: r.clone(), file });
+                    sources.push(MediaSource {
+                        reference: r.clone(),
+                        file,
+                    });
                 }
                 None => {
                     let at = imp.origin(id, None).expect("imported nodes have an origin");
-                    let d = at.at(Level::Warning, false, format!("media {r} not found in {}", dir.display()));
+                    let d = at.at(
+                        Level::Warning,
+                        false,
+                        format!("media {r} not found in {}", dir.display()),
+                    );
                     imp.diagnostics.push(d);
                 }
             }
@@ -111,15 +119,26 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     for d in &imp.diagnostics {
         inputs::print(d, &mut tally);
     }
-    let findings = validate::validate(&hall, &validate::Context { media: Some(&known) });
+    let findings = validate::validate(
+        &hall,
+        &validate::Context {
+            media: Some(&known),
+        },
+    );
     inputs::print_findings_legacy(&findings, &imp, &mut tally);
     if findings.has_errors() {
         eprintln!("{NOTHING} ({} error(s))", tally.errors);
         return Ok(ExitCode::from(1));
     }
     let note = format!("import legacy: {} file(s)", files.len());
-    let version = store.commit(&hall, &sources, &note).map_err(|e| format!("{e}; {NOTHING}"))?;
-    let langs: Vec<String> = imp.languages.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let version = store
+        .commit(&hall, &sources, &note)
+        .map_err(|e| format!("{e}; {NOTHING}"))?;
+    let langs: Vec<String> = imp
+        .languages
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
     println!(
         "imported {} file(s): {} node(s) created, {} updated, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}; published version {version}",
         files.len(),
@@ -140,8 +159,14 @@ fn imported_media<'a>(hall: &'a Hall, ids: &'a [NodeId]) -> Vec<(&'a NodeId, &'a
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for id in ids {
-        let Some(n) = hall.nodes.get(id) else { continue };
-        let refs = n.logo.iter().chain(n.tile.iter()).chain(n.slides.iter().flat_map(|s| s.media()));
+        let Some(n) = hall.nodes.get(id) else {
+            continue;
+        };
+        let refs = n
+            .logo
+            .iter()
+            .chain(n.tile.iter())
+            .chain(n.slides.iter().flat_map(|s| s.media()));
         for r in refs {
             if seen.insert(r) {
                 out.push((id, r));
@@ -155,9 +180,13 @@ fn imported_media<'a>(hall: &'a Hall, ids: &'a [NodeId]) -> Vec<(&'a NodeId, &'a
 /// Every candidate is built from the reference's checked segments, so it stays in `dir`.
 fn find_media(dir: &Path, r: &MediaRef) -> Option<PathBuf> {
     let under = |base: PathBuf| r.segments().fold(base, |p, s| p.join(s));
-    [under(dir.to_owned()), under(dir.join("static")), dir.join(r.file_name())]
-        .into_iter()
-        .find(|p| p.is_file())
+    [
+        under(dir.to_owned()),
+        under(dir.join("static")),
+        dir.join(r.file_name()),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
@@ -185,7 +214,15 @@ fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
     };
     let mut store = Store::open(&args.data.dir).map_err(|e| e.to_string())?;
     let known = store.media().map_err(|e| e.to_string())?;
-    findings.0.extend(validate::validate(&hall, &validate::Context { media: Some(&known) }).0);
+    findings.0.extend(
+        validate::validate(
+            &hall,
+            &validate::Context {
+                media: Some(&known),
+            },
+        )
+        .0,
+    );
     inputs::print_findings_doc(&findings, &shown, text, &mut tally);
     if findings.has_errors() {
         eprintln!("{NOTHING} ({} error(s))", tally.errors);

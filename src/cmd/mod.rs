@@ -1,3 +1,4 @@
 pub mod check;
 pub mod export;
 pub mod import;
+pub mod serve;

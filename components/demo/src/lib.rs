@@ -1,0 +1,121 @@
+//! The built-in demo hall: five screens named like the legacy installation, with screen
+//! 1's digitalization branch built from the seed documents. Everything is compiled into
+//! the binary, so `ekran serve --demo` needs nothing on disk.
+//!
+//! Node 1.5.1.1.2 ("IT centres") is not in `hall.json`: it is seed 001, byte for byte,
+//! read through the legacy importer at start-up (plus a Kazakh record written for the
+//! demo), which keeps that path exercised on every demo start.
+
+use ekran_legacy::import::{LegacyImport, Options};
+use ekran_model::{format, validate, Hall, Lang, MediaRef};
+use include_dir::{include_dir, Dir};
+
+static HALL: &str = include_str!("../hall.json");
+static SEED_RU: &[u8] = include_bytes!("../seed001.txt");
+static SEED_KK: &[u8] = include_bytes!("../seed001-kk.txt");
+static MEDIA: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/media");
+
+/// Builds the demo hall. Fails only if the embedded content is broken, which the tests
+/// rule out.
+pub fn hall() -> Result<Hall, String> {
+    let (mut hall, findings) =
+        format::from_json(HALL).map_err(|e| format!("demo hall.json:{e}"))?;
+    if findings.has_errors() {
+        return Err(format!("demo hall.json: {:?}", findings.0));
+    }
+    // Both languages in one import, so they merge into one node (languages detected:
+    // the Russian seed has no Kazakh letters, the Kazakh record is full of them).
+    let mut imp = LegacyImport::new(Options::default());
+    imp.add_file("seed001.txt", SEED_RU);
+    imp.add_file("seed001-kk.txt", SEED_KK);
+    if imp.has_errors() || imp.languages.get(&Lang::Kk) != Some(&1) {
+        let errs: Vec<String> = imp.diagnostics.iter().map(|d| d.render()).collect();
+        return Err(errs.join("\n"));
+    }
+    imp.apply(&mut hall);
+    if let Some(n) = hall
+        .nodes
+        .get_mut(&ekran_model::NodeId::parse("1.5.1.1.2").expect("valid"))
+    {
+        n.tile = Some(MediaRef::parse("it-centres.svg").expect("valid"));
+    }
+    // The seed records carry the legacy logo path; the demo ships its own logo.
+    let logo = MediaRef::parse("logo.svg").expect("valid");
+    for node in hall.nodes.values_mut() {
+        if node
+            .logo
+            .as_ref()
+            .is_some_and(|l| l.as_str() == "img/logo.png")
+        {
+            node.logo = Some(logo.clone());
+        }
+    }
+    let known = media().map(|(p, _)| p.to_owned()).collect();
+    let findings = validate::validate(
+        &hall,
+        &validate::Context {
+            media: Some(&known),
+        },
+    );
+    if findings.has_errors() {
+        return Err(findings
+            .errors()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
+    Ok(hall)
+}
+
+/// The demo's media files: (path in the library, bytes).
+pub fn media() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    MEDIA
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e != "md"))
+        .filter_map(|f| Some((f.path().to_str()?, f.contents())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ekran_model::{Layout, NodeId};
+
+    #[test]
+    fn demo_hall_is_complete_and_clean() {
+        let hall = hall().unwrap();
+        assert_eq!(hall.screens.len(), 5);
+        let known = media().map(|(p, _)| p.to_owned()).collect();
+        let findings = validate::validate(
+            &hall,
+            &validate::Context {
+                media: Some(&known),
+            },
+        );
+        assert!(findings.0.is_empty(), "{:#?}", findings.0);
+        for layout in Layout::ALL {
+            assert!(
+                hall.nodes
+                    .values()
+                    .flat_map(|n| &n.slides)
+                    .any(|s| s.layout == layout),
+                "no {layout:?} slide in the demo"
+            );
+        }
+        let it = &hall.nodes[&NodeId::parse("1.5.1.1.2").unwrap()];
+        assert_eq!(it.slides.len(), 2);
+        assert!(it.title.get(Lang::Kk).is_some() && it.title.get(Lang::Ru).is_some());
+        assert!(it.slides[1]
+            .text
+            .get(Lang::Ru)
+            .unwrap()
+            .contains("Нысанов Адель"));
+        assert!(it.slides[1].text.get(Lang::Kk).is_some());
+        for n in hall.nodes.values() {
+            assert!(
+                n.title.has(Lang::Kk) && n.title.has(Lang::Ru),
+                "node {} lacks a language",
+                n.id
+            );
+        }
+    }
+}
