@@ -548,6 +548,20 @@ mod tests {
     }
 
     #[test]
+    fn every_message_is_one_line() {
+        let mut imp = LegacyImport::new(Options::default());
+        imp.add_file(
+            "a.json",
+            b"{\"ID\":\"1\",\"a\\nb\":1,\"content\":[{\"title\":\"x\\\ny\",\"text\":\"\"}]}",
+        );
+        imp.add_file("b.json", b"{\"a\nb\" 1}");
+        assert!(imp.diagnostics.len() >= 3, "{:?}", imp.diagnostics);
+        for d in &imp.diagnostics {
+            assert!(!d.diag.message.contains('\n'), "{:?}", d.diag.message);
+        }
+    }
+
+    #[test]
     fn reimport_of_one_language_keeps_the_other() {
         let mut hall = Hall::default();
         let mut a = LegacyImport::new(Options::default());

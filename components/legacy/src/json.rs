@@ -89,7 +89,7 @@ impl RepairKind {
         match self {
             RepairKind::Bom => "UTF-8 byte order mark at the start of the file; ignored".into(),
             RepairKind::Crlf { lines } => {
-                format!("CRLF line ends ({lines} lines); line breaks inside strings are kept as LF")
+                format!("CRLF line breaks inside strings ({lines}); kept as LF")
             }
             RepairKind::LineComment => "`//` comment; removed".into(),
             RepairKind::BlockComment => "`/* */` comment; removed".into(),
@@ -111,7 +111,10 @@ impl RepairKind {
                 "unescaped double quote inside a string; kept as text".into()
             }
             RepairKind::InvalidEscape(e) => {
-                format!("invalid escape `{e}` inside a string; kept as text")
+                format!(
+                    "invalid escape `{}` inside a string; kept as text",
+                    e.escape_debug()
+                )
             }
             RepairKind::LoneSurrogate => {
                 "unpaired UTF-16 surrogate escape; replaced with U+FFFD".into()
@@ -149,12 +152,19 @@ pub struct Parsed {
 pub fn parse(bytes: &[u8]) -> Parsed {
     let mut p = Parser {
         b: bytes,
+        s: "",
         i: 0,
         repairs: Vec::new(),
         dropped: 0,
         depth: 0,
+        crlf: 0,
+        first_crlf: 0,
     };
     let value = p.document();
+    if p.crlf > 0 {
+        let (at, lines) = (p.first_crlf, p.crlf);
+        p.repair(at, RepairKind::Crlf { lines });
+    }
     let mut repairs = p.repairs;
     repairs.sort_by_key(|r| r.offset);
     Parsed {
@@ -174,7 +184,13 @@ enum Ctx {
 
 struct Parser<'a> {
     b: &'a [u8],
+    /// The same input as text, once it is known to be UTF-8 (slicing it at ASCII
+    /// positions is free and never re-validates).
+    s: &'a str,
     i: usize,
+    /// CRLF pairs inside strings, and where the first one was.
+    crlf: usize,
+    first_crlf: usize,
     repairs: Vec<Repair>,
     dropped: usize,
     depth: usize,
@@ -231,24 +247,22 @@ impl<'a> Parser<'a> {
     }
 
     fn document(&mut self) -> R<Node> {
-        if let Err(e) = std::str::from_utf8(self.b) {
-            let at = e.valid_up_to();
-            return self.err(
-                at,
-                format!(
-                    "invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
-                    self.b[at]
-                ),
-            );
+        match std::str::from_utf8(self.b) {
+            Ok(s) => self.s = s,
+            Err(e) => {
+                let at = e.valid_up_to();
+                return self.err(
+                    at,
+                    format!(
+                        "invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
+                        self.b[at]
+                    ),
+                );
+            }
         }
         if self.b.starts_with(b"\xEF\xBB\xBF") {
             self.repair(0, RepairKind::Bom);
             self.i = 3;
-        }
-        let crlf = self.b.windows(2).filter(|w| w == b"\r\n").count();
-        if crlf > 0 {
-            let first = self.b.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
-            self.repair(first, RepairKind::Crlf { lines: crlf });
         }
         self.ws()?;
         if self.peek().is_none() {
@@ -397,7 +411,7 @@ impl<'a> Parser<'a> {
                         return self.err(
                             self.i,
                             format!(
-                                "expected `:` after member name \"{key}\", found {}",
+                                "expected `:` after member name {key:?}, found {}",
                                 describe(self.b, self.i)
                             ),
                         );
@@ -594,9 +608,10 @@ impl<'a> Parser<'a> {
         let mut first_tab = 0usize;
         // The first quote judged to be text: if the string never closes, it closes there.
         let mut first_rejected: Option<(usize, usize, usize)> = None;
-        // SAFETY of the slicing below: the input was checked to be UTF-8, and `seg` and
-        // `self.i` only ever stop on ASCII bytes, which are always character boundaries.
-        let text = |from: usize, to: usize| std::str::from_utf8(&b[from..to]).unwrap_or("");
+        // `seg` and `self.i` only ever stop on ASCII bytes, which are character
+        // boundaries of the (already validated) text, so this slicing cannot fail.
+        let src = self.s;
+        let text = |from: usize, to: usize| src.get(from..to).unwrap_or("");
         loop {
             while self.i < b.len() && !matches!(b[self.i], b'"' | b'\\' | 0..=0x1F) {
                 self.i += 1;
@@ -641,6 +656,10 @@ impl<'a> Parser<'a> {
                 }
                 b'\r' if b.get(self.i + 1) == Some(&b'\n') => {
                     // CRLF inside a string becomes LF (reported once per file).
+                    if self.crlf == 0 {
+                        self.first_crlf = self.i;
+                    }
+                    self.crlf += 1;
                     out.push_str(text(seg, self.i));
                     self.i += 1;
                     seg = self.i;
@@ -879,7 +898,7 @@ mod tests {
             r,
             [
                 RepairKind::Bom,
-                RepairKind::Crlf { lines: 2 },
+                RepairKind::Crlf { lines: 1 },
                 RepairKind::RawNewlines { count: 2 },
                 RepairKind::RawTabs { count: 1 }
             ]

@@ -153,17 +153,14 @@ fn members<'a>(
         if !known.contains(&mem.key.as_str()) {
             f.push(warn(
                 mem.key_start,
-                format!("unknown member \"{}\" in a {what}; ignored", mem.key),
+                format!("unknown member {:?} in a {what}; ignored", mem.key),
             ));
             continue;
         }
         if let Some(prev) = out.iter_mut().find(|(k, _)| *k == mem.key) {
             f.push(repair(
                 mem.key_start,
-                format!(
-                    "member \"{}\" appears twice; the later one is used",
-                    mem.key
-                ),
+                format!("member {:?} appears twice; the later one is used", mem.key),
             ));
             prev.1 = &mem.value;
         } else {

@@ -98,7 +98,11 @@ fn qr_svg(data: &str) -> String {
             .render::<qrcode::render::svg::Color<'_>>()
             .min_dimensions(180, 180)
             .quiet_zone(true)
-            .build(),
+            .build()
+            // Inline in HTML: the XML declaration is not wanted there.
+            .split_once("<svg")
+            .map(|(_, rest)| format!("<svg role=\"img\" aria-label=\"QR\"{rest}"))
+            .unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
@@ -133,7 +137,7 @@ pub async fn index(
         let tablet = format!("/tablet/{enc}?key={}", state.key);
         let tablet_part = if local {
             format!(
-                "<a class=\"btn\" href=\"{href}\">Планшет · Tablet</a><figure class=\"qr\">{qr}<figcaption>{url}</figcaption></figure>",
+                "<a class=\"btn\" href=\"{href}\">Планшет · Tablet</a></div><figure class=\"qr\">{qr}<figcaption>{url}</figcaption></figure><div>",
                 href = esc(&tablet),
                 qr = qr_svg(&format!("http://{host}{tablet}")),
                 url = esc(&format!("http://{host}{tablet}")),
@@ -142,7 +146,7 @@ pub async fn index(
             "<p class=\"muted\">Планшет сілтемесі серверде ашылған бетте көрінеді. Ссылка для планшета видна на странице, открытой на самом сервере.</p>".to_owned()
         };
         cards.push_str(&format!(
-            "<section class=\"card\" data-theme=\"{theme}\"><h2><span class=\"num\">{id}</span> <span lang=\"kk\">{kk}</span></h2><p lang=\"ru\" class=\"muted\">{ru}</p><p><a class=\"btn\" href=\"/display/{enc}\">Экран · Display</a> {tablet_part}</p></section>",
+            "<section class=\"card\" data-theme=\"{theme}\"><h2><span class=\"num\">{id}</span> <span lang=\"kk\">{kk}</span></h2><p lang=\"ru\" class=\"muted\">{ru}</p><div class=\"links\"><a class=\"btn\" href=\"/display/{enc}\">Экран · Display</a> {tablet_part}</div></section>",
             theme = esc(&s.theme),
             kk = t(&s.name, Lang::Kk),
             ru = t(&s.name, Lang::Ru),

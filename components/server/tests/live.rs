@@ -29,8 +29,10 @@ fn both(kk: &str, ru: &str) -> Localized {
 }
 
 fn hall() -> Hall {
-    let mut h = Hall::default();
-    h.title = both("Сынақ залы <script>alert(1)</script>", "Тестовый зал");
+    let mut h = Hall {
+        title: both("Сынақ залы <script>alert(1)</script>", "Тестовый зал"),
+        ..Hall::default()
+    };
     for sid in ["1", "2"] {
         h.screens.push(Screen {
             id: sid.into(),
