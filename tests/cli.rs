@@ -61,7 +61,10 @@ fn check_reports_each_seed_repair_at_its_line_and_column() {
         assert!(err.contains(&expected), "missing {expected:?} in\n{err}");
     }
     // The caret snippet under the missing comma.
-    assert!(err.contains("2 |   \"name\": \"1\"\n  |              ^"), "{err}");
+    assert!(
+        err.contains("2 |   \"name\": \"1\"\n  |              ^"),
+        "{err}"
+    );
     assert!(stdout(&o).contains("0 error(s)"), "{}", stdout(&o));
 }
 
@@ -69,13 +72,20 @@ fn check_reports_each_seed_repair_at_its_line_and_column() {
 fn strict_check_turns_repairs_into_errors() {
     let o = ekran(&["check", "--strict", s(&seed())]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains(":2:14: error: missing comma; inserted (an error with --strict)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":2:14: error: missing comma; inserted (an error with --strict)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(ekran(&["check"]).status.code(), Some(2));
-    assert_eq!(ekran(&["check", "--lang", "de", s(&seed())]).status.code(), Some(2));
+    assert_eq!(
+        ekran(&["check", "--lang", "de", s(&seed())]).status.code(),
+        Some(2)
+    );
     assert_eq!(ekran(&["import", "csv", "x"]).status.code(), Some(2));
 }
 
@@ -86,7 +96,14 @@ fn unreadable_and_invalid_files_are_errors_with_positions() {
     std::fs::write(&bad, b"{\"ID\": \"1\",\n \"name\": \"\xff\"}").unwrap();
     let o = ekran(&["check", s(&bad)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains(&format!("{}:2:11: error: invalid UTF-8 (byte 0xFF)", s(&bad))), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{}:2:11: error: invalid UTF-8 (byte 0xFF)",
+            s(&bad)
+        )),
+        "{}",
+        stderr(&o)
+    );
     let o = ekran(&["check", s(&dir.path().join("nope.json"))]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("nope.json"), "{}", stderr(&o));
@@ -107,7 +124,10 @@ fn seed_import_keeps_both_slides_and_every_line() {
     let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&seed())]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("1 node(s) created, 0 updated, 2 slide(s)"), "{out}");
+    assert!(
+        out.contains("1 node(s) created, 0 updated, 2 slide(s)"),
+        "{out}"
+    );
     assert!(out.contains("records by language: ru 1"), "{out}");
     let hall = hall_of(data.path());
     let node = &hall.nodes[&NodeId::parse("1.5.1.1.2").unwrap()];
@@ -126,7 +146,10 @@ fn seed_import_keeps_both_slides_and_every_line() {
         })
         .flatten()
         .collect();
-    assert!(items.contains(&"повысить цифровую грамотность населения до 85%;"), "{items:?}");
+    assert!(
+        items.contains(&"повысить цифровую грамотность населения до 85%;"),
+        "{items:?}"
+    );
     assert_eq!(items.len(), 18, "{items:?}");
 }
 
@@ -157,7 +180,11 @@ fn every_legacy_file_imports_and_no_text_is_lost() {
         s(&fx.join("kz.json")),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("records by language: kk 5, ru 38"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("records by language: kk 5, ru 38"),
+        "{}",
+        stdout(&o)
+    );
     let hall = hall_of(data.path());
     assert_eq!(hall.screens.len(), 5);
 
@@ -170,13 +197,22 @@ fn every_legacy_file_imports_and_no_text_is_lost() {
         let id = &src[id_start..id_start + src[id_start..].find('"').unwrap()];
         let node = &hall.nodes[&NodeId::parse(id).unwrap()];
         let (title, text) = zhas_strings(&path);
-        assert_eq!(node.slides[0].title.get(Lang::Ru), Some(title.as_str()), "{name}");
-        assert_eq!(node.slides[0].text.get(Lang::Ru), Some(text.as_str()), "{name}");
+        assert_eq!(
+            node.slides[0].title.get(Lang::Ru),
+            Some(title.as_str()),
+            "{name}"
+        );
+        assert_eq!(
+            node.slides[0].text.get(Lang::Ru),
+            Some(text.as_str()),
+            "{name}"
+        );
         checked += 1;
     }
     assert_eq!(checked, 33);
     for (file, lang) in [("ru.json", Lang::Ru), ("kz.json", Lang::Kk)] {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fx.join(file)).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fx.join(file)).unwrap()).unwrap();
         for rec in v.as_array().unwrap() {
             let node = &hall.nodes[&NodeId::parse(rec["ID"].as_str().unwrap()).unwrap()];
             assert_eq!(node.header.get(lang), rec["logo_title"].as_str());
@@ -187,20 +223,39 @@ fn every_legacy_file_imports_and_no_text_is_lost() {
     }
     // The unescaped quotes of the legacy files are kept as text.
     let chair = &hall.nodes[&NodeId::parse("3.2.1").unwrap()];
-    assert_eq!(chair.title.get(Lang::Ru), Some("Председатель МК \"Жас Отан\""));
+    assert_eq!(
+        chair.title.get(Lang::Ru),
+        Some("Председатель МК \"Жас Отан\"")
+    );
 }
 
 #[test]
 fn duplicates_fail_the_whole_import_and_store_nothing() {
     let data = tempfile::tempdir().unwrap();
     let fx = fixtures();
-    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&fx.join("ru.json")), s(&fx.join("kz.json"))]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--data",
+        s(data.path()),
+        s(&fx.join("ru.json")),
+        s(&fx.join("kz.json")),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let before = export(data.path());
-    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&fx.join("zhas-ru"))]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--data",
+        s(data.path()),
+        s(&fx.join("zhas-ru")),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("error: node 3.2.1 (ru) is defined twice: here and at"), "{err}");
+    assert!(
+        err.contains("error: node 3.2.1 (ru) is defined twice: here and at"),
+        "{err}"
+    );
     assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(export(data.path()), before);
 }
@@ -209,7 +264,15 @@ fn duplicates_fail_the_whole_import_and_store_nothing() {
 fn export_import_export_is_byte_identical() {
     let a = tempfile::tempdir().unwrap();
     let fx = fixtures();
-    let o = ekran(&["import", "legacy", "--last-wins", "--data", s(a.path()), s(&fx), s(&seed())]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--last-wins",
+        "--data",
+        s(a.path()),
+        s(&fx),
+        s(&seed()),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let first = a.path().join("first.json");
     let o = ekran(&["export", "--data", s(a.path()), "-o", s(&first)]);
@@ -217,7 +280,10 @@ fn export_import_export_is_byte_identical() {
     let b = tempfile::tempdir().unwrap();
     let o = ekran(&["import", "ekran", "--data", s(b.path()), s(&first)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(export(b.path()).as_bytes(), std::fs::read(&first).unwrap().as_slice());
+    assert_eq!(
+        export(b.path()).as_bytes(),
+        std::fs::read(&first).unwrap().as_slice()
+    );
     // `check` reads ekran documents too.
     let o = ekran(&["check", s(&first)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -227,7 +293,13 @@ fn export_import_export_is_byte_identical() {
 #[test]
 fn broken_ekran_document_is_refused_with_its_position() {
     let data = tempfile::tempdir().unwrap();
-    let o = ekran(&["import", "legacy", "--data", s(data.path()), s(&fixtures().join("ru.json"))]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--data",
+        s(data.path()),
+        s(&fixtures().join("ru.json")),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let good = export(data.path());
     let bad_path = data.path().join("bad.json");
@@ -246,7 +318,11 @@ fn broken_ekran_document_is_refused_with_its_position() {
     std::fs::write(&bad_path, &bad).unwrap();
     let o = ekran(&["import", "ekran", "--data", s(data.path()), s(&bad_path)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("error: screen 1: root node 9 does not exist"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error: screen 1: root node 9 does not exist"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(export(data.path()), good);
 }
 
@@ -256,15 +332,51 @@ fn media_folder_files_are_copied_and_missing_ones_reported() {
     let media = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(media.path().join("static/img")).unwrap();
     std::fs::write(media.path().join("static/img/logo.png"), b"\x89PNG fake").unwrap();
-    let o = ekran(&["import", "legacy", "--data", s(data.path()), "--media", s(media.path()), s(&fixtures().join("ru.json"))]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--data",
+        s(data.path()),
+        "--media",
+        s(media.path()),
+        s(&fixtures().join("ru.json")),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("1 media file(s) copied"), "{}", stdout(&o));
-    assert_eq!(std::fs::read(data.path().join("media/img/logo.png")).unwrap(), b"\x89PNG fake");
+    assert!(
+        stdout(&o).contains("1 media file(s) copied"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        std::fs::read(data.path().join("media/img/logo.png")).unwrap(),
+        b"\x89PNG fake"
+    );
 
-    let o = ekran(&["import", "legacy", "--data", s(data.path()), "--media", s(media.path()), s(&seed())]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--data",
+        s(data.path()),
+        "--media",
+        s(media.path()),
+        s(&seed()),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("not found"), "{}", stderr(&o));
-    let o = ekran(&["import", "legacy", "--last-wins", "--data", s(data.path()), "--media", s(media.path()), s(&fixtures().join("zhas-ru"))]);
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--last-wins",
+        "--data",
+        s(data.path()),
+        "--media",
+        s(media.path()),
+        s(&fixtures().join("zhas-ru")),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning: media video/1.mp4 not found in"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: media video/1.mp4 not found in"),
+        "{}",
+        stderr(&o)
+    );
 }

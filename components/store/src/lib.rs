@@ -27,9 +27,15 @@ pub const MEDIA_DIR: &str = "media";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]
-    Db { path: PathBuf, source: rusqlite::Error },
+    Db {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database {path}: schema migration failed: {source}")]
-    Migration { path: PathBuf, source: rusqlite_migration::Error },
+    Migration {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("stored {what} is damaged: {message}")]
@@ -75,17 +81,30 @@ impl Store {
         };
         fs::create_dir_all(dir.join(MEDIA_DIR)).map_err(io_err(dir))?;
         let db_path = dir.join(DB_FILE);
-        let db = |source| StoreError::Db { path: db_path.clone(), source };
+        let db = |source| StoreError::Db {
+            path: db_path.clone(),
+            source,
+        };
         let mut conn = Connection::open(&db_path).map_err(db)?;
         // WAL lets the live server read while an import writes; NORMAL sync is safe in WAL.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
         migrations()
             .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
-        Ok(Store { conn, dir: dir.to_owned(), db_path })
+            .map_err(|source| StoreError::Migration {
+                path: db_path.clone(),
+                source,
+            })?;
+        Ok(Store {
+            conn,
+            dir: dir.to_owned(),
+            db_path,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -93,14 +112,21 @@ impl Store {
     }
 
     fn db(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Db { path: self.db_path.clone(), source }
+        |source| StoreError::Db {
+            path: self.db_path.clone(),
+            source,
+        }
     }
 
     /// Whether nothing was ever stored (a new data directory).
     pub fn is_empty(&self) -> Result<bool> {
         let n: i64 = self
             .conn
-            .query_row("SELECT (SELECT count(*) FROM node) + (SELECT count(*) FROM publication)", [], |r| r.get(0))
+            .query_row(
+                "SELECT (SELECT count(*) FROM node) + (SELECT count(*) FROM publication)",
+                [],
+                |r| r.get(0),
+            )
             .map_err(self.db())?;
         Ok(n == 0)
     }
@@ -111,21 +137,34 @@ impl Store {
         let mut hall = Hall::default();
         let meta: Option<(String, String)> = self
             .conn
-            .query_row("SELECT title, fallback FROM hall WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT title, fallback FROM hall WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()
             .map_err(&db)?;
         if let Some((title, fallback)) = meta {
             hall.title = parse_json("hall title", &title)?;
             hall.fallback = parse_json("hall fallback", &fallback)?;
         }
-        let mut st = self.conn.prepare("SELECT id, body FROM screen ORDER BY position").map_err(&db)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(&db)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, body FROM screen ORDER BY position")
+            .map_err(&db)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(&db)?;
         for row in rows {
             let (id, body) = row.map_err(&db)?;
-            hall.screens.push(parse_json(&format!("screen {id}"), &body)?);
+            hall.screens
+                .push(parse_json(&format!("screen {id}"), &body)?);
         }
-        let mut st = self.conn.prepare("SELECT id, body FROM node").map_err(&db)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(&db)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, body FROM node")
+            .map_err(&db)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(&db)?;
         for row in rows {
             let (id, body) = row.map_err(&db)?;
             let node: ekran_model::Node = parse_json(&format!("node {id}"), &body)?;
@@ -145,7 +184,8 @@ impl Store {
     /// Where a media file lives on disk. Safe by construction: a [`MediaRef`] has no
     /// `..`, `.` or empty segments and no absolute prefix.
     pub fn media_path(&self, r: &MediaRef) -> PathBuf {
-        r.segments().fold(self.dir.join(MEDIA_DIR), |p, s| p.join(s))
+        r.segments()
+            .fold(self.dir.join(MEDIA_DIR), |p, s| p.join(s))
     }
 
     /// Replaces the working copy with `hall`, adds `media` to the library and publishes
@@ -159,7 +199,13 @@ impl Store {
         result
     }
 
-    fn commit_inner(&mut self, hall: &Hall, media: &[MediaSource], note: &str, staged: &mut Staged) -> Result<i64> {
+    fn commit_inner(
+        &mut self,
+        hall: &Hall,
+        media: &[MediaSource],
+        note: &str,
+        staged: &mut Staged,
+    ) -> Result<i64> {
         // Copy and hash outside the transaction; nothing is visible yet.
         let mut rows = Vec::new();
         for m in media {
@@ -169,7 +215,10 @@ impl Store {
             rows.push((m.reference.as_str().to_owned(), sha, size));
         }
         let db_path = self.db_path.clone();
-        let db = |source| StoreError::Db { path: db_path.clone(), source };
+        let db = |source| StoreError::Db {
+            path: db_path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(db)?;
         write_hall(&tx, hall).map_err(db)?;
         for (path, sha, size) in &rows {
@@ -203,22 +252,34 @@ impl Store {
             )
             .optional()
             .map_err(self.db())?;
-        let Some((version, created_at, note, snapshot)) = row else { return Ok(None) };
+        let Some((version, created_at, note, snapshot)) = row else {
+            return Ok(None);
+        };
         let (hall, _) = format::from_json(&snapshot).map_err(|e| StoreError::Corrupt {
             what: format!("publication {version}"),
             message: e.to_string(),
         })?;
-        Ok(Some(Publication { version, created_at, note, hall }))
+        Ok(Some(Publication {
+            version,
+            created_at,
+            note,
+            hall,
+        }))
     }
 
     /// Number of publications so far.
     pub fn publication_count(&self) -> Result<i64> {
-        self.conn.query_row("SELECT count(*) FROM publication", [], |r| r.get(0)).map_err(self.db())
+        self.conn
+            .query_row("SELECT count(*) FROM publication", [], |r| r.get(0))
+            .map_err(self.db())
     }
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt { what: what.to_owned(), message: e.to_string() })
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -277,7 +338,10 @@ impl Staged {
                 // Same content already there (checked by stage_copy) or being replaced.
                 let _ = fs::remove_file(&dest);
             }
-            fs::rename(&tmp, &dest).map_err(|source| StoreError::Io { path: dest.clone(), source })?;
+            fs::rename(&tmp, &dest).map_err(|source| StoreError::Io {
+                path: dest.clone(),
+                source,
+            })?;
             self.placed.push(dest);
         }
         Ok(())
@@ -324,7 +388,11 @@ fn stage_copy(src: &Path, dest: &Path) -> Result<(PathBuf, String, i64)> {
         size += n as i64;
     }
     out.sync_all().map_err(io_at(&tmp))?;
-    let sha: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((tmp, sha, size))
 }
 
@@ -337,7 +405,10 @@ mod tests {
         let mut h = Hall::default();
         for i in 1..=n {
             let id = NodeId::parse(&format!("1.{i}")).unwrap();
-            h.nodes.insert(id.clone(), Node::new(id, Localized::one(Lang::Ru, format!("Узел {i}"))));
+            h.nodes.insert(
+                id.clone(),
+                Node::new(id, Localized::one(Lang::Ru, format!("Узел {i}"))),
+            );
         }
         h
     }
@@ -362,7 +433,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
         s.commit(&hall(1), &[], "v1").unwrap();
-        let e = s.conn.execute("UPDATE publication SET note = 'x'", []).unwrap_err();
+        let e = s
+            .conn
+            .execute("UPDATE publication SET note = 'x'", [])
+            .unwrap_err();
         assert!(e.to_string().contains("immutable"), "{e}");
         assert!(s.conn.execute("DELETE FROM publication", []).is_err());
     }
@@ -375,8 +449,14 @@ mod tests {
         let good = dir.path().join("a.png");
         fs::write(&good, b"png").unwrap();
         let media = [
-            MediaSource { reference: MediaRef::parse("img/a.png").unwrap(), file: good },
-            MediaSource { reference: MediaRef::parse("img/b.png").unwrap(), file: dir.path().join("missing.png") },
+            MediaSource {
+                reference: MediaRef::parse("img/a.png").unwrap(),
+                file: good,
+            },
+            MediaSource {
+                reference: MediaRef::parse("img/b.png").unwrap(),
+                file: dir.path().join("missing.png"),
+            },
         ];
         let e = s.commit(&hall(5), &media, "v2").unwrap_err();
         assert!(e.to_string().contains("missing.png"), "{e}");
@@ -384,7 +464,9 @@ mod tests {
         assert_eq!(s.publication_count().unwrap(), 1);
         assert!(s.media().unwrap().is_empty());
         assert!(!dir.path().join("media/img/a.png").exists());
-        let leftovers: Vec<_> = fs::read_dir(dir.path().join("media/img")).unwrap().collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("media/img"))
+            .unwrap()
+            .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
@@ -395,7 +477,15 @@ mod tests {
         let src = dir.path().join("x.svg");
         fs::write(&src, b"<svg/>").unwrap();
         let r = MediaRef::parse("img/Жас Отан.svg").unwrap();
-        s.commit(&hall(1), &[MediaSource { reference: r.clone(), file: src }], "m").unwrap();
+        s.commit(
+            &hall(1),
+            &[MediaSource {
+                reference: r.clone(),
+                file: src,
+            }],
+            "m",
+        )
+        .unwrap();
         assert_eq!(fs::read(s.media_path(&r)).unwrap(), b"<svg/>");
         assert!(s.media().unwrap().contains("img/Жас Отан.svg"));
     }
