@@ -1,0 +1,138 @@
+//! Fan-out latency: one tablet and N displays over real WebSockets on loopback, against
+//! the real `ekran serve` binary in its own process (so its memory can be read apart).
+//!
+//! Run: `cargo bench --bench fanout`. Prints command → delivered latency p50/p99 per N and
+//! the server's resident memory idle and with N clients. Asserts nothing about time.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+const COMMANDS: usize = 200;
+
+fn rss_kib(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ekran serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .expect("listening line")
+        .to_owned();
+    let key = std::fs::read_to_string(data.path().join("control.key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let pid = child.id();
+    // Let start-up allocations settle before reading idle memory.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = rss_kib(pid);
+    println!(
+        "ekran serve (pid {pid}) on {addr}; idle RSS {:.1} MB (target <= 40 MB)",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "{:>5} {:>10} {:>10} {:>10} {:>14}",
+        "N", "p50 ms", "p99 ms", "max ms", "RSS with N MB"
+    );
+
+    for n in [1usize, 50, 500] {
+        let (tx, mut rx) = mpsc::unbounded_channel::<(u64, Instant)>();
+        let mut readers = Vec::new();
+        for _ in 0..n {
+            let (ws, _) =
+                tokio_tungstenite::connect_async(format!("ws://{addr}/ws/1?role=display"))
+                    .await
+                    .unwrap();
+            let (_, mut read) = ws.split();
+            // Initial state.
+            read.next().await.unwrap().unwrap();
+            let tx = tx.clone();
+            readers.push(tokio::spawn(async move {
+                while let Some(Ok(msg)) = read.next().await {
+                    if let Message::Text(t) = msg {
+                        let at = Instant::now();
+                        let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+                        if let Some(seq) = v["seq"].as_u64() {
+                            let _ = tx.send((seq, at));
+                        }
+                    }
+                }
+            }));
+        }
+        let (mut tablet, _) =
+            tokio_tungstenite::connect_async(format!("ws://{addr}/ws/1?role=tablet&key={key}"))
+                .await
+                .unwrap();
+        let first: serde_json::Value = match tablet.next().await.unwrap().unwrap() {
+            Message::Text(t) => serde_json::from_str(&t).unwrap(),
+            _ => panic!("expected the state"),
+        };
+        let mut seq = first["seq"].as_u64().unwrap();
+        let mut lat = Vec::with_capacity(COMMANDS * n);
+        for i in 0..COMMANDS {
+            let node = if i % 2 == 0 { "1.5" } else { "1.5.1" };
+            let t0 = Instant::now();
+            let cmd = serde_json::json!({"type": "go", "node": node}).to_string();
+            tablet.send(Message::Text(cmd.into())).await.unwrap();
+            seq += 1;
+            let mut got = 0;
+            while got < n {
+                let (s, at) = rx.recv().await.unwrap();
+                if s == seq {
+                    lat.push((at - t0).as_secs_f64() * 1000.0);
+                    got += 1;
+                }
+            }
+            // The tablet's own copy of the state.
+            loop {
+                if let Message::Text(_) = tablet.next().await.unwrap().unwrap() {
+                    break;
+                }
+            }
+        }
+        let rss = rss_kib(pid);
+        lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!(
+            "{n:>5} {:>10.3} {:>10.3} {:>10.3} {:>14.1}",
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99),
+            lat.last().unwrap(),
+            rss as f64 / 1024.0
+        );
+        for r in readers {
+            r.abort();
+        }
+        drop(tablet);
+    }
+    println!("targets on a 2-core machine: p99 <= 5 ms at N = 500 (clients share the machine with the server)");
+    let _ = child.kill();
+    let _ = child.wait();
+}

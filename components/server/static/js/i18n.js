@@ -1,0 +1,97 @@
+// UI strings (kk, ru, en), number formatting and region names. Content itself
+// arrives already translated from the server.
+
+const S = {
+  kk: {
+    home: 'Басты бет', back: 'Артқа', prev: 'Алдыңғы', next: 'Келесі',
+    language: 'Тіл', slide: 'Слайд', slides: 'Слайдтар', sections: 'Бөлімдер',
+    open: 'Байланыс бар', connecting: 'Қосылуда…', closed: 'Байланыс жоқ',
+    keyHint: 'Планшет сілтемесін (кілтті) тексеріңіз',
+    empty: 'Бұл бөлімде ішкі бөлімдер жоқ',
+    target: 'Мақсат', baseline: 'Бастапқы', region: 'Өңір',
+    idle: 'Басқару үшін планшетті пайдаланыңыз',
+  },
+  ru: {
+    home: 'Главная', back: 'Вернуться', prev: 'Назад', next: 'Далее',
+    language: 'Язык', slide: 'Слайд', slides: 'Слайды', sections: 'Разделы',
+    open: 'На связи', connecting: 'Подключение…', closed: 'Нет связи',
+    keyHint: 'Проверьте ссылку планшета (ключ)',
+    empty: 'В этом разделе нет подразделов',
+    target: 'Цель', baseline: 'Исходно', region: 'Регион',
+    idle: 'Для управления используйте планшет',
+  },
+  en: {
+    home: 'Home', back: 'Back', prev: 'Previous', next: 'Next',
+    language: 'Language', slide: 'Slide', slides: 'Slides', sections: 'Sections',
+    open: 'Connected', connecting: 'Connecting…', closed: 'No connection',
+    keyHint: 'Check the tablet link (key)',
+    empty: 'This section has no sub-sections',
+    target: 'Target', baseline: 'Baseline', region: 'Region',
+    idle: 'Use the tablet to explore',
+  },
+};
+
+/** Each language's own name, for the language switch. */
+export const LANG_NAMES = { kk: 'Қазақша', ru: 'Русский', en: 'English' };
+
+/** UI language for a content language (unknown ones fall back to Russian, then Kazakh). */
+export function uiLang(lang) {
+  return S[lang] ? lang : 'ru';
+}
+
+/** A UI string. */
+export function t(lang, key) {
+  return S[uiLang(lang)][key] ?? S.en[key] ?? key;
+}
+
+/** "2 / 5" */
+export function counter(i, n) {
+  return `${i} / ${n}`;
+}
+
+const nf = new Map();
+/** Locale number formatting: 76,2 / 120 000 (kk, ru), 76.2 / 120,000 (en). */
+export function fmt(lang, n) {
+  let f = nf.get(lang);
+  if (!f) {
+    // Kazakh writes numbers like Russian (76,2 / 120 000); Chromium's trimmed ICU
+    // data formats 'kk' like English, so Kazakh borrows the Russian rules.
+    const loc = lang === 'kk' ? 'ru' : lang;
+    try {
+      f = new Intl.NumberFormat([loc, 'ru'], { maximumFractionDigits: 2 });
+    } catch {
+      f = new Intl.NumberFormat('ru', { maximumFractionDigits: 2 });
+    }
+    nf.set(lang, f);
+  }
+  // U+2212 is not in the bundled font: keep the ASCII hyphen-minus.
+  return f.format(n).replace(/\u2212/g, '-');
+}
+
+// Legacy (2018) region numbers: 1 Astana … 17 Shymkent.
+const REGIONS = [
+  ['Астана', 'Астана', 'Astana'],
+  ['Алматы', 'Алматы', 'Almaty'],
+  ['Ақмола облысы', 'Акмолинская область', 'Akmola Region'],
+  ['Ақтөбе облысы', 'Актюбинская область', 'Aktobe Region'],
+  ['Алматы облысы', 'Алматинская область', 'Almaty Region'],
+  ['Атырау облысы', 'Атырауская область', 'Atyrau Region'],
+  ['Шығыс Қазақстан облысы', 'Восточно-Казахстанская область', 'East Kazakhstan Region'],
+  ['Жамбыл облысы', 'Жамбылская область', 'Zhambyl Region'],
+  ['Батыс Қазақстан облысы', 'Западно-Казахстанская область', 'West Kazakhstan Region'],
+  ['Қарағанды облысы', 'Карагандинская область', 'Karaganda Region'],
+  ['Қостанай облысы', 'Костанайская область', 'Kostanay Region'],
+  ['Қызылорда облысы', 'Кызылординская область', 'Kyzylorda Region'],
+  ['Маңғыстау облысы', 'Мангистауская область', 'Mangystau Region'],
+  ['Павлодар облысы', 'Павлодарская область', 'Pavlodar Region'],
+  ['Солтүстік Қазақстан облысы', 'Северо-Казахстанская область', 'North Kazakhstan Region'],
+  ['Түркістан облысы', 'Туркестанская область', 'Turkistan Region'],
+  ['Шымкент', 'Шымкент', 'Shymkent'],
+];
+
+/** Name of a legacy region number, or '' when unknown. */
+export function regionName(lang, n) {
+  const r = REGIONS[n - 1];
+  if (!r) return '';
+  return r[{ kk: 0, ru: 1, en: 2 }[uiLang(lang)]];
+}

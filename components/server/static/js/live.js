@@ -1,0 +1,128 @@
+// Shared WebSocket client of the display and tablet pages (see docs/protocol.md).
+
+/** The screen id: the last segment of the page path. */
+export function screenId() {
+  const seg = location.pathname.split('/').filter(Boolean);
+  try {
+    return decodeURIComponent(seg[seg.length - 1] || '');
+  } catch {
+    return seg[seg.length - 1] || '';
+  }
+}
+
+const MIN_DELAY = 500;
+const MAX_DELAY = 10000;
+
+/**
+ * Connects and keeps reconnecting.
+ * opts: { role, screen, key, onState(state), onError(err), onConn(status, info), probe }
+ * status is 'connecting' (first attempt), 'open' or 'closed' (lost or refused; retrying).
+ * info.refused is true when the server answers HTTP but refused the socket (probe only).
+ */
+export function connect(opts) {
+  const { role, screen, key, onState, onError, onConn, probe } = opts;
+  let ws = null;
+  let timer = 0;
+  let delay = MIN_DELAY;
+  let lastSeq = -Infinity;
+  let fresh = false;
+  let nextId = 0;
+  let status = '';
+
+  const p = new URLSearchParams({ role });
+  if (key) p.set('key', key);
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${encodeURIComponent(screen)}?${p}`;
+
+  function setStatus(s, info = {}) {
+    status = s;
+    if (onConn) onConn(s, info);
+  }
+
+  function open() {
+    clearTimeout(timer);
+    timer = 0;
+    if (status !== 'closed') setStatus('connecting');
+    let sock;
+    try {
+      sock = new WebSocket(url);
+    } catch {
+      fail(false);
+      return;
+    }
+    ws = sock;
+    let opened = false;
+    sock.onopen = () => {
+      if (sock !== ws) return;
+      opened = true;
+      delay = MIN_DELAY;
+      fresh = true; // a restarted server counts seq from 1 again
+      setStatus('open');
+    };
+    sock.onmessage = (ev) => {
+      if (sock !== ws) return;
+      let m;
+      try {
+        m = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (!m || typeof m !== 'object') return;
+      if (m.type === 'state') {
+        const seq = Number(m.seq);
+        if (!fresh && !(seq > lastSeq)) return;
+        fresh = false;
+        lastSeq = seq;
+        if (onState) onState(m);
+      } else if (m.type === 'error') {
+        if (onError) onError(m);
+      }
+    };
+    sock.onclose = () => {
+      if (sock !== ws) return;
+      ws = null;
+      fail(opened);
+    };
+  }
+
+  async function fail(wasOpen) {
+    const wait = delay * (1 + Math.random() * 0.5);
+    delay = Math.min(delay * 2, MAX_DELAY);
+    timer = setTimeout(open, wait);
+    let refused = false;
+    if (probe && !wasOpen) {
+      // The page's server answers but the socket failed: most likely a wrong key.
+      try {
+        const r = await fetch('/healthz', { cache: 'no-store' });
+        refused = r.ok;
+      } catch {
+        refused = false;
+      }
+      if (ws) return; // already reconnected meanwhile
+    }
+    setStatus('closed', { refused });
+  }
+
+  function now() {
+    if (ws || !timer) return;
+    delay = MIN_DELAY;
+    open();
+  }
+  // A tablet waking up or getting its network back retries at once.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') now();
+  });
+  window.addEventListener('online', now);
+
+  open();
+
+  return {
+    /** Sends a command with a fresh id; returns the sent object, or null when offline. */
+    send(cmd) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return null;
+      const msg = { ...cmd, id: ++nextId };
+      ws.send(JSON.stringify(msg));
+      return msg;
+    },
+    status: () => status,
+  };
+}

@@ -1,0 +1,322 @@
+//! A small Chrome DevTools Protocol client for tests and benchmarks: starts Debian's
+//! headless Chromium, opens pages, evaluates scripts, clicks, records every network
+//! request and takes screenshots. Written here because the few calls we need do not
+//! justify a large browser-automation dependency.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio::sync::{oneshot, Mutex as AsyncMutex};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
+
+/// Where Debian installs Chromium; `EKRAN_CHROMIUM` overrides.
+fn chromium_path() -> String {
+    std::env::var("EKRAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+pub struct Browser {
+    child: Child,
+    sink: Arc<AsyncMutex<Sink>>,
+    pending: Pending,
+    next_id: Arc<AtomicU64>,
+    /// Every request URL any page made, in order.
+    pub requests: Arc<Mutex<Vec<String>>>,
+    /// Console errors and uncaught exceptions of every page.
+    pub console_errors: Arc<Mutex<Vec<String>>>,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One page (tab), attached with its own CDP session.
+#[derive(Clone)]
+pub struct Page {
+    session: String,
+    target: String,
+    sink: Arc<AsyncMutex<Sink>>,
+    pending: Pending,
+    next_id: Arc<AtomicU64>,
+}
+
+async fn call(
+    sink: &Arc<AsyncMutex<Sink>>,
+    pending: &Pending,
+    next_id: &AtomicU64,
+    session: Option<&str>,
+    method: &str,
+    params: Value,
+) -> Result<Value, String> {
+    let id = next_id.fetch_add(1, Ordering::Relaxed);
+    let (tx, rx) = oneshot::channel();
+    pending.lock().unwrap().insert(id, tx);
+    let mut msg = json!({ "id": id, "method": method, "params": params });
+    if let Some(s) = session {
+        msg["sessionId"] = json!(s);
+    }
+    sink.lock()
+        .await
+        .send(Message::Text(msg.to_string().into()))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::timeout(Duration::from_secs(30), rx)
+        .await
+        .map_err(|_| format!("{method}: no answer from the browser in 30 s"))?
+        .map_err(|_| format!("{method}: browser went away"))?
+}
+
+impl Browser {
+    /// Starts headless Chromium. Panics with a clear message when it is not installed:
+    /// browser tests are part of the suite, never skipped.
+    pub async fn launch() -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let path = chromium_path();
+        let mut child = Command::new(&path)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-default-apps",
+                "--no-first-run",
+                "--mute-audio",
+                "--autoplay-policy=no-user-gesture-required",
+                "--remote-debugging-port=0",
+                "--window-size=1280,800",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {path} ({e}); install Debian's `chromium` package (CI does)")
+            });
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("Chromium printed its DevTools address");
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connect to DevTools");
+        let (sink, mut stream) = ws.split();
+        let pending: Pending = Arc::default();
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let console_errors: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (p, r, c) = (pending.clone(), requests.clone(), console_errors.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(msg)) = stream.next().await {
+                let Message::Text(t) = msg else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(&t) else {
+                    continue;
+                };
+                if let Some(id) = v["id"].as_u64() {
+                    if let Some(tx) = p.lock().unwrap().remove(&id) {
+                        let res = if v.get("error").is_some() {
+                            Err(v["error"].to_string())
+                        } else {
+                            Ok(v["result"].clone())
+                        };
+                        let _ = tx.send(res);
+                    }
+                    continue;
+                }
+                match v["method"].as_str() {
+                    Some("Network.requestWillBeSent") => r.lock().unwrap().push(
+                        v["params"]["request"]["url"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_owned(),
+                    ),
+                    Some("Network.webSocketCreated") => r
+                        .lock()
+                        .unwrap()
+                        .push(v["params"]["url"].as_str().unwrap_or("").to_owned()),
+                    Some("Runtime.exceptionThrown") => c
+                        .lock()
+                        .unwrap()
+                        .push(v["params"]["exceptionDetails"].to_string()),
+                    Some("Runtime.consoleAPICalled") if v["params"]["type"] == "error" => {
+                        c.lock().unwrap().push(v["params"]["args"].to_string())
+                    }
+                    _ => {}
+                }
+            }
+        });
+        Browser {
+            child,
+            sink: Arc::new(AsyncMutex::new(sink)),
+            pending,
+            next_id: Arc::new(AtomicU64::new(1)),
+            requests,
+            console_errors,
+            _profile: profile,
+        }
+    }
+
+    /// Opens `url` in a new tab of the given size, with network and console recorded
+    /// from the first request on.
+    pub async fn open(&self, url: &str, width: u32, height: u32) -> Page {
+        let c =
+            |m: &'static str, p: Value| call(&self.sink, &self.pending, &self.next_id, None, m, p);
+        let target = c("Target.createTarget", json!({ "url": "about:blank" }))
+            .await
+            .unwrap()["targetId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let session = c(
+            "Target.attachToTarget",
+            json!({ "targetId": target, "flatten": true }),
+        )
+        .await
+        .unwrap()["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let page = Page {
+            session,
+            target,
+            sink: self.sink.clone(),
+            pending: self.pending.clone(),
+            next_id: self.next_id.clone(),
+        };
+        page.call("Network.enable", json!({})).await.unwrap();
+        page.call("Runtime.enable", json!({})).await.unwrap();
+        page.call("Page.enable", json!({})).await.unwrap();
+        page.resize(width, height).await;
+        page.call("Page.navigate", json!({ "url": url }))
+            .await
+            .unwrap();
+        page
+    }
+}
+
+impl Page {
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, String> {
+        call(
+            &self.sink,
+            &self.pending,
+            &self.next_id,
+            Some(&self.session),
+            method,
+            params,
+        )
+        .await
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Evaluates an expression (awaiting a promise) and returns its JSON value.
+    pub async fn eval(&self, expr: &str) -> Value {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": expr, "returnByValue": true, "awaitPromise": true }),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("evaluate {expr}: {e}"));
+        if let Some(ex) = r.get("exceptionDetails") {
+            panic!("evaluate {expr}: {ex}");
+        }
+        r["result"]["value"].clone()
+    }
+
+    /// Waits until `cond` (a JS expression) is truthy in the page, checking on every
+    /// frame and DOM change; panics after `secs` with `what` and the page's state.
+    pub async fn wait_for(&self, cond: &str, secs: u32, what: &str) {
+        let expr = format!(
+            "new Promise((resolve) => {{ const t0 = performance.now(); const ok = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }}; \
+             const tick = () => {{ if (ok()) return resolve(true); if (performance.now() - t0 > {ms}) return resolve(false); setTimeout(tick, 10); }}; tick(); }})",
+            ms = secs * 1000
+        );
+        if self.eval(&expr).await != Value::Bool(true) {
+            let state = self
+                .eval("document.body ? document.body.innerText.slice(0, 400) : ''")
+                .await;
+            panic!("timed out waiting for {what} ({cond}); page text: {state}");
+        }
+    }
+
+    /// Clicks the centre of the first element matching `selector` with real mouse
+    /// events (so pointerdown, pointerup and click all fire).
+    pub async fn click(&self, selector: &str) {
+        let sel = serde_json::to_string(selector).unwrap();
+        self.wait_for(
+            &format!("document.querySelector({sel})"),
+            10,
+            &format!("{selector} to click"),
+        )
+        .await;
+        let rect = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({sel}); if (!e) return null; e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
+            ))
+            .await;
+        let (x, y) = match rect.as_array() {
+            Some(a) => (a[0].as_f64().unwrap(), a[1].as_f64().unwrap()),
+            None => panic!("no element {selector} to click"),
+        };
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+            )
+            .await
+            .unwrap();
+        }
+    }
+
+    /// Makes this tab the visible one, so it renders and animates at full rate.
+    pub async fn front(&self) {
+        self.call("Page.bringToFront", json!({})).await.unwrap();
+    }
+
+    pub async fn screenshot(&self) -> Vec<u8> {
+        self.front().await;
+        let r = self
+            .call("Page.captureScreenshot", json!({ "format": "png" }))
+            .await
+            .unwrap();
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(r["data"].as_str().unwrap())
+            .unwrap()
+    }
+}
