@@ -52,6 +52,11 @@ async fn main() {
         )
         .await;
 
+    // The display is the visible tab, so its paints are real frames (a hidden tab would
+    // record the swap at once without painting). The tablet gets real input events anyway.
+    display.front().await;
+    let visible = display.eval("!document.hidden").await;
+    println!("display visible: {visible}");
     let mut samples = Vec::new();
     for i in 0..TAPS {
         let (target, sel) = if i % 2 == 0 {

@@ -20,7 +20,9 @@ use crate::view::{render, Position};
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub seq: u64,
-    pub json: Arc<str>,
+    /// The `state` message, UTF-8 JSON. `Bytes` so every connection can send the same
+    /// buffer without copying it.
+    pub json: bytes::Bytes,
 }
 
 /// All screens of a published hall.

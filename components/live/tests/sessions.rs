@@ -44,7 +44,7 @@ fn hall(idle: Idle) -> Arc<Hall> {
 }
 
 fn json(frame: &ekran_live::Frame) -> serde_json::Value {
-    serde_json::from_str(&frame.json).unwrap()
+    serde_json::from_slice(&frame.json).unwrap()
 }
 
 #[tokio::test]

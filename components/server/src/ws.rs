@@ -90,6 +90,11 @@ async fn send(socket: &mut WebSocket, msg: Message) -> Result<(), String> {
     }
 }
 
+/// A text message sharing the frame's buffer (no copy per connection).
+fn text(json: bytes::Bytes) -> Result<Message, String> {
+    Utf8Bytes::try_from(json).map(Message::Text).map_err(|e| e.to_string())
+}
+
 async fn serve(
     mut socket: WebSocket,
     session: &Session,
@@ -99,7 +104,7 @@ async fn serve(
     let mut rx = session.subscribe();
     // The full current state first, always.
     let first = rx.borrow_and_update().json.clone();
-    send(&mut socket, Message::Text(Utf8Bytes::from(&*first))).await?;
+    send(&mut socket, text(first)?).await?;
     let mut ping = interval(live.ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
@@ -112,7 +117,7 @@ async fn serve(
                 }
                 // Only the latest state: intermediate ones are skipped for slow clients.
                 let frame = rx.borrow_and_update().json.clone();
-                send(&mut socket, Message::Text(Utf8Bytes::from(&*frame))).await?;
+                send(&mut socket, text(frame)?).await?;
             }
             msg = socket.recv() => {
                 let Some(msg) = msg else { return Ok(()) };
