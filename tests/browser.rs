@@ -100,6 +100,24 @@ async fn tapping_the_tablet_drives_the_display() {
         )
         .await;
 
+    // Feedback comes on touch, before the server answers: while the finger is still
+    // down (no command sent yet), the tile already shows it is pressed.
+    let at = tablet.press(".tile[data-node=\"1.5\"]").await;
+    let pressed = tablet
+        .eval("document.querySelector('.tile[data-node=\"1.5\"]').classList.contains('pressed')")
+        .await;
+    assert_eq!(pressed, serde_json::Value::Bool(true));
+    assert_eq!(
+        display
+            .eval("document.getElementById('display').dataset.node")
+            .await,
+        "1"
+    );
+    tablet.release(at).await;
+    display_shows(&display, "1.5", 0, "kk").await;
+    tablet.click("[data-node=\"1\"]").await;
+    display_shows(&display, "1", 0, "kk").await;
+
     // Tap down the tree: every tap moves the display.
     for node in ["1.5", "1.5.1", "1.5.1.1", "1.5.1.1.3"] {
         tablet.click(&format!(".tile[data-node=\"{node}\"]")).await;
@@ -280,6 +298,31 @@ async fn every_layout_renders_in_both_orientations() {
         }
         ws.next().await;
     }
+    // A burst of commands (two guides tapping at once): the display ends on the last
+    // state with exactly one slide on screen, never an empty one.
+    for node in ["1.5", "1.5.1", "1.5.1.1", "1.5", "1.5.1"] {
+        let cmd = serde_json::json!({"type": "go", "node": node}).to_string();
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(cmd.into()))
+            .await
+            .unwrap();
+    }
+    display_shows(&display, "1.5.1", 0, "kk").await;
+    let title = h.hall.nodes[&ekran_model::NodeId::parse("1.5.1").unwrap()].slides[0]
+        .title
+        .resolve(Lang::Kk, &h.hall.fallback)
+        .unwrap()
+        .to_owned();
+    display
+        .wait_for(
+            &format!(
+                "document.querySelectorAll('#display .frame').length === 1 && document.getElementById('display').innerText.includes({})",
+                serde_json::to_string(&title).unwrap()
+            ),
+            10,
+            "one settled slide after a burst",
+        )
+        .await;
+
     // Tablet in both orientations, at the home menu.
     ws.send(tokio_tungstenite::tungstenite::Message::Text(
         serde_json::json!({"type": "home"}).to_string().into(),

@@ -303,6 +303,30 @@ impl Page {
         }
     }
 
+    /// Presses the mouse button on the centre of `selector` without releasing it.
+    pub async fn press(&self, selector: &str) -> (f64, f64) {
+        let sel = serde_json::to_string(selector).unwrap();
+        self.wait_for(&format!("document.querySelector({sel})"), 10, selector)
+            .await;
+        let r = self
+            .eval(&format!("(() => {{ const r = document.querySelector({sel}).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"))
+            .await;
+        let (x, y) = (r[0].as_f64().unwrap(), r[1].as_f64().unwrap());
+        self.call(
+            "Input.dispatchMouseEvent",
+            json!({ "type": "mousePressed", "x": x, "y": y, "button": "left", "clickCount": 1 }),
+        )
+        .await
+        .unwrap();
+        (x, y)
+    }
+
+    pub async fn release(&self, at: (f64, f64)) {
+        self.call("Input.dispatchMouseEvent", json!({ "type": "mouseReleased", "x": at.0, "y": at.1, "button": "left", "clickCount": 1 }))
+            .await
+            .unwrap();
+    }
+
     /// Makes this tab the visible one, so it renders and animates at full rate.
     pub async fn front(&self) {
         self.call("Page.bringToFront", json!({})).await.unwrap();

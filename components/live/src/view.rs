@@ -171,9 +171,9 @@ pub fn render(
             .collect(),
     });
     // Breadcrumb: from the screen's root down to the node.
-    let breadcrumb = hall
-        .ancestors(&pos.node)
-        .into_iter()
+    let ancestors = hall.ancestors(&pos.node);
+    let breadcrumb = ancestors
+        .iter()
         .filter(|n| n.id.is_within(&screen.root))
         .map(|n| Crumb {
             id: n.id.as_str(),
@@ -235,7 +235,12 @@ pub fn render(
             kind: node.kind,
             title: t(&node.title),
             header,
-            logo: node.logo.as_ref().map(media_url),
+            // The header logo of the nearest node that has one (usually the screen's root).
+            logo: ancestors
+                .iter()
+                .rev()
+                .find_map(|n| n.logo.as_ref())
+                .map(media_url),
         },
         slide,
         breadcrumb,

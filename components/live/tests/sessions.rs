@@ -38,6 +38,9 @@ fn hall(idle: Idle) -> Arc<Hall> {
             s.text = both(&format!("Мәтін {k}\n• бір"), &format!("Текст {k}"));
             node.slides.push(s);
         }
+        if n == "1" {
+            node.logo = Some(ekran_model::MediaRef::parse("logo.svg").unwrap());
+        }
         h.nodes.insert(id(n), node);
     }
     Arc::new(h)
@@ -72,6 +75,10 @@ async fn commands_reach_subscribers_of_their_screen_only() {
     assert_eq!(state["seq"], 2);
     assert_eq!(state["ref"], 9);
     assert_eq!(state["breadcrumb"][0]["id"], "1");
+    assert_eq!(
+        state["node"]["logo"], "/media/logo.svg",
+        "the root's logo heads its subtree"
+    );
     assert_eq!(state["slide"]["text"][0]["p"][0], "Мәтін 0");
     assert_eq!(state["slide"]["text"][1]["ul"][0], "бір");
     assert!(!d2.has_changed().unwrap());

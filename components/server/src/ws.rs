@@ -92,7 +92,9 @@ async fn send(socket: &mut WebSocket, msg: Message) -> Result<(), String> {
 
 /// A text message sharing the frame's buffer (no copy per connection).
 fn text(json: bytes::Bytes) -> Result<Message, String> {
-    Utf8Bytes::try_from(json).map(Message::Text).map_err(|e| e.to_string())
+    Utf8Bytes::try_from(json)
+        .map(Message::Text)
+        .map_err(|e| e.to_string())
 }
 
 async fn serve(
