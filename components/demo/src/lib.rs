@@ -7,7 +7,7 @@
 //! demo), which keeps that path exercised on every demo start.
 
 use ekran_legacy::import::{LegacyImport, Options};
-use ekran_model::{format, validate, Hall, Lang, MediaRef};
+use ekran_model::{format, validate, Figure, Hall, Lang, Layout, Localized, MediaRef, Slide};
 use include_dir::{include_dir, Dir};
 
 static HALL: &str = include_str!("../hall.json");
@@ -38,6 +38,7 @@ pub fn hall() -> Result<Hall, String> {
         .get_mut(&ekran_model::NodeId::parse("1.5.1.1.2").expect("valid"))
     {
         n.tile = Some(MediaRef::parse("it-centres.svg").expect("valid"));
+        n.slides.push(it_centres_figures());
     }
     // The seed records carry the legacy logo path; the demo ships its own logo.
     let logo = MediaRef::parse("logo.svg").expect("valid");
@@ -67,6 +68,61 @@ pub fn hall() -> Result<Hall, String> {
     Ok(hall)
 }
 
+fn both(kk: &str, ru: &str) -> Localized {
+    let mut l = Localized::one(Lang::Kk, kk);
+    l.set(Lang::Ru, ru.to_owned());
+    l
+}
+
+/// The passport's numbers (seed 001) as a figures slide after the imported text.
+fn it_centres_figures() -> Slide {
+    let figure = |kk: &str,
+                  ru: &str,
+                  value: f64,
+                  unit: (&str, &str),
+                  target: Option<f64>,
+                  baseline: Option<f64>| Figure {
+        label: both(kk, ru),
+        value,
+        unit: both(unit.0, unit.1),
+        target,
+        baseline,
+    };
+    let mut s = Slide::new(Layout::Figures);
+    s.title = both("Жоба сандармен", "Проект в цифрах");
+    s.text = both(
+        "2018–2020 жылдары IT-орталықтарда оқитындар саны.",
+        "Сколько людей обучат IT-центры в 2018–2020 годах.",
+    );
+    s.figures = vec![
+        figure(
+            "Үш жылда оқытылатындар",
+            "Обучат за три года",
+            100_000.0,
+            ("адам", "человек"),
+            None,
+            None,
+        ),
+        figure(
+            "Жыл сайын",
+            "Ежегодно",
+            35_000.0,
+            ("адам", "человек"),
+            None,
+            None,
+        ),
+        figure(
+            "Цифрлық сауаттылық",
+            "Цифровая грамотность",
+            76.2,
+            ("%", "%"),
+            Some(85.0),
+            None,
+        ),
+    ];
+    s
+}
+
 /// The demo's media files: (path in the library, bytes).
 pub fn media() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     MEDIA
@@ -78,7 +134,7 @@ pub fn media() -> impl Iterator<Item = (&'static str, &'static [u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ekran_model::{Layout, NodeId};
+    use ekran_model::NodeId;
 
     #[test]
     fn demo_hall_is_complete_and_clean() {
@@ -102,7 +158,8 @@ mod tests {
             );
         }
         let it = &hall.nodes[&NodeId::parse("1.5.1.1.2").unwrap()];
-        assert_eq!(it.slides.len(), 2);
+        assert_eq!(it.slides.len(), 3);
+        assert_eq!(it.slides[2].figures[0].value, 100_000.0);
         assert!(it.title.get(Lang::Kk).is_some() && it.title.get(Lang::Ru).is_some());
         assert!(it.slides[1]
             .text
