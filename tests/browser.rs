@@ -83,7 +83,8 @@ fn assert_same_origin(browser: &Browser, addr: SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tapping_the_tablet_drives_the_display() {
-    let h = serve_demo(3).await;
+    // Long enough that no step below idles by accident on a busy CI machine.
+    let h = serve_demo(6).await;
     let browser = Browser::launch().await;
     let display = browser
         .open(&format!("http://{}/display/1", h.addr), 1920, 1080)
@@ -171,7 +172,7 @@ async fn tapping_the_tablet_drives_the_display() {
     tablet.click("[data-node=\"1\"]").await;
     display_shows(&display, "1", 0, "kk").await;
 
-    // Idle: after a command elsewhere, the screen goes home by itself (3 s here).
+    // Idle: after a command elsewhere, the screen goes home by itself (6 s here).
     tablet.click(".tile[data-node=\"1.5\"]").await;
     display_shows(&display, "1.5", 0, "kk").await;
     display_shows(&display, "1", 0, "kk").await;
