@@ -146,31 +146,25 @@ impl Store {
             hall.title = parse_json("hall title", &title)?;
             hall.fallback = parse_json("hall fallback", &fallback)?;
         }
-        let mut st = self
-            .conn
-            .prepare("SELECT id, body FROM screen ORDER BY position")
-            .map_err(&db)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(&db)?;
-        for row in rows {
-            let (id, body) = row.map_err(&db)?;
+        for (id, body) in self.id_bodies("SELECT id, body FROM screen ORDER BY position")? {
             hall.screens
                 .push(parse_json(&format!("screen {id}"), &body)?);
         }
-        let mut st = self
-            .conn
-            .prepare("SELECT id, body FROM node")
-            .map_err(&db)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(&db)?;
-        for row in rows {
-            let (id, body) = row.map_err(&db)?;
+        for (id, body) in self.id_bodies("SELECT id, body FROM node")? {
             let node: ekran_model::Node = parse_json(&format!("node {id}"), &body)?;
             hall.nodes.insert(node.id.clone(), node);
         }
         Ok(hall)
+    }
+
+    /// `(id, JSON body)` rows of a working-copy table.
+    fn id_bodies(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        let db = self.db();
+        let mut st = self.conn.prepare(sql).map_err(&db)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
     }
 
     /// Paths of the files in the media library.
