@@ -26,11 +26,7 @@ async fn serve_demo(idle: u32) -> Hallway {
     hall.screens[0].idle.attract.clear();
     let data = tempfile::tempdir().unwrap();
     let media = data.path().join("media");
-    for (path, bytes) in ekran_demo::media() {
-        let p = media.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
+    ekran_demo::write_media(&media).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = ekran_server::AppState::new(hall.clone(), KEY.into(), media);

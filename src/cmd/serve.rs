@@ -2,7 +2,7 @@
 //! serves the hall page, displays, tablets and media.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -110,12 +110,10 @@ fn seed_demo(store: &mut Store) -> Result<(), String> {
     let hall = ekran_demo::hall()?;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut media = Vec::new();
-    for (path, bytes) in ekran_demo::media() {
-        let file = tmp
-            .path()
-            .join(Path::new(path).file_name().unwrap_or_default());
-        std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    ekran_demo::write_media(tmp.path()).map_err(|e| format!("demo media: {e}"))?;
+    for (path, _) in ekran_demo::media() {
         let reference = ekran_model::MediaRef::parse(path).map_err(|e| e.to_string())?;
+        let file = tmp.path().join(path);
         media.push(MediaSource { reference, file });
     }
     store

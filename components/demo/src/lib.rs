@@ -123,6 +123,18 @@ fn it_centres_figures() -> Slide {
     s
 }
 
+/// Writes the demo's media files under `dir`, keeping their library paths.
+pub fn write_media(dir: &std::path::Path) -> std::io::Result<()> {
+    for (path, bytes) in media() {
+        let file = dir.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(file, bytes)?;
+    }
+    Ok(())
+}
+
 /// The demo's media files: (path in the library, bytes).
 pub fn media() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     MEDIA

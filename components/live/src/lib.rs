@@ -8,4 +8,4 @@ pub mod view;
 
 pub use command::{Command, Refusal, MAX_COMMAND};
 pub use session::{Applied, Frame, Hub, Session};
-pub use view::{media_url, Position};
+pub use view::{media_url, url_segment, Position};

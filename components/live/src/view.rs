@@ -93,20 +93,26 @@ struct Tile<'a> {
     image: Option<String>,
 }
 
-/// URL of a media file; each path segment percent-encoded.
-pub fn media_url(m: &MediaRef) -> String {
-    let mut s = String::from("/media");
-    for seg in m.segments() {
-        s.push('/');
-        for b in seg.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                s.push(char::from(b));
-            } else {
-                s.push_str(&format!("%{b:02X}"));
-            }
+/// Percent-encodes one URL path segment (everything but unreserved characters).
+pub fn url_segment(seg: &str) -> String {
+    let mut s = String::with_capacity(seg.len());
+    for b in seg.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            s.push(char::from(b));
+        } else {
+            s.push_str(&format!("%{b:02X}"));
         }
     }
     s
+}
+
+/// URL of a media file; each path segment percent-encoded.
+pub fn media_url(m: &MediaRef) -> String {
+    m.segments().fold(String::from("/media"), |mut s, seg| {
+        s.push('/');
+        s.push_str(&url_segment(seg));
+        s
+    })
 }
 
 /// The picture that stands for a node on a tile.

@@ -47,19 +47,6 @@ impl AppState {
     }
 }
 
-/// Percent-encodes one URL path segment.
-pub fn url_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// Pages are same-origin only: no script, style, font or media from anywhere else, which
 /// also keeps a hall from depending on the internet.
 const CSP: &str =

@@ -133,7 +133,7 @@ pub async fn index(
             continue;
         }
         let id = esc(&s.id);
-        let enc = crate::url_segment(&s.id);
+        let enc = ekran_live::url_segment(&s.id);
         let tablet = format!("/tablet/{enc}?key={}", state.key);
         let tablet_part = if local {
             format!(
