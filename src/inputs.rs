@@ -140,6 +140,31 @@ pub fn print_findings_doc(findings: &Findings, path: &str, text: &str, tally: &m
     }
 }
 
+/// A syntax or shape error in an ekran document, at its place in the file.
+pub fn format_error(path: &str, text: &str, e: ekran_model::format::FormatError) -> Located {
+    // serde_json counts the column in bytes; find the byte offset, then our position.
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(e.line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let mut off = (start + e.column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let idx = LineIndex::new(text.as_bytes());
+    Located {
+        path: path.to_owned(),
+        diag: Diagnostic {
+            level: Level::Error,
+            repair: false,
+            pos: Some(idx.pos(off)),
+            message: e.message,
+            snippet: Some(idx.snippet(off)),
+        },
+    }
+}
+
 fn unlocated(path: &str, f: &Finding) -> Located {
     Located {
         path: path.to_owned(),

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use ekran_legacy::diag::{Diagnostic, Level, LineIndex};
-use ekran_legacy::import::{LegacyImport, Located, Options};
+use ekran_legacy::import::{LegacyImport, Options};
 use ekran_model::{format, validate, Hall};
 
 use crate::inputs::{self, Tally};
@@ -80,23 +79,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
 
 fn check_doc(path: &str, text: &str, tally: &mut Tally) {
     match format::from_json(text) {
-        Err(e) => {
-            let idx = LineIndex::new(text.as_bytes());
-            let off = offset_of(text, e.line, e.column);
-            inputs::print(
-                &Located {
-                    path: path.to_owned(),
-                    diag: Diagnostic {
-                        level: Level::Error,
-                        repair: false,
-                        pos: Some(idx.pos(off)),
-                        message: e.message,
-                        snippet: Some(idx.snippet(off)),
-                    },
-                },
-                tally,
-            );
-        }
+        Err(e) => inputs::print(&inputs::format_error(path, text, e), tally),
         Ok((hall, mut findings)) => {
             findings
                 .0
@@ -104,18 +87,4 @@ fn check_doc(path: &str, text: &str, tally: &mut Tally) {
             inputs::print_findings_doc(&findings, path, text, tally);
         }
     }
-}
-
-/// Byte offset of serde_json's 1-based line and column (a column counts bytes).
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let mut off = (start + column.saturating_sub(1)).min(text.len());
-    while !text.is_char_boundary(off) {
-        off -= 1;
-    }
-    off
 }

@@ -205,9 +205,7 @@ fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
     let (hall, mut findings) = match format::from_json(text) {
         Ok(v) => v,
         Err(e) => {
-            let off = super::check::offset_of(text, e.line, e.column);
-            let pos = ekran_legacy::diag::LineIndex::new(&bytes).pos(off);
-            eprintln!("{shown}:{}:{}: error: {}", pos.line, pos.col, e.message);
+            inputs::print(&inputs::format_error(&shown, text, e), &mut tally);
             eprintln!("{NOTHING}");
             return Ok(ExitCode::from(1));
         }
