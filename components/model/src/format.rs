@@ -1,15 +1,25 @@
 //! ekran's own interchange format (`ekran export` / `ekran import ekran`): canonical,
 //! pretty, deterministic JSON. Documented in `docs/content-format.md`.
+//!
+//! `ekran/2` (written) names nodes by key: each node has a `key`, an optional `label`
+//! (the legacy number) and a `parent` key (absent at the top level); siblings stand in
+//! the file in their order, parents before children. `ekran/1` (read only) named nodes
+//! by their dotted number, which was also their place in the tree: it is upgraded on
+//! reading, each node getting the key derived from its number ([`NodeKey::derive`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::validate::{Findings, Subject};
-use crate::{Hall, Lang, Localized, Node, Screen};
+use crate::diag::{Diagnostic, Diagnostics, FieldPath, LineIndex, Location};
+use crate::{Hall, Lang, Localized, Node, NodeId, NodeKey, Screen, Tree};
 
-/// The value of the `format` member; bumped when the format changes incompatibly.
-pub const FORMAT: &str = "ekran/1";
+/// The value of the `format` member written; bumped when the format changes
+/// incompatibly.
+pub const FORMAT: &str = "ekran/2";
+/// Older formats still read.
+pub const FORMAT_V1: &str = "ekran/1";
 
 #[derive(Serialize)]
 struct DocOut<'a> {
@@ -27,14 +37,23 @@ struct HallMetaRef<'a> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DocIn {
+struct Head {
+    format: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound = "S: Deserialize<'de>, N: Deserialize<'de>"
+)]
+struct DocIn<S, N> {
+    #[allow(dead_code)]
     format: String,
     hall: HallMeta,
     #[serde(default)]
-    screens: Vec<Screen>,
+    screens: Vec<S>,
     #[serde(default)]
-    nodes: Vec<Node>,
+    nodes: Vec<N>,
 }
 
 #[derive(Deserialize)]
@@ -45,8 +64,9 @@ struct HallMeta {
     fallback: Vec<Lang>,
 }
 
-/// Writes the hall as canonical JSON: two-space indent, fixed member order, nodes in
-/// numeric ID order, a final newline. The same hall always gives the same bytes.
+/// Writes the hall as canonical `ekran/2` JSON: two-space indent, fixed member order,
+/// nodes depth first in sibling order, a final newline. The same hall always gives the
+/// same bytes.
 pub fn to_json(hall: &Hall) -> String {
     let doc = DocOut {
         format: FORMAT,
@@ -55,53 +75,62 @@ pub fn to_json(hall: &Hall) -> String {
             fallback: &hall.fallback,
         },
         screens: &hall.screens,
-        nodes: hall.nodes.values().collect(),
+        nodes: hall.nodes.walk().collect(),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("the model always serializes");
     s.push('\n');
     s
 }
 
-/// A syntax or shape error in an ekran document, with its 1-based position.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{line}:{column}: {message}")]
-pub struct FormatError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
+/// Reads an ekran document (`ekran/2`, or `ekran/1` upgraded). `path` names the input
+/// in diagnostics.
+///
+/// Errors: a syntax or shape error, or an unsupported format, is one error diagnostic
+/// at its `path:line:col`. Otherwise the hall is returned with what was found in the
+/// tree (duplicate keys or labels, missing parents, cycles: errors, the nodes left out;
+/// `ekran/1` orphans: kept at the top level). Everything else is left to
+/// [`crate::validate`].
+pub fn from_json(path: &str, text: &str) -> Result<(Hall, Diagnostics), Diagnostic> {
+    let idx = LineIndex::new(text.as_bytes());
+    let syntax = |e: serde_json::Error| {
+        let off = idx.offset_of_byte_column(e.line(), e.column());
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or_default().to_owned();
+        Diagnostic::error("format_syntax", msg).at_offset(path, &idx, off)
+    };
+    let head: Head = serde_json::from_str(text).map_err(syntax)?;
+    match head.format.as_str() {
+        Some(FORMAT) => {
+            let doc: DocIn<Screen, Node> = serde_json::from_str(text).map_err(syntax)?;
+            Ok(read_v2(path, text, doc))
+        }
+        Some(FORMAT_V1) => {
+            let doc: DocIn<Value, Value> = serde_json::from_str(text).map_err(syntax)?;
+            Ok(upgrade_v1(path, text, doc))
+        }
+        _ => Err(Diagnostic::error(
+            "format_version",
+            format!(
+                "unsupported format {} (this ekran reads {FORMAT:?} and {FORMAT_V1:?})",
+                head.format
+            ),
+        )
+        .at_offset(path, &idx, text.find("\"format\"").unwrap_or(0))),
+    }
 }
 
-/// Reads an ekran document. Duplicate node IDs are reported as errors in the findings
-/// (the later one is dropped); everything else is left to [`crate::validate`].
-pub fn from_json(text: &str) -> Result<(Hall, Findings), FormatError> {
-    let doc: DocIn = serde_json::from_str(text).map_err(|e| FormatError {
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
-    })?;
-    if doc.format != FORMAT {
-        return Err(FormatError {
-            line: 1,
-            column: 1,
-            message: format!(
-                "unsupported format {:?} (this ekran reads {FORMAT:?})",
-                doc.format
+fn read_v2(path: &str, text: &str, doc: DocIn<Screen, Node>) -> (Hall, Diagnostics) {
+    let mut out = Diagnostics::default();
+    let (nodes, rejected) = Tree::from_nodes(doc.nodes);
+    for (n, why) in rejected {
+        out.push(
+            Diagnostic::error("tree", format!("node {}: {why}; left out", n.key())).at(
+                Location::Field {
+                    path: Some(path.to_owned()),
+                    field: FieldPath::node(n.key().as_str()),
+                },
             ),
-        });
-    }
-    let mut findings = Findings::default();
-    let mut nodes = BTreeMap::new();
-    for n in doc.nodes {
-        if nodes.contains_key(&n.id) {
-            findings.error(Subject::Node(n.id.clone()), "duplicate node ID");
-            continue;
-        }
-        nodes.insert(n.id.clone(), n);
+        );
     }
     let hall = Hall {
         title: doc.hall.title,
@@ -109,7 +138,204 @@ pub fn from_json(text: &str) -> Result<(Hall, Findings), FormatError> {
         screens: doc.screens,
         nodes,
     };
-    Ok((hall, findings))
+    let out = place(out, &hall, path, text);
+    (hall, out)
+}
+
+fn upgrade_v1(path: &str, text: &str, doc: DocIn<Value, Value>) -> (Hall, Diagnostics) {
+    let mut out = Diagnostics::default();
+    let field = |f: FieldPath| Location::Field {
+        path: Some(path.to_owned()),
+        field: f,
+    };
+    let idx = LineIndex::new(text.as_bytes());
+    // Label of each node, in file order, with its body; the first of duplicates wins.
+    let mut by_label: BTreeMap<NodeId, Value> = BTreeMap::new();
+    for (i, mut v) in doc.nodes.into_iter().enumerate() {
+        let id = v
+            .as_object_mut()
+            .and_then(|o| o.remove("id"))
+            .and_then(|id| id.as_str().map(str::to_owned));
+        let label = match id.as_deref().map(NodeId::parse) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => {
+                out.push(
+                    Diagnostic::error("node_id", format!("nodes[{i}]: {e}"))
+                        .at(field(FieldPath::root().name("nodes").index(i))),
+                );
+                continue;
+            }
+            None => {
+                out.push(
+                    Diagnostic::error("node_id", format!("nodes[{i}]: a node needs an \"id\""))
+                        .at(field(FieldPath::root().name("nodes").index(i))),
+                );
+                continue;
+            }
+        };
+        if by_label.contains_key(&label) {
+            let at = text[..]
+                .match_indices(&format!("\"id\": \"{label}\""))
+                .map(|(i, _)| i)
+                .filter(|i| *i > text.find("\"nodes\"").unwrap_or(0))
+                .nth(1)
+                .unwrap_or(0);
+            out.push(
+                Diagnostic::error("duplicate_node", format!("node {label}: duplicate node ID"))
+                    .at_offset(path, &idx, at),
+            );
+            continue;
+        }
+        by_label.insert(label, v);
+    }
+    // Keys first (derived from the labels), then the tree in numeric label order.
+    let mut keys: HashMap<NodeId, NodeKey> = HashMap::new();
+    let mut taken = std::collections::HashSet::new();
+    for label in by_label.keys() {
+        let key = (0..)
+            .map(|salt| NodeKey::derive(label, salt))
+            .find(|k| !taken.contains(k))
+            .expect("an unbounded search finds a free key");
+        taken.insert(key.clone());
+        keys.insert(label.clone(), key);
+    }
+    let mut tree = Tree::default();
+    for (label, mut v) in by_label {
+        let key = keys[&label].clone();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("key".into(), Value::String(key.to_string()));
+            o.insert("label".into(), Value::String(label.to_string()));
+        }
+        let node: Node = match serde_json::from_value(v) {
+            Ok(n) => n,
+            Err(e) => {
+                let at = find_member(text, "id", label.as_str(), true).unwrap_or(0);
+                out.push(
+                    Diagnostic::error("format_shape", format!("node {label}: {e}"))
+                        .at_offset(path, &idx, at),
+                );
+                continue;
+            }
+        };
+        let parent = label
+            .parent()
+            .and_then(|p| keys.get(&p))
+            .filter(|p| tree.contains(p));
+        tree.insert(node, parent, None)
+            .expect("keys are unique and parents come first");
+    }
+    let mut screens = Vec::new();
+    for (i, mut v) in doc.screens.into_iter().enumerate() {
+        let mut unknown = Vec::new();
+        let mut map = |v: &mut Value| {
+            if let Some(s) = v.as_str() {
+                match NodeId::parse(s).ok().and_then(|l| keys.get(&l)) {
+                    Some(k) => *v = Value::String(k.to_string()),
+                    None => unknown.push(s.to_owned()),
+                }
+            }
+        };
+        if let Some(o) = v.as_object_mut() {
+            if let Some(r) = o.get_mut("root") {
+                map(r);
+            }
+            if let Some(Value::Array(a)) = o.get_mut("idle").and_then(|i| i.get_mut("attract")) {
+                a.iter_mut().for_each(&mut map);
+            }
+        }
+        let sid = v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned();
+        let at = find_member(text, "id", &sid, false).unwrap_or(0);
+        if !unknown.is_empty() {
+            out.push(
+                Diagnostic::error(
+                    "unknown_node",
+                    format!("screen {sid}: node(s) {} do not exist", unknown.join(", ")),
+                )
+                .at_offset(path, &idx, at),
+            );
+            continue;
+        }
+        match serde_json::from_value::<Screen>(v) {
+            Ok(s) => screens.push(s),
+            Err(e) => out.push(
+                Diagnostic::error("format_shape", format!("screens[{i}]: {e}"))
+                    .at_offset(path, &idx, at),
+            ),
+        }
+    }
+    let hall = Hall {
+        title: doc.hall.title,
+        fallback: doc.hall.fallback,
+        screens,
+        nodes: tree,
+    };
+    (hall, out)
+}
+
+/// Byte offset of `"name": "value"` in `text` (as `to_json` writes it): within the
+/// `"nodes"` list when `in_nodes`, else before it.
+fn find_member(text: &str, name: &str, value: &str, in_nodes: bool) -> Option<usize> {
+    let needle = format!("\"{name}\": {}", serde_json::to_string(value).ok()?);
+    let split = text.find("\"nodes\"").unwrap_or(text.len());
+    if in_nodes {
+        text[split..].find(&needle).map(|i| i + split)
+    } else {
+        text[..split].find(&needle)
+    }
+}
+
+/// Moves diagnostics about fields of the hall to their place in `text`, the document
+/// the hall was read from: a node's by its `"key"` (or, in `ekran/1`, `"id"`) line, a
+/// screen's by its `"id"` line. Others keep their location, given `path`.
+pub fn place(diags: Diagnostics, hall: &Hall, path: &str, text: &str) -> Diagnostics {
+    let idx = LineIndex::new(text.as_bytes());
+    let v1 = text
+        .get(..200.min(text.len()))
+        .is_some_and(|h| h.contains(FORMAT_V1))
+        || !text.contains("\"key\"");
+    diags
+        .into_iter()
+        .map(|d| {
+            let Location::Field { field, .. } = &d.location else {
+                return d;
+            };
+            let off = if let Some(k) = field.node_key() {
+                if v1 {
+                    NodeKey::parse(k)
+                        .ok()
+                        .and_then(|k| hall.nodes.get(&k)?.label.clone())
+                        .and_then(|l| find_member(text, "id", l.as_str(), true))
+                } else {
+                    find_member(text, "key", k, true)
+                }
+            } else {
+                field
+                    .screen_id()
+                    .and_then(|s| find_member(text, "id", s, false))
+            };
+            match off {
+                Some(off) => d.at_offset(path, &idx, off),
+                None => {
+                    let field = field.clone();
+                    d.at(Location::Field {
+                        path: Some(path.to_owned()),
+                        field,
+                    })
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(v: Vec<Diagnostic>) -> Self {
+        Diagnostics(v)
+    }
 }
 
 /// Whether `text` looks like an ekran document rather than legacy records.
@@ -121,21 +347,25 @@ pub fn looks_like_ekran(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Figure, Layout, MediaRef, NodeId, RegionRef, Slide};
+    use crate::{Figure, Layout, MediaRef, RegionRef, Slide};
 
     fn sample() -> Hall {
         let mut h = Hall::default();
-        let id = |s: &str| NodeId::parse(s).unwrap();
-        h.title = Localized::one(Lang::Ru, "Зал");
-        h.screens.push(Screen {
-            id: "1".into(),
-            name: Localized::one(Lang::Kk, "Экран"),
-            theme: "jade".into(),
-            root: id("1"),
-            languages: vec![Lang::Kk, Lang::Ru],
-            idle: Default::default(),
-        });
-        let mut n = Node::new(id("1.10"), Localized::one(Lang::Ru, "Десять"));
+        let l = |s: &str| NodeId::parse(s).unwrap();
+        let mut t = Tree::default();
+        let node = |label: &str, title: &str| {
+            let mut n = Node::new(
+                NodeKey::derive(&l(label), 0),
+                Localized::one(Lang::Ru, title),
+            );
+            n.label = Some(l(label));
+            n
+        };
+        let root = node("1", "Корень");
+        let rk = root.key().clone();
+        t.insert(root, None, None).unwrap();
+        t.insert(node("1.9", "Девять"), Some(&rk), None).unwrap();
+        let mut n = node("1.10", "Десять");
         let mut s = Slide::new(Layout::Figures);
         s.figures.push(Figure {
             label: Localized::one(Lang::Ru, "Грамотность"),
@@ -147,15 +377,17 @@ mod tests {
         s.region = Some(RegionRef::Legacy(9));
         s.image = Some(MediaRef::parse("img/a.svg").unwrap());
         n.slides.push(s);
-        h.nodes.insert(n.id.clone(), n);
-        h.nodes.insert(
-            id("1.9"),
-            Node::new(id("1.9"), Localized::one(Lang::Ru, "Девять")),
-        );
-        h.nodes.insert(
-            id("1"),
-            Node::new(id("1"), Localized::one(Lang::Ru, "Корень")),
-        );
+        t.insert(n, Some(&rk), None).unwrap();
+        h.title = Localized::one(Lang::Ru, "Зал");
+        h.screens.push(Screen {
+            id: "1".into(),
+            name: Localized::one(Lang::Kk, "Экран"),
+            theme: "jade".into(),
+            root: rk,
+            languages: vec![Lang::Kk, Lang::Ru],
+            idle: Default::default(),
+        });
+        h.nodes = t;
         h
     }
 
@@ -163,27 +395,78 @@ mod tests {
     fn round_trip_is_identical() {
         let h = sample();
         let a = to_json(&h);
-        let (back, f) = from_json(&a).unwrap();
-        assert!(f.0.is_empty());
+        let (back, f) = from_json("a.json", &a).unwrap();
+        assert!(f.is_empty(), "{f:?}");
         assert_eq!(back, h);
         assert_eq!(to_json(&back), a);
-        // numeric order in the file
+        assert!(a.contains("\"format\": \"ekran/2\""));
+        // tree order in the file: 1.9 before 1.10
         assert!(a.find("\"1.9\"").unwrap() < a.find("\"1.10\"").unwrap());
     }
 
     #[test]
-    fn errors_carry_positions() {
-        let e = from_json("{\n  \"format\": \"ekran/1\",\n  \"hall\": {\"fallback\": [\"xx\"]}\n}")
-            .unwrap_err();
-        assert_eq!((e.line, e.column > 0), (3, true));
-        assert!(e.message.contains("unknown variant"), "{}", e.message);
+    fn ekran_1_is_upgraded_with_derived_keys() {
+        let v1 = r#"{"format": "ekran/1", "hall": {"fallback": ["kk", "ru"]},
+          "screens": [{"id": "1", "name": {"ru": "Э"}, "theme": "jade", "root": "1",
+                       "languages": ["ru"], "idle": {"seconds": 60, "attract": ["1.10"], "attract_seconds": 5}}],
+          "nodes": [{"id": "1.10", "kind": "menu", "title": {"ru": "Десять"}},
+                    {"id": "1", "kind": "menu", "title": {"ru": "Корень"}},
+                    {"id": "1.9", "kind": "menu", "title": {"ru": "Девять"}},
+                    {"id": "7.1", "kind": "menu", "title": {"ru": "Сирота"}}]}"#;
+        let (h, d) = from_json("old.json", v1).unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        let labels: Vec<String> = h
+            .nodes
+            .walk()
+            .map(|n| n.label.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(labels, ["1", "1.9", "1.10", "7.1"]);
+        let k10 = NodeKey::derive(&NodeId::parse("1.10").unwrap(), 0);
+        assert_eq!(h.screens[0].idle.attract, std::slice::from_ref(&k10));
+        assert_eq!(h.nodes.parent(&k10), Some(&h.screens[0].root));
+        // the orphan is kept at the top level
+        assert_eq!(h.nodes.roots().len(), 2);
     }
 
     #[test]
-    fn duplicate_ids_are_reported() {
-        let text = to_json(&sample()).replace("\"id\": \"1.9\"", "\"id\": \"1.10\"");
-        let (_, f) = from_json(&text).unwrap();
-        assert_eq!(f.0.len(), 1);
-        assert!(f.0[0].to_string().contains("node 1.10: duplicate node ID"));
+    fn errors_carry_positions() {
+        let e = from_json(
+            "x.json",
+            "{\n  \"format\": \"ekran/2\",\n  \"hall\": {\"fallback\": [\"xx\"]}\n}",
+        )
+        .unwrap_err();
+        let Location::Text { pos, .. } = &e.location else {
+            panic!("{e:?}")
+        };
+        assert_eq!(pos.line, 3);
+        assert!(e.message.contains("unknown variant"), "{}", e.message);
+        let e = from_json("x.json", "{\"format\": \"ekran/9\"}").unwrap_err();
+        assert!(
+            e.render()
+                .starts_with("x.json:1:2: error: unsupported format \"ekran/9\""),
+            "{}",
+            e.render()
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_and_missing_parents_are_reported_where_they_stand() {
+        let h = sample();
+        let k9 = h.nodes.children(&h.screens[0].root)[0].clone();
+        let k10 = h.nodes.children(&h.screens[0].root)[1].clone();
+        let text = to_json(&h).replace(
+            &format!("\"key\": \"{k9}\""),
+            &format!("\"key\": \"{k10}\""),
+        );
+        let (back, f) = from_json("d.json", &text).unwrap();
+        assert_eq!(back.nodes.len(), 2);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f.0[0].render().contains(&format!(
+                "error: node {k10}: a node with key {k10} already exists; left out"
+            )),
+            "{}",
+            f.0[0].render()
+        );
     }
 }

@@ -1,10 +1,8 @@
 //! The hall: screens and the tree of nodes they show.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::{Lang, Localized, NodeId};
+use crate::{Lang, Localized, NodeId, NodeKey, Tree};
 
 /// Built-in themes, one chosen per screen. The legacy system had five colour schemes
 /// fixed in code, one per screen; screen N gets `THEMES[(N - 1) % 5]` on import.
@@ -20,8 +18,8 @@ pub struct Hall {
     /// Order in which languages stand in for a missing translation.
     pub fallback: Vec<Lang>,
     pub screens: Vec<Screen>,
-    /// All nodes, ordered by ID numerically per segment.
-    pub nodes: BTreeMap<NodeId, Node>,
+    /// The content tree.
+    pub nodes: Tree,
 }
 
 impl Default for Hall {
@@ -30,7 +28,7 @@ impl Default for Hall {
             title: Localized::default(),
             fallback: DEFAULT_FALLBACK.to_vec(),
             screens: Vec::new(),
-            nodes: BTreeMap::new(),
+            nodes: Tree::default(),
         }
     }
 }
@@ -40,39 +38,22 @@ impl Hall {
         self.screens.iter().find(|s| s.id == id)
     }
 
-    /// The direct children of `id`, in numeric order.
-    pub fn children<'a>(&'a self, id: &NodeId) -> impl Iterator<Item = &'a Node> + 'a {
-        let parent = id.clone();
-        let depth = id.depth() + 1;
-        self.nodes
-            .range(id.clone()..)
-            .skip(usize::from(self.nodes.contains_key(id)))
-            .take_while(move |(k, _)| k.is_within(&parent))
-            .filter(move |(k, _)| k.depth() == depth)
-            .map(|(_, n)| n)
+    /// The first screen whose tree holds `key` (its root is `key` or an ancestor).
+    pub fn screen_of(&self, key: &NodeKey) -> Option<&Screen> {
+        let anc: Vec<&NodeKey> = self.nodes.ancestors(key).iter().map(|n| n.key()).collect();
+        self.screens.iter().find(|s| anc.contains(&&s.root))
     }
 
-    /// `id` and its ancestors that exist, root first.
-    pub fn ancestors(&self, id: &NodeId) -> Vec<&Node> {
-        let mut out = Vec::new();
-        let mut cur = Some(id.clone());
-        while let Some(c) = cur {
-            if let Some(n) = self.nodes.get(&c) {
-                out.push(n);
-            }
-            cur = c.parent();
+    /// How a node is named to people: its legacy label when it has one, else its key.
+    pub fn node_name(&self, key: &NodeKey) -> String {
+        match self.nodes.get(key).and_then(|n| n.label.as_ref()) {
+            Some(l) => l.to_string(),
+            None => key.to_string(),
         }
-        out.reverse();
-        out
-    }
-
-    /// The screen whose tree holds `id`.
-    pub fn screen_of(&self, id: &NodeId) -> Option<&Screen> {
-        self.screens.iter().find(|s| id.is_within(&s.root))
     }
 
     pub fn slide_count(&self) -> usize {
-        self.nodes.values().map(|n| n.slides.len()).sum()
+        self.nodes.walk().map(|n| n.slides.len()).sum()
     }
 }
 
@@ -86,7 +67,7 @@ pub struct Screen {
     /// One of [`THEMES`].
     pub theme: String,
     /// The node shown when the screen is at home.
-    pub root: NodeId,
+    pub root: NodeKey,
     /// Languages a visitor can switch between, the first being the default.
     pub languages: Vec<Lang>,
     /// What the screen does when nobody has touched its tablet for a while.
@@ -101,7 +82,7 @@ pub struct Screen {
 pub struct Idle {
     pub seconds: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attract: Vec<NodeId>,
+    pub attract: Vec<NodeKey>,
     #[serde(default = "default_attract_seconds")]
     pub attract_seconds: u32,
 }
@@ -136,11 +117,18 @@ pub enum NodeKind {
     Map,
 }
 
-/// A node of the content tree.
+/// A node of the content tree. Its key and parent are set by the [`Tree`] that holds it
+/// and read through [`Node::key`] and [`Node::parent`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
-    pub id: NodeId,
+    pub(crate) key: NodeKey,
+    /// The legacy number (`1.5.1.1.2`): shown to staff, accepted where a person types a
+    /// node, used by the legacy importer to match records; unique in a hall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<NodeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) parent: Option<NodeKey>,
     pub kind: NodeKind,
     pub title: Localized,
     /// Title in the screen header while this node is shown (legacy `logo_title`).
@@ -162,9 +150,12 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(id: NodeId, title: Localized) -> Self {
+    /// A menu node with a title and nothing else, not yet in a tree.
+    pub fn new(key: NodeKey, title: Localized) -> Self {
         Node {
-            id,
+            key,
+            label: None,
+            parent: None,
             kind: NodeKind::Menu,
             title,
             header: Localized::default(),
@@ -174,6 +165,34 @@ impl Node {
             region: None,
             slides: Vec::new(),
         }
+    }
+
+    pub fn key(&self) -> &NodeKey {
+        &self.key
+    }
+
+    /// The parent's key; `None` at the top level.
+    pub fn parent(&self) -> Option<&NodeKey> {
+        self.parent.as_ref()
+    }
+
+    /// A copy of this node's content under another key, with no label and no parent
+    /// (for duplicating a subtree).
+    pub fn copy_as(&self, key: NodeKey) -> Node {
+        Node {
+            key,
+            label: None,
+            parent: None,
+            ..self.clone()
+        }
+    }
+
+    /// Every media file the node uses: logo, tile and each slide's image and video.
+    pub fn media(&self) -> impl Iterator<Item = &MediaRef> {
+        self.logo
+            .iter()
+            .chain(self.tile.iter())
+            .chain(self.slides.iter().flat_map(|s| s.media()))
     }
 }
 
@@ -287,7 +306,7 @@ pub struct MediaRef(String);
 pub enum MediaRefError {
     #[error("media path is empty")]
     Empty,
-    #[error("media path {0:?} has a `..`, `.` or empty segment")]
+    #[error("media path {0:?} has an empty segment or one starting with a dot")]
     BadSegment(String),
     #[error("media path {0:?} contains a backslash, colon or control character")]
     BadChar(String),
@@ -314,8 +333,10 @@ impl MediaRef {
         if s.chars().any(|c| c == '\\' || c == ':' || c.is_control()) {
             return Err(MediaRefError::BadChar(raw.to_owned()));
         }
+        // A segment starting with a dot (`.`, `..`, `.hidden`) is never a media file:
+        // the library never serves such names, and staging leftovers use them.
         if s.split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+            .any(|seg| seg.is_empty() || seg.starts_with('.'))
         {
             return Err(MediaRefError::BadSegment(raw.to_owned()));
         }
@@ -366,10 +387,6 @@ impl<'de> Deserialize<'de> for MediaRef {
 mod tests {
     use super::*;
 
-    fn id(s: &str) -> NodeId {
-        NodeId::parse(s).unwrap()
-    }
-
     #[test]
     fn media_ref_normalizes_legacy_roots_and_refuses_escapes() {
         assert_eq!(
@@ -384,26 +401,6 @@ mod tests {
         assert!(MediaRef::parse("C:\\x.png").is_err());
         assert!(MediaRef::parse("").is_err());
         assert!(MediaRef::parse("img//x.png").is_err());
-    }
-
-    #[test]
-    fn children_are_one_level_down_in_numeric_order() {
-        let mut hall = Hall::default();
-        for s in [
-            "3", "3.3", "3.3.2", "3.3.10", "3.3.9", "3.3.10.1", "3.30", "3.4",
-        ] {
-            hall.nodes
-                .insert(id(s), Node::new(id(s), Localized::one(Lang::Ru, s)));
-        }
-        let kids: Vec<&str> = hall.children(&id("3.3")).map(|n| n.id.as_str()).collect();
-        assert_eq!(kids, ["3.3.2", "3.3.9", "3.3.10"]);
-        let top: Vec<&str> = hall.children(&id("3")).map(|n| n.id.as_str()).collect();
-        assert_eq!(top, ["3.3", "3.4", "3.30"]);
-        let anc: Vec<&str> = hall
-            .ancestors(&id("3.3.10.1"))
-            .iter()
-            .map(|n| n.id.as_str())
-            .collect();
-        assert_eq!(anc, ["3", "3.3", "3.3.10", "3.3.10.1"]);
+        assert!(MediaRef::parse("img/.hidden.png").is_err());
     }
 }

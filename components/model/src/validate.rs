@@ -1,69 +1,12 @@
-//! Whole-hall validation. Errors stop an import or a publish; warnings are reported and
-//! stored content stays as it is.
+//! Whole-hall validation. Errors stop an import, an edit or a publish; warnings are
+//! reported and stored content stays as it is. Every finding is a [`Diagnostic`] whose
+//! location is the field of the hall it is about (`nodes[KEY].slides[0]`) and whose
+//! message starts with the subject in words (`node 1.5.2 slide 1: …`).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::{Hall, Lang, Layout, Localized, MediaRef, NodeId, THEMES};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
-
-/// What a finding is about; front ends turn it into a file position when they can.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Subject {
-    Hall,
-    Screen(String),
-    Node(NodeId),
-    /// A slide, 0-based.
-    Slide(NodeId, usize),
-}
-
-impl Subject {
-    pub fn node(&self) -> Option<&NodeId> {
-        match self {
-            Subject::Node(n) | Subject::Slide(n, _) => Some(n),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Subject::Hall => f.write_str("hall"),
-            Subject::Screen(s) => write!(f, "screen {s}"),
-            Subject::Node(n) => write!(f, "node {n}"),
-            Subject::Slide(n, i) => write!(f, "node {n} slide {}", i + 1),
-        }
-    }
-}
-
-/// One validation finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub severity: Severity,
-    pub subject: Subject,
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.severity, self.subject, self.message)
-    }
-}
+use crate::diag::{Diagnostic, Diagnostics, FieldPath, Location, Severity};
+use crate::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeKey, THEMES};
 
 /// What the validator may assume about the world outside the hall.
 pub struct Context<'a> {
@@ -71,44 +14,76 @@ pub struct Context<'a> {
     pub media: Option<&'a BTreeSet<String>>,
 }
 
-/// Findings accumulate here; errors and warnings in one list, in a stable order.
-#[derive(Debug, Default, Clone)]
-pub struct Findings(pub Vec<Finding>);
+/// What a finding is about: its words and its field.
+struct Subject {
+    words: String,
+    field: FieldPath,
+}
 
-impl Findings {
-    pub fn error(&mut self, subject: Subject, message: impl Into<String>) {
-        self.0.push(Finding {
-            severity: Severity::Error,
-            subject,
-            message: message.into(),
-        });
+impl Subject {
+    fn hall() -> Self {
+        Subject {
+            words: "hall".into(),
+            field: FieldPath::root(),
+        }
     }
-    pub fn warning(&mut self, subject: Subject, message: impl Into<String>) {
-        self.0.push(Finding {
-            severity: Severity::Warning,
-            subject,
-            message: message.into(),
-        });
+    fn screen(id: &str) -> Self {
+        Subject {
+            words: format!("screen {id}"),
+            field: FieldPath::screen(id),
+        }
     }
-    pub fn has_errors(&self) -> bool {
-        self.0.iter().any(|f| f.severity == Severity::Error)
+    fn node(hall: &Hall, key: &NodeKey) -> Self {
+        Subject {
+            words: format!("node {}", hall.node_name(key)),
+            field: FieldPath::node(key.as_str()),
+        }
     }
-    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
-        self.0.iter().filter(|f| f.severity == Severity::Error)
+    fn slide(hall: &Hall, key: &NodeKey, i: usize) -> Self {
+        Subject {
+            words: format!("node {} slide {}", hall.node_name(key), i + 1),
+            field: FieldPath::slide(key.as_str(), i),
+        }
     }
 }
 
-/// Checks a hall: screens, tree shape, titles, translations, layouts and media.
-pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
-    let mut out = Findings::default();
+#[derive(Default)]
+struct Out(Diagnostics);
+
+impl Out {
+    fn add(&mut self, severity: Severity, code: &'static str, s: &Subject, msg: impl AsRef<str>) {
+        self.0.push(
+            Diagnostic::new(severity, code, format!("{}: {}", s.words, msg.as_ref())).at(
+                Location::Field {
+                    path: None,
+                    field: s.field.clone(),
+                },
+            ),
+        );
+    }
+    fn error(&mut self, code: &'static str, s: &Subject, msg: impl AsRef<str>) {
+        self.add(Severity::Error, code, s, msg);
+    }
+    fn warning(&mut self, code: &'static str, s: &Subject, msg: impl AsRef<str>) {
+        self.add(Severity::Warning, code, s, msg);
+    }
+}
+
+/// Checks a hall: screens, tree, labels, titles, translations, layouts and media.
+pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
+    let mut out = Out::default();
     if hall.fallback.is_empty() {
-        out.error(Subject::Hall, "the language fallback order is empty");
+        out.error(
+            "empty_fallback",
+            &Subject::hall(),
+            "the language fallback order is empty",
+        );
     }
     let mut seen_screens = HashSet::new();
     for s in &hall.screens {
-        let subj = || Subject::Screen(s.id.clone());
+        let subj = Subject::screen(&s.id);
         if !seen_screens.insert(s.id.as_str()) {
-            out.error(subj(), "duplicate screen ID");
+            out.error("duplicate_screen", &subj, "duplicate screen ID");
         }
         if s.id.is_empty()
             || s.id.len() > 32
@@ -117,99 +92,106 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            out.error(subj(), "screen ID must be 1-32 letters, digits, '-' or '_'");
+            out.error(
+                "screen_id",
+                &subj,
+                "screen ID must be 1-32 letters, digits, '-' or '_'",
+            );
         }
         if !THEMES.contains(&s.theme.as_str()) {
             out.error(
-                subj(),
+                "unknown_theme",
+                &subj,
                 format!("unknown theme {:?} (one of {})", s.theme, THEMES.join(", ")),
             );
         }
-        if !hall.nodes.contains_key(&s.root) {
-            out.error(subj(), format!("root node {} does not exist", s.root));
-        }
-        if s.languages.is_empty() {
-            out.error(subj(), "no languages offered");
-        }
-        if s.idle.seconds == 0 || s.idle.attract_seconds == 0 {
-            out.error(subj(), "idle and attract times must be at least one second");
-        }
-        for a in &s.idle.attract {
-            if !hall.nodes.contains_key(a) {
-                out.error(subj(), format!("attract node {a} does not exist"));
-            }
-        }
-        if s.name.is_blank() {
-            out.warning(subj(), "screen has no name");
-        }
-    }
-
-    let mut unresolved: BTreeMap<&MediaRef, (Subject, usize)> = BTreeMap::new();
-    for (id, node) in &hall.nodes {
-        let subj = || Subject::Node(id.clone());
-        if &node.id != id {
+        if !hall.nodes.contains(&s.root) {
             out.error(
-                subj(),
-                format!("node is stored under ID {id} but says it is {}", node.id),
+                "unknown_node",
+                &subj,
+                format!("root node {} does not exist", s.root),
             );
         }
-        if let Some(parent) = id.parent() {
-            if !hall.nodes.contains_key(&parent) {
-                // Legacy deletes orphaned children; their content is kept and reported.
-                out.warning(
-                    subj(),
-                    format!("orphan: parent node {parent} does not exist, so no screen reaches this node"),
+        if s.languages.is_empty() {
+            out.error("no_languages", &subj, "no languages offered");
+        }
+        if s.idle.seconds == 0 || s.idle.attract_seconds == 0 {
+            out.error(
+                "idle_time",
+                &subj,
+                "idle and attract times must be at least one second",
+            );
+        }
+        for a in &s.idle.attract {
+            if !hall.nodes.contains(a) {
+                out.error(
+                    "unknown_node",
+                    &subj,
+                    format!("attract node {a} does not exist"),
                 );
             }
         }
-        if node.title.is_blank() {
-            out.error(subj(), "empty title");
+        if s.name.is_blank() {
+            out.warning("screen_name", &subj, "screen has no name");
         }
-        let langs = hall
-            .screen_of(id)
-            .map(|s| s.languages.as_slice())
-            .unwrap_or(&hall.fallback[..hall.fallback.len().min(2)]);
-        check_translations(&mut out, node, langs);
-        for (i, slide) in node.slides.iter().enumerate() {
-            let ss = || Subject::Slide(id.clone(), i);
-            match slide.layout {
-                Layout::Image if slide.image.is_none() => {
-                    out.error(ss(), "layout image has no image")
-                }
-                Layout::Video if slide.video.is_none() => {
-                    out.error(ss(), "layout video has no video")
-                }
-                Layout::ImageText if slide.image.is_none() && node.logo.is_none() => out.warning(
-                    ss(),
-                    "layout image_text has no image (and the node no logo)",
-                ),
-                Layout::Map if slide.region.is_none() && node.region.is_none() => {
-                    out.warning(ss(), "layout map has no region")
-                }
-                Layout::Figures if slide.figures.is_empty() => {
-                    out.error(ss(), "layout figures has no figures")
-                }
-                _ => {}
-            }
-            for (k, fig) in slide.figures.iter().enumerate() {
-                let nums = [Some(fig.value), fig.target, fig.baseline];
-                if nums.iter().flatten().any(|v| !v.is_finite()) {
-                    out.error(
-                        ss(),
-                        format!("figure {} has a value that is not a finite number", k + 1),
-                    );
-                }
-                if fig.label.is_blank() {
-                    out.error(ss(), format!("figure {} has an empty label", k + 1));
-                }
-            }
-            for m in slide.media() {
-                note_media(&mut unresolved, ctx, m, ss);
+    }
+
+    // Languages each node is shown in: its first screen's, else the hall's first two.
+    let default_langs = &hall.fallback[..hall.fallback.len().min(2)];
+    let mut langs_of: HashMap<&NodeKey, &[Lang]> = HashMap::new();
+    for s in &hall.screens {
+        for n in hall.nodes.subtree(&s.root) {
+            langs_of.entry(n.key()).or_insert(&s.languages);
+        }
+    }
+    let roots: HashSet<&NodeKey> = hall.screens.iter().map(|s| &s.root).collect();
+    let all_labels: HashSet<&crate::NodeId> =
+        hall.nodes.walk().filter_map(|n| n.label.as_ref()).collect();
+    for top in hall.nodes.roots() {
+        if roots.contains(top) || langs_of.contains_key(top) {
+            continue;
+        }
+        let subj = Subject::node(hall, top);
+        // An orphan: its legacy parent number names no node (else it was moved here).
+        let parent = hall
+            .nodes
+            .get(top)
+            .and_then(|n| n.label.as_ref()?.parent())
+            .filter(|p| !all_labels.contains(p));
+        match parent {
+            // Legacy deletes orphaned children; their content is kept and reported.
+            Some(p) => out.warning(
+                "orphan",
+                &subj,
+                format!("orphan: parent node {p} does not exist, so no screen reaches this node"),
+            ),
+            None => out.warning(
+                "unreachable",
+                &subj,
+                "no screen shows this node: it is at the top level and no screen starts at it",
+            ),
+        }
+    }
+
+    let mut labels: HashMap<&crate::NodeId, &NodeKey> = HashMap::new();
+    let mut unresolved: BTreeMap<&MediaRef, (Subject, usize)> = BTreeMap::new();
+    for node in hall.nodes.walk() {
+        let key = node.key();
+        if let Some(l) = &node.label {
+            if let Some(first) = labels.insert(l, key) {
+                out.error(
+                    "duplicate_label",
+                    &Subject::node(hall, key),
+                    format!("label {l} is also used by node {first}"),
+                );
             }
         }
-        for m in node.logo.iter().chain(node.tile.iter()) {
-            note_media(&mut unresolved, ctx, m, subj);
-        }
+        let langs = langs_of.get(key).copied().unwrap_or(default_langs);
+        check_node(&mut out, hall, node, langs, &mut |m, subj| {
+            if ctx.media.is_some_and(|media| !media.contains(m.as_str())) {
+                unresolved.entry(m).or_insert_with(|| (subj(), 0)).1 += 1;
+            }
+        });
     }
     // One warning per missing file, at its first use: a shared logo is one problem.
     for (m, (subject, uses)) in unresolved {
@@ -219,26 +201,109 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Findings {
             String::new()
         };
         out.warning(
-            subject,
+            "media_missing",
+            &subject,
             format!("media {m} is not in the media library{more}"),
         );
     }
-    out
+    out.0
 }
 
-fn note_media<'a>(
-    unresolved: &mut BTreeMap<&'a MediaRef, (Subject, usize)>,
-    ctx: &Context<'_>,
-    m: &'a MediaRef,
-    subject: impl FnOnce() -> Subject,
+/// Checks one node of `hall` alone, as an edit of it must pass: title, label unique,
+/// translations for the languages of the screen showing it, layouts and figures. Media
+/// are not checked (the library may be filled later; publishing checks them).
+pub fn node(hall: &Hall, key: &NodeKey) -> Diagnostics {
+    let mut out = Out::default();
+    let Some(node) = hall.nodes.get(key) else {
+        return out.0;
+    };
+    if let Some(l) = &node.label {
+        if let Some(other) = hall
+            .nodes
+            .walk()
+            .find(|n| n.key() != key && n.label.as_ref() == Some(l))
+        {
+            out.error(
+                "duplicate_label",
+                &Subject::node(hall, key),
+                format!("label {l} is also used by node {}", other.key()),
+            );
+        }
+    }
+    let default_langs = &hall.fallback[..hall.fallback.len().min(2)];
+    let langs = hall
+        .screen_of(key)
+        .map(|s| s.languages.as_slice())
+        .unwrap_or(default_langs);
+    check_node(&mut out, hall, node, langs, &mut |_, _| {});
+    out.0
+}
+
+/// The checks of one node; `media` is called with each media reference and a maker of
+/// the subject that uses it.
+fn check_node<'h>(
+    out: &mut Out,
+    hall: &'h Hall,
+    node: &'h Node,
+    langs: &[Lang],
+    media: &mut dyn FnMut(&'h MediaRef, &dyn Fn() -> Subject),
 ) {
-    if ctx.media.is_some_and(|media| !media.contains(m.as_str())) {
-        unresolved.entry(m).or_insert_with(|| (subject(), 0)).1 += 1;
+    let key = node.key();
+    let subj = Subject::node(hall, key);
+    if node.title.is_blank() {
+        out.error("empty_title", &subj, "empty title");
+    }
+    check_translations(out, &subj, node, langs);
+    for (i, slide) in node.slides.iter().enumerate() {
+        let ss = || Subject::slide(hall, key, i);
+        match slide.layout {
+            Layout::Image if slide.image.is_none() => {
+                out.error("layout_media", &ss(), "layout image has no image")
+            }
+            Layout::Video if slide.video.is_none() => {
+                out.error("layout_media", &ss(), "layout video has no video")
+            }
+            Layout::ImageText if slide.image.is_none() && node.logo.is_none() => out.warning(
+                "layout_media",
+                &ss(),
+                "layout image_text has no image (and the node no logo)",
+            ),
+            Layout::Map if slide.region.is_none() && node.region.is_none() => {
+                out.warning("layout_region", &ss(), "layout map has no region")
+            }
+            Layout::Figures if slide.figures.is_empty() => {
+                out.error("layout_figures", &ss(), "layout figures has no figures")
+            }
+            _ => {}
+        }
+        for (k, fig) in slide.figures.iter().enumerate() {
+            let nums = [Some(fig.value), fig.target, fig.baseline];
+            if nums.iter().flatten().any(|v| !v.is_finite()) {
+                out.error(
+                    "figure_value",
+                    &ss(),
+                    format!("figure {} has a value that is not a finite number", k + 1),
+                );
+            }
+            if fig.label.is_blank() {
+                out.error(
+                    "figure_label",
+                    &ss(),
+                    format!("figure {} has an empty label", k + 1),
+                );
+            }
+        }
+        for m in slide.media() {
+            media(m, &ss);
+        }
+    }
+    for m in node.logo.iter().chain(node.tile.iter()) {
+        media(m, &|| Subject::node(hall, key));
     }
 }
 
 /// One warning per node listing every field that lacks an offered language.
-fn check_translations(out: &mut Findings, node: &crate::Node, langs: &[Lang]) {
+fn check_translations(out: &mut Out, subj: &Subject, node: &Node, langs: &[Lang]) {
     let mut missing: Vec<String> = Vec::new();
     let mut check = |what: String, l: &Localized| {
         if l.is_blank() {
@@ -260,7 +325,8 @@ fn check_translations(out: &mut Findings, node: &crate::Node, langs: &[Lang]) {
     }
     if !missing.is_empty() {
         out.warning(
-            Subject::Node(node.id.clone()),
+            "missing_translation",
+            subj,
             format!("missing translation: {}", missing.join(", ")),
         );
     }
@@ -268,24 +334,13 @@ fn check_translations(out: &mut Findings, node: &crate::Node, langs: &[Lang]) {
 
 /// The media references a hall uses, each once.
 pub fn media_refs(hall: &Hall) -> BTreeSet<&MediaRef> {
-    let mut out = BTreeSet::new();
-    for n in hall.nodes.values() {
-        out.extend(n.logo.iter().chain(n.tile.iter()));
-        for s in &n.slides {
-            out.extend(s.media());
-        }
-    }
-    out
+    hall.nodes.walk().flat_map(Node::media).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Node, Screen, Slide};
-
-    fn id(s: &str) -> NodeId {
-        NodeId::parse(s).unwrap()
-    }
+    use crate::{NodeId, Screen, Slide};
 
     fn both(ru: &str, kk: &str) -> Localized {
         let mut l = Localized::one(Lang::Ru, ru);
@@ -293,36 +348,50 @@ mod tests {
         l
     }
 
+    fn labelled(label: &str, title: Localized) -> Node {
+        let l = NodeId::parse(label).unwrap();
+        let mut n = Node::new(NodeKey::derive(&l, 0), title);
+        n.label = Some(l);
+        n
+    }
+
     fn hall() -> Hall {
         let mut h = Hall::default();
+        let root = labelled("1", both("Корень", "Түбір"));
         h.screens.push(Screen {
             id: "1".into(),
             name: both("Экран", "Экран"),
             theme: "azure".into(),
-            root: id("1"),
+            root: root.key().clone(),
             languages: vec![Lang::Kk, Lang::Ru],
             idle: Default::default(),
         });
-        h.nodes
-            .insert(id("1"), Node::new(id("1"), both("Корень", "Түбір")));
+        h.nodes.insert(root, None, None).unwrap();
         h
     }
 
-    fn messages(f: &Findings) -> Vec<String> {
-        f.0.iter().map(|f| f.to_string()).collect()
+    fn root(h: &Hall) -> NodeKey {
+        h.screens[0].root.clone()
+    }
+
+    fn messages(f: &Diagnostics) -> Vec<String> {
+        f.iter()
+            .map(|f| format!("{}: {}", f.severity, f.message))
+            .collect()
     }
 
     #[test]
     fn clean_hall_has_no_findings() {
         let f = validate(&hall(), &Context { media: None });
-        assert!(f.0.is_empty(), "{:?}", messages(&f));
+        assert!(f.is_empty(), "{:?}", messages(&f));
     }
 
     #[test]
     fn orphan_is_a_warning_and_empty_title_an_error() {
         let mut h = hall();
         h.nodes
-            .insert(id("1.2.3"), Node::new(id("1.2.3"), Localized::default()));
+            .insert(labelled("1.2.3", Localized::default()), None, None)
+            .unwrap();
         let f = validate(&h, &Context { media: None });
         assert_eq!(
             messages(&f),
@@ -331,16 +400,37 @@ mod tests {
                 "error: node 1.2.3: empty title"
             ]
         );
+        assert_eq!(f.0[1].code, "empty_title");
+        let Location::Field { field, .. } = &f.0[1].location else {
+            panic!()
+        };
+        assert_eq!(
+            field.node_key(),
+            Some(NodeKey::derive(&NodeId::parse("1.2.3").unwrap(), 0).as_str())
+        );
+    }
+
+    #[test]
+    fn duplicate_labels_are_errors() {
+        let mut h = hall();
+        let mut n = Node::new(NodeKey::random(), both("a", "b"));
+        n.label = Some(NodeId::parse("1").unwrap());
+        let r = root(&h);
+        h.nodes.insert(n, Some(&r), None).unwrap();
+        let f = validate(&h, &Context { media: None });
+        assert_eq!(f.errors().count(), 1, "{:?}", messages(&f));
+        assert_eq!(f.0[0].code, "duplicate_label");
     }
 
     #[test]
     fn missing_translation_is_one_warning_per_node() {
         let mut h = hall();
-        let mut n = Node::new(id("1.1"), Localized::one(Lang::Ru, "Только русский"));
+        let mut n = labelled("1.1", Localized::one(Lang::Ru, "Только русский"));
         let mut s = Slide::new(Layout::Text);
         s.text = Localized::one(Lang::Ru, "Текст");
         n.slides.push(s);
-        h.nodes.insert(id("1.1"), n);
+        let r = root(&h);
+        h.nodes.insert(n, Some(&r), None).unwrap();
         let f = validate(&h, &Context { media: None });
         assert_eq!(
             messages(&f),
@@ -353,11 +443,12 @@ mod tests {
     fn unresolved_media_and_bad_screen() {
         let mut h = hall();
         h.screens[0].theme = "pink".into();
-        let mut n = Node::new(id("1.1"), both("a", "b"));
+        let mut n = labelled("1.1", both("a", "b"));
         let mut s = Slide::new(Layout::Image);
         s.image = Some(MediaRef::parse("img/x.png").unwrap());
         n.slides.push(s);
-        h.nodes.insert(id("1.1"), n);
+        let r = root(&h);
+        h.nodes.insert(n, Some(&r), None).unwrap();
         let known = BTreeSet::from(["img/y.png".to_string()]);
         let f = validate(
             &h,
