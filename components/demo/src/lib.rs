@@ -4,10 +4,13 @@
 //!
 //! Node 1.5.1.1.2 ("IT centres") is not in `hall.json`: it is seed 001, byte for byte,
 //! read through the legacy importer at start-up (plus a Kazakh record written for the
-//! demo), which keeps that path exercised on every demo start.
+//! demo), which keeps that path exercised on every demo start. `hall.json` itself stays
+//! in the older `ekran/1` format on purpose, so the upgrade path runs on every start too.
 
 use ekran_legacy::import::{LegacyImport, Options};
-use ekran_model::{format, validate, Figure, Hall, Lang, Layout, Localized, MediaRef, Slide};
+use ekran_model::{
+    format, validate, Diagnostics, Figure, Hall, Lang, Layout, Localized, MediaRef, NodeId, Slide,
+};
 use include_dir::{include_dir, Dir};
 
 static HALL: &str = include_str!("../hall.json");
@@ -18,10 +21,9 @@ static MEDIA: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/media");
 /// Builds the demo hall. Fails only if the embedded content is broken, which the tests
 /// rule out.
 pub fn hall() -> Result<Hall, String> {
-    let (mut hall, findings) =
-        format::from_json(HALL).map_err(|e| format!("demo hall.json:{e}"))?;
+    let (mut hall, findings) = format::from_json("hall.json", HALL).map_err(|e| e.render())?;
     if findings.has_errors() {
-        return Err(format!("demo hall.json: {:?}", findings.0));
+        return Err(render(&findings));
     }
     // Both languages in one import, so they merge into one node (languages detected:
     // the Russian seed has no Kazakh letters, the Kazakh record is full of them).
@@ -29,20 +31,22 @@ pub fn hall() -> Result<Hall, String> {
     imp.add_file("seed001.txt", SEED_RU);
     imp.add_file("seed001-kk.txt", SEED_KK);
     if imp.has_errors() || imp.languages.get(&Lang::Kk) != Some(&1) {
-        let errs: Vec<String> = imp.diagnostics.iter().map(|d| d.render()).collect();
-        return Err(errs.join("\n"));
+        return Err(render(&imp.diagnostics));
     }
-    imp.apply(&mut hall);
-    if let Some(n) = hall
-        .nodes
-        .get_mut(&ekran_model::NodeId::parse("1.5.1.1.2").expect("valid"))
-    {
+    let summary = imp.apply(&mut hall);
+    let it_centres = NodeId::parse("1.5.1.1.2").expect("valid");
+    if let Some(key) = hall.nodes.find_label(&it_centres).cloned() {
+        let mut n = hall.nodes.get_mut(&key).expect("found");
         n.tile = Some(MediaRef::parse("it-centres.svg").expect("valid"));
         n.slides.push(it_centres_figures());
     }
     // The seed records carry the legacy logo path; the demo ships its own logo.
     let logo = MediaRef::parse("logo.svg").expect("valid");
-    for node in hall.nodes.values_mut() {
+    for key in &summary.touched {
+        let mut node = hall
+            .nodes
+            .get_mut(key)
+            .expect("imported nodes are in the hall");
         if node
             .logo
             .as_ref()
@@ -59,13 +63,20 @@ pub fn hall() -> Result<Hall, String> {
         },
     );
     if findings.has_errors() {
-        return Err(findings
-            .errors()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("\n"));
+        // At the record an imported node came from, else at its place in hall.json.
+        let placed = format::place(imp.place(findings, &hall), &hall, "hall.json", HALL);
+        return Err(render(&placed));
     }
     Ok(hall)
+}
+
+/// The errors among `diags`, rendered one after another.
+fn render(diags: &Diagnostics) -> String {
+    diags
+        .errors()
+        .map(|d| d.render())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn both(kk: &str, ru: &str) -> Localized {
@@ -146,7 +157,6 @@ pub fn media() -> impl Iterator<Item = (&'static str, &'static [u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ekran_model::NodeId;
 
     #[test]
     fn demo_hall_is_complete_and_clean() {
@@ -163,13 +173,17 @@ mod tests {
         for layout in Layout::ALL {
             assert!(
                 hall.nodes
-                    .values()
+                    .walk()
                     .flat_map(|n| &n.slides)
                     .any(|s| s.layout == layout),
                 "no {layout:?} slide in the demo"
             );
         }
-        let it = &hall.nodes[&NodeId::parse("1.5.1.1.2").unwrap()];
+        let it_key = hall
+            .nodes
+            .find_label(&NodeId::parse("1.5.1.1.2").unwrap())
+            .unwrap();
+        let it = hall.nodes.get(it_key).unwrap();
         assert_eq!(it.slides.len(), 3);
         assert_eq!(it.slides[2].figures[0].value, 100_000.0);
         assert!(it.title.get(Lang::Kk).is_some() && it.title.get(Lang::Ru).is_some());
@@ -179,12 +193,46 @@ mod tests {
             .unwrap()
             .contains("Нысанов Адель"));
         assert!(it.slides[1].text.get(Lang::Kk).is_some());
-        for n in hall.nodes.values() {
+        for n in hall.nodes.walk() {
             assert!(
                 n.title.has(Lang::Kk) && n.title.has(Lang::Ru),
                 "node {} lacks a language",
-                n.id
+                hall.node_name(n.key())
             );
         }
+    }
+
+    #[test]
+    fn imported_node_stands_between_its_siblings_and_keys_are_derived() {
+        let hall = hall().unwrap();
+        let label = |s: &str| NodeId::parse(s).unwrap();
+        let parent = hall.nodes.find_label(&label("1.5.1.1")).unwrap();
+        let kids: Vec<String> = hall
+            .nodes
+            .children(parent)
+            .iter()
+            .map(|k| hall.node_name(k))
+            .collect();
+        assert_eq!(
+            kids,
+            [
+                "1.5.1.1.1",
+                "1.5.1.1.2",
+                "1.5.1.1.3",
+                "1.5.1.1.4",
+                "1.5.1.1.5"
+            ]
+        );
+        // The same keys on every machine: derived from the labels.
+        for n in hall.nodes.walk() {
+            assert_eq!(
+                n.key(),
+                &ekran_model::NodeKey::derive(n.label.as_ref().unwrap(), 0)
+            );
+        }
+        let one = hall.screen("1").unwrap();
+        assert_eq!(one.root, *hall.nodes.find_label(&label("1")).unwrap());
+        assert_eq!(one.idle.attract.len(), 3);
+        assert_eq!(hall.nodes.roots().len(), 5);
     }
 }

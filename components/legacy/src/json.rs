@@ -34,6 +34,7 @@ pub struct Node {
     pub end: usize,
 }
 
+/// A JSON value, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -45,14 +46,17 @@ pub enum Value {
     Object(Vec<Member>),
 }
 
+/// One member of an object, in file order (repeated names are all kept).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     pub key: String,
+    /// Offset of the member name's opening `"`.
     pub key_start: usize,
     pub value: Node,
 }
 
 impl Value {
+    /// The kind of value in words, for messages: `a string`, `a list`, `null`, …
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -85,6 +89,27 @@ pub enum RepairKind {
 }
 
 impl RepairKind {
+    /// The stable diagnostic code of this repair (`missing_comma`, `bom`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            RepairKind::Bom => "bom",
+            RepairKind::Crlf { .. } => "crlf",
+            RepairKind::LineComment => "line_comment",
+            RepairKind::BlockComment => "block_comment",
+            RepairKind::TrailingComma => "trailing_comma",
+            RepairKind::StrayComma => "stray_comma",
+            RepairKind::MissingComma => "missing_comma",
+            RepairKind::RawNewlines { .. } => "raw_newlines",
+            RepairKind::RawTabs { .. } => "raw_tabs",
+            RepairKind::ControlChar(_) => "control_char",
+            RepairKind::UnescapedQuote => "unescaped_quote",
+            RepairKind::InvalidEscape(_) => "invalid_escape",
+            RepairKind::LoneSurrogate => "lone_surrogate",
+            RepairKind::TopLevelSequence => "top_level_sequence",
+        }
+    }
+
+    /// What was repaired and how, in one line.
     pub fn message(&self) -> String {
         match self {
             RepairKind::Bom => "UTF-8 byte order mark at the start of the file; ignored".into(),
@@ -126,15 +151,20 @@ impl RepairKind {
     }
 }
 
+/// A repaired defect and where it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repair {
     pub offset: usize,
     pub kind: RepairKind,
 }
 
+/// Why a document could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     pub offset: usize,
+    /// The stable diagnostic code: `invalid_utf8`, `empty_file`, `nesting_too_deep`, or
+    /// `json_syntax` for everything else.
+    pub code: &'static str,
     pub message: String,
 }
 
@@ -228,8 +258,13 @@ fn is_value_start(c: u8) -> bool {
 
 impl<'a> Parser<'a> {
     fn err<T>(&self, offset: usize, message: impl Into<String>) -> R<T> {
+        self.err_code(offset, "json_syntax", message)
+    }
+
+    fn err_code<T>(&self, offset: usize, code: &'static str, message: impl Into<String>) -> R<T> {
         Err(ParseError {
             offset,
+            code,
             message: message.into(),
         })
     }
@@ -251,8 +286,9 @@ impl<'a> Parser<'a> {
             Ok(s) => self.s = s,
             Err(e) => {
                 let at = e.valid_up_to();
-                return self.err(
+                return self.err_code(
                     at,
+                    "invalid_utf8",
                     format!(
                         "invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
                         self.b[at]
@@ -266,8 +302,9 @@ impl<'a> Parser<'a> {
         }
         self.ws()?;
         if self.peek().is_none() {
-            return self.err(
+            return self.err_code(
                 self.i,
+                "empty_file",
                 "the file is empty: expected a record `{ ... }` or a list `[ ... ]`",
             );
         }
@@ -381,7 +418,11 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return self.err(self.i, format!("nesting deeper than {MAX_DEPTH} levels"));
+            return self.err_code(
+                self.i,
+                "nesting_too_deep",
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            );
         }
         Ok(())
     }

@@ -4,12 +4,19 @@ use ekran_model::{Layout, MediaRef, NodeId, NodeKind};
 
 use crate::json::{Member, Node, Value};
 
-/// A finding while reading records, at a byte offset of the file.
+/// A finding while reading records, at a byte offset of the file. The importer turns it
+/// into a located [`ekran_model::Diagnostic`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// Where in the file.
     pub offset: usize,
+    /// The stable diagnostic code (`record_no_id`, `bad_media_path`, …).
+    pub code: &'static str,
+    /// An error (the record or value is left out) rather than a warning.
     pub error: bool,
+    /// A defect that was repaired (`--strict` makes it an error).
     pub repair: bool,
+    /// One line, for people.
     pub message: String,
 }
 
@@ -24,8 +31,10 @@ pub struct Record {
     pub slides: Vec<RecordSlide>,
 }
 
+/// One slide of a record (one element of its `content`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordSlide {
+    /// Offset of the slide's `{`.
     pub offset: usize,
     pub title: String,
     pub text: String,
@@ -94,6 +103,7 @@ pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
                     }
                     v => f.push(err(
                         it.start,
+                        "not_a_record",
                         format!(
                             "expected a record `{{ ... }}` in the list, found {}",
                             v.type_name()
@@ -104,6 +114,7 @@ pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
         }
         v => f.push(err(
             doc.start,
+            "not_a_record",
             format!(
                 "expected a record `{{ ... }}` or a list of them, found {}",
                 v.type_name()
@@ -113,27 +124,30 @@ pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
     (out, f)
 }
 
-fn err(offset: usize, message: String) -> Finding {
+fn err(offset: usize, code: &'static str, message: String) -> Finding {
     Finding {
         offset,
+        code,
         error: true,
         repair: false,
         message,
     }
 }
 
-fn repair(offset: usize, message: String) -> Finding {
+fn repair(offset: usize, code: &'static str, message: String) -> Finding {
     Finding {
         offset,
+        code,
         error: false,
         repair: true,
         message,
     }
 }
 
-fn warn(offset: usize, message: String) -> Finding {
+fn warn(offset: usize, code: &'static str, message: String) -> Finding {
     Finding {
         offset,
+        code,
         error: false,
         repair: false,
         message,
@@ -153,6 +167,7 @@ fn members<'a>(
         if !known.contains(&mem.key.as_str()) {
             f.push(warn(
                 mem.key_start,
+                "unknown_member",
                 format!("unknown member {:?} in a {what}; ignored", mem.key),
             ));
             continue;
@@ -160,6 +175,7 @@ fn members<'a>(
         if let Some(prev) = out.iter_mut().find(|(k, _)| *k == mem.key) {
             f.push(repair(
                 mem.key_start,
+                "duplicate_member",
                 format!("member {:?} appears twice; the later one is used", mem.key),
             ));
             prev.1 = &mem.value;
@@ -182,6 +198,7 @@ fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
         Value::Number(n) => {
             f.push(repair(
                 node.start,
+                "string_expected",
                 format!("\"{key}\" is the number {n} where a string was expected; read as \"{n}\""),
             ));
             Some(n.clone())
@@ -189,6 +206,7 @@ fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
         Value::Bool(b) => {
             f.push(repair(
                 node.start,
+                "string_expected",
                 format!("\"{key}\" is {b} where a string was expected; read as \"{b}\""),
             ));
             Some(b.to_string())
@@ -196,6 +214,7 @@ fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
         Value::Null => {
             f.push(repair(
                 node.start,
+                "string_expected",
                 format!("\"{key}\" is null where a string was expected; read as empty"),
             ));
             Some(String::new())
@@ -203,6 +222,7 @@ fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
         v => {
             f.push(err(
                 node.start,
+                "not_a_string",
                 format!("\"{key}\" should be a string, found {}", v.type_name()),
             ));
             None
@@ -218,7 +238,7 @@ fn media(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<MediaRef> {
     match MediaRef::parse(&s) {
         Ok(r) => Some(r),
         Err(e) => {
-            f.push(err(node.start, format!("\"{key}\": {e}")));
+            f.push(err(node.start, "bad_media_path", format!("\"{key}\": {e}")));
             None
         }
     }
@@ -238,14 +258,14 @@ const SLIDE_KEYS: [&str; 6] = ["title", "text", "img_path", "video", "map", "blo
 fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
     let m = members(m, &RECORD_KEYS, "record", f);
     let Some(id_node) = get(&m, "ID") else {
-        f.push(err(offset, "record has no \"ID\"".into()));
+        f.push(err(offset, "record_no_id", "record has no \"ID\"".into()));
         return None;
     };
     let raw_id = string(id_node, "ID", f)?;
     let id = match NodeId::parse(raw_id.trim()) {
         Ok(id) => id,
         Err(e) => {
-            f.push(err(id_node.start, e.to_string()));
+            f.push(err(id_node.start, "bad_node_id", e.to_string()));
             return None;
         }
     };
@@ -253,6 +273,7 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
         if name.trim() != id.root().as_str() {
             f.push(warn(
                 get(&m, "name").map_or(offset, |n| n.start),
+                "screen_name_mismatch",
                 format!(
                     "\"name\" says screen {name:?} but the ID {id} is on screen {}",
                     id.root()
@@ -268,6 +289,7 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
     match get(&m, "content").map(|n| (n, &n.value)) {
         None => f.push(warn(
             offset,
+            "record_no_content",
             format!("record {id} has no \"content\"; it has no slides"),
         )),
         Some((_, Value::Array(items))) => {
@@ -280,6 +302,7 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
                     }
                     v => f.push(err(
                         it.start,
+                        "not_a_slide",
                         format!("expected a slide `{{ ... }}`, found {}", v.type_name()),
                     )),
                 }
@@ -287,6 +310,7 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
         }
         Some((n, v)) => f.push(err(
             n.start,
+            "content_not_a_list",
             format!(
                 "\"content\" should be a list of slides, found {}",
                 v.type_name()
@@ -302,6 +326,7 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
             Some(d) if d == slides.len() => {}
             Some(d) => f.push(repair(
                 n.start,
+                "slide_max_mismatch",
                 format!(
                     "\"slide_max\" says {d} but there are {} slides; the slides are kept",
                     slides.len()
@@ -309,6 +334,7 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
             )),
             None => f.push(warn(
                 n.start,
+                "slide_max_not_a_number",
                 "\"slide_max\" is not a whole number; ignored".into(),
             )),
         }
@@ -343,6 +369,7 @@ fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlid
             v => {
                 f.push(err(
                     n.start,
+                    "region_wrong_type",
                     format!("\"map\" should be a region number, found {}", v.type_name()),
                 ));
                 return None;
@@ -356,6 +383,7 @@ fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlid
             Ok(r) => {
                 f.push(warn(
                     n.start,
+                    "region_out_of_range",
                     format!("\"map\" region {r} is outside the legacy numbering 1-17; kept"),
                 ));
                 Some(r)
@@ -363,6 +391,7 @@ fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlid
             Err(_) => {
                 f.push(warn(
                     n.start,
+                    "region_not_a_number",
                     format!("\"map\" is {s:?}, not a region number; ignored"),
                 ));
                 None

@@ -9,7 +9,6 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use ekran_legacy::diag::Level;
 use ekran_legacy::import::{LegacyImport, Options};
 use ekran_legacy::json::{self, Node, Parsed, RepairKind, Value, MAX_DEPTH, MAX_REPAIRS};
 
@@ -86,7 +85,7 @@ fn check(name: &str, bytes: &[u8]) -> Parsed {
         let errors: Vec<String> = import
             .diagnostics
             .iter()
-            .filter(|d| d.diag.level == Level::Error)
+            .filter(|d| d.is_error())
             .map(|d| d.render())
             .collect();
         // `starts_with`, not the first line: messages quote member names verbatim, and
