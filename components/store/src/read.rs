@@ -1,0 +1,389 @@
+//! Reading the working copy and the versions, inside one transaction.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use ekran_model::{Hall, Lang, Localized, Node, NodeKey, Screen, Tree};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::{db_err, Result, StoreError};
+
+/// A transaction's view of the store. Every method reads from the same snapshot.
+pub struct Reader<'a> {
+    pub(crate) tx: Transaction<'a>,
+    pub(crate) dir: &'a Path,
+    pub(crate) db_path: &'a Path,
+}
+
+/// The working copy with its revisions.
+#[derive(Debug, Clone)]
+pub struct WorkingCopy {
+    pub hall: Hall,
+    /// The working copy's revision: grows with every change.
+    pub revision: i64,
+    /// Each node's revision: grows with every change of that node.
+    pub revs: HashMap<NodeKey, i64>,
+}
+
+/// One published version, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    pub version: i64,
+    /// UTC, ISO 8601 with milliseconds: `2026-11-29T12:00:00.000Z`.
+    pub created_at: String,
+    /// Who published: `cli` for the command line, later a user name.
+    pub author: String,
+    pub note: String,
+    /// For a rollback, the version it brought back.
+    pub restores: Option<i64>,
+    /// Number of nodes in the version.
+    pub nodes: i64,
+    /// Compared with the version before it.
+    pub changes: Changes,
+}
+
+/// What differs between two states of a hall, in nodes. A node counts as changed when
+/// its content, label or parent changed; a new order among siblings alone is not
+/// counted here but shows in `reordered`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    pub added: i64,
+    pub changed: i64,
+    pub removed: i64,
+    /// Some node stands at another position among its siblings.
+    pub reordered: bool,
+    /// The hall's title, languages or screens differ.
+    pub settings: bool,
+}
+
+impl Changes {
+    /// Whether the two states are the same.
+    pub fn is_empty(&self) -> bool {
+        self.added == 0
+            && self.changed == 0
+            && self.removed == 0
+            && !self.reordered
+            && !self.settings
+    }
+}
+
+/// The hall settings a version carries besides its nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Meta {
+    #[serde(default)]
+    pub title: Localized,
+    pub fallback: Vec<Lang>,
+    #[serde(default)]
+    pub screens: Vec<Screen>,
+}
+
+impl Meta {
+    pub(crate) fn of(hall: &Hall) -> Meta {
+        Meta {
+            title: hall.title.clone(),
+            fallback: hall.fallback.clone(),
+            screens: hall.screens.clone(),
+        }
+    }
+}
+
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+impl Reader<'_> {
+    pub(crate) fn db(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        db_err(self.db_path)
+    }
+
+    /// Whether nothing was ever stored (a new data directory).
+    pub fn is_empty(&self) -> Result<bool> {
+        let n: i64 = self
+            .tx
+            .query_row(
+                "SELECT (SELECT count(*) FROM node) + (SELECT count(*) FROM publication)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.db())?;
+        Ok(n == 0)
+    }
+
+    /// The working copy's revision (0 before anything was stored).
+    pub fn revision(&self) -> Result<i64> {
+        self.tx
+            .query_row("SELECT revision FROM hall WHERE id = 1", [], |r| r.get(0))
+            .map_err(self.db())
+    }
+
+    pub(crate) fn settings(&self) -> Result<Meta> {
+        let (title, fallback): (String, String) = self
+            .tx
+            .query_row("SELECT title, fallback FROM hall WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(self.db())?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT id, body FROM screen ORDER BY position")
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.db())?;
+        let mut screens = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(self.db())?;
+            screens.push(parse_json(&format!("screen {id}"), &body)?);
+        }
+        Ok(Meta {
+            title: parse_json("hall title", &title)?,
+            fallback: parse_json("hall fallback", &fallback)?,
+            screens,
+        })
+    }
+
+    /// The whole working copy.
+    pub fn working_copy(&self) -> Result<WorkingCopy> {
+        let meta = self.settings()?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT key, body, rev FROM node ORDER BY position, key")
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(self.db())?;
+        let mut nodes = Vec::new();
+        let mut revs = HashMap::new();
+        for row in rows {
+            let (key, body, rev) = row.map_err(self.db())?;
+            let node: Node = parse_json(&format!("node {key}"), &body)?;
+            revs.insert(node.key().clone(), rev);
+            nodes.push(node);
+        }
+        let hall = assemble("working copy", meta, nodes)?;
+        Ok(WorkingCopy {
+            hall,
+            revision: self.revision()?,
+            revs,
+        })
+    }
+
+    /// One node of the working copy and its revision.
+    pub fn node(&self, key: &NodeKey) -> Result<Option<(Node, i64)>> {
+        let row: Option<(String, i64)> = self
+            .tx
+            .query_row(
+                "SELECT body, rev FROM node WHERE key = ?1",
+                [key.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.db())?;
+        row.map(|(body, rev)| Ok((parse_json(&format!("node {key}"), &body)?, rev)))
+            .transpose()
+    }
+
+    /// Paths of the files in the media library.
+    pub fn media(&self) -> Result<BTreeSet<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT path FROM media")
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.db())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.db())
+    }
+
+    /// SHA-256 (hex) of a media file in the library.
+    pub fn media_hash(&self, path: &str) -> Result<Option<String>> {
+        self.tx
+            .query_row("SELECT sha256 FROM media WHERE path = ?1", [path], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.db())
+    }
+
+    /// The live (latest) version's number.
+    pub fn latest_version(&self) -> Result<Option<i64>> {
+        self.tx
+            .query_row("SELECT max(version) FROM publication", [], |r| r.get(0))
+            .map_err(self.db())
+    }
+
+    /// Every version, newest first.
+    pub fn versions(&self) -> Result<Vec<VersionInfo>> {
+        self.version_rows("ORDER BY version DESC", params![])
+    }
+
+    /// One version's description.
+    pub fn version_info(&self, version: i64) -> Result<Option<VersionInfo>> {
+        Ok(self
+            .version_rows("WHERE version = ?1", params![version])?
+            .pop())
+    }
+
+    fn version_rows(&self, tail: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<VersionInfo>> {
+        let sql = format!(
+            "SELECT version, created_at, author, note, restores, nodes, added, changed, removed FROM publication {tail}"
+        );
+        let mut st = self.tx.prepare_cached(&sql).map_err(self.db())?;
+        let rows = st
+            .query_map(p, |r| {
+                Ok(VersionInfo {
+                    version: r.get(0)?,
+                    created_at: r.get(1)?,
+                    author: r.get(2)?,
+                    note: r.get(3)?,
+                    restores: r.get(4)?,
+                    nodes: r.get(5)?,
+                    changes: Changes {
+                        added: r.get(6)?,
+                        changed: r.get(7)?,
+                        removed: r.get(8)?,
+                        reordered: false,
+                        settings: false,
+                    },
+                })
+            })
+            .map_err(self.db())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.db())
+    }
+
+    /// A version's whole hall.
+    pub fn version(&self, version: i64) -> Result<Option<Hall>> {
+        let meta: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT meta FROM publication WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.db())?;
+        let Some(meta) = meta else {
+            return Ok(None);
+        };
+        let what = format!("version {version}");
+        let meta: Meta = parse_json(&what, &meta)?;
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT b.body FROM publication_node p JOIN blob b ON b.hash = p.hash
+                 WHERE p.version = ?1 ORDER BY p.position, p.key",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([version], |r| r.get::<_, String>(0))
+            .map_err(self.db())?;
+        let mut nodes = Vec::new();
+        for row in rows {
+            nodes.push(parse_json(&what, &row.map_err(self.db())?)?);
+        }
+        assemble(&what, meta, nodes).map(Some)
+    }
+
+    /// The live version and its hall.
+    pub fn latest(&self) -> Result<Option<(i64, Hall)>> {
+        let Some(v) = self.latest_version()? else {
+            return Ok(None);
+        };
+        Ok(self.version(v)?.map(|h| (v, h)))
+    }
+
+    /// What the working copy changes compared with the live version (everything is
+    /// added when nothing was published yet).
+    pub fn unpublished(&self) -> Result<Changes> {
+        let latest = self.latest_version()?.unwrap_or(0);
+        let mut c = self.diff_sql(
+            "SELECT key, position, hash FROM node",
+            "SELECT key, position, hash FROM publication_node WHERE version = ?1",
+            latest,
+        )?;
+        let published: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT meta FROM publication WHERE version = ?1",
+                [latest],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.db())?;
+        let published: Option<Meta> = published
+            .map(|m| parse_json("live version", &m))
+            .transpose()?;
+        c.settings = published.as_ref() != Some(&self.settings()?);
+        Ok(c)
+    }
+
+    /// Compares two `(key, position, hash)` row sets; `?1` in `old` is `param`.
+    pub(crate) fn diff_sql(&self, new: &str, old: &str, param: i64) -> Result<Changes> {
+        let sql = format!(
+            "WITH n AS ({new}), o AS ({old})
+             SELECT
+               (SELECT count(*) FROM n WHERE key NOT IN (SELECT key FROM o)),
+               (SELECT count(*) FROM n JOIN o USING (key) WHERE n.hash <> o.hash),
+               (SELECT count(*) FROM o WHERE key NOT IN (SELECT key FROM n)),
+               (SELECT count(*) FROM n JOIN o USING (key) WHERE n.position <> o.position)"
+        );
+        let old_has_param = old.contains("?1");
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(Changes {
+                added: r.get(0)?,
+                changed: r.get(1)?,
+                removed: r.get(2)?,
+                reordered: r.get::<_, i64>(3)? > 0,
+                settings: false,
+            })
+        };
+        let st = &mut self.tx.prepare_cached(&sql).map_err(self.db())?;
+        if old_has_param || new.contains("?1") {
+            st.query_row([param], map)
+        } else {
+            st.query_row([], map)
+        }
+        .map_err(self.db())
+    }
+
+    /// The live server's saved state (see `ekran-live`), as stored.
+    pub fn live_state(&self) -> Result<Option<String>> {
+        self.tx
+            .query_row("SELECT body FROM live_state WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(self.db())
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        self.dir
+    }
+}
+
+/// Builds a hall from settings and nodes read in position order.
+pub(crate) fn assemble(what: &str, meta: Meta, nodes: Vec<Node>) -> Result<Hall> {
+    let (tree, rejected) = Tree::from_nodes(nodes);
+    if let Some((n, why)) = rejected.first() {
+        return Err(StoreError::Corrupt {
+            what: format!("{what}, node {}", n.key()),
+            message: why.to_string(),
+        });
+    }
+    Ok(Hall {
+        title: meta.title,
+        fallback: meta.fallback,
+        screens: meta.screens,
+        nodes: tree,
+    })
+}
