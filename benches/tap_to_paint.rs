@@ -14,12 +14,21 @@ const KEY: &str = "benchbenchbenchbenchbenchbench00";
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let hall = ekran_demo::hall().unwrap();
+    // Pages name nodes by key; the demo's nodes are found by their legacy labels.
+    let key = |label: &str| {
+        hall.nodes
+            .find_label(&ekran_model::NodeId::parse(label).unwrap())
+            .unwrap_or_else(|| panic!("the demo has no node labelled {label}"))
+            .to_string()
+    };
+    let (home, section) = (key("1"), key("1.5"));
     let data = tempfile::tempdir().unwrap();
     let media = data.path().join("media");
     ekran_demo::write_media(&media).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = ekran_server::AppState::new(hall, KEY.into(), media);
+    let state =
+        ekran_server::AppState::new(std::sync::Arc::new(hall), 1, Vec::new(), KEY.into(), media);
     tokio::spawn(ekran_server::launch_with_tcp_listener(
         listener,
         state,
@@ -35,14 +44,16 @@ async fn main() {
         .await;
     display
         .wait_for(
-            "document.getElementById('display')?.dataset.node === '1'",
+            &format!("document.getElementById('display')?.dataset.node === '{home}'"),
             20,
             "display",
         )
         .await;
+    let section_tile = format!(".tile[data-node=\"{section}\"]");
+    let home_button = format!("[data-node=\"{home}\"]");
     tablet
         .wait_for(
-            "document.querySelector('.tile[data-node=\"1.5\"]')",
+            &format!("document.querySelector('{section_tile}')"),
             20,
             "tiles",
         )
@@ -56,9 +67,9 @@ async fn main() {
     let mut samples = Vec::new();
     for i in 0..TAPS {
         let (target, sel) = if i % 2 == 0 {
-            ("1.5", ".tile[data-node=\"1.5\"]")
+            (&section, &section_tile)
         } else {
-            ("1", "[data-node=\"1\"]")
+            (&home, &home_button)
         };
         let before = display
             .eval("window.ekranPaints.length")

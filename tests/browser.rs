@@ -1,13 +1,18 @@
 //! The hall in real headless Chromium: a tap on the tablet changes the display, slides,
-//! languages, the idle timeout, a screenshot of every layout, and no request leaving the
-//! server's origin. Needs Debian's `chromium` (CI installs it); without it these fail.
+//! languages, the idle timeout, a screenshot of every layout, a screen removed by a new
+//! hall version and brought back, and no request leaving the server's origin. Needs
+//! Debian's `chromium` (CI installs it); without it these fail.
+//!
+//! Pages name nodes by key (`data-node`); the tests find the demo's nodes by their legacy
+//! labels and compare keys.
 
 mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use ekran_model::{Hall, Lang, Layout};
+use ekran_model::{Hall, Lang, Layout, Node, NodeId};
 use futures_util::{SinkExt, StreamExt};
 use support::cdp::{Browser, Page};
 
@@ -16,7 +21,35 @@ const KEY: &str = "feedfacefeedfacefeedfacefeedface";
 struct Hallway {
     addr: SocketAddr,
     hall: Hall,
+    hub: Arc<ekran_server::Hub>,
     _data: tempfile::TempDir,
+}
+
+/// The key of the demo node labelled `label`, as pages carry it in `data-node`.
+fn key(hall: &Hall, label: &str) -> String {
+    hall.nodes
+        .find_label(&NodeId::parse(label).unwrap())
+        .unwrap_or_else(|| panic!("the demo has no node labelled {label}"))
+        .to_string()
+}
+
+/// The demo node labelled `label`.
+fn labelled<'h>(hall: &'h Hall, label: &str) -> &'h Node {
+    let k = hall
+        .nodes
+        .find_label(&NodeId::parse(label).unwrap())
+        .unwrap();
+    hall.nodes.get(k).unwrap()
+}
+
+/// A selector for the tablet tile of the node labelled `label`.
+fn tile(hall: &Hall, label: &str) -> String {
+    format!(".tile[data-node=\"{}\"]", key(hall, label))
+}
+
+/// A selector for any control going to the node labelled `label` (home, crumb, tile).
+fn to(hall: &Hall, label: &str) -> String {
+    format!("[data-node=\"{}\"]", key(hall, label))
 }
 
 /// The demo hall on 127.0.0.1:0, with screen 1 going home after `idle` seconds.
@@ -29,7 +62,9 @@ async fn serve_demo(idle: u32) -> Hallway {
     ekran_demo::write_media(&media).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = ekran_server::AppState::new(hall.clone(), KEY.into(), media);
+    let state =
+        ekran_server::AppState::new(Arc::new(hall.clone()), 1, Vec::new(), KEY.into(), media);
+    let hub = state.hub.clone();
     tokio::spawn(ekran_server::launch_with_tcp_listener(
         listener,
         state,
@@ -38,6 +73,7 @@ async fn serve_demo(idle: u32) -> Hallway {
     Hallway {
         addr,
         hall,
+        hub,
         _data: data,
     }
 }
@@ -48,7 +84,8 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-async fn display_shows(page: &Page, node: &str, slide: usize, lang: &str) {
+/// Waits until the display shows node `node` (a key), slide `slide`, in `lang`.
+async fn display_at(page: &Page, node: &str, slide: usize, lang: &str) {
     page.wait_for(
         &format!(
             "(() => {{ const d = document.getElementById('display'); return d && d.dataset.node === '{node}' && d.dataset.slide === '{slide}' && d.dataset.lang === '{lang}'; }})()"
@@ -57,6 +94,17 @@ async fn display_shows(page: &Page, node: &str, slide: usize, lang: &str) {
         &format!("display to show node {node} slide {slide} in {lang}"),
     )
     .await;
+}
+
+/// Waits until the display shows the node labelled `label` (by its key, and with that
+/// label), slide `slide`, in `lang`.
+async fn display_shows(page: &Page, hall: &Hall, label: &str, slide: usize, lang: &str) {
+    display_at(page, &key(hall, label), slide, lang).await;
+    assert_eq!(
+        page.eval("document.getElementById('display').dataset.label")
+            .await,
+        label
+    );
 }
 
 fn assert_same_origin(browser: &Browser, addr: SocketAddr) {
@@ -88,10 +136,12 @@ async fn tapping_the_tablet_drives_the_display() {
     let tablet = browser
         .open(&format!("http://{}/tablet/1?key={KEY}", h.addr), 1280, 800)
         .await;
-    display_shows(&display, "1", 0, "kk").await;
+    let hall = &h.hall;
+    display_shows(&display, hall, "1", 0, "kk").await;
+    let tile_1_5 = tile(hall, "1.5");
     tablet
         .wait_for(
-            "document.querySelector('.tile[data-node=\"1.5\"]')",
+            &format!("document.querySelector('{tile_1_5}')"),
             10,
             "the tablet's tiles",
         )
@@ -99,35 +149,47 @@ async fn tapping_the_tablet_drives_the_display() {
 
     // Feedback comes on touch, before the server answers: while the finger is still
     // down (no command sent yet), the tile already shows it is pressed.
-    let at = tablet.press(".tile[data-node=\"1.5\"]").await;
+    let at = tablet.press(&tile_1_5).await;
     let pressed = tablet
-        .eval("document.querySelector('.tile[data-node=\"1.5\"]').classList.contains('pressed')")
+        .eval(&format!(
+            "document.querySelector('{tile_1_5}').classList.contains('pressed')"
+        ))
         .await;
     assert_eq!(pressed, serde_json::Value::Bool(true));
     assert_eq!(
         display
             .eval("document.getElementById('display').dataset.node")
             .await,
-        "1"
+        key(hall, "1").as_str()
     );
     tablet.release(at).await;
-    display_shows(&display, "1.5", 0, "kk").await;
-    tablet.click("[data-node=\"1\"]").await;
-    display_shows(&display, "1", 0, "kk").await;
+    display_shows(&display, hall, "1.5", 0, "kk").await;
+    tablet.click(&to(hall, "1")).await;
+    display_shows(&display, hall, "1", 0, "kk").await;
 
     // Tap down the tree: every tap moves the display.
-    for node in ["1.5", "1.5.1", "1.5.1.1", "1.5.1.1.3"] {
-        tablet.click(&format!(".tile[data-node=\"{node}\"]")).await;
-        display_shows(&display, node, 0, "kk").await;
+    for label in ["1.5", "1.5.1", "1.5.1.1", "1.5.1.1.3"] {
+        tablet.click(&tile(hall, label)).await;
+        display_shows(&display, hall, label, 0, "kk").await;
     }
     // Visible feedback on the tablet, from its own state: breadcrumb back to the root.
-    tablet.wait_for("document.querySelector('[data-node=\"1\"]') && document.querySelector('[data-node=\"1.5.1.1\"]')", 5, "breadcrumb entries").await;
+    tablet
+        .wait_for(
+            &format!(
+                "document.querySelector('{}') && document.querySelector('{}')",
+                to(hall, "1"),
+                to(hall, "1.5.1.1")
+            ),
+            5,
+            "breadcrumb entries",
+        )
+        .await;
 
     tablet.click("[data-action=\"next\"]").await;
-    display_shows(&display, "1.5.1.1.3", 1, "kk").await;
+    display_shows(&display, hall, "1.5.1.1.3", 1, "kk").await;
 
     // Language: Russian, then back to Kazakh with its own letters on the display.
-    let node = &h.hall.nodes[&ekran_model::NodeId::parse("1.5.1.1.3").unwrap()];
+    let node = labelled(hall, "1.5.1.1.3");
     let slide_title = |l: Lang| {
         node.slides[1]
             .title
@@ -136,7 +198,7 @@ async fn tapping_the_tablet_drives_the_display() {
             .to_owned()
     };
     tablet.click("[data-lang=\"ru\"]").await;
-    display_shows(&display, "1.5.1.1.3", 1, "ru").await;
+    display_shows(&display, hall, "1.5.1.1.3", 1, "ru").await;
     let text = display
         .eval("document.getElementById('display').innerText")
         .await;
@@ -145,7 +207,7 @@ async fn tapping_the_tablet_drives_the_display() {
         "{text}"
     );
     tablet.click("[data-lang=\"kk\"]").await;
-    display_shows(&display, "1.5.1.1.3", 1, "kk").await;
+    display_shows(&display, hall, "1.5.1.1.3", 1, "kk").await;
     let text = display
         .eval("document.getElementById('display').innerText")
         .await;
@@ -165,13 +227,13 @@ async fn tapping_the_tablet_drives_the_display() {
     assert!(family.as_str().unwrap().contains("Ekran Sans"), "{family}");
 
     // Home button.
-    tablet.click("[data-node=\"1\"]").await;
-    display_shows(&display, "1", 0, "kk").await;
+    tablet.click(&to(hall, "1")).await;
+    display_shows(&display, hall, "1", 0, "kk").await;
 
     // Idle: after a command elsewhere, the screen goes home by itself (6 s here).
-    tablet.click(".tile[data-node=\"1.5\"]").await;
-    display_shows(&display, "1.5", 0, "kk").await;
-    display_shows(&display, "1", 0, "kk").await;
+    tablet.click(&tile_1_5).await;
+    display_shows(&display, hall, "1.5", 0, "kk").await;
+    display_shows(&display, hall, "1", 0, "kk").await;
     tablet
         .wait_for(
             "document.getElementById('conn').dataset.state === 'open'",
@@ -185,20 +247,21 @@ async fn tapping_the_tablet_drives_the_display() {
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
 
-/// A (node, slide) of the demo for every layout.
+/// A (node key, slide) of the demo's screen 1 for every layout.
 fn one_of_each_layout(hall: &Hall) -> Vec<(Layout, String, usize)> {
+    let root = &hall.screen("1").expect("the demo has screen 1").root;
     Layout::ALL
         .iter()
         .map(|layout| {
             let (id, i) = hall
                 .nodes
-                .values()
-                .filter(|n| n.id.as_str().starts_with("1"))
+                .subtree(root)
+                .into_iter()
                 .find_map(|n| {
                     n.slides
                         .iter()
                         .position(|s| s.layout == *layout)
-                        .map(|i| (n.id.to_string(), i))
+                        .map(|i| (n.key().to_string(), i))
                 })
                 .unwrap_or_else(|| panic!("the demo has no {layout:?} slide on screen 1"));
             (*layout, id, i)
@@ -213,7 +276,7 @@ async fn every_layout_renders_in_both_orientations() {
     let display = browser
         .open(&format!("http://{}/display/1", h.addr), 1920, 1080)
         .await;
-    display_shows(&display, "1", 0, "kk").await;
+    display_shows(&display, &h.hall, "1", 0, "kk").await;
     let (mut ws, _) =
         tokio_tungstenite::connect_async(format!("ws://{}/ws/1?role=tablet&key={KEY}", h.addr))
             .await
@@ -232,7 +295,7 @@ async fn every_layout_renders_in_both_orientations() {
         }
         for (w, hgt, orient) in [(1920, 1080, "landscape"), (1080, 1920, "portrait")] {
             display.resize(w, hgt).await;
-            display_shows(&display, &node, slide, "kk").await;
+            display_at(&display, &node, slide, "kk").await;
             // Wait until pictures are decoded and the slide is on screen.
             display
                 .wait_for(
@@ -262,7 +325,11 @@ async fn every_layout_renders_in_both_orientations() {
                 "{layout:?} {orient} overflows sideways"
             );
         }
-        let n = &h.hall.nodes[&ekran_model::NodeId::parse(&node).unwrap()];
+        let n = h
+            .hall
+            .nodes
+            .get(&ekran_model::NodeKey::parse(&node).unwrap())
+            .unwrap();
         let title = n.slides[slide]
             .title
             .resolve(Lang::Kk, &h.hall.fallback)
@@ -295,16 +362,24 @@ async fn every_layout_renders_in_both_orientations() {
         }
         ws.next().await;
     }
-    // A burst of commands (two guides tapping at once): the display ends on the last
-    // state with exactly one slide on screen, never an empty one.
-    for node in ["1.5", "1.5.1", "1.5.1.1", "1.5", "1.5.1"] {
+    // A burst of commands (two guides tapping at once, one typing labels): the display
+    // ends on the last state with exactly one slide on screen, never an empty one.
+    for (i, label) in ["1.5", "1.5.1", "1.5.1.1", "1.5", "1.5.1"]
+        .iter()
+        .enumerate()
+    {
+        let node = if i % 2 == 1 {
+            (*label).to_owned()
+        } else {
+            key(&h.hall, label)
+        };
         let cmd = serde_json::json!({"type": "go", "node": node}).to_string();
         ws.send(tokio_tungstenite::tungstenite::Message::Text(cmd.into()))
             .await
             .unwrap();
     }
-    display_shows(&display, "1.5.1", 0, "kk").await;
-    let title = h.hall.nodes[&ekran_model::NodeId::parse("1.5.1").unwrap()].slides[0]
+    display_shows(&display, &h.hall, "1.5.1", 0, "kk").await;
+    let title = labelled(&h.hall, "1.5.1").slides[0]
         .title
         .resolve(Lang::Kk, &h.hall.fallback)
         .unwrap()
@@ -347,4 +422,94 @@ async fn every_layout_renders_in_both_orientations() {
     }
     assert_same_origin(&browser, h.addr);
     println!("screenshots in {}", dir.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_screen_says_so_and_comes_back() {
+    let h = serve_demo(600).await;
+    let browser = Browser::launch().await;
+    let display = browser
+        .open(&format!("http://{}/display/1", h.addr), 1920, 1080)
+        .await;
+    let tablet = browser
+        .open(&format!("http://{}/tablet/1?key={KEY}", h.addr), 1280, 800)
+        .await;
+    display_shows(&display, &h.hall, "1", 0, "kk").await;
+    tablet.click(&tile(&h.hall, "1.5")).await;
+    display_shows(&display, &h.hall, "1.5", 0, "kk").await;
+
+    // Version 2 has no screen 1: both pages say so, full-screen, in Kazakh and Russian.
+    let mut without = h.hall.clone();
+    without.screens.retain(|s| s.id != "1");
+    h.hub.switch(Arc::new(without), 2);
+    let kk = serde_json::to_string("Бұл экран залдан алынып тасталды").unwrap();
+    let ru = serde_json::to_string("Этот экран удалён из зала").unwrap();
+    display
+        .wait_for(
+            &format!(
+                "(() => {{ const d = document.getElementById('display'); const n = d.querySelector('.removed-notice'); if (d.dataset.removed !== 'true' || !n || n.hidden) return false; const r = n.getBoundingClientRect(); return r.width >= innerWidth && r.height >= innerHeight && n.innerText.includes({kk}) && n.innerText.includes({ru}); }})()"
+            ),
+            10,
+            "the removed notice on the display",
+        )
+        .await;
+    std::fs::write(
+        artifacts().join("display-removed.png"),
+        display.screenshot().await,
+    )
+    .unwrap();
+    tablet
+        .wait_for(
+            &format!(
+                "(() => {{ const n = document.getElementById('removed'); return !n.hidden && n.innerText.includes({kk}) && n.innerText.includes({ru}) && [...document.querySelectorAll('#app button')].every(b => b.disabled); }})()"
+            ),
+            10,
+            "the removed notice on the tablet",
+        )
+        .await;
+    std::fs::write(
+        artifacts().join("tablet-removed.png"),
+        tablet.screenshot().await,
+    )
+    .unwrap();
+    // A display opened now is told the same.
+    let late = browser
+        .open(&format!("http://{}/display/1", h.addr), 1280, 720)
+        .await;
+    late.wait_for(
+        "document.getElementById('display').dataset.removed === 'true'",
+        10,
+        "the removed notice on a new display",
+    )
+    .await;
+
+    // Version 3 brings it back where it was; the pages never reloaded.
+    display.eval("window.ekranStayed = true").await;
+    h.hub.switch(Arc::new(h.hall.clone()), 3);
+    for page in [&display, &late] {
+        display_shows(page, &h.hall, "1.5", 0, "kk").await;
+        page.wait_for(
+            "(() => { const d = document.getElementById('display'); const n = d.querySelector('.removed-notice'); return d.dataset.removed === '' && (!n || n.hidden) && d.dataset.version === '3'; })()",
+            10,
+            "the notice to go",
+        )
+        .await;
+    }
+    assert_eq!(display.eval("window.ekranStayed === true").await, true);
+    tablet
+        .wait_for(
+            &format!(
+                "document.getElementById('removed').hidden && !document.querySelector('{}').disabled",
+                tile(&h.hall, "1.5.1")
+            ),
+            10,
+            "the tablet back in control",
+        )
+        .await;
+    tablet.click(&tile(&h.hall, "1.5.1")).await;
+    display_shows(&display, &h.hall, "1.5.1", 0, "kk").await;
+
+    assert_same_origin(&browser, h.addr);
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 }

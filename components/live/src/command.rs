@@ -6,22 +6,29 @@ use serde::Deserialize;
 /// or an attack and is answered with `too_large`.
 pub const MAX_COMMAND: usize = 4096;
 
+/// A tablet command, as JSON `{"type":"go","node":"…"}` and so on (docs/protocol.md).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
-    /// Show a node (its first slide).
+    /// Show a node (its first slide): its key, or (for people typing) its legacy label.
     Go {
+        /// A node key or a dotted label.
         node: String,
     },
+    /// The next slide of the current node.
     Next,
+    /// The previous slide of the current node.
     Prev,
     /// Show slide `n` (0-based) of the current node.
     Slide {
+        /// 0-based slide index.
         n: usize,
     },
     /// The screen's root node.
     Home,
+    /// Switch to a language the screen offers (`kk`, `ru`, `en`; `kz` too).
     Lang {
+        /// A language code.
         lang: String,
     },
 }
@@ -37,11 +44,15 @@ struct Incoming {
 /// A refused command: a stable `code` for programs and a `message` for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    /// `bad_json`, `too_large`, `unknown_node`, `slide_out_of_range`, `unknown_lang`,
+    /// `screen_removed` or `forbidden`.
     pub code: &'static str,
+    /// One line for people.
     pub message: String,
 }
 
 impl Refusal {
+    /// A refusal with a code and a message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Refusal {
             code,
@@ -50,7 +61,10 @@ impl Refusal {
     }
 }
 
-/// Reads one text frame. On failure the `id` is still returned when it could be read,
+/// Reads one text frame (at most [`MAX_COMMAND`] bytes).
+///
+/// # Errors
+/// `too_large` or `bad_json`. On failure the `id` is still returned when it could be read,
 /// so the error reply can name the command it answers.
 pub fn parse(text: &str) -> Result<(Option<u64>, Command), (Option<u64>, Refusal)> {
     if text.len() > MAX_COMMAND {

@@ -1,74 +1,50 @@
 //! Screen sessions: the server-side state of each screen, changed by commands in arrival
-//! order and pushed to every page of that screen.
+//! order, by its idle timer and by hall switches, and pushed to every page of that screen.
 //!
-//! Fan-out uses a `watch` channel per screen: it holds only the latest state, so each
+//! Fan-out uses a `watch` channel per screen: it holds only the latest frame, so each
 //! client in effect has a queue of one. A slow client skips intermediate states and
-//! reads the newest; nothing a client does can hold up another.
+//! reads the newest; nothing a client does can hold up another. The channel lives as
+//! long as the session, across hall versions, so a switch never drops a connection.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use ekran_model::{Hall, Lang, NodeId, Screen};
+use ekran_model::{Hall, Lang, NodeKey, Screen};
+use tokio::runtime::Handle;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use crate::command::{Command, Refusal};
-use crate::view::{render, Position};
+use crate::hub::SavedPosition;
+use crate::place::{default_lang, home, place, runnable};
+use crate::view::{render, render_removed, Position, Stamp};
 
-/// One rendered state, shared by every client of the screen.
+/// One rendered message (`state` or `removed`), shared by every client of the screen.
 #[derive(Debug, Clone)]
 pub struct Frame {
+    /// The message's `seq`: grows with every change of the screen.
     pub seq: u64,
-    /// The `state` message, UTF-8 JSON. `Bytes` so every connection can send the same
-    /// buffer without copying it.
+    /// The message, UTF-8 JSON. `Bytes` so every connection can send the same buffer
+    /// without copying it.
     pub json: bytes::Bytes,
 }
 
-/// All screens of a published hall.
-pub struct Hub {
-    hall: Arc<Hall>,
-    sessions: BTreeMap<String, Arc<Session>>,
-}
-
-impl Hub {
-    /// A session per screen, each at its root in its first language.
-    pub fn new(hall: Arc<Hall>) -> Hub {
-        let sessions = hall
-            .screens
-            .iter()
-            .filter(|s| hall.nodes.contains_key(&s.root))
-            .map(|s| {
-                (
-                    s.id.clone(),
-                    Arc::new(Session::new(hall.clone(), s.clone())),
-                )
-            })
-            .collect();
-        Hub { hall, sessions }
-    }
-
-    pub fn hall(&self) -> &Arc<Hall> {
-        &self.hall
-    }
-
-    pub fn session(&self, screen: &str) -> Option<&Arc<Session>> {
-        self.sessions.get(screen)
-    }
-
-    pub fn sessions(&self) -> impl Iterator<Item = &Arc<Session>> {
-        self.sessions.values()
-    }
-
-    /// Starts the idle timers on the current tokio runtime.
-    pub fn spawn_idle_timers(&self) {
-        for s in self.sessions.values() {
-            tokio::spawn(s.clone().run_idle());
-        }
-    }
+/// The outcome of an accepted command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The screen changed; every client gets the state with this `seq`.
+    Changed(u64),
+    /// Nothing to show differently (the command still counts as activity).
+    Unchanged,
 }
 
 struct Inner {
+    /// The published hall this session runs on; replaced by a switch.
+    hall: Arc<Hall>,
+    version: i64,
+    /// `None` while the screen is not in the published hall ("removed").
+    screen: Option<Screen>,
+    /// Where the screen is (or was, while removed).
     pos: Position,
     seq: u64,
     idle: bool,
@@ -79,82 +55,168 @@ struct Inner {
     attract_base: Instant,
 }
 
-pub struct Session {
-    hall: Arc<Hall>,
-    screen: Screen,
-    inner: Mutex<Inner>,
-    tx: watch::Sender<Frame>,
-    activity: Notify,
+impl Inner {
+    /// Attract nodes that exist in the hall.
+    fn attract(&self) -> Vec<NodeKey> {
+        self.screen.as_ref().map_or_else(Vec::new, |s| {
+            s.idle
+                .attract
+                .iter()
+                .filter(|k| self.hall.nodes.contains(k))
+                .cloned()
+                .collect()
+        })
+    }
 }
 
-/// The outcome of an accepted command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    Changed(u64),
-    Unchanged,
+/// One screen: its position, its pages' channel and its idle timer.
+pub struct Session {
+    id: String,
+    inner: Mutex<Inner>,
+    tx: watch::Sender<Frame>,
+    /// Wakes the idle timer to look at its deadline again.
+    wake: Arc<Notify>,
+    /// The hub's change counter, bumped with every published frame.
+    changes: watch::Sender<u64>,
+}
+
+/// An idle or attract time; at least a second, so a hall that skipped validation cannot
+/// make a timer spin.
+fn secs(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n.max(1)))
 }
 
 impl Session {
-    fn new(hall: Arc<Hall>, screen: Screen) -> Session {
-        let pos = Position {
-            node: screen.root.clone(),
-            slide: 0,
-            lang: screen
-                .languages
-                .first()
-                .copied()
-                .unwrap_or(hall.fallback[0]),
+    /// A session for screen `id` of `hall`, which must be runnable there. `saved` is where
+    /// it was before a restart (placed by the switch rules) and its last `seq`.
+    pub(crate) fn live(
+        id: String,
+        hall: Arc<Hall>,
+        version: i64,
+        saved: Option<&SavedPosition>,
+        changes: watch::Sender<u64>,
+    ) -> Session {
+        let screen = hall
+            .screen(&id)
+            .filter(|s| runnable(&hall, s))
+            .cloned()
+            .expect("live sessions are made for runnable screens");
+        let (pos, seq) = match saved {
+            Some(p) => (place(&hall, &screen, &p.position(), None), p.seq + 1),
+            None => (home(&hall, &screen), 1),
         };
-        let json = render(&hall, &screen, &pos, 1, None, false);
+        Self::make(id, hall, version, Some(screen), pos, seq, changes)
+    }
+
+    /// A session for a screen the hall does not have, restored from `saved`.
+    pub(crate) fn removed(
+        hall: Arc<Hall>,
+        version: i64,
+        saved: &SavedPosition,
+        changes: watch::Sender<u64>,
+    ) -> Session {
+        let (id, pos) = (saved.screen.clone(), saved.position());
+        Self::make(id, hall, version, None, pos, saved.seq + 1, changes)
+    }
+
+    fn make(
+        id: String,
+        hall: Arc<Hall>,
+        version: i64,
+        screen: Option<Screen>,
+        pos: Position,
+        seq: u64,
+        changes: watch::Sender<u64>,
+    ) -> Session {
+        let now = Instant::now();
+        let inner = Inner {
+            hall,
+            version,
+            screen,
+            pos,
+            seq,
+            idle: false,
+            last_command: now,
+            attract_next: 0,
+            attract_base: now,
+        };
         let (tx, _) = watch::channel(Frame {
-            seq: 1,
-            json: json.into(),
+            seq,
+            json: message(&id, &inner, None).into(),
         });
         Session {
-            hall,
-            screen,
-            inner: Mutex::new(Inner {
-                pos,
-                seq: 1,
-                idle: false,
-                last_command: Instant::now(),
-                attract_next: 0,
-                attract_base: Instant::now(),
-            }),
+            id,
+            inner: Mutex::new(inner),
             tx,
-            activity: Notify::new(),
+            wake: Arc::new(Notify::new()),
+            changes,
         }
     }
 
-    pub fn screen(&self) -> &Screen {
-        &self.screen
+    /// The screen's id (as in `/display/{id}`).
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
-    /// A receiver whose first `borrow` is the current state.
+    /// The screen as the current hall version defines it; `None` while removed.
+    pub fn screen(&self) -> Option<Screen> {
+        self.lock().screen.clone()
+    }
+
+    /// Whether the published hall lacks this screen: its pages show a notice and its
+    /// tablets' commands are refused (`screen_removed`) until a version brings it back.
+    pub fn is_removed(&self) -> bool {
+        self.lock().screen.is_none()
+    }
+
+    /// The hall version the session runs on.
+    pub fn version(&self) -> i64 {
+        self.lock().version
+    }
+
+    /// A receiver whose first `borrow` is the current frame.
     pub fn subscribe(&self) -> watch::Receiver<Frame> {
         self.tx.subscribe()
     }
 
+    /// The latest frame.
     pub fn current(&self) -> Frame {
         self.tx.borrow().clone()
     }
 
+    /// Where the screen is (while removed: where it was).
     pub fn position(&self) -> Position {
         self.lock().pos.clone()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    /// The session as a persister saves it.
+    pub fn saved(&self) -> SavedPosition {
+        let inner = self.lock();
+        SavedPosition {
+            screen: self.id.clone(),
+            node: inner.pos.node.clone(),
+            slide: inner.pos.slide,
+            lang: inner.pos.lang,
+            seq: inner.seq,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave `Inner` half-written (every update
         // is a plain assignment after validation), so a poisoned lock is still usable.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Validates and applies a command; on success every client gets the new state.
+    ///
+    /// # Errors
+    /// A [`Refusal`] (`unknown_node`, `slide_out_of_range`, `unknown_lang`,
+    /// `screen_removed`); nothing changes then.
     pub fn apply(&self, cause: Option<u64>, cmd: &Command) -> Result<Applied, Refusal> {
         let mut inner = self.lock();
-        let target = self.resolve(&inner.pos, cmd)?;
+        let target = resolve(&self.id, &inner, cmd)?;
         inner.last_command = Instant::now();
-        self.activity.notify_one();
+        self.wake.notify_one();
         let was_idle = std::mem::replace(&mut inner.idle, false);
         inner.attract_next = 0;
         if target == inner.pos && !was_idle {
@@ -166,100 +228,60 @@ impl Session {
 
     fn publish(&self, inner: &mut Inner, cause: Option<u64>) -> u64 {
         inner.seq += 1;
-        let json = render(
-            &self.hall,
-            &self.screen,
-            &inner.pos,
-            inner.seq,
-            cause,
-            inner.idle,
-        );
-        // Sent under the lock so states leave in `seq` order.
+        let json = message(&self.id, inner, cause);
+        // Sent under the lock so frames leave in `seq` order.
         self.tx.send_replace(Frame {
             seq: inner.seq,
             json: json.into(),
         });
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
         inner.seq
     }
 
-    fn resolve(&self, pos: &Position, cmd: &Command) -> Result<Position, Refusal> {
-        let node = &self.hall.nodes[&pos.node];
-        let count = node.slides.len();
-        let at = |slide: usize| Position {
-            slide,
-            ..pos.clone()
-        };
-        match cmd {
-            Command::Go { node: raw } => {
-                let id =
-                    NodeId::parse(raw).map_err(|e| Refusal::new("unknown_node", e.to_string()))?;
-                if !id.is_within(&self.screen.root) || !self.hall.nodes.contains_key(&id) {
-                    return Err(Refusal::new(
-                        "unknown_node",
-                        format!("node {id} does not exist on screen {}", self.screen.id),
-                    ));
-                }
-                Ok(Position {
-                    node: id,
-                    slide: 0,
-                    lang: pos.lang,
-                })
+    /// Moves the session onto `hall` (see [`crate::place`]); every client gets the new
+    /// frame. The old hall is released here.
+    pub(crate) fn switch(&self, hall: &Arc<Hall>, version: i64) {
+        let mut inner = self.lock();
+        let screen = hall.screen(&self.id).filter(|s| runnable(hall, s)).cloned();
+        let old = std::mem::replace(&mut inner.hall, hall.clone());
+        let old_version = std::mem::replace(&mut inner.version, version);
+        match screen {
+            None if inner.screen.is_none() && old_version == version => {}
+            None => {
+                inner.screen = None;
+                self.publish(&mut inner, None);
             }
-            Command::Home => Ok(Position {
-                node: self.screen.root.clone(),
-                slide: 0,
-                lang: pos.lang,
-            }),
-            Command::Next if pos.slide + 1 < count => Ok(at(pos.slide + 1)),
-            Command::Prev if pos.slide > 0 => Ok(at(pos.slide - 1)),
-            Command::Slide { n } if *n < count => Ok(at(*n)),
-            Command::Next | Command::Prev | Command::Slide { .. } => {
-                let want = match cmd {
-                    Command::Next => pos.slide as i64 + 1,
-                    Command::Prev => pos.slide as i64 - 1,
-                    Command::Slide { n } => *n as i64,
-                    _ => 0,
-                };
-                Err(Refusal::new(
-                    "slide_out_of_range",
-                    format!(
-                        "node {} has {count} slide(s); there is no slide {want} (0-based)",
-                        pos.node
-                    ),
-                ))
-            }
-            Command::Lang { lang } => {
-                match Lang::parse(lang).filter(|l| self.screen.languages.contains(l)) {
-                    Some(l) => Ok(Position {
-                        lang: l,
-                        ..pos.clone()
-                    }),
-                    None => Err(Refusal::new(
-                        "unknown_lang",
-                        format!(
-                            "screen {} offers {}; not {lang:?}",
-                            self.screen.id,
-                            self.screen
-                                .languages
-                                .iter()
-                                .map(|l| l.code())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )),
+            Some(s) => {
+                inner.pos = place(hall, &s, &inner.pos, Some(&old));
+                if inner.screen.is_none() {
+                    // Back to life: as if just touched.
+                    inner.idle = false;
+                    inner.last_command = Instant::now();
                 }
+                inner.attract_next = 0;
+                let at_home = home(hall, &s);
+                inner.screen = Some(s);
+                if inner.idle && inner.attract().is_empty() {
+                    // Idle without an attract loop means at home (a loop may have ended).
+                    inner.pos = at_home;
+                }
+                self.publish(&mut inner, None);
             }
         }
+        drop(inner);
+        drop(old);
+        // Idle settings may have changed: the timer looks again.
+        self.wake.notify_one();
     }
 
     /// When the screen next has something to do on its own, if ever.
     fn next_deadline(&self) -> Option<Instant> {
         let inner = self.lock();
-        let idle = &self.screen.idle;
+        let idle = &inner.screen.as_ref()?.idle;
         if !inner.idle {
-            Some(inner.last_command + Duration::from_secs(u64::from(idle.seconds)))
-        } else if !idle.attract.is_empty() {
-            Some(inner.attract_base + Duration::from_secs(u64::from(idle.attract_seconds)))
+            Some(inner.last_command + secs(idle.seconds))
+        } else if !inner.attract().is_empty() {
+            Some(inner.attract_base + secs(idle.attract_seconds))
         } else {
             None
         }
@@ -268,34 +290,30 @@ impl Session {
     /// One step of idle behaviour, if it is due: go home, or show the next attract node.
     fn idle_step(&self) {
         let mut inner = self.lock();
+        let Some(screen) = inner.screen.clone() else {
+            return;
+        };
         let now = Instant::now();
-        let idle = &self.screen.idle;
+        let idle = &screen.idle;
+        let attract = inner.attract();
         if !inner.idle {
-            if now < inner.last_command + Duration::from_secs(u64::from(idle.seconds)) {
+            if now < inner.last_command + secs(idle.seconds) {
                 return;
             }
-        } else if idle.attract.is_empty()
-            || now < inner.attract_base + Duration::from_secs(u64::from(idle.attract_seconds))
-        {
+        } else if attract.is_empty() || now < inner.attract_base + secs(idle.attract_seconds) {
             return;
         }
-        let lang = self
-            .screen
-            .languages
-            .first()
-            .copied()
-            .unwrap_or(inner.pos.lang);
-        let node = if idle.attract.is_empty() {
-            self.screen.root.clone()
+        let node = if attract.is_empty() {
+            screen.root.clone()
         } else {
-            let n = idle.attract[inner.attract_next % idle.attract.len()].clone();
+            let n = attract[inner.attract_next % attract.len()].clone();
             inner.attract_next += 1;
             n
         };
         let target = Position {
             node,
             slide: 0,
-            lang,
+            lang: default_lang(&inner.hall, &screen),
         };
         inner.attract_base = now;
         let changed = target != inner.pos || !inner.idle;
@@ -306,20 +324,140 @@ impl Session {
         }
     }
 
-    /// Runs this screen's idle timer until the session is dropped by everyone else.
-    pub async fn run_idle(self: Arc<Self>) {
-        loop {
-            match self.next_deadline() {
-                Some(at) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(at) => self.idle_step(),
-                        _ = self.activity.notified() => {}
+    /// Starts this session's idle timer on `rt`: one task for the session's whole life,
+    /// across hall switches. It holds the session weakly and ends when the session goes.
+    pub(crate) fn spawn_timer(self: &Arc<Self>, rt: &Handle) {
+        let weak: Weak<Session> = Arc::downgrade(self);
+        let wake = self.wake.clone();
+        rt.spawn(async move {
+            loop {
+                let Some(deadline) = weak.upgrade().map(|s| s.next_deadline()) else {
+                    return;
+                };
+                match deadline {
+                    Some(at) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(at) => {
+                                if let Some(s) = weak.upgrade() {
+                                    s.idle_step();
+                                }
+                            }
+                            _ = wake.notified() => {}
+                        }
                     }
+                    None => wake.notified().await,
                 }
-                None => self.activity.notified().await,
             }
-            if Arc::strong_count(&self) == 1 {
-                return;
+        });
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Lets the timer task see that the session is gone.
+        self.wake.notify_one();
+    }
+}
+
+/// The session's message at its current `seq`.
+fn message(id: &str, inner: &Inner, cause: Option<u64>) -> String {
+    match &inner.screen {
+        Some(screen) => render(
+            &inner.hall,
+            screen,
+            &inner.pos,
+            Stamp {
+                seq: inner.seq,
+                cause,
+                idle: inner.idle,
+                version: inner.version,
+            },
+        ),
+        None => render_removed(id, inner.seq, inner.version),
+    }
+}
+
+/// At most this many characters of a client's input are quoted back in an error.
+const QUOTE: usize = 80;
+
+/// Where `cmd` takes the screen, or why it cannot.
+fn resolve(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal> {
+    let Some(screen) = &inner.screen else {
+        return Err(Refusal::new(
+            "screen_removed",
+            format!("screen {id} is not in the published hall"),
+        ));
+    };
+    let hall = &inner.hall;
+    let pos = &inner.pos;
+    let count = hall.nodes.get(&pos.node).map_or(0, |n| n.slides.len());
+    let at = |slide: usize| Position {
+        slide,
+        ..pos.clone()
+    };
+    match cmd {
+        Command::Go { node: raw } => {
+            let key = hall
+                .nodes
+                .resolve(raw)
+                .filter(|k| hall.nodes.is_within(k, &screen.root))
+                .ok_or_else(|| {
+                    let raw: String = raw.chars().take(QUOTE).collect();
+                    Refusal::new(
+                        "unknown_node",
+                        format!("node {raw} does not exist on screen {id}"),
+                    )
+                })?;
+            Ok(Position {
+                node: key.clone(),
+                slide: 0,
+                lang: pos.lang,
+            })
+        }
+        Command::Home => Ok(Position {
+            node: screen.root.clone(),
+            slide: 0,
+            lang: pos.lang,
+        }),
+        Command::Next if pos.slide + 1 < count => Ok(at(pos.slide + 1)),
+        Command::Prev if pos.slide > 0 => Ok(at(pos.slide - 1)),
+        Command::Slide { n } if *n < count => Ok(at(*n)),
+        Command::Next | Command::Prev | Command::Slide { .. } => {
+            let want = match cmd {
+                Command::Next => pos.slide as i64 + 1,
+                Command::Prev => pos.slide as i64 - 1,
+                Command::Slide { n } => *n as i64,
+                _ => 0,
+            };
+            Err(Refusal::new(
+                "slide_out_of_range",
+                format!(
+                    "node {} has {count} slide(s); there is no slide {want} (0-based)",
+                    hall.node_name(&pos.node)
+                ),
+            ))
+        }
+        Command::Lang { lang } => {
+            match Lang::parse(lang).filter(|l| screen.languages.contains(l)) {
+                Some(l) => Ok(Position {
+                    lang: l,
+                    ..pos.clone()
+                }),
+                None => {
+                    let lang: String = lang.chars().take(QUOTE).collect();
+                    Err(Refusal::new(
+                        "unknown_lang",
+                        format!(
+                            "screen {id} offers {}; not {lang:?}",
+                            screen
+                                .languages
+                                .iter()
+                                .map(|l| l.code())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                }
             }
         }
     }

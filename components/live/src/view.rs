@@ -1,15 +1,33 @@
-//! The `state` message: a screen's state resolved into what pages show.
+//! The messages pages receive: `state` (a screen's position resolved into what pages
+//! show), `removed` (the screen is not in the published hall) and `error`. Node ids in
+//! messages are node keys, opaque to pages; the legacy label rides along for people.
 
 use ekran_model::text::{blocks, teaser, Block};
-use ekran_model::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, RegionRef, Screen};
+use ekran_model::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeKey, RegionRef, Screen};
 use serde::Serialize;
 
 /// What a screen shows: the part of the state a command can change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position {
-    pub node: NodeId,
+    /// The node shown; always a node of the screen's hall.
+    pub node: NodeKey,
+    /// 0-based slide index; 0 when the node has no slides.
     pub slide: usize,
+    /// The language texts are shown in.
     pub lang: Lang,
+}
+
+/// The parts of a `state` message that are not the position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// Grows by one with every change of the screen.
+    pub seq: u64,
+    /// The `id` of the command that caused this state, echoed as `ref`.
+    pub cause: Option<u64>,
+    /// Whether the screen is idle (at home after the timeout, or looping attract nodes).
+    pub idle: bool,
+    /// The published hall version the state comes from.
+    pub version: i64,
 }
 
 /// Characters of a tile teaser taken from the first slide's text.
@@ -20,6 +38,7 @@ struct Message<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     seq: u64,
+    version: i64,
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     cause: Option<u64>,
     screen: ScreenView<'a>,
@@ -43,6 +62,7 @@ struct ScreenView<'a> {
 #[derive(Serialize)]
 struct NodeView<'a> {
     id: &'a str,
+    label: Option<&'a str>,
     kind: ekran_model::NodeKind,
     title: &'a str,
     header: &'a str,
@@ -82,12 +102,14 @@ struct FigureView<'a> {
 #[derive(Serialize)]
 struct Crumb<'a> {
     id: &'a str,
+    label: Option<&'a str>,
     title: &'a str,
 }
 
 #[derive(Serialize)]
 struct Tile<'a> {
     id: &'a str,
+    label: Option<&'a str>,
     title: &'a str,
     teaser: String,
     image: Option<String>,
@@ -127,19 +149,22 @@ fn tr<'h>(l: &'h Localized, lang: Lang, fallback: &[Lang]) -> &'h str {
     l.resolve(lang, fallback).unwrap_or("")
 }
 
-/// Renders the `state` message for one position as JSON.
-pub fn render(
-    hall: &Hall,
-    screen: &Screen,
-    pos: &Position,
-    seq: u64,
-    cause: Option<u64>,
-    idle: bool,
-) -> String {
+fn label(n: &Node) -> Option<&str> {
+    n.label.as_ref().map(|l| l.as_str())
+}
+
+/// Renders the `state` message for one position as JSON (shape: docs/protocol.md).
+///
+/// # Panics
+/// When `pos.node` is not a node of `hall`: sessions only ever hold placed positions.
+pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> String {
     let fb = &hall.fallback;
     let lang = pos.lang;
     let t = |l| tr(l, lang, fb);
-    let node = &hall.nodes[&pos.node];
+    let node = hall
+        .nodes
+        .get(&pos.node)
+        .expect("a session's position is a node of its hall");
     let header = if node.header.is_blank() {
         t(&screen.name)
     } else {
@@ -177,20 +202,27 @@ pub fn render(
             .collect(),
     });
     // Breadcrumb: from the screen's root down to the node.
-    let ancestors = hall.ancestors(&pos.node);
+    let ancestors = hall.nodes.ancestors(&pos.node);
     let breadcrumb = ancestors
         .iter()
-        .filter(|n| n.id.is_within(&screen.root))
+        .filter(|n| hall.nodes.is_within(n.key(), &screen.root))
         .map(|n| Crumb {
-            id: n.id.as_str(),
+            id: n.key().as_str(),
+            label: label(n),
             title: t(&n.title),
         })
         .collect();
-    let kids: Vec<&Node> = hall.children(&pos.node).collect();
+    let kids: Vec<&Node> = hall
+        .nodes
+        .children(&pos.node)
+        .iter()
+        .filter_map(|k| hall.nodes.get(k))
+        .collect();
     let children = kids
         .iter()
         .map(|c| Tile {
-            id: c.id.as_str(),
+            id: c.key().as_str(),
+            label: label(c),
             title: t(&c.title),
             teaser: match c.teaser.resolve(pos.lang, fb) {
                 Some(s) => s.to_owned(),
@@ -226,8 +258,9 @@ pub fn render(
     }
     let msg = Message {
         kind: "state",
-        seq,
-        cause,
+        seq: stamp.seq,
+        version: stamp.version,
+        cause: stamp.cause,
         screen: ScreenView {
             id: &screen.id,
             name: t(&screen.name),
@@ -235,9 +268,10 @@ pub fn render(
             languages: &screen.languages,
         },
         lang: pos.lang,
-        idle,
+        idle: stamp.idle,
         node: NodeView {
-            id: node.id.as_str(),
+            id: node.key().as_str(),
+            label: label(node),
             kind: node.kind,
             title: t(&node.title),
             header,
@@ -256,7 +290,27 @@ pub fn render(
     serde_json::to_string(&msg).expect("views always serialize")
 }
 
-/// Error reply to one client.
+/// The `removed` message: screen `screen` is not in hall version `version`. Its pages
+/// show a notice until a later version brings the screen back (then a `state` follows).
+pub fn render_removed(screen: &str, seq: u64, version: i64) -> String {
+    #[derive(Serialize)]
+    struct Removed<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        seq: u64,
+        version: i64,
+        screen: &'a str,
+    }
+    serde_json::to_string(&Removed {
+        kind: "removed",
+        seq,
+        version,
+        screen,
+    })
+    .expect("plain values serialize")
+}
+
+/// Error reply to one client: `{"type":"error","ref":ID|null,"code":CODE,"message":TEXT}`.
 pub fn render_error(cause: Option<u64>, code: &str, message: &str) -> String {
     serde_json::json!({ "type": "error", "ref": cause, "code": code, "message": message })
         .to_string()

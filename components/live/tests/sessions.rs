@@ -1,80 +1,46 @@
 //! Screen sessions without any network: commands, fan-out and the idle timer.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
+use common::{hall, json, k, label_of};
 use ekran_live::{command, Applied, Command, Hub};
-use ekran_model::{Hall, Idle, Lang, Layout, Localized, Node, NodeId, Screen, Slide};
+use ekran_model::Idle;
 
-fn id(s: &str) -> NodeId {
-    NodeId::parse(s).unwrap()
-}
-
-fn both(kk: &str, ru: &str) -> Localized {
-    let mut l = Localized::one(Lang::Kk, kk);
-    l.set(Lang::Ru, ru.into());
-    l
-}
-
-fn hall(idle: Idle) -> Arc<Hall> {
-    let mut h = Hall::default();
-    for (sid, root) in [("1", "1"), ("2", "2")] {
-        h.screens.push(Screen {
-            id: sid.into(),
-            name: both("Экран", "Экран"),
-            theme: "azure".into(),
-            root: id(root),
-            languages: vec![Lang::Kk, Lang::Ru],
-            idle: idle.clone(),
-        });
-    }
-    for n in ["1", "1.1", "1.2", "1.10", "2", "2.1"] {
-        let mut node = Node::new(
-            id(n),
-            both(&format!("Тақырып {n}"), &format!("Заголовок {n}")),
-        );
-        for k in 0..3 {
-            let mut s = Slide::new(Layout::Text);
-            s.text = both(&format!("Мәтін {k}\n• бір"), &format!("Текст {k}"));
-            node.slides.push(s);
-        }
-        if n == "1" {
-            node.logo = Some(ekran_model::MediaRef::parse("logo.svg").unwrap());
-        }
-        h.nodes.insert(id(n), node);
-    }
-    Arc::new(h)
-}
-
-fn json(frame: &ekran_live::Frame) -> serde_json::Value {
-    serde_json::from_slice(&frame.json).unwrap()
+fn go(node: &str) -> Command {
+    Command::Go { node: node.into() }
 }
 
 #[tokio::test]
 async fn commands_reach_subscribers_of_their_screen_only() {
-    let hub = Hub::new(hall(Idle::default()));
+    let hub = Hub::new(hall(Idle::default()), 7, Vec::new());
     let one = hub.session("1").unwrap();
     let two = hub.session("2").unwrap();
     let mut d1 = one.subscribe();
     let d2 = two.subscribe();
-    assert_eq!(json(&d1.borrow_and_update())["node"]["id"], "1");
-
+    let first = json(&d1.borrow_and_update());
+    assert_eq!(first["node"]["id"], k("1").as_str(), "ids are keys");
+    assert_eq!(first["node"]["label"], "1");
     assert_eq!(
-        one.apply(
-            Some(9),
-            &Command::Go {
-                node: "1.10".into()
-            }
-        )
-        .unwrap(),
-        Applied::Changed(2)
+        (first["seq"].as_u64(), first["version"].as_i64()),
+        (Some(1), Some(7))
     );
+
+    // A tablet sends the key it got in a tile.
+    let tile = first["children"][2]["id"].as_str().unwrap().to_owned();
+    assert_eq!(tile, k("1.10").as_str());
+    assert_eq!(one.apply(Some(9), &go(&tile)).unwrap(), Applied::Changed(2));
     assert!(d1.has_changed().unwrap());
     let state = json(&d1.borrow_and_update());
-    assert_eq!(state["node"]["id"], "1.10");
+    assert_eq!(state["node"]["id"], k("1.10").as_str());
+    assert_eq!(state["node"]["label"], "1.10");
     assert_eq!(state["seq"], 2);
+    assert_eq!(state["version"], 7);
     assert_eq!(state["ref"], 9);
-    assert_eq!(state["breadcrumb"][0]["id"], "1");
+    assert_eq!(state["breadcrumb"][0]["id"], k("1").as_str());
+    assert_eq!(state["breadcrumb"][0]["label"], "1");
+    assert_eq!(state["breadcrumb"][1]["label"], "1.10");
     assert_eq!(
         state["node"]["logo"], "/media/logo.svg",
         "the root's logo heads its subtree"
@@ -83,28 +49,73 @@ async fn commands_reach_subscribers_of_their_screen_only() {
     assert_eq!(state["slide"]["text"][1]["ul"][0], "бір");
     assert!(!d2.has_changed().unwrap());
 
-    // Children are in numeric order, with teasers.
+    // Children in tree order, with keys, labels and teasers.
     one.apply(None, &Command::Home).unwrap();
     let state = json(&d1.borrow_and_update());
-    let kids: Vec<&str> = state["children"]
+    let kids: Vec<(&str, &str)> = state["children"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["id"].as_str().unwrap())
+        .map(|c| (c["id"].as_str().unwrap(), c["label"].as_str().unwrap()))
         .collect();
-    assert_eq!(kids, ["1.1", "1.2", "1.10"]);
+    assert_eq!(
+        kids,
+        [
+            (k("1.1").as_str(), "1.1"),
+            (k("1.2").as_str(), "1.2"),
+            (k("1.10").as_str(), "1.10")
+        ]
+    );
     assert_eq!(state["children"][0]["teaser"], "Мәтін 0");
 }
 
 #[tokio::test]
+async fn go_takes_a_key_or_a_typed_label() {
+    let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
+    let s = hub.session("1").unwrap();
+    s.apply(None, &go("1.2")).unwrap();
+    assert_eq!(s.position().node, k("1.2"));
+    s.apply(None, &go(k("1.1").as_str())).unwrap();
+    assert_eq!(s.position().node, k("1.1"));
+    assert_eq!(label_of(&json(&s.current())), "1.1");
+}
+
+#[tokio::test]
+async fn a_label_less_node_is_named_by_its_key() {
+    let mut h = (*hall(Idle::default())).clone();
+    let extra = ekran_model::NodeKey::parse("hand-made").unwrap();
+    let n = ekran_model::Node::new(extra.clone(), common::both("Қолдан", "Вручную"));
+    h.nodes.insert(n, Some(&k("1")), None).unwrap();
+    let hub = Hub::new(std::sync::Arc::new(h), 1, Vec::new());
+    let s = hub.session("1").unwrap();
+    let home = json(&s.current());
+    assert_eq!(home["children"][3]["id"], "hand-made");
+    assert!(home["children"][3]["label"].is_null());
+    s.apply(None, &go("hand-made")).unwrap();
+    let st = json(&s.current());
+    assert_eq!(
+        (st["node"]["id"].as_str(), st["node"]["label"].is_null()),
+        (Some("hand-made"), true)
+    );
+    assert!(st["slide"].is_null());
+    assert_eq!(
+        s.apply(None, &Command::Next).unwrap_err().message,
+        "node hand-made has 0 slide(s); there is no slide 1 (0-based)"
+    );
+}
+
+#[tokio::test]
 async fn invalid_commands_change_nothing() {
-    let hub = Hub::new(hall(Idle::default()));
+    let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
     let s = hub.session("1").unwrap();
     let before = s.current();
+    let other_screen = k("2.1");
     let cases = [
-        (Command::Go { node: "1.9".into() }, "unknown_node"),
-        (Command::Go { node: "2.1".into() }, "unknown_node"),
-        (Command::Go { node: "x".into() }, "unknown_node"),
+        (go("1.9"), "unknown_node"),
+        (go("2.1"), "unknown_node"),
+        (go(other_screen.as_str()), "unknown_node"),
+        (go("x"), "unknown_node"),
+        (go(""), "unknown_node"),
         (Command::Prev, "slide_out_of_range"),
         (Command::Slide { n: 3 }, "slide_out_of_range"),
         (Command::Lang { lang: "en".into() }, "unknown_lang"),
@@ -112,6 +123,10 @@ async fn invalid_commands_change_nothing() {
     for (cmd, code) in cases {
         assert_eq!(s.apply(None, &cmd).unwrap_err().code, code, "{cmd:?}");
     }
+    assert_eq!(
+        s.apply(None, &go("1.9")).unwrap_err().message,
+        "node 1.9 does not exist on screen 1"
+    );
     assert_eq!(s.current().seq, before.seq);
     assert_eq!(
         command::parse("{\"type\":\"go\"}").unwrap_err().1.code,
@@ -121,7 +136,7 @@ async fn invalid_commands_change_nothing() {
 
 #[tokio::test]
 async fn slides_and_language() {
-    let hub = Hub::new(hall(Idle::default()));
+    let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
     let s = hub.session("1").unwrap();
     s.apply(None, &Command::Next).unwrap();
     s.apply(None, &Command::Next).unwrap();
@@ -142,31 +157,35 @@ async fn slides_and_language() {
 
 #[tokio::test]
 async fn a_slow_client_skips_to_the_latest_state() {
-    let hub = Hub::new(hall(Idle::default()));
+    let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
     let s = hub.session("1").unwrap();
     let mut slow = s.subscribe();
     slow.borrow_and_update();
     for n in ["1.1", "1.2", "1.10", "1.1"] {
-        s.apply(None, &Command::Go { node: n.into() }).unwrap();
+        s.apply(None, &go(n)).unwrap();
     }
     let state = json(&slow.borrow_and_update());
     assert_eq!(
-        (state["seq"].as_u64(), state["node"]["id"].as_str()),
-        (Some(5), Some("1.1"))
+        (state["seq"].as_u64(), label_of(&state)),
+        (Some(5), "1.1".to_owned())
     );
     assert!(!slow.has_changed().unwrap());
 }
 
 #[tokio::test(start_paused = true)]
 async fn idle_returns_home_in_the_default_language() {
-    let hub = Hub::new(hall(Idle {
-        seconds: 60,
-        ..Idle::default()
-    }));
+    let hub = Hub::new(
+        hall(Idle {
+            seconds: 60,
+            ..Idle::default()
+        }),
+        1,
+        Vec::new(),
+    );
     hub.spawn_idle_timers();
-    let s = hub.session("1").unwrap().clone();
+    let s = hub.session("1").unwrap();
     let mut rx = s.subscribe();
-    s.apply(None, &Command::Go { node: "1.2".into() }).unwrap();
+    s.apply(None, &go("1.2")).unwrap();
     s.apply(None, &Command::Lang { lang: "ru".into() }).unwrap();
     rx.borrow_and_update();
     tokio::time::sleep(Duration::from_secs(59)).await;
@@ -175,40 +194,41 @@ async fn idle_returns_home_in_the_default_language() {
     let state = json(&rx.borrow_and_update());
     assert_eq!(
         (
-            state["node"]["id"].as_str(),
+            label_of(&state),
             state["lang"].as_str(),
             state["idle"].as_bool()
         ),
-        (Some("1"), Some("kk"), Some(true))
+        ("1".to_owned(), Some("kk"), Some(true))
     );
     // A command ends idle mode and restarts the timer.
-    s.apply(None, &Command::Go { node: "1.1".into() }).unwrap();
+    s.apply(None, &go("1.1")).unwrap();
     assert_eq!(json(&rx.borrow_and_update())["idle"], false);
     tokio::time::sleep(Duration::from_secs(30)).await;
-    assert_eq!(s.position().node, id("1.1"));
+    assert_eq!(s.position().node, k("1.1"));
 }
 
 #[tokio::test(start_paused = true)]
 async fn attract_sequence_loops() {
     let idle = Idle {
         seconds: 10,
-        attract: vec![id("1.1"), id("1.2")],
+        attract: vec![k("1.1"), k("1.2")],
         attract_seconds: 5,
     };
-    let hub = Hub::new(hall(idle));
+    let hub = Hub::new(hall(idle), 1, Vec::new());
     hub.spawn_idle_timers();
-    let s = hub.session("1").unwrap().clone();
+    hub.spawn_idle_timers(); // a second call starts nothing more
+    let s = hub.session("1").unwrap();
     let mut rx = s.subscribe();
     rx.borrow_and_update();
     let mut seen = Vec::new();
     for _ in 0..3 {
         rx.changed().await.unwrap();
-        seen.push(
-            json(&rx.borrow_and_update())["node"]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        let st = json(&rx.borrow_and_update());
+        seen.push((label_of(&st), st["seq"].as_u64().unwrap()));
     }
-    assert_eq!(seen, ["1.1", "1.2", "1.1"]);
+    assert_eq!(
+        seen,
+        [("1.1".into(), 2), ("1.2".into(), 3), ("1.1".into(), 4)],
+        "one timer: every step exactly once"
+    );
 }

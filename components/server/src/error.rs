@@ -3,12 +3,16 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+/// A refused request, answered as a small HTML page with the status code.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// 404, naming what is missing.
     #[error("not found: {0}")]
     NotFound(String),
+    /// 403, saying why.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 400, saying why.
     #[error("bad request: {0}")]
     BadRequest(String),
 }

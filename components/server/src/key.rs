@@ -5,6 +5,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// The key's file name in the data directory.
 pub const KEY_FILE: &str = "control.key";
 
 /// Reads the key from `dir`, creating a random one if there is none.

@@ -1,6 +1,9 @@
 //! ekran's server: the hall page, display and tablet pages, media, and the live
 //! WebSocket channel. Domain logic lives in `ekran-live` and `ekran-model`; this crate
-//! only speaks HTTP.
+//! only speaks HTTP. Switching to a newly published hall goes through [`AppState::hub`]
+//! ([`Hub::switch`]); connections stay open across switches.
+
+#![warn(missing_docs)]
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,33 +13,49 @@ use std::sync::Arc;
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
-use ekran_live::Hub;
 use ekran_model::Hall;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 mod error;
 pub mod key;
+mod media;
 pub mod pages;
 mod ws;
 
+pub use ekran_live::{Hub, SavedPosition};
 pub use error::AppError;
 pub use ws::Liveness;
 
 /// Everything handlers share.
 #[derive(Clone)]
 pub struct AppState {
+    /// The screen sessions. The binary calls [`Hub::switch`] when a new version is
+    /// published and saves [`Hub::positions`] after [`Hub::changes`].
     pub hub: Arc<Hub>,
+    /// The hall's control key (tablets present it).
     pub key: Arc<str>,
+    /// The media library folder, served under `/media/`.
     pub media_dir: Arc<PathBuf>,
+    /// Ping interval and dead-client timeout of live connections.
     pub liveness: Liveness,
 }
 
 impl AppState {
-    /// Sessions for every screen of `hall`, with idle timers running on the current
-    /// tokio runtime.
-    pub fn new(hall: Hall, key: String, media_dir: PathBuf) -> AppState {
-        let hub = Arc::new(Hub::new(Arc::new(hall)));
+    /// Sessions for every screen of `hall` (published as `version`), put back where
+    /// `restored` says they were (see [`Hub::new`]), with idle timers running on the
+    /// current tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn new(
+        hall: Arc<Hall>,
+        version: i64,
+        restored: Vec<SavedPosition>,
+        key: String,
+        media_dir: PathBuf,
+    ) -> AppState {
+        let hub = Hub::new(hall, version, restored);
         hub.spawn_idle_timers();
         AppState {
             hub,
@@ -54,8 +73,11 @@ const CSP: &str =
     style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
+/// All routes: `/` (hall page), `/display/{screen}`, `/tablet/{screen}`, `/ws/{screen}`,
+/// `/static/…`, `/media/…`, `/healthz`.
 pub fn router(state: AppState) -> Router {
-    // ServeDir decodes the path and refuses `..`, so a request cannot leave the library.
+    // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
+    // the guard refuses hidden files (any segment starting with a dot).
     let media = ServeDir::new(state.media_dir.as_ref()).append_index_html_on_directories(false);
     Router::new()
         .route("/", get(pages::index))
@@ -71,6 +93,7 @@ pub fn router(state: AppState) -> Router {
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("public, max-age=300"),
                 ))
+                .layer(axum::middleware::from_fn(media::guard))
                 .service(media),
         )
         .layer(SetResponseHeaderLayer::overriding(

@@ -67,17 +67,21 @@ fn asset(path: &str) -> Option<Response> {
     )
 }
 
+/// `GET /static/{path}`: an embedded asset, or 404.
 pub async fn static_file(Path(path): Path<String>) -> Result<Response, AppError> {
     asset(&path).ok_or_else(|| AppError::NotFound(format!("/static/{path}")))
 }
 
 fn screen_page(state: &AppState, screen: &str, file: &str) -> Result<Response, AppError> {
+    // A removed screen's page still loads: it shows the `removed` notice, and comes back
+    // to life with the screen.
     if state.hub.session(screen).is_none() {
         return Err(AppError::NotFound(format!("screen {screen}")));
     }
     asset(file).ok_or_else(|| AppError::NotFound(file.to_owned()))
 }
 
+/// `GET /display/{screen}`: the display page, or 404 for a screen never known.
 pub async fn display(
     State(state): State<AppState>,
     Path(screen): Path<String>,
@@ -85,6 +89,7 @@ pub async fn display(
     screen_page(&state, &screen, "display.html")
 }
 
+/// `GET /tablet/{screen}`: the tablet page, or 404 for a screen never known.
 pub async fn tablet(
     State(state): State<AppState>,
     Path(screen): Path<String>,
@@ -129,7 +134,7 @@ pub async fn index(
         |l: &ekran_model::Localized, lang: Lang| esc(l.resolve(lang, &hall.fallback).unwrap_or(""));
     let mut cards = String::new();
     for s in &hall.screens {
-        if state.hub.session(&s.id).is_none() {
+        if state.hub.session(&s.id).is_none_or(|x| x.is_removed()) {
             continue;
         }
         let id = esc(&s.id);
@@ -160,6 +165,7 @@ pub async fn index(
     Html(page).into_response()
 }
 
+/// `GET /healthz`: `ok`.
 pub async fn health() -> impl IntoResponse {
     (StatusCode::OK, "ok\n")
 }

@@ -16,7 +16,9 @@ use crate::AppState;
 /// How often the server pings, and how long a silent client may stay connected.
 #[derive(Debug, Clone, Copy)]
 pub struct Liveness {
+    /// Interval between pings.
     pub ping_every: Duration,
+    /// A client silent (no pong, no message) for longer is closed.
     pub dead_after: Duration,
 }
 
@@ -35,13 +37,17 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`command::MAX_COMMAND`] and this, the client gets a `too_large` error and stays.
 const MAX_FRAME: usize = 64 * 1024;
 
+/// Who connects: displays only read; tablets (with the key) send commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A big screen.
     Display,
+    /// A tablet beside it.
     Tablet,
 }
 
+/// The query of `/ws/{screen}`: `role=display` or `role=tablet&key=KEY`.
 #[derive(Deserialize)]
 pub struct Params {
     role: Role,
@@ -49,16 +55,19 @@ pub struct Params {
     key: Option<String>,
 }
 
+/// `GET /ws/{screen}`: upgrades to the live channel. 404 for a screen never known (a
+/// removed one connects and gets the `removed` message), 403 for a tablet without the
+/// key, 400 for a bad role.
 pub async fn upgrade(
     State(state): State<AppState>,
     Path(screen): Path<String>,
     Query(p): Query<Params>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    // A removed screen still has its session: its pages connect and are told so.
     let session = state
         .hub
         .session(&screen)
-        .cloned()
         .ok_or_else(|| AppError::NotFound(format!("screen {screen}")))?;
     if p.role == Role::Tablet
         && !p
@@ -77,7 +86,7 @@ pub async fn upgrade(
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| async move {
             if let Err(e) = serve(socket, &session, role, live).await {
-                tracing::debug!(screen = %session.screen().id, "connection ended: {e}");
+                tracing::debug!(screen = %session.id(), "connection ended: {e}");
             }
         }))
 }
@@ -104,7 +113,7 @@ async fn serve(
     live: Liveness,
 ) -> Result<(), String> {
     let mut rx = session.subscribe();
-    // The full current state first, always.
+    // The full current state (or the `removed` notice) first, always.
     let first = rx.borrow_and_update().json.clone();
     send(&mut socket, text(first)?).await?;
     let mut ping = interval(live.ping_every);
@@ -117,7 +126,8 @@ async fn serve(
                 if changed.is_err() {
                     return Ok(()); // the session is gone (server shutting down)
                 }
-                // Only the latest state: intermediate ones are skipped for slow clients.
+                // Only the latest frame: intermediate ones are skipped for slow clients.
+                // Hall switches come the same way: the connection stays.
                 let frame = rx.borrow_and_update().json.clone();
                 send(&mut socket, text(frame)?).await?;
             }

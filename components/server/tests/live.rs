@@ -1,124 +1,16 @@
 //! The real server on 127.0.0.1:0 with WebSocket clients playing tablets and displays.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::time::Duration;
 
-use ekran_model::{Hall, Idle, Lang, Layout, Localized, MediaRef, Node, NodeId, Screen, Slide};
-use ekran_server::{launch_with_tcp_listener, AppState, Liveness};
+use common::{connect, get, k, label, next, send, start, start_with, GUARD, KEY};
+use ekran_server::Liveness;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
-
-const KEY: &str = "0123456789abcdef0123456789abcdef";
-/// Guards every wait: a failing test ends instead of hanging. Never reached when it passes.
-const GUARD: Duration = Duration::from_secs(20);
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-fn id(s: &str) -> NodeId {
-    NodeId::parse(s).unwrap()
-}
-
-fn both(kk: &str, ru: &str) -> Localized {
-    let mut l = Localized::one(Lang::Kk, kk);
-    l.set(Lang::Ru, ru.into());
-    l
-}
-
-fn hall() -> Hall {
-    let mut h = Hall {
-        title: both("Сынақ залы <script>alert(1)</script>", "Тестовый зал"),
-        ..Hall::default()
-    };
-    for sid in ["1", "2"] {
-        h.screens.push(Screen {
-            id: sid.into(),
-            name: both(&format!("Экран {sid}"), &format!("Экран {sid}")),
-            theme: "azure".into(),
-            root: id(sid),
-            languages: vec![Lang::Kk, Lang::Ru],
-            idle: Idle::default(),
-        });
-    }
-    for n in ["1", "1.1", "1.2", "2", "2.1"] {
-        let mut node = Node::new(id(n), both(&format!("Түйін {n}"), &format!("Узел {n}")));
-        for k in 0..2 {
-            let mut s = Slide::new(Layout::ImageText);
-            s.title = both(&format!("Слайд {k}"), &format!("Слайд {k}"));
-            s.text = both("Қазақша мәтін", "Русский текст");
-            s.image = Some(MediaRef::parse("img/a.svg").unwrap());
-            node.slides.push(s);
-        }
-        h.nodes.insert(id(n), node);
-    }
-    h
-}
-
-struct Server {
-    addr: SocketAddr,
-    _media: tempfile::TempDir,
-}
-
-async fn start_with(live: Liveness) -> Server {
-    let media = tempfile::tempdir().unwrap();
-    // The library is <tmp>/lib; a file beside it must never be served.
-    std::fs::create_dir_all(media.path().join("lib/img")).unwrap();
-    std::fs::write(
-        media.path().join("lib/img/a.svg"),
-        "<svg xmlns='http://www.w3.org/2000/svg'/>",
-    )
-    .unwrap();
-    std::fs::write(media.path().join("secret.txt"), "top").unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut state = AppState::new(hall(), KEY.into(), media.path().join("lib"));
-    state.liveness = live;
-    tokio::spawn(launch_with_tcp_listener(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    Server {
-        addr,
-        _media: media,
-    }
-}
-
-async fn start() -> Server {
-    start_with(Liveness::default()).await
-}
-
-async fn connect(s: &Server, screen: &str, role: &str) -> Ws {
-    let key = if role == "tablet" {
-        format!("&key={KEY}")
-    } else {
-        String::new()
-    };
-    let url = format!("ws://{}/ws/{screen}?role={role}{key}", s.addr);
-    connect_async(url).await.expect("connect").0
-}
-
-/// The next text message as JSON (pings are answered by the client library).
-async fn next(ws: &mut Ws) -> Value {
-    tokio::time::timeout(GUARD, async {
-        loop {
-            match ws.next().await.expect("stream open").expect("frame") {
-                Message::Text(t) => return serde_json::from_str(&t).unwrap(),
-                Message::Close(_) => panic!("closed"),
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("a message in time")
-}
-
-async fn send(ws: &mut Ws, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.unwrap();
-}
 
 #[tokio::test]
 async fn a_command_reaches_every_display_of_its_screen_and_no_other() {
@@ -126,17 +18,24 @@ async fn a_command_reaches_every_display_of_its_screen_and_no_other() {
     let mut displays = Vec::new();
     for _ in 0..3 {
         let mut d = connect(&s, "1", "display").await;
-        assert_eq!(next(&mut d).await["node"]["id"], "1");
+        let st = next(&mut d).await;
+        assert_eq!(st["node"]["id"], k("1").as_str(), "ids are keys");
+        assert_eq!(label(&st), "1");
         displays.push(d);
     }
     let mut other = connect(&s, "2", "display").await;
-    assert_eq!(next(&mut other).await["node"]["id"], "2");
+    assert_eq!(label(&next(&mut other).await), "2");
     let mut tablet = connect(&s, "1", "tablet").await;
-    next(&mut tablet).await;
+    let home = next(&mut tablet).await;
+    assert_eq!(home["version"], 1);
+    // The tablet sends the key it got in the tile.
+    assert_eq!(home["children"][1]["label"], "1.2");
+    let tile = home["children"][1]["id"].as_str().unwrap().to_owned();
+    assert_eq!(tile, k("1.2").as_str());
 
     send(
         &mut tablet,
-        serde_json::json!({"type": "go", "node": "1.2", "id": 5}),
+        serde_json::json!({"type": "go", "node": tile, "id": 5}),
     )
     .await;
     for d in &mut displays {
@@ -147,20 +46,20 @@ async fn a_command_reaches_every_display_of_its_screen_and_no_other() {
                 st["ref"].as_u64(),
                 st["seq"].as_u64()
             ),
-            (Some("1.2"), Some(5), Some(2))
+            (Some(tile.as_str()), Some(5), Some(2))
         );
+        assert_eq!(st["node"]["label"], "1.2");
+        assert_eq!(st["breadcrumb"][0]["id"], k("1").as_str());
+        assert_eq!(st["breadcrumb"][0]["label"], "1");
         assert_eq!(st["slide"]["image"], "/media/img/a.svg");
     }
-    assert_eq!(next(&mut tablet).await["node"]["id"], "1.2");
+    assert_eq!(label(&next(&mut tablet).await), "1.2");
     // Screen 2 saw nothing: its next message is the state caused by its own tablet.
     let mut tablet2 = connect(&s, "2", "tablet").await;
     next(&mut tablet2).await;
     send(&mut tablet2, serde_json::json!({"type": "next"})).await;
     let st = next(&mut other).await;
-    assert_eq!(
-        (st["node"]["id"].as_str(), st["slide"]["index"].as_u64()),
-        (Some("2"), Some(1))
-    );
+    assert_eq!((label(&st), st["slide"]["index"].as_u64()), ("2", Some(1)));
 }
 
 #[tokio::test]
@@ -184,7 +83,7 @@ async fn reconnecting_gets_the_current_state_first() {
     next(&mut tablet).await;
     let mut d = connect(&s, "1", "display").await;
     let st = next(&mut d).await;
-    assert_eq!(st["node"]["id"], "1.1");
+    assert_eq!(label(&st), "1.1");
     assert_eq!(st["slide"]["index"], 1);
     assert_eq!(st["lang"], "ru");
     assert_eq!(st["node"]["title"], "Узел 1.1");
@@ -208,6 +107,10 @@ async fn every_invalid_command_gets_an_error_and_changes_nothing() {
         ),
         (
             Message::Text(r#"{"type":"go","node":"2.1"}"#.into()),
+            "unknown_node",
+        ),
+        (
+            Message::Text(format!(r#"{{"type":"go","node":"{}"}}"#, k("2.1")).into()),
             "unknown_node",
         ),
         (
@@ -264,18 +167,16 @@ async fn two_tablets_apply_in_arrival_order_and_both_see_the_result() {
     send(&mut a, serde_json::json!({"type": "go", "node": "1.1"})).await;
     for t in [&mut a, &mut b] {
         let st = next(t).await;
-        assert_eq!(
-            (st["node"]["id"].as_str(), st["seq"].as_u64()),
-            (Some("1.1"), Some(2))
-        );
+        assert_eq!((label(&st), st["seq"].as_u64()), ("1.1", Some(2)));
     }
-    send(&mut b, serde_json::json!({"type": "go", "node": "1.2"})).await;
+    send(
+        &mut b,
+        serde_json::json!({"type": "go", "node": k("1.2").as_str()}),
+    )
+    .await;
     for t in [&mut a, &mut b] {
         let st = next(t).await;
-        assert_eq!(
-            (st["node"]["id"].as_str(), st["seq"].as_u64()),
-            (Some("1.2"), Some(3))
-        );
+        assert_eq!((label(&st), st["seq"].as_u64()), ("1.2", Some(3)));
     }
     // a's `next` applies to the node b chose.
     send(&mut a, serde_json::json!({"type": "next"})).await;
@@ -283,11 +184,11 @@ async fn two_tablets_apply_in_arrival_order_and_both_see_the_result() {
         let st = next(t).await;
         assert_eq!(
             (
-                st["node"]["id"].as_str(),
+                label(&st),
                 st["slide"]["index"].as_u64(),
                 st["seq"].as_u64()
             ),
-            (Some("1.2"), Some(1), Some(4))
+            ("1.2", Some(1), Some(4))
         );
     }
 }
@@ -308,24 +209,6 @@ async fn tablets_need_the_key_and_screens_must_exist() {
             other => panic!("{url}: expected HTTP {status}, got {:?}", other.map(|_| ())),
         }
     }
-}
-
-async fn get(s: &Server, path: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(s.addr).await.unwrap();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        s.addr
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(GUARD, stream.read_to_end(&mut buf))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
 #[tokio::test]
@@ -419,4 +302,28 @@ async fn a_client_that_never_answers_pings_is_dropped() {
     send(&mut t, serde_json::json!({"type": "home"})).await;
     send(&mut t, serde_json::json!({"type": "next"})).await;
     assert_eq!(next(&mut d).await["slide"]["index"], 1);
+}
+
+#[tokio::test]
+async fn hidden_media_files_are_never_served() {
+    let s = start().await;
+    for p in [
+        "/media/.x.png.123.part",
+        "/media/%2Ex.png.123.part",
+        "/media/%2ex.png.123.part",
+        "/media/img/.hidden",
+        "/media/img/%2Ehidden",
+        "/media/img%2F.hidden",
+        "/media/img%2f%2ehidden",
+        "/media/.git/config",
+        "/media/%2Egit/config",
+        "/media/img/./a.svg",
+        "/media/img/%2E/a.svg",
+    ] {
+        let (st, _, body) = get(&s, p).await;
+        assert_eq!(st, 404, "{p}");
+        assert!(!body.contains("top"), "{p}");
+    }
+    // The ordinary file next to them is served.
+    assert_eq!(get(&s, "/media/img/a.svg").await.0, 200);
 }

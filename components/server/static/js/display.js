@@ -1,6 +1,6 @@
 // The big screen: renders the screen's state, crossfading between slides.
 import { connect, screenId } from './live.js';
-import { t, fmt, counter, regionName } from './i18n.js';
+import { t, fmt, counter, regionName, removedNotice } from './i18n.js';
 
 const root = document.getElementById('display');
 const dot = document.getElementById('conn-dot');
@@ -487,7 +487,9 @@ function recordPaint(seq) {
 }
 
 function mark(s) {
-  root.dataset.node = s.node.id;
+  root.dataset.node = s.node.id; // the node's key
+  root.dataset.label = str(s.node.label);
+  root.dataset.version = String(s.version ?? '');
   root.dataset.slide = String(s.slide ? s.slide.index : 0);
   root.dataset.lang = s.lang;
   document.documentElement.lang = s.lang;
@@ -513,8 +515,36 @@ function commit(p) {
   }, FADE_MS + 80);
 }
 
+// ---------------------------------------------------------------- removed screen
+let notice = null;
+
+/** The published hall has no such screen: say so full-screen, in Kazakh and Russian. */
+function showRemoved(m) {
+  if (!notice) {
+    notice = h('div', 'removed-notice');
+    notice.setAttribute('role', 'alert');
+    root.append(notice);
+  }
+  const box = h('div', 'removed-box');
+  removedNotice(box, str(m && m.screen));
+  notice.replaceChildren(box);
+  notice.hidden = false;
+  root.dataset.removed = 'true';
+  for (const v of root.querySelectorAll('.frame video')) v.pause();
+  document.title = `${t('kk', 'removed')} · ${t('ru', 'removed')}`;
+}
+
+/** The screen is back: the notice goes; the state being shown takes over. */
+function clearRemoved() {
+  if (root.dataset.removed !== 'true') return;
+  root.dataset.removed = '';
+  if (notice) notice.hidden = true;
+  if (current) for (const v of current.frame.querySelectorAll('video')) v.play().catch(() => {});
+}
+
 async function show(s) {
   if (!s || !s.node || !s.screen) return;
+  clearRemoved();
   preload(s.preload);
   const key = keyOf(s);
   if (current && current.key === key) {
@@ -552,6 +582,7 @@ connect({
   role: 'display',
   screen: screenId(),
   onState: show,
+  onRemoved: showRemoved,
   onConn: (st) => {
     dot.dataset.state = st;
   },

@@ -10,6 +10,8 @@ const S = {
     empty: 'Бұл бөлімде ішкі бөлімдер жоқ',
     target: 'Мақсат', baseline: 'Бастапқы', region: 'Өңір',
     idle: 'Басқару үшін планшетті пайдаланыңыз',
+    removed: 'Бұл экран залдан алынып тасталды',
+    removedHint: 'Ол залдың жаңа нұсқасында жоқ. Әкімшіге хабарласыңыз.',
   },
   ru: {
     home: 'Главная', back: 'Вернуться', prev: 'Назад', next: 'Далее',
@@ -19,6 +21,8 @@ const S = {
     empty: 'В этом разделе нет подразделов',
     target: 'Цель', baseline: 'Исходно', region: 'Регион',
     idle: 'Для управления используйте планшет',
+    removed: 'Этот экран удалён из зала',
+    removedHint: 'Его нет в новой версии зала. Обратитесь к администратору.',
   },
   en: {
     home: 'Home', back: 'Back', prev: 'Previous', next: 'Next',
@@ -28,6 +32,8 @@ const S = {
     empty: 'This section has no sub-sections',
     target: 'Target', baseline: 'Baseline', region: 'Region',
     idle: 'Use the tablet to explore',
+    removed: 'This screen has been removed from the hall',
+    removedHint: 'It is not in the new version of the hall. Please contact the administrator.',
   },
 };
 
@@ -42,6 +48,33 @@ export function uiLang(lang) {
 /** A UI string. */
 export function t(lang, key) {
   return S[uiLang(lang)][key] ?? S.en[key] ?? key;
+}
+
+/**
+ * The notice a removed screen's pages show: Kazakh and Russian, whatever the language,
+ * so every visitor can read it. Builds DOM (textContent only) into `box`.
+ */
+export function removedNotice(box, screen) {
+  box.replaceChildren();
+  for (const l of ['kk', 'ru']) {
+    const part = document.createElement('div');
+    part.className = 'removed-part';
+    part.lang = l;
+    const title = document.createElement('p');
+    title.className = 'removed-title';
+    title.textContent = t(l, 'removed');
+    const hint = document.createElement('p');
+    hint.className = 'removed-hint';
+    hint.textContent = t(l, 'removedHint');
+    part.append(title, hint);
+    box.append(part);
+  }
+  if (screen != null && screen !== '') {
+    const id = document.createElement('p');
+    id.className = 'removed-id';
+    id.textContent = `№ ${screen}`;
+    box.append(id);
+  }
 }
 
 /** "2 / 5" */

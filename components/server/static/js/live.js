@@ -15,12 +15,14 @@ const MAX_DELAY = 10000;
 
 /**
  * Connects and keeps reconnecting.
- * opts: { role, screen, key, onState(state), onError(err), onConn(status, info), probe }
+ * opts: { role, screen, key, onState(state), onRemoved(msg), onError(err), onConn(status, info), probe }
+ * onRemoved gets the `removed` message: the published hall has no such screen (a later
+ * version may bring it back; a `state` follows then).
  * status is 'connecting' (first attempt), 'open' or 'closed' (lost or refused; retrying).
  * info.refused is true when the server answers HTTP but refused the socket (probe only).
  */
 export function connect(opts) {
-  const { role, screen, key, onState, onError, onConn, probe } = opts;
+  const { role, screen, key, onState, onRemoved, onError, onConn, probe } = opts;
   let ws = null;
   let timer = 0;
   let delay = MIN_DELAY;
@@ -67,12 +69,15 @@ export function connect(opts) {
         return;
       }
       if (!m || typeof m !== 'object') return;
-      if (m.type === 'state') {
+      if (m.type === 'state' || m.type === 'removed') {
+        // One sequence for both: a screen's messages are ordered by `seq`.
         const seq = Number(m.seq);
         if (!fresh && !(seq > lastSeq)) return;
         fresh = false;
         lastSeq = seq;
-        if (onState) onState(m);
+        if (m.type === 'state') {
+          if (onState) onState(m);
+        } else if (onRemoved) onRemoved(m);
       } else if (m.type === 'error') {
         if (onError) onError(m);
       }

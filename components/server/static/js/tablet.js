@@ -1,6 +1,6 @@
 // The tablet: shows where the screen is and sends commands (see docs/protocol.md).
 import { connect, screenId } from './live.js';
-import { t, counter, LANG_NAMES } from './i18n.js';
+import { t, counter, LANG_NAMES, removedNotice } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -22,6 +22,8 @@ const slidePic = $('slide-pic');
 const tilesEl = $('tiles');
 const emptyEl = $('empty');
 const toast = $('toast');
+const removedEl = $('removed');
+const removedBox = removedEl.querySelector('.removed-box');
 const THEMES = ['azure', 'steppe', 'sunrise', 'jade', 'graphite'];
 const PENDING_MAX_MS = 8000;
 
@@ -29,6 +31,7 @@ window.ekranTaps = [];
 
 const key = new URLSearchParams(location.search).get('key') || '';
 let state = null;
+let removed = null; // the `removed` message while the screen is not in the hall
 let connState = 'connecting';
 let refused = false;
 let pending = null; // { node, el, timer }
@@ -170,7 +173,12 @@ function render() {
   document.documentElement.lang = L;
   for (const e of document.querySelectorAll('[data-t]')) e.textContent = t(L, e.dataset.t);
   renderConn(L);
-  if (!s) {
+  removedEl.hidden = !removed;
+  if (removed) {
+    removedNotice(removedBox, removed.screen);
+    document.title = `${t('kk', 'removed')} · ${t('ru', 'removed')}`;
+  }
+  if (!s || removed) {
     for (const b of app.querySelectorAll('button')) b.disabled = true;
     return;
   }
@@ -287,8 +295,14 @@ const live = connect({
   onState(s) {
     if (!s || !s.node || !s.screen) return;
     state = s;
+    removed = null;
     render();
     if (pending && (pending.node === s.node.id || !pending.el.isConnected)) clearPending();
+  },
+  onRemoved(m) {
+    removed = m;
+    clearPending();
+    render();
   },
   onError(err) {
     clearPending();
