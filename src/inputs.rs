@@ -1,11 +1,10 @@
-//! Reading the files named on the command line, and printing findings about them.
+//! Reading the files named on the command line, and printing diagnostics about them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ekran_legacy::diag::{Diagnostic, Level, LineIndex};
-use ekran_legacy::import::{LegacyImport, Located};
-use ekran_model::validate::{Finding, Findings, Severity};
+use ekran_core::import::Input;
+use ekran_model::{Diagnostic, Diagnostics, Location, Severity};
 
 /// Largest input file read; bigger ones are refused before any memory is spent on them.
 pub const MAX_FILE: u64 = 512 * 1024 * 1024;
@@ -48,18 +47,41 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let meta =
-        fs::metadata(path).map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
+/// Reads one file; a failure is an error diagnostic naming the file.
+pub fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let at = || Location::File {
+        path: path.display().to_string(),
+    };
+    let meta = fs::metadata(path)
+        .map_err(|e| Diagnostic::error("read", format!("cannot read: {e}")).at(at()))?;
     if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{}: error: file is {} MiB, more than the {} MiB ekran reads",
-            path.display(),
-            meta.len() >> 20,
-            MAX_FILE >> 20
-        ));
+        return Err(Diagnostic::error(
+            "too_large",
+            format!(
+                "file is {} MiB, more than the {} MiB ekran reads",
+                meta.len() >> 20,
+                MAX_FILE >> 20
+            ),
+        )
+        .at(at()));
     }
-    fs::read(path).map_err(|e| format!("{}: error: cannot read: {e}", path.display()))
+    fs::read(path).map_err(|e| Diagnostic::error("read", format!("cannot read: {e}")).at(at()))
+}
+
+/// Reads every file; those that cannot be read become diagnostics.
+pub fn read_all(files: &[PathBuf]) -> (Vec<Input>, Diagnostics) {
+    let mut inputs = Vec::new();
+    let mut failed = Diagnostics::default();
+    for path in files {
+        match read(path) {
+            Ok(bytes) => inputs.push(Input {
+                name: path.display().to_string(),
+                bytes,
+            }),
+            Err(d) => failed.push(d),
+        }
+    }
+    (inputs, failed)
 }
 
 /// Counts of what was printed.
@@ -69,111 +91,14 @@ pub struct Tally {
     pub warnings: usize,
 }
 
-impl Tally {
-    pub fn add(&mut self, level: Level) {
-        match level {
-            Level::Error => self.errors += 1,
-            Level::Warning => self.warnings += 1,
-            Level::Note => {}
+/// Prints diagnostics on standard error, counting them.
+pub fn print(diags: &Diagnostics, tally: &mut Tally) {
+    for d in diags {
+        match d.severity {
+            Severity::Error => tally.errors += 1,
+            Severity::Warning => tally.warnings += 1,
+            Severity::Note => {}
         }
-    }
-}
-
-pub fn print(d: &Located, tally: &mut Tally) {
-    tally.add(d.diag.level);
-    eprintln!("{}", d.render());
-}
-
-fn level(s: Severity) -> Level {
-    match s {
-        Severity::Error => Level::Error,
-        Severity::Warning => Level::Warning,
-    }
-}
-
-/// Prints validation findings at the place their node came from in a legacy import.
-pub fn print_findings_legacy(findings: &Findings, imp: &LegacyImport, tally: &mut Tally) {
-    for f in &findings.0 {
-        let slide = match &f.subject {
-            ekran_model::validate::Subject::Slide(_, i) => Some(*i),
-            _ => None,
-        };
-        let origin = f.subject.node().and_then(|id| imp.origin(id, slide));
-        let located = match origin {
-            Some(o) => o.at(
-                level(f.severity),
-                false,
-                format!("{}: {}", f.subject, f.message),
-            ),
-            None => unlocated("stored hall", f),
-        };
-        print(&located, tally);
-    }
-}
-
-/// Prints validation findings at the node's `"id"` line in an ekran document.
-pub fn print_findings_doc(findings: &Findings, path: &str, text: &str, tally: &mut Tally) {
-    let idx = LineIndex::new(text.as_bytes());
-    for f in &findings.0 {
-        let offset = f
-            .subject
-            .node()
-            .and_then(|id| text.find(&format!("\"id\": \"{id}\"")))
-            .or_else(|| match &f.subject {
-                ekran_model::validate::Subject::Screen(s) => text.find(&format!("\"id\": \"{s}\"")),
-                _ => None,
-            });
-        let located = match offset {
-            Some(off) => Located {
-                path: path.to_owned(),
-                diag: Diagnostic {
-                    level: level(f.severity),
-                    repair: false,
-                    pos: Some(idx.pos(off)),
-                    message: format!("{}: {}", f.subject, f.message),
-                    snippet: Some(idx.snippet(off)),
-                },
-            },
-            None => unlocated(path, f),
-        };
-        print(&located, tally);
-    }
-}
-
-/// A syntax or shape error in an ekran document, at its place in the file.
-pub fn format_error(path: &str, text: &str, e: ekran_model::format::FormatError) -> Located {
-    // serde_json counts the column in bytes; find the byte offset, then our position.
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(e.line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let mut off = (start + e.column.saturating_sub(1)).min(text.len());
-    while !text.is_char_boundary(off) {
-        off -= 1;
-    }
-    let idx = LineIndex::new(text.as_bytes());
-    Located {
-        path: path.to_owned(),
-        diag: Diagnostic {
-            level: Level::Error,
-            repair: false,
-            pos: Some(idx.pos(off)),
-            message: e.message,
-            snippet: Some(idx.snippet(off)),
-        },
-    }
-}
-
-fn unlocated(path: &str, f: &Finding) -> Located {
-    Located {
-        path: path.to_owned(),
-        diag: Diagnostic {
-            level: level(f.severity),
-            repair: false,
-            pos: None,
-            message: format!("{}: {}", f.subject, f.message),
-            snippet: None,
-        },
+        eprintln!("{}", d.render());
     }
 }

@@ -60,6 +60,12 @@ enum Command {
     Export(cmd::export::ExportArgs),
     /// Run the live hall: displays, tablets and the hall page.
     Serve(cmd::serve::ServeArgs),
+    /// List the published versions, newest (live) first.
+    Versions(cmd::versions::VersionsArgs),
+    /// Publish the working copy as a new version.
+    Publish(cmd::versions::PublishArgs),
+    /// Bring an old version back as a new version.
+    Rollback(cmd::versions::RollbackArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +75,9 @@ fn main() -> ExitCode {
         Command::Import(c) => cmd::import::run(c),
         Command::Export(a) => cmd::export::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Versions(a) => cmd::versions::versions(a),
+        Command::Publish(a) => cmd::versions::publish(a),
+        Command::Rollback(a) => cmd::versions::rollback(a),
     };
     match result {
         Ok(code) => code,

@@ -41,7 +41,18 @@ fn export(data: &Path) -> String {
 }
 
 fn hall_of(data: &Path) -> ekran_model::Hall {
-    ekran_model::format::from_json(&export(data)).unwrap().0
+    ekran_model::format::from_json("export", &export(data))
+        .unwrap()
+        .0
+}
+
+/// The node carrying legacy number `label`.
+fn labelled<'h>(hall: &'h ekran_model::Hall, label: &str) -> &'h ekran_model::Node {
+    let key = hall
+        .nodes
+        .find_label(&NodeId::parse(label).unwrap())
+        .unwrap_or_else(|| panic!("no node labelled {label}"));
+    hall.nodes.get(key).unwrap()
 }
 
 #[test]
@@ -130,7 +141,7 @@ fn seed_import_keeps_both_slides_and_every_line() {
     );
     assert!(out.contains("records by language: ru 1"), "{out}");
     let hall = hall_of(data.path());
-    let node = &hall.nodes[&NodeId::parse("1.5.1.1.2").unwrap()];
+    let node = labelled(&hall, "1.5.1.1.2");
     assert_eq!(node.slides.len(), 2);
     assert_eq!(node.kind, ekran_model::NodeKind::Slideshow);
     assert_eq!(node.title.get(Lang::Ru), Some("IT-ЦЕНТРЫ"));
@@ -195,7 +206,7 @@ fn every_legacy_file_imports_and_no_text_is_lost() {
         let src = std::fs::read_to_string(&path).unwrap();
         let id_start = src.find("\"ID\":\"").unwrap() + 6;
         let id = &src[id_start..id_start + src[id_start..].find('"').unwrap()];
-        let node = &hall.nodes[&NodeId::parse(id).unwrap()];
+        let node = labelled(&hall, id);
         let (title, text) = zhas_strings(&path);
         assert_eq!(
             node.slides[0].title.get(Lang::Ru),
@@ -214,7 +225,7 @@ fn every_legacy_file_imports_and_no_text_is_lost() {
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(fx.join(file)).unwrap()).unwrap();
         for rec in v.as_array().unwrap() {
-            let node = &hall.nodes[&NodeId::parse(rec["ID"].as_str().unwrap()).unwrap()];
+            let node = labelled(&hall, rec["ID"].as_str().unwrap());
             assert_eq!(node.header.get(lang), rec["logo_title"].as_str());
             let slide = &rec["content"][0];
             assert_eq!(node.slides[0].title.get(lang), slide["title"].as_str());
@@ -222,7 +233,7 @@ fn every_legacy_file_imports_and_no_text_is_lost() {
         }
     }
     // The unescaped quotes of the legacy files are kept as text.
-    let chair = &hall.nodes[&NodeId::parse("3.2.1").unwrap()];
+    let chair = labelled(&hall, "3.2.1");
     assert_eq!(
         chair.title.get(Lang::Ru),
         Some("Председатель МК \"Жас Отан\"")
@@ -314,12 +325,17 @@ fn broken_ekran_document_is_refused_with_its_position() {
     assert!(err.contains("unknown variant `carousel`"), "{err}");
     assert_eq!(export(data.path()), good);
     // A semantic error: a screen pointing at a node that does not exist.
-    let bad = good.replacen("\"root\": \"1\"", "\"root\": \"9\"", 1);
+    let root = hall_of(data.path()).screens[0].root.to_string();
+    let bad = good.replacen(
+        &format!("\"root\": \"{root}\""),
+        "\"root\": \"nowhere9\"",
+        1,
+    );
     std::fs::write(&bad_path, &bad).unwrap();
     let o = ekran(&["import", "ekran", "--data", s(data.path()), s(&bad_path)]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("error: screen 1: root node 9 does not exist"),
+        stderr(&o).contains("error: screen 1: root node nowhere9 does not exist"),
         "{}",
         stderr(&o)
     );
@@ -376,6 +392,155 @@ fn media_folder_files_are_copied_and_missing_ones_reported() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("warning: media video/1.mp4 not found in"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn demo_ekran1() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo-ekran1.json")
+}
+
+#[test]
+fn the_demos_ekran_1_export_imports_and_exports_as_ekran_2() {
+    // Written by `ekran export` before node keys existed (ekran/1).
+    let old_text = std::fs::read_to_string(demo_ekran1()).unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let o = ekran(&["import", "ekran", "--data", s(a.path()), s(&demo_ekran1())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("5 screen(s), 23 node(s)"),
+        "{}",
+        stdout(&o)
+    );
+    let exported = export(a.path());
+    assert!(exported.contains("\"format\": \"ekran/2\""));
+    let (new, _) = ekran_model::format::from_json("new", &exported).unwrap();
+    // Every old node is there under its number, with its content and its place.
+    let old: serde_json::Value = serde_json::from_str(&old_text).unwrap();
+    for n in old["nodes"].as_array().unwrap() {
+        let label = n["id"].as_str().unwrap();
+        let node = labelled(&new, label);
+        assert_eq!(
+            serde_json::to_value(&node.title).unwrap(),
+            n["title"],
+            "{label}"
+        );
+        assert_eq!(
+            node.slides.len(),
+            n["slides"].as_array().map_or(0, |s| s.len()),
+            "{label}"
+        );
+        let parent = NodeId::parse(label).unwrap().parent();
+        let got = new
+            .nodes
+            .parent(node.key())
+            .and_then(|p| new.nodes.get(p)?.label.clone());
+        assert_eq!(got, parent, "{label}");
+    }
+    for (i, sc) in old["screens"].as_array().unwrap().iter().enumerate() {
+        let root = new.nodes.get(&new.screens[i].root).unwrap();
+        assert_eq!(
+            root.label.as_ref().unwrap().as_str(),
+            sc["root"].as_str().unwrap()
+        );
+    }
+    // ekran/2: export → import → export is byte-identical.
+    let b = tempfile::tempdir().unwrap();
+    let file = b.path().join("v2.json");
+    std::fs::write(&file, &exported).unwrap();
+    let o = ekran(&["import", "ekran", "--data", s(b.path()), s(&file)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(export(b.path()), exported);
+}
+
+#[test]
+fn versions_publish_rollback_and_no_publish() {
+    let data = tempfile::tempdir().unwrap();
+    let d = s(data.path());
+    let fx = fixtures();
+    let o = ekran(&["import", "legacy", "--data", d, s(&fx.join("ru.json"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("; published version 1\n"),
+        "{}",
+        stdout(&o)
+    );
+    let v1 = export(data.path());
+    // The same records again change nothing: no new version.
+    let o = ekran(&["import", "legacy", "--data", d, s(&fx.join("ru.json"))]);
+    assert!(
+        stdout(&o).ends_with("; nothing changed, version 1 stays live\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ekran(&[
+        "import",
+        "legacy",
+        "--no-publish",
+        "--data",
+        d,
+        s(&fx.join("kz.json")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("not published (run `ekran publish`)"),
+        "{}",
+        stdout(&o)
+    );
+    let wc = export(data.path());
+    assert_ne!(wc, v1);
+    let live = ekran(&["export", "--data", d, "--version", "live"]);
+    assert_eq!(stdout(&live), v1, "the live version is untouched");
+    let o = ekran(&["versions", "--data", d]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("working copy: unpublished changes: 0 node(s) added, "),
+        "{out}"
+    );
+    assert!(out.contains("1 (live)\t"), "{out}");
+    // A rollback would lose the unpublished Kazakh texts: refused.
+    let o = ekran(&["rollback", "--data", d, "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unpublished changes"), "{}", stderr(&o));
+    assert_eq!(export(data.path()), wc);
+    let o = ekran(&["publish", "--data", d, "--note", "Kazakh texts"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("published version 2: "),
+        "{}",
+        stdout(&o)
+    );
+    let o = ekran(&["publish", "--data", d]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with("nothing to publish"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ekran(&["rollback", "--data", d, "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("published version 3 equal to version 1"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(export(data.path()), v1);
+    let live = ekran(&["export", "--data", d, "--version", "live"]);
+    assert_eq!(stdout(&live), v1);
+    let out = stdout(&ekran(&["versions", "--data", d]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("3 (live)\t"), "{out}");
+    assert!(
+        lines[0].contains("restores 1; rollback to version 1"),
+        "{out}"
+    );
+    assert!(lines[1].ends_with("Kazakh texts"), "{out}");
+    let o = ekran(&["rollback", "--data", d, "99"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("version 99 does not exist"),
         "{}",
         stderr(&o)
     );

@@ -1,12 +1,12 @@
-//! `ekran export`: the whole hall as canonical JSON (docs/content-format.md).
+//! `ekran export`: a whole hall as canonical JSON (docs/content-format.md), read in one
+//! snapshot.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use ekran_model::format;
-use ekran_store::Store;
+use ekran_core::{Core, Source};
 
 use crate::DataDir;
 
@@ -17,6 +17,9 @@ pub struct ExportArgs {
     /// Write to FILE instead of standard output (replaced atomically).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Export a published version (a number, or `live`) instead of the working copy.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
 }
 
 pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
@@ -26,9 +29,16 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             args.data.dir.display()
         ));
     }
-    let store = Store::open(&args.data.dir).map_err(|e| e.to_string())?;
-    let hall = store.load_hall().map_err(|e| e.to_string())?;
-    let json = format::to_json(&hall);
+    let source = match args.version.as_deref() {
+        None => Source::WorkingCopy,
+        Some("live") => Source::Live,
+        Some(v) => Source::Version(
+            v.parse()
+                .map_err(|_| format!("--version {v:?}: give a version number or `live`"))?,
+        ),
+    };
+    let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
+    let (hall, json) = core.export(source).map_err(|e| e.to_string())?;
     match args.output {
         None => std::io::stdout()
             .lock()

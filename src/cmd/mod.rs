@@ -2,3 +2,4 @@ pub mod check;
 pub mod export;
 pub mod import;
 pub mod serve;
+pub mod versions;

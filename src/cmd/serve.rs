@@ -5,8 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use clap::Args;
-use ekran_store::{MediaSource, Store};
+use ekran_core::live::LiveLink;
+use ekran_core::{Core, CoreError, CLI};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -45,9 +48,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         }
         (None, false) => PathBuf::from("ekran-data"),
     };
-    let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
-    if store.is_empty().map_err(|e| e.to_string())? {
-        seed_demo(&mut store)?;
+    let mut core = Core::open(&dir).map_err(|e| e.to_string())?;
+    if core.is_empty().map_err(|e| e.to_string())? {
+        core.seed_demo(CLI).map_err(|e| match e {
+            CoreError::Invalid(d) => d.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"),
+            e => e.to_string(),
+        })?;
         eprintln!(
             "{}: new data directory; loaded the built-in demo hall",
             dir.display()
@@ -58,31 +64,32 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             dir.display()
         ));
     }
-    let publication = store
-        .latest_publication()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            format!(
-                "{}: nothing published yet (run `ekran import`)",
-                dir.display()
-            )
-        })?;
+    let (version, hall) = core.live().map_err(|e| e.to_string())?.ok_or_else(|| {
+        format!(
+            "{}: nothing published yet (run `ekran publish`)",
+            dir.display()
+        )
+    })?;
+    let restored = ekran_core::live::restored_positions(core.store());
     let key = ekran_server::key::load_or_create(&dir)
         .map_err(|e| format!("{}: control key: {e}", dir.display()))?;
     let media_dir = dir.join(ekran_store::MEDIA_DIR);
-    drop(store);
+    drop(core);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async move {
+    let link = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
         let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-        let state = ekran_server::AppState::new(publication.hall, key, media_dir);
+        let state = ekran_server::AppState::new(Arc::new(hall), version, restored, key, media_dir);
+        // Newly published versions (from this process or another) go live by themselves.
+        let link = LiveLink::start(&dir, state.hub.clone(), tokio::runtime::Handle::current())
+            .map_err(|e| e.to_string())?;
         // Scripts wait for this exact line; keep it first and stable.
         println!("listening on http://{addr}");
         let open = if addr.ip().is_unspecified() {
@@ -90,34 +97,39 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         } else {
             addr
         };
-        println!(
-            "open http://{open}/ in a browser on this machine (published version {})",
-            publication.version
-        );
+        println!("open http://{open}/ in a browser on this machine (published version {version})");
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        ekran_server::launch_with_tcp_listener(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("server error: {e}"))
+        ekran_server::launch_with_tcp_listener(listener, state, shutdown())
+            .await
+            .map_err(|e| format!("server error: {e}"))?;
+        Ok::<_, String>(link)
     })?;
+    // Saves where every screen is, for the next start.
+    link.stop();
     Ok(ExitCode::SUCCESS)
 }
 
-/// Stores the demo hall and its media as the first published version.
-fn seed_demo(store: &mut Store) -> Result<(), String> {
-    let hall = ekran_demo::hall()?;
-    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut media = Vec::new();
-    ekran_demo::write_media(tmp.path()).map_err(|e| format!("demo media: {e}"))?;
-    for (path, _) in ekran_demo::media() {
-        let reference = ekran_model::MediaRef::parse(path).map_err(|e| e.to_string())?;
-        let file = tmp.path().join(path);
-        media.push(MediaSource { reference, file });
+/// Completes on Ctrl-C or, on Unix, SIGTERM (how service managers stop a program), so
+/// the live positions are saved on the way out.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
     }
-    store
-        .commit(&hall, &media, "built-in demo")
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

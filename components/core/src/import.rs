@@ -1,0 +1,348 @@
+//! Bringing content in: legacy TCD records and ekran documents, checked first and
+//! stored all or nothing.
+//!
+//! The files are parsed and the media files copied into staging before the store is
+//! locked; then one write transaction reads the working copy, merges, validates, writes
+//! the nodes that changed, moves the media in and, when asked, publishes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use ekran_legacy::import::{LegacyImport, Options};
+use ekran_model::{
+    format, validate, Diagnostic, Diagnostics, FieldPath, Hall, Lang, Location, MediaRef,
+};
+use ekran_store::{Existing, MediaSource};
+
+use crate::{Core, CoreError, Published, Result};
+
+/// What to do after an import has changed the working copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Publish the working copy as a new version (when it changed).
+    Publish,
+    /// Leave the change in the working copy only.
+    Keep,
+}
+
+/// One input file: its name (as shown in diagnostics) and its bytes.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Legacy records read and checked, not yet stored: what `ekran check` reports and
+/// `ekran import legacy` stores.
+pub struct LegacyBatch {
+    imp: LegacyImport,
+    /// Files read.
+    pub files: usize,
+    /// Records read.
+    pub records: usize,
+    /// Problems outside the records (a file that could not be read), added by the
+    /// front door.
+    pub extra: Diagnostics,
+}
+
+impl LegacyBatch {
+    /// Parses every input (none of this touches the store).
+    pub fn parse(inputs: &[Input], opts: Options) -> LegacyBatch {
+        let mut imp = LegacyImport::new(opts);
+        let mut records = 0;
+        for i in inputs {
+            records += imp.add_file(&i.name, &i.bytes);
+        }
+        LegacyBatch {
+            imp,
+            files: inputs.len(),
+            records,
+            extra: Diagnostics::default(),
+        }
+    }
+
+    /// Whether anything so far is an error.
+    pub fn has_errors(&self) -> bool {
+        self.imp.has_errors() || self.extra.has_errors()
+    }
+
+    /// Everything found so far, in order.
+    pub fn diagnostics(&self) -> Diagnostics {
+        let mut d = self.extra.clone();
+        d.extend(self.imp.diagnostics.iter().cloned());
+        d
+    }
+
+    /// Number of repairs made while reading.
+    pub fn repairs(&self) -> usize {
+        self.imp.repairs
+    }
+
+    /// Merges the records into an empty hall and validates it, as `ekran check` does:
+    /// the diagnostics of reading, merging and validation, placed at the records.
+    pub fn check(mut self) -> Diagnostics {
+        let mut hall = Hall::default();
+        let mut out = self.extra.clone();
+        if self.files == 0 {
+            return out;
+        }
+        self.imp.apply(&mut hall);
+        out.extend(self.imp.diagnostics.iter().cloned());
+        if !self.imp.has_errors() {
+            let v = validate::validate(&hall, &validate::Context { media: None });
+            out.extend(self.imp.place(v, &hall));
+        }
+        out
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    /// Warnings and notes (errors refuse the import instead).
+    pub diagnostics: Diagnostics,
+    pub files: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub slides: usize,
+    pub screens_created: usize,
+    pub media_copied: usize,
+    pub repairs: usize,
+    /// Records per language.
+    pub languages: BTreeMap<Lang, usize>,
+    /// Nodes and screens in the resulting working copy.
+    pub nodes: usize,
+    pub screens: usize,
+    /// `None` when the import was asked not to publish.
+    pub published: Option<Published>,
+}
+
+/// Looks for a legacy media file: at its path, under `static/`, or by file name alone.
+/// Every candidate is built from the reference's checked segments, so it stays in `dir`.
+fn find_media(dir: &Path, r: &MediaRef) -> Option<PathBuf> {
+    let under = |base: PathBuf| r.segments().fold(base, |p, s| p.join(s));
+    [
+        under(dir.to_owned()),
+        under(dir.join("static")),
+        dir.join(r.file_name()),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+impl Core {
+    /// Stores legacy records: merged into the working copy (records match nodes by
+    /// their legacy number), validated, media from `media_dir` copied into the library,
+    /// then published or kept, per `after`. Refused whole ([`CoreError::Invalid`]) when
+    /// the batch or the result has errors.
+    pub fn import_legacy(
+        &mut self,
+        mut batch: LegacyBatch,
+        media_dir: Option<&Path>,
+        after: After,
+        author: &str,
+    ) -> Result<ImportReport> {
+        if batch.has_errors() {
+            return Err(CoreError::Invalid(batch.diagnostics()));
+        }
+        // Media: found and copied into staging before the store is locked.
+        let mut sources: Vec<MediaSource> = Vec::new();
+        let mut missing: BTreeSet<MediaRef> = BTreeSet::new();
+        if let Some(dir) = media_dir {
+            let mut seen = BTreeSet::new();
+            for (_, r) in batch.imp.media_refs() {
+                if !seen.insert(r.clone()) {
+                    continue;
+                }
+                match find_media(dir, &r) {
+                    Some(file) => sources.push(MediaSource { reference: r, file }),
+                    None => {
+                        missing.insert(r);
+                    }
+                }
+            }
+        }
+        let staged = self.store.stage_media(&sources)?;
+        self.cache = None;
+        let note = format!("import legacy: {} file(s)", batch.files);
+        let files = batch.files;
+        self.store.write(|w| {
+            let mut hall = w.working_copy()?.hall;
+            let summary = batch.imp.apply(&mut hall);
+            let mut known = w.media()?;
+            known.extend(sources.iter().map(|s| s.reference.as_str().to_owned()));
+            // A missing file is reported once, at the first imported node using it.
+            let mut found = Diagnostics::default();
+            let mut reported = BTreeSet::new();
+            for key in &summary.touched {
+                let Some(n) = hall.nodes.get(key) else { continue };
+                for r in n.media() {
+                    if missing.contains(r) && !known.contains(r.as_str()) && reported.insert(r.clone()) {
+                        found.push(
+                            Diagnostic::warning(
+                                "media_not_found",
+                                format!("media {r} not found in {}", media_dir.map(|d| d.display().to_string()).unwrap_or_default()),
+                            )
+                            .at(Location::Field {
+                                path: None,
+                                field: FieldPath::node(key.as_str()),
+                            }),
+                        );
+                    }
+                }
+            }
+            let mut diagnostics = batch.imp.diagnostics.clone();
+            diagnostics.extend(batch.imp.place(found, &hall));
+            let v = validate::validate(&hall, &validate::Context { media: Some(&known) });
+            diagnostics.extend(batch.imp.place(v, &hall));
+            if diagnostics.has_errors() {
+                return Err(CoreError::Invalid(diagnostics));
+            }
+            w.put_hall(&hall)?;
+            let added = w.add_media(&staged, Existing::Keep)?;
+            for path in &added.kept {
+                diagnostics.push(Diagnostic::warning(
+                    "media_kept",
+                    format!("media {path} is already in the library with other content; the library's file is kept"),
+                ));
+            }
+            let published = publish_if(w, after, author, &note)?;
+            Ok(ImportReport {
+                diagnostics,
+                files,
+                created: summary.created,
+                updated: summary.updated,
+                slides: summary.slides,
+                screens_created: summary.screens_created,
+                media_copied: added.added,
+                repairs: batch.imp.repairs,
+                languages: batch.imp.languages.clone(),
+                nodes: hall.nodes.len(),
+                screens: hall.screens.len(),
+                published,
+            })
+        })
+    }
+
+    /// Replaces the working copy with an ekran document (`ekran/2`, or `ekran/1`
+    /// upgraded), validated against the media library, then publishes or keeps it.
+    pub fn import_ekran(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        after: After,
+        author: &str,
+    ) -> Result<ImportReport> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let idx = ekran_model::diag::LineIndex::new(bytes);
+            CoreError::invalid(
+                Diagnostic::error("utf8", "invalid UTF-8").at(Location::Text {
+                    path: name.to_owned(),
+                    pos: idx.pos(e.valid_up_to()),
+                }),
+            )
+        })?;
+        let (hall, mut diagnostics) = format::from_json(name, text).map_err(CoreError::invalid)?;
+        self.store_hall(
+            hall,
+            &mut diagnostics,
+            Some((name, text)),
+            after,
+            author,
+            &format!("import ekran: {name}"),
+        )
+    }
+
+    /// Stores a whole hall as the working copy (validated), with media, then publishes
+    /// or keeps it.
+    pub(crate) fn store_hall(
+        &mut self,
+        hall: Hall,
+        diagnostics: &mut Diagnostics,
+        source: Option<(&str, &str)>,
+        after: After,
+        author: &str,
+        note: &str,
+    ) -> Result<ImportReport> {
+        self.store_hall_with_media(hall, diagnostics, source, &[], after, author, note)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn store_hall_with_media(
+        &mut self,
+        hall: Hall,
+        diagnostics: &mut Diagnostics,
+        source: Option<(&str, &str)>,
+        media: &[MediaSource],
+        after: After,
+        author: &str,
+        note: &str,
+    ) -> Result<ImportReport> {
+        let staged = self.store.stage_media(media)?;
+        self.cache = None;
+        self.store.write(|w| {
+            let mut known = w.media()?;
+            known.extend(media.iter().map(|s| s.reference.as_str().to_owned()));
+            let v = validate::validate(
+                &hall,
+                &validate::Context {
+                    media: Some(&known),
+                },
+            );
+            let v = match source {
+                Some((name, text)) => format::place(v, &hall, name, text),
+                None => v,
+            };
+            diagnostics.extend(v);
+            if diagnostics.has_errors() {
+                return Err(CoreError::Invalid(std::mem::take(diagnostics)));
+            }
+            w.put_hall(&hall)?;
+            let added = w.add_media(&staged, Existing::Refuse)?;
+            let published = publish_if(w, after, author, note)?;
+            Ok(ImportReport {
+                diagnostics: diagnostics.clone(),
+                files: 1,
+                created: 0,
+                updated: 0,
+                slides: hall.slide_count(),
+                screens_created: 0,
+                media_copied: added.added,
+                repairs: 0,
+                languages: BTreeMap::new(),
+                nodes: hall.nodes.len(),
+                screens: hall.screens.len(),
+                published,
+            })
+        })
+    }
+}
+
+/// Checks an ekran document without storing it: its diagnostics, placed in the file.
+pub fn check_ekran(name: &str, text: &str) -> Diagnostics {
+    match format::from_json(name, text) {
+        Err(d) => Diagnostics(vec![d]),
+        Ok((hall, mut d)) => {
+            let v = validate::validate(&hall, &validate::Context { media: None });
+            d.extend(format::place(v, &hall, name, text));
+            d
+        }
+    }
+}
+
+fn publish_if(
+    w: &mut ekran_store::Writer<'_>,
+    after: After,
+    author: &str,
+    note: &str,
+) -> Result<Option<Published>> {
+    if after == After::Keep {
+        return Ok(None);
+    }
+    let changes = w.unpublished()?;
+    if changes.is_empty() {
+        return Ok(Some(Published::Unchanged(w.latest_version()?)));
+    }
+    // The caller validated the hall it wrote, which is the whole working copy.
+    Ok(Some(Published::New(w.publish(author, note)?)))
+}

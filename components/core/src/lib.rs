@@ -1,0 +1,236 @@
+//! ekran's use-case layer: everything staff and scripts do to a hall, for every front
+//! door (the `ekran` command line now, the HTTP API next). It sits on the domain crates
+//! (model, legacy importer, store, live sessions) and knows nothing of terminals or HTTP.
+//!
+//! * [`Core`] owns one connection to a data directory. Every change is one store
+//!   transaction that reads what it changes and writes it back (so concurrent writers,
+//!   in this process or another, never lose each other's work), validates before it
+//!   writes, and either happens whole or not at all.
+//! * Imports ([`import`]), node edits ([`edit`]), publish, rollback and the list of
+//!   versions are methods of [`Core`]; [`live`] keeps a running server's screens on the
+//!   newest version and remembers where each screen is.
+//! * All of it is blocking (SQLite, parsing, hashing): async callers run it on a
+//!   blocking thread (`tokio::task::spawn_blocking`), never on a runtime worker.
+
+use std::path::Path;
+
+use ekran_model::{format, validate, Diagnostic, Diagnostics, Hall};
+use ekran_store::{Store, StoreError, VersionInfo, WorkingCopy};
+
+pub mod demo;
+pub mod edit;
+pub mod import;
+pub mod live;
+
+pub use ekran_store::{Changes, VersionInfo as Version};
+
+/// Who made a change, as recorded with versions: `cli` for the command line.
+pub const CLI: &str = "cli";
+
+/// Why a use case did not happen. Nothing was changed when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The input or the result is invalid; the diagnostics say where (warnings
+    /// included, so a front door can show everything at once).
+    #[error("{} error(s)", .0.errors().count())]
+    Invalid(Diagnostics),
+    /// What the change was based on has changed meanwhile (a stale edit), or the change
+    /// would lose unpublished work.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A node, screen or version that does not exist.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CoreError {
+    /// One refusal from one diagnostic.
+    pub fn invalid(d: Diagnostic) -> Self {
+        CoreError::Invalid(Diagnostics(vec![d]))
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// A new version went live.
+    New(VersionInfo),
+    /// The working copy equals the live version (number given; `None` when nothing was
+    /// ever published and the hall is empty): no version was made.
+    Unchanged(Option<i64>),
+}
+
+/// Which hall to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The working copy (what edits and imports change).
+    WorkingCopy,
+    /// The live version.
+    Live,
+    /// A given version.
+    Version(i64),
+}
+
+/// The use cases on one data directory.
+pub struct Core {
+    store: Store,
+    /// The working copy as of a revision; reused while no one else changes it, so a
+    /// node edit in a large hall does not read the whole hall again.
+    cache: Option<WorkingCopy>,
+}
+
+impl Core {
+    /// Opens the data directory (creating it if needed).
+    pub fn open(dir: &Path) -> Result<Core> {
+        Ok(Core {
+            store: Store::open(dir)?,
+            cache: None,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.store.dir()
+    }
+
+    /// The store, for reads the use cases do not cover.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Whether nothing was ever stored here.
+    pub fn is_empty(&mut self) -> Result<bool> {
+        Ok(self.store.read(|r| r.is_empty())?)
+    }
+
+    /// The working copy, read in one snapshot.
+    pub fn working_copy(&mut self) -> Result<WorkingCopy> {
+        Ok(self.store.read(|r| r.working_copy())?)
+    }
+
+    /// The live version and its hall.
+    pub fn live(&mut self) -> Result<Option<(i64, Hall)>> {
+        Ok(self.store.read(|r| r.latest())?)
+    }
+
+    /// Every version, newest first, with what it changed.
+    pub fn versions(&mut self) -> Result<Vec<VersionInfo>> {
+        Ok(self.store.read(|r| r.versions())?)
+    }
+
+    /// What the working copy changes compared with the live version.
+    pub fn unpublished(&mut self) -> Result<Changes> {
+        Ok(self.store.read(|r| r.unpublished())?)
+    }
+
+    /// A hall as canonical `ekran/2` JSON, read in one snapshot.
+    pub fn export(&mut self, source: Source) -> Result<(Hall, String)> {
+        let hall = self.store.read(|r| -> Result<Hall> {
+            match source {
+                Source::WorkingCopy => Ok(r.working_copy()?.hall),
+                Source::Live => r
+                    .latest()?
+                    .map(|(_, h)| h)
+                    .ok_or_else(|| CoreError::NotFound("a published version".into())),
+                Source::Version(v) => r
+                    .version(v)?
+                    .ok_or_else(|| CoreError::NotFound(format!("version {v}"))),
+            }
+        })?;
+        let json = format::to_json(&hall);
+        Ok((hall, json))
+    }
+
+    /// Publishes the working copy as a new version, when it is valid and differs from
+    /// the live version.
+    pub fn publish(&mut self, author: &str, note: &str) -> Result<Published> {
+        self.store.write(|w| {
+            let changes = w.unpublished()?;
+            let live = w.latest_version()?;
+            if changes.is_empty() {
+                return Ok(Published::Unchanged(live));
+            }
+            let wc = w.working_copy()?;
+            check_publishable(&wc.hall, &w.media()?)?;
+            Ok(Published::New(w.publish(author, note)?))
+        })
+    }
+
+    /// Brings version `version` back: a new version equal to it goes live, and the
+    /// working copy becomes equal to it too. Refused as a conflict when the working copy
+    /// has unpublished changes, unless `unpublished` is [`Unpublished::Discard`].
+    pub fn rollback(
+        &mut self,
+        version: i64,
+        unpublished: Unpublished,
+        author: &str,
+    ) -> Result<VersionInfo> {
+        self.cache = None;
+        self.store.write(|w| {
+            if w.version_info(version)?.is_none() {
+                return Err(CoreError::NotFound(format!("version {version}")));
+            }
+            let changes = w.unpublished()?;
+            if !changes.is_empty() && unpublished == Unpublished::Refuse {
+                return Err(CoreError::Conflict(format!(
+                    "the working copy has unpublished changes ({}); publish them first, or discard them",
+                    describe(&changes)
+                )));
+            }
+            let note = format!("rollback to version {version}");
+            Ok(w.rollback(version, author, &note)?.expect("checked above"))
+        })
+    }
+
+    /// The working copy as of now: the cached one when no one changed it since, else
+    /// read again. Called inside a write transaction, so it cannot change meanwhile.
+    fn fresh<'c>(
+        cache: &'c mut Option<WorkingCopy>,
+        w: &ekran_store::Writer<'_>,
+    ) -> Result<&'c mut WorkingCopy> {
+        let rev = w.revision()?;
+        if cache.as_ref().is_none_or(|c| c.revision != rev) {
+            *cache = Some(w.working_copy()?);
+        }
+        Ok(cache.as_mut().expect("just set"))
+    }
+}
+
+/// What a rollback does with unpublished changes of the working copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpublished {
+    /// Refuse the rollback (a conflict) so nothing is lost.
+    Refuse,
+    /// Throw them away.
+    Discard,
+}
+
+/// `2 added, 1 changed, 0 removed` and the like, for messages.
+pub fn describe(c: &Changes) -> String {
+    let mut s = format!(
+        "{} node(s) added, {} changed, {} removed",
+        c.added, c.changed, c.removed
+    );
+    if c.reordered {
+        s.push_str(", order changed");
+    }
+    if c.settings {
+        s.push_str(", hall or screen settings changed");
+    }
+    s
+}
+
+/// Whole-hall validation before a publish; errors refuse it.
+fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) -> Result<()> {
+    let d = validate::validate(hall, &validate::Context { media: Some(media) });
+    if d.has_errors() {
+        return Err(CoreError::Invalid(d));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
