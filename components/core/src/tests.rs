@@ -327,3 +327,36 @@ fn publish_versions_and_rollback() {
         .collect();
     assert_eq!(list[0], (3, "rollback to version 1".to_string()));
 }
+
+#[test]
+fn a_screen_showing_a_node_inside_a_moved_subtree_keeps_showing_it() {
+    let (_d, mut core) = core_with(hall());
+    let (v1, live) = core.live().unwrap().unwrap();
+    let hub = ekran_live::Hub::new(std::sync::Arc::new(live), v1, Vec::new());
+    let screen = hub.session("1").unwrap();
+    screen
+        .apply(None, &ekran_live::Command::Go { node: "a2x".into() })
+        .unwrap();
+    let base = rev(&mut core, "a2");
+    core.edit(Edit::Move {
+        key: k("a2"),
+        base,
+        parent: Some(k("c")),
+        index: None,
+    })
+    .unwrap();
+    let Published::New(v2) = core.publish(CLI, "moved").unwrap() else {
+        panic!()
+    };
+    let (_, moved) = core.live().unwrap().unwrap();
+    hub.switch(std::sync::Arc::new(moved), v2.version);
+    assert_eq!(screen.position().node, k("a2x"));
+    let frame: serde_json::Value = serde_json::from_slice(&screen.current().json).unwrap();
+    let crumbs: Vec<&str> = frame["breadcrumb"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(crumbs, ["root", "c", "a2", "a2x"], "shown at its new place");
+}

@@ -21,7 +21,7 @@ use crate::view::Position;
 
 /// Where a screen was, as a persister saves it and [`Hub::new`] restores it.
 ///
-/// JSON: `{"screen":"1","node":"k3m9x0a2b4c6","slide":2,"lang":"kk","seq":41}`.
+/// JSON: `{"screen":"1","node":"k3m9x0a2b4c6","slide":2,"lang":"kk","seq":41,"path":["c9h1zq2m0x4a"]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedPosition {
     /// The screen's id.
@@ -35,6 +35,10 @@ pub struct SavedPosition {
     /// The `seq` of the last message the screen's pages got; a restored session goes on
     /// from the next one.
     pub seq: u64,
+    /// The node's ancestors when it was saved, root first: where the screen goes when a
+    /// version published meanwhile removed the node (the nearest that still exists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<NodeKey>,
 }
 
 impl SavedPosition {

@@ -27,6 +27,19 @@ pub(crate) fn runnable(hall: &Hall, screen: &Screen) -> bool {
     hall.nodes.contains(&screen.root)
 }
 
+/// The keys of `key`'s ancestors in `hall`, root first, without `key` itself; empty for
+/// an unknown or top-level node.
+pub(crate) fn path(hall: &Hall, key: &NodeKey) -> Vec<NodeKey> {
+    let mut chain: Vec<NodeKey> = hall
+        .nodes
+        .ancestors(key)
+        .iter()
+        .map(|n| n.key().clone())
+        .collect();
+    chain.pop();
+    chain
+}
+
 /// The screen at its root, slide 0, in its default language.
 pub(crate) fn home(hall: &Hall, screen: &Screen) -> Position {
     Position {
@@ -36,10 +49,11 @@ pub(crate) fn home(hall: &Hall, screen: &Screen) -> Position {
     }
 }
 
-/// Places `was` on `hall` for `screen` (whose root must exist in `hall`). `old` is the
-/// hall `was` stood in, when known: it tells the node's ancestors when the node itself is
-/// gone.
-pub(crate) fn place(hall: &Hall, screen: &Screen, was: &Position, old: Option<&Hall>) -> Position {
+/// Places `was` on `hall` for `screen` (whose root must exist in `hall`). `before` is the
+/// node's ancestors, root first, as they stood where `was` was (the old hall of a
+/// switch, or a saved position's path): they tell where to go when the node itself is
+/// gone. Empty when unknown.
+pub(crate) fn place(hall: &Hall, screen: &Screen, was: &Position, before: &[NodeKey]) -> Position {
     let lang = if screen.languages.contains(&was.lang) {
         was.lang
     } else {
@@ -55,14 +69,16 @@ pub(crate) fn place(hall: &Hall, screen: &Screen, was: &Position, old: Option<&H
         };
     }
     // Ancestors nearest first, as they stood before (else as they stand now).
-    let chain = match old.filter(|o| o.nodes.contains(&was.node)) {
-        Some(o) => o.nodes.ancestors(&was.node),
-        None => hall.nodes.ancestors(&was.node),
+    let now: Vec<NodeKey>;
+    let chain = if before.is_empty() {
+        now = path(hall, &was.node);
+        &now
+    } else {
+        before
     };
     let node = chain
         .iter()
         .rev()
-        .map(|n| n.key())
         .find(|k| inside(k))
         .unwrap_or(&screen.root)
         .clone();
@@ -119,15 +135,15 @@ mod tests {
         let new = hall(&[("r", None, 0), ("a", Some("r"), 2)], "r", &[Lang::Ru]);
         let s = &new.screens[0];
         assert_eq!(
-            place(&new, s, &pos("a", 1, Lang::Ru), Some(&old)),
+            place(&new, s, &pos("a", 1, Lang::Ru), &path(&old, &k("a"))),
             pos("a", 1, Lang::Ru)
         );
         assert_eq!(
-            place(&new, s, &pos("a", 4, Lang::Kk), Some(&old)),
+            place(&new, s, &pos("a", 4, Lang::Kk), &path(&old, &k("a"))),
             pos("a", 1, Lang::Ru)
         );
         assert_eq!(
-            place(&new, s, &pos("r", 3, Lang::Ru), None),
+            place(&new, s, &pos("r", 3, Lang::Ru), &[]),
             pos("r", 0, Lang::Ru)
         );
     }
@@ -148,12 +164,12 @@ mod tests {
         let new = hall(&[("r", None, 0), ("a", Some("r"), 1)], "r", &[Lang::Kk]);
         let s = &new.screens[0];
         assert_eq!(
-            place(&new, s, &pos("c", 2, Lang::Kk), Some(&old)),
+            place(&new, s, &pos("c", 2, Lang::Kk), &path(&old, &k("c"))),
             pos("a", 0, Lang::Kk)
         );
         // Without the old hall, nothing is known about c: the root.
         assert_eq!(
-            place(&new, s, &pos("c", 2, Lang::Kk), None),
+            place(&new, s, &pos("c", 2, Lang::Kk), &[]),
             pos("r", 0, Lang::Kk)
         );
         // b survives but moved to another screen's tree: its old parent a is kept.
@@ -169,7 +185,7 @@ mod tests {
         );
         let s = &moved.screens[0];
         assert_eq!(
-            place(&moved, s, &pos("b", 0, Lang::Kk), Some(&old)),
+            place(&moved, s, &pos("b", 0, Lang::Kk), &path(&old, &k("b"))),
             pos("a", 0, Lang::Kk)
         );
         // The screen's root moved down to a: r is outside it now.
@@ -177,11 +193,11 @@ mod tests {
         deeper.screens[0].root = k("a");
         let s = &deeper.screens[0];
         assert_eq!(
-            place(&deeper, s, &pos("r", 0, Lang::Kk), Some(&old)),
+            place(&deeper, s, &pos("r", 0, Lang::Kk), &path(&old, &k("r"))),
             pos("a", 0, Lang::Kk)
         );
         assert_eq!(
-            place(&deeper, s, &pos("c", 2, Lang::Kk), Some(&old)),
+            place(&deeper, s, &pos("c", 2, Lang::Kk), &path(&old, &k("c"))),
             pos("c", 2, Lang::Kk)
         );
     }

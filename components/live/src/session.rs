@@ -102,7 +102,7 @@ impl Session {
             .cloned()
             .expect("live sessions are made for runnable screens");
         let (pos, seq) = match saved {
-            Some(p) => (place(&hall, &screen, &p.position(), None), p.seq + 1),
+            Some(p) => (place(&hall, &screen, &p.position(), &p.path), p.seq + 1),
             None => (home(&hall, &screen), 1),
         };
         Self::make(id, hall, version, Some(screen), pos, seq, changes)
@@ -198,6 +198,7 @@ impl Session {
             slide: inner.pos.slide,
             lang: inner.pos.lang,
             seq: inner.seq,
+            path: crate::place::path(&inner.hall, &inner.pos.node),
         }
     }
 
@@ -252,7 +253,12 @@ impl Session {
                 self.publish(&mut inner, None);
             }
             Some(s) => {
-                inner.pos = place(hall, &s, &inner.pos, Some(&old));
+                inner.pos = place(
+                    hall,
+                    &s,
+                    &inner.pos,
+                    &crate::place::path(&old, &inner.pos.node),
+                );
                 if inner.screen.is_none() {
                     // Back to life: as if just touched.
                     inner.idle = false;

@@ -343,9 +343,11 @@ async fn a_restarted_hub_puts_every_screen_back() {
     assert_eq!(
         saved,
         format!(
-            r#"[{{"screen":"1","node":"{}","slide":1,"lang":"ru","seq":4}},{{"screen":"2","node":"{}","slide":0,"lang":"kk","seq":2}}]"#,
+            r#"[{{"screen":"1","node":"{}","slide":1,"lang":"ru","seq":4,"path":["{}"]}},{{"screen":"2","node":"{}","slide":0,"lang":"kk","seq":2,"path":["{}"]}}]"#,
             k("1.10"),
-            k("2.1")
+            k("1"),
+            k("2.1"),
+            k("2")
         )
     );
     let restored: Vec<SavedPosition> = serde_json::from_str(&saved).unwrap();
@@ -368,7 +370,7 @@ async fn a_restarted_hub_puts_every_screen_back() {
 
     // Restored positions obey the rules of a switch.
     let mut odd = restored;
-    odd[0].node = k("1.9"); // gone
+    odd[0].node = k("1.9"); // gone, and its saved path is the root only
     odd[1].slide = 7; // past the end
     odd[1].lang = Lang::En; // not offered
     odd.push(SavedPosition {
@@ -377,12 +379,28 @@ async fn a_restarted_hub_puts_every_screen_back() {
         slide: 0,
         lang: Lang::Kk,
         seq: 11,
+        path: Vec::new(),
     });
-    let hub = Hub::new(v1, 4, odd);
+    let hub = Hub::new(v1.clone(), 4, odd);
     let p = hub.session("1").unwrap().position();
     assert_eq!((p.node, p.slide, p.lang), (k("1"), 0, Lang::Ru));
     let p = hub.session("2").unwrap().position();
     assert_eq!((p.node, p.slide, p.lang), (k("2.1"), 2, Lang::Kk));
+    // A node a version published while the server was down removed: the nearest
+    // ancestor on its saved path that still exists.
+    let gone = SavedPosition {
+        screen: "1".into(),
+        node: k("1.1.7"),
+        slide: 2,
+        lang: Lang::Ru,
+        seq: 3,
+        path: vec![k("1"), k("1.1"), k("1.1.5")],
+    };
+    let p = Hub::new(v1.clone(), 4, vec![gone])
+        .session("1")
+        .unwrap()
+        .position();
+    assert_eq!((p.node, p.slide, p.lang), (k("1.1"), 0, Lang::Ru));
     let five = hub
         .session("5")
         .expect("a saved screen the hall lacks is removed");

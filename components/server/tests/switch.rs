@@ -167,7 +167,8 @@ async fn a_restarted_server_puts_screens_back() {
             node: k("1.2"),
             slide: 1,
             lang: Lang::Ru,
-            seq: 4
+            seq: 4,
+            path: vec![k("1")],
         }
     );
 
