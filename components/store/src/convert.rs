@@ -53,6 +53,19 @@ pub(crate) fn convert_v1(store: &mut Store) -> Result<()> {
     }
     store.write(|w| {
         let db = w.db();
+        // Another process opening the store at the same time may have converted it
+        // between the check above and this transaction.
+        let still: i64 = w
+            .tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'node_v1'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(&db)?;
+        if still == 0 {
+            return Ok(());
+        }
         let (title, fallback): (String, String) = w
             .tx
             .query_row("SELECT title, fallback FROM hall WHERE id = 1", [], |r| {

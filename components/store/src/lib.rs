@@ -30,7 +30,7 @@ mod read;
 mod write;
 
 pub use media::{MediaSource, Staged};
-pub use read::{Changes, Reader, VersionInfo, WorkingCopy};
+pub use read::{Changes, NodeHashes, Reader, VersionInfo, WorkingCopy};
 pub use write::{Existing, MediaAdded, Writer};
 
 /// File name of the database inside the data directory.
@@ -63,8 +63,8 @@ pub enum StoreError {
     },
     #[error("stored {what} is damaged: {message}")]
     Corrupt { what: String, message: String },
-    /// Another process held the database longer than [`BUSY_TIMEOUT`].
-    #[error("database {path}: another ekran process has been changing the hall for over {} s; nothing was changed, try again", BUSY_TIMEOUT.as_secs())]
+    /// Another process held the database (usually for longer than [`BUSY_TIMEOUT`]).
+    #[error("database {path}: another ekran process is changing the hall and did not finish in time; nothing was changed, try again")]
     Busy { path: PathBuf },
     /// A media path already in the library with other content.
     #[error("media {path} is already in the library with different content; rename the new file")]
@@ -80,6 +80,53 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0001_init.sql")),
         M::up(include_str!("../migrations/0002_keys_versions.sql")),
     ])
+}
+
+/// `PRAGMA journal_mode = WAL`. Turning a new database file to WAL takes an exclusive
+/// lock, and SQLite answers SQLITE_BUSY at once, without waiting (busy timeout), while
+/// another process is creating or opening the same file: tried again until
+/// [`BUSY_TIMEOUT`].
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Brings the schema up to date. Several processes may open a new or old database at
+/// once: each migration transaction is `BEGIN IMMEDIATE` (they wait for each other), and
+/// one that fails because another process migrated meanwhile (its `user_version`, read
+/// before the transaction, is stale: "table hall already exists") starts again from
+/// the new version.
+fn migrate(conn: &mut Connection, db_path: &Path) -> Result<()> {
+    let user_version = |conn: &Connection| -> Result<i64> {
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err(db_path))
+    };
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let result = loop {
+        let before = user_version(conn)?;
+        match migrations().to_latest(conn) {
+            Ok(()) => break Ok(()),
+            Err(_) if user_version(conn)? != before => continue,
+            Err(source) => {
+                break Err(StoreError::Migration {
+                    path: db_path.to_owned(),
+                    source,
+                })
+            }
+        }
+    };
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    result
 }
 
 /// How hard a connection works to keep a commit through a power cut.
@@ -142,8 +189,7 @@ impl Store {
         let mut conn = Connection::open(&db_path).map_err(&db)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(&db)?;
         // WAL: readers never wait for the writer, and see one snapshot per transaction.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(&db)?;
+        set_wal(&conn).map_err(&db)?;
         let sync = match durability {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
@@ -151,12 +197,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", sync).map_err(&db)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(&db)?;
-        migrations()
-            .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration {
-                path: db_path.clone(),
-                source,
-            })?;
+        migrate(&mut conn, &db_path)?;
         let mut store = Store {
             conn,
             dir: dir.to_owned(),

@@ -90,10 +90,18 @@ pub(crate) fn stage(data: &Path, media: &[MediaSource]) -> Result<Staged> {
         });
     }
     let root = data.join(STAGING_DIR);
-    let name = random_name();
-    let lock_path = root.join(format!("{name}.lock"));
-    let lock = File::create(&lock_path).map_err(io_err(&lock_path))?;
-    lock.lock().map_err(io_err(&lock_path))?;
+    let (name, lock_path, lock) = loop {
+        let name = random_name();
+        let lock_path = root.join(format!("{name}.lock"));
+        let lock = File::create(&lock_path).map_err(io_err(&lock_path))?;
+        lock.lock().map_err(io_err(&lock_path))?;
+        // Between the create and the lock, a store opening in another process may take
+        // the new file for a leftover and remove it, holding its lock while it does
+        // ([`clean_up`]); then the file is gone by now, and another name is taken.
+        if lock_path.exists() {
+            break (name, lock_path, lock);
+        }
+    };
     let dir = root.join(&name);
     let mut staged = Staged {
         dir: dir.clone(),
@@ -167,11 +175,14 @@ pub(crate) fn clean_up(store: &mut Store) -> Result<()> {
         };
         let base = name.strip_suffix(".lock").unwrap_or(&name).to_owned();
         let lock_path = staging.join(format!("{base}.lock"));
+        // `Some` when nobody owns it: then its lock (if any) is held until its files are
+        // gone, so a process that just created the lock file and waits to lock it sees
+        // it removed (see [`stage`]).
         let free = match File::options().write(true).open(&lock_path) {
-            Ok(f) => f.try_lock().is_ok(),
-            Err(_) => true, // no lock file: nobody owns it
+            Ok(f) => f.try_lock().is_ok().then_some(Some(f)),
+            Err(_) => Some(None), // no lock file: nobody owns it
         };
-        if free {
+        if let Some(_held) = free {
             let dir = staging.join(&base);
             let _ = fs::remove_dir_all(&dir);
             let _ = fs::remove_file(&lock_path);

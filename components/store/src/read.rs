@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{db_err, Result, StoreError};
 
+/// The content hash of each node of a loaded version (see [`Reader::version_from`]).
+pub type NodeHashes = HashMap<NodeKey, String>;
+
 /// A transaction's view of the store. Every method reads from the same snapshot.
 pub struct Reader<'a> {
     pub(crate) tx: Transaction<'a>,
@@ -150,23 +153,29 @@ impl Reader<'_> {
     /// The whole working copy.
     pub fn working_copy(&self) -> Result<WorkingCopy> {
         let meta = self.settings()?;
+        // Sorted here rather than by SQL: sorting the rows with their bodies in SQLite
+        // spills megabytes to a temporary file for a large hall.
         let mut st = self
             .tx
-            .prepare_cached("SELECT key, body, rev FROM node ORDER BY position, key")
+            .prepare_cached("SELECT position, key, body, rev FROM node")
             .map_err(self.db())?;
         let rows = st
             .query_map([], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
                 ))
             })
             .map_err(self.db())?;
-        let mut nodes = Vec::new();
-        let mut revs = HashMap::new();
-        for row in rows {
-            let (key, body, rev) = row.map_err(self.db())?;
+        let mut rows = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.db())?;
+        rows.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let mut nodes = Vec::with_capacity(rows.len());
+        let mut revs = HashMap::with_capacity(rows.len());
+        for (_, key, body, rev) in rows {
             let node: Node = parse_json(&format!("node {key}"), &body)?;
             revs.insert(node.key().clone(), rev);
             nodes.push(node);
@@ -177,6 +186,16 @@ impl Reader<'_> {
             revision: self.revision()?,
             revs,
         })
+    }
+
+    /// The revision of one node of the working copy.
+    pub fn node_rev(&self, key: &NodeKey) -> Result<Option<i64>> {
+        self.tx
+            .prepare_cached("SELECT rev FROM node WHERE key = ?1")
+            .map_err(self.db())?
+            .query_row([key.as_str()], |r| r.get(0))
+            .optional()
+            .map_err(self.db())
     }
 
     /// One node of the working copy and its revision.
@@ -262,8 +281,92 @@ impl Reader<'_> {
         rows.collect::<rusqlite::Result<_>>().map_err(self.db())
     }
 
-    /// A version's whole hall.
-    pub fn version(&self, version: i64) -> Result<Option<Hall>> {
+    /// A version's hall, reusing the nodes of an already loaded hall whose bodies are
+    /// unchanged: only new and changed bodies are read and parsed. `base` is a hall and
+    /// its [`NodeHashes`] (from an earlier call, or empty); the new version's hashes are
+    /// returned with it for the next call.
+    pub fn version_from(
+        &self,
+        version: i64,
+        base: Option<(&Hall, &NodeHashes)>,
+    ) -> Result<Option<(Hall, NodeHashes)>> {
+        let Some(meta) = self.version_meta(version)? else {
+            return Ok(None);
+        };
+        let what = format!("version {version}");
+        // With a base, bodies are read one by one, only for nodes it lacks; without, in
+        // the same pass. Sorted here: SQLite would spill the bodies to a temporary file.
+        let sql = if base.is_some() {
+            "SELECT position, key, hash, NULL FROM publication_node WHERE version = ?1"
+        } else {
+            "SELECT p.position, p.key, p.hash, b.body FROM publication_node p
+             JOIN blob b ON b.hash = p.hash WHERE p.version = ?1"
+        };
+        type Row = (i64, String, String, Option<String>);
+        let mut rows: Vec<Row> = {
+            let mut st = self.tx.prepare_cached(sql).map_err(self.db())?;
+            let rows = st
+                .query_map([version], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .map_err(self.db())?;
+            rows.collect::<rusqlite::Result<_>>().map_err(self.db())?
+        };
+        rows.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let mut one_body = self
+            .tx
+            .prepare_cached("SELECT body FROM blob WHERE hash = ?1")
+            .map_err(self.db())?;
+        let mut nodes = Vec::with_capacity(rows.len());
+        let mut hashes = NodeHashes::with_capacity(rows.len());
+        for (_, key, hash, body) in rows {
+            let key = NodeKey::parse(&key).map_err(|e| StoreError::Corrupt {
+                what: what.clone(),
+                message: e.to_string(),
+            })?;
+            let reused = base.and_then(|(hall, old)| {
+                (old.get(&key) == Some(&hash))
+                    .then(|| hall.nodes.get(&key))
+                    .flatten()
+            });
+            let node: Node = match (reused, body) {
+                (Some(n), _) => n.clone(),
+                (None, Some(text)) => parse_json(&what, &text)?,
+                (None, None) => {
+                    let text: String = one_body
+                        .query_row([&hash], |r| r.get(0))
+                        .map_err(self.db())?;
+                    parse_json(&what, &text)?
+                }
+            };
+            hashes.insert(key, hash);
+            nodes.push(node);
+        }
+        Ok(Some((assemble(&what, meta, nodes)?, hashes)))
+    }
+
+    /// The content hash of each node of a version (empty for an unknown version).
+    pub fn version_hashes(&self, version: i64) -> Result<NodeHashes> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT key, hash FROM publication_node WHERE version = ?1")
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([version], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(self.db())?;
+        let mut out = NodeHashes::new();
+        for row in rows {
+            let (key, hash) = row.map_err(self.db())?;
+            if let Ok(key) = NodeKey::parse(&key) {
+                out.insert(key, hash);
+            }
+        }
+        Ok(out)
+    }
+
+    fn version_meta(&self, version: i64) -> Result<Option<Meta>> {
         let meta: Option<String> = self
             .tx
             .query_row(
@@ -273,26 +376,13 @@ impl Reader<'_> {
             )
             .optional()
             .map_err(self.db())?;
-        let Some(meta) = meta else {
-            return Ok(None);
-        };
-        let what = format!("version {version}");
-        let meta: Meta = parse_json(&what, &meta)?;
-        let mut st = self
-            .tx
-            .prepare_cached(
-                "SELECT b.body FROM publication_node p JOIN blob b ON b.hash = p.hash
-                 WHERE p.version = ?1 ORDER BY p.position, p.key",
-            )
-            .map_err(self.db())?;
-        let rows = st
-            .query_map([version], |r| r.get::<_, String>(0))
-            .map_err(self.db())?;
-        let mut nodes = Vec::new();
-        for row in rows {
-            nodes.push(parse_json(&what, &row.map_err(self.db())?)?);
-        }
-        assemble(&what, meta, nodes).map(Some)
+        meta.map(|m| parse_json(&format!("version {version}"), &m))
+            .transpose()
+    }
+
+    /// A version's whole hall.
+    pub fn version(&self, version: i64) -> Result<Option<Hall>> {
+        Ok(self.version_from(version, None)?.map(|(h, _)| h))
     }
 
     /// The live version and its hall.
@@ -307,11 +397,7 @@ impl Reader<'_> {
     /// added when nothing was published yet).
     pub fn unpublished(&self) -> Result<Changes> {
         let latest = self.latest_version()?.unwrap_or(0);
-        let mut c = self.diff_sql(
-            "SELECT key, position, hash FROM node",
-            "SELECT key, position, hash FROM publication_node WHERE version = ?1",
-            latest,
-        )?;
+        let mut c = self.changes_since(latest)?;
         let published: Option<String> = self
             .tx
             .query_row(
@@ -328,33 +414,32 @@ impl Reader<'_> {
         Ok(c)
     }
 
-    /// Compares two `(key, position, hash)` row sets; `?1` in `old` is `param`.
-    pub(crate) fn diff_sql(&self, new: &str, old: &str, param: i64) -> Result<Changes> {
-        let sql = format!(
-            "WITH n AS ({new}), o AS ({old})
-             SELECT
-               (SELECT count(*) FROM n WHERE key NOT IN (SELECT key FROM o)),
-               (SELECT count(*) FROM n JOIN o USING (key) WHERE n.hash <> o.hash),
-               (SELECT count(*) FROM o WHERE key NOT IN (SELECT key FROM n)),
-               (SELECT count(*) FROM n JOIN o USING (key) WHERE n.position <> o.position)"
-        );
-        let old_has_param = old.contains("?1");
-        let map = |r: &rusqlite::Row<'_>| {
-            Ok(Changes {
-                added: r.get(0)?,
-                changed: r.get(1)?,
-                removed: r.get(2)?,
-                reordered: r.get::<_, i64>(3)? > 0,
-                settings: false,
-            })
-        };
-        let st = &mut self.tx.prepare_cached(&sql).map_err(self.db())?;
-        if old_has_param || new.contains("?1") {
-            st.query_row([param], map)
-        } else {
-            st.query_row([], map)
-        }
-        .map_err(self.db())
+    /// The working copy's nodes compared with version `version`'s (none when it does not
+    /// exist): one pass over the nodes, each looked up by the version's primary key.
+    pub(crate) fn changes_since(&self, version: i64) -> Result<Changes> {
+        let (matched, added, changed, moved): (i64, i64, i64, i64) = self
+            .tx
+            .prepare_cached(
+                "SELECT count(o.key), count(*) - count(o.key),
+                        coalesce(sum(o.hash <> n.hash), 0), coalesce(sum(o.position <> n.position), 0)
+                 FROM node n LEFT JOIN publication_node o ON o.version = ?1 AND o.key = n.key",
+            )
+            .map_err(self.db())?
+            .query_row([version], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(self.db())?;
+        let old: i64 = self
+            .tx
+            .prepare_cached("SELECT count(*) FROM publication_node WHERE version = ?1")
+            .map_err(self.db())?
+            .query_row([version], |r| r.get(0))
+            .map_err(self.db())?;
+        Ok(Changes {
+            added,
+            changed,
+            removed: old - matched,
+            reordered: moved > 0,
+            settings: false,
+        })
     }
 
     /// The live server's saved state (see `ekran-live`), as stored.

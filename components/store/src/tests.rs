@@ -365,3 +365,36 @@ fn a_schema_1_database_is_converted_with_its_versions() {
         (1, "old", "2026-01-01T00:00:00.000Z")
     );
 }
+
+#[test]
+fn a_version_loads_the_same_from_scratch_or_from_the_one_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    publish(&mut s, &hall(5), "v1");
+    let (v1, hashes) = s.read(|r| r.version_from(1, None)).unwrap().unwrap();
+    let mut h = hall(5);
+    h.nodes
+        .get_mut(&NodeKey::parse("n2").unwrap())
+        .unwrap()
+        .title = Localized::one(Lang::Ru, "Другой");
+    h.nodes
+        .remove_subtree(&NodeKey::parse("n4").unwrap())
+        .unwrap();
+    h.nodes
+        .move_node(
+            &NodeKey::parse("n5").unwrap(),
+            Some(&NodeKey::parse("n1").unwrap()),
+            None,
+        )
+        .unwrap();
+    publish(&mut s, &h, "v2");
+    let (fast, fast_hashes) = s
+        .read(|r| r.version_from(2, Some((&v1, &hashes))))
+        .unwrap()
+        .unwrap();
+    let (slow, slow_hashes) = s.read(|r| r.version_from(2, None)).unwrap().unwrap();
+    assert_eq!(fast, h);
+    assert_eq!(slow, h);
+    assert_eq!(fast_hashes, slow_hashes);
+    assert_eq!(s.read(|r| r.version_hashes(2)).unwrap(), slow_hashes);
+}

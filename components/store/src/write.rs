@@ -296,7 +296,21 @@ impl<'a> Writer<'a> {
 
     /// Publishes the working copy as a new version. The caller has validated it.
     pub fn publish(&mut self, author: &str, note: &str) -> Result<VersionInfo> {
-        self.insert_version(author, note, None)
+        let prev = self.r.latest_version()?.unwrap_or(0);
+        let changes = self.r.changes_since(prev)?;
+        self.insert_version(author, note, None, &changes)
+    }
+
+    /// [`Writer::publish`] with the changes against the live version already known
+    /// (from [`Reader::unpublished`] in this transaction), so they are not counted
+    /// twice.
+    pub fn publish_changes(
+        &mut self,
+        author: &str,
+        note: &str,
+        changes: &Changes,
+    ) -> Result<VersionInfo> {
+        self.insert_version(author, note, None, changes)
     }
 
     fn insert_version(
@@ -304,14 +318,9 @@ impl<'a> Writer<'a> {
         author: &str,
         note: &str,
         restores: Option<i64>,
+        changes: &Changes,
     ) -> Result<VersionInfo> {
         let db = self.r.db();
-        let prev = self.r.latest_version()?.unwrap_or(0);
-        let changes = self.r.diff_sql(
-            "SELECT key, position, hash FROM node",
-            "SELECT key, position, hash FROM publication_node WHERE version = ?1",
-            prev,
-        )?;
         let wc = self.r.settings()?;
         let count: i64 = self
             .r
@@ -332,7 +341,8 @@ impl<'a> Writer<'a> {
         self.r
             .tx
             .execute(
-                "INSERT OR IGNORE INTO blob (hash, body) SELECT hash, body FROM node",
+                "INSERT INTO blob (hash, body) SELECT hash, body FROM node
+                 WHERE NOT EXISTS (SELECT 1 FROM blob b WHERE b.hash = node.hash)",
                 [],
             )
             .map_err(&db)?;
@@ -354,7 +364,10 @@ impl<'a> Writer<'a> {
             return Ok(None);
         };
         self.put_hall(&hall)?;
-        self.insert_version(author, note, Some(old)).map(Some)
+        let prev = self.r.latest_version()?.unwrap_or(0);
+        let changes = self.r.changes_since(prev)?;
+        self.insert_version(author, note, Some(old), &changes)
+            .map(Some)
     }
 
     /// Stores the live server's state document (see `ekran-live`).
