@@ -252,7 +252,7 @@ fn write_node(w: &mut Writer<'_>, wc: &mut WorkingCopy, key: &NodeKey) -> Result
     let node = wc.hall.nodes.get(key).expect("the edit keeps the node");
     let pos = wc.hall.nodes.position(key).unwrap_or(0);
     if w.put_node(node, pos)? {
-        let (_, rev) = w.node(key)?.expect("just written");
+        let rev = w.node_rev(key)?.expect("just written");
         wc.revs.insert(key.clone(), rev);
     }
     Ok(())

@@ -344,5 +344,7 @@ fn publish_if(
         return Ok(Some(Published::Unchanged(w.latest_version()?)));
     }
     // The caller validated the hall it wrote, which is the whole working copy.
-    Ok(Some(Published::New(w.publish(author, note)?)))
+    Ok(Some(Published::New(
+        w.publish_changes(author, note, &changes)?,
+    )))
 }

@@ -13,13 +13,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ekran_live::{Hub, SavedPosition};
-use ekran_store::{Durability, Store, StoreError};
+use ekran_store::{Durability, NodeHashes, Store, StoreError};
 
 use crate::Result;
 
 /// How often the watcher looks for a new version: a publish shows on the screens
 /// within this much (plus the time to load and render it).
-pub const POLL: Duration = Duration::from_millis(200);
+pub const POLL: Duration = Duration::from_millis(50);
 /// Live positions are saved at most this often (a crash loses at most this much).
 pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 
@@ -85,6 +85,8 @@ impl Drop for LiveLink {
 
 fn run(store: &mut Store, hub: &Hub, stopped: &mpsc::Receiver<()>) {
     let mut changes = hub.changes();
+    // The hashes of the nodes shown, so a switch reads only what changed.
+    let mut shown = NodeHashes::new();
     let mut data_version = store.data_version().unwrap_or(-1);
     let mut last_save = Instant::now() - SAVE_EVERY;
     let mut dirty = false;
@@ -112,7 +114,7 @@ fn run(store: &mut Store, hub: &Hub, stopped: &mpsc::Receiver<()>) {
         match store.data_version() {
             Ok(v) if v != data_version => {
                 data_version = v;
-                if let Err(e) = switch_if_newer(store, hub) {
+                if let Err(e) = switch_if_newer(store, hub, &mut shown) {
                     tracing::error!("cannot load the newly published version: {e}");
                 }
             }
@@ -127,15 +129,28 @@ fn save(store: &mut Store, hub: &Hub) -> Result<(), StoreError> {
     store.write(|w| w.put_live_state(&body))
 }
 
-/// Switches the hub to the live version when it is not the one shown.
-fn switch_if_newer(store: &mut Store, hub: &Hub) -> Result<(), StoreError> {
-    let shown = hub.version();
-    let latest = store.read(|r| match r.latest_version()? {
-        Some(v) if v != shown => Ok(r.version(v)?.map(|h| (v, h))),
-        _ => Ok(None),
+/// Switches the hub to the live version when it is not the one shown. Nodes whose
+/// bodies did not change are taken from the hall shown (`shown` holds their hashes),
+/// so a publish of a large hall with a few changes reads and parses only those.
+fn switch_if_newer(store: &mut Store, hub: &Hub, shown: &mut NodeHashes) -> Result<(), StoreError> {
+    let current = hub.hall();
+    let version = hub.version();
+    let latest = store.read(|r| {
+        if shown.is_empty() {
+            // First look: the hashes of the version shown (cheap: no bodies).
+            *shown = r.version_hashes(version)?;
+        }
+        match r.latest_version()? {
+            Some(v) if v != version => Ok(r
+                .version_from(v, Some((&current, shown)))?
+                .map(|(h, hashes)| (v, h, hashes))),
+            _ => Ok(None),
+        }
     })?;
-    if let Some((v, hall)) = latest {
+    if let Some((v, hall, hashes)) = latest {
         tracing::info!("version {v} is live; switching the screens to it");
+        *shown = hashes;
+        drop(current);
         hub.switch(Arc::new(hall), v);
     }
     Ok(())

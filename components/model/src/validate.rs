@@ -220,8 +220,8 @@ pub fn node(hall: &Hall, key: &NodeKey) -> Diagnostics {
     if let Some(l) = &node.label {
         if let Some(other) = hall
             .nodes
-            .walk()
-            .find(|n| n.key() != key && n.label.as_ref() == Some(l))
+            .iter()
+            .find(|n| n.label.as_ref() == Some(l) && n.key() != key)
         {
             out.error(
                 "duplicate_label",
