@@ -10,46 +10,13 @@ use ekran_core::import::{After, Input, LegacyBatch};
 use ekran_core::{Core, CLI};
 use ekran_legacy::import::Options;
 
+mod common;
+
 const NODES: usize = 10_000;
 
-/// A legacy array of `NODES` records in one language: a tree 1 → 1.a → 1.a.b → 1.a.b.c,
-/// each record with two slides, written the way the legacy editors wrote them (raw line
-/// breaks, tabs, trailing commas).
-fn legacy_file(kazakh: bool) -> String {
-    let word = if kazakh {
-        "Қазақстан цифрлық жобасы"
-    } else {
-        "Цифровой проект Казахстана"
-    };
-    let mut ids = vec!["1".to_owned()];
-    'outer: for a in 1..=30 {
-        ids.push(format!("1.{a}"));
-        for b in 1..=20 {
-            ids.push(format!("1.{a}.{b}"));
-            for c in 1..=16 {
-                if ids.len() >= NODES {
-                    break 'outer;
-                }
-                ids.push(format!("1.{a}.{b}.{c}"));
-            }
-        }
-    }
-    let mut s = String::from("[\n");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            s.push_str(",\n");
-        }
-        s.push_str(&format!(
-            "{{\n  \"name\": \"1\",\n  \"ID\": \"{id}\",\n  \"logo_title\": \"NurOtan\",\n  \"logo_path\": \"/img/logo.png\",\n  \"slide_max\": 2,\n  \"slide_now\": 1,\n  \"content\": [\n    {{\"block\": \"2\", \"title\": \"{word} {id}\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\",\n     \"text\": \"{word} {id}: первый абзац.\n\n•\tпункт один;\n•\tпункт два;\",}},\n    {{\"block\": \"2\", \"title\": \"{word} {id} (2)\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\", \"text\": \"{word}\"}}\n  ]\n}}"
-        ));
-    }
-    s.push_str("\n]\n");
-    s
-}
-
 fn main() {
-    let ru = legacy_file(false);
-    let kk = legacy_file(true);
+    let ru = common::legacy_file(NODES, false);
+    let kk = common::legacy_file(NODES, true);
     println!(
         "input: {NODES} nodes x 2 languages, {:.1} MB of legacy JSON",
         (ru.len() + kk.len()) as f64 / 1e6
@@ -72,7 +39,9 @@ fn main() {
         let batch = LegacyBatch::parse(&inputs, Options::default());
         assert!(!batch.has_errors());
         let t1 = Instant::now();
-        let report = core.import_legacy(batch, None, After::Publish, CLI).unwrap();
+        let report = core
+            .import_legacy(batch, None, After::Publish, CLI)
+            .unwrap();
         assert_eq!(report.created, NODES);
         let t2 = Instant::now();
         let times = [t1 - t0, t2 - t1, t2 - t0];

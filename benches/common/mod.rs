@@ -1,0 +1,35 @@
+//! Inputs shared by the benches.
+
+/// A legacy array of `nodes` records in one language: a tree 1 → 1.a → 1.a.b → 1.a.b.c,
+/// each record with two slides.
+pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
+    let word = if kazakh {
+        "Қазақстан цифрлық жобасы"
+    } else {
+        "Цифровой проект Казахстана"
+    };
+    let mut ids = vec!["1".to_owned()];
+    'outer: for a in 1..=30 {
+        ids.push(format!("1.{a}"));
+        for b in 1..=20 {
+            ids.push(format!("1.{a}.{b}"));
+            for c in 1..=16 {
+                if ids.len() >= nodes {
+                    break 'outer;
+                }
+                ids.push(format!("1.{a}.{b}.{c}"));
+            }
+        }
+    }
+    let mut s = String::from("[\n");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push_str(",\n");
+        }
+        s.push_str(&format!(
+            "{{\n  \"name\": \"1\",\n  \"ID\": \"{id}\",\n  \"logo_title\": \"NurOtan\",\n  \"logo_path\": \"/img/logo.png\",\n  \"slide_max\": 2,\n  \"slide_now\": 1,\n  \"content\": [\n    {{\"block\": \"2\", \"title\": \"{word} {id}\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\",\n     \"text\": \"{word} {id}: первый абзац.\n\n•\tпункт один;\n•\tпункт два;\",}},\n    {{\"block\": \"2\", \"title\": \"{word} {id} (2)\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\", \"text\": \"{word}\"}}\n  ]\n}}"
+        ));
+    }
+    s.push_str("\n]\n");
+    s
+}
