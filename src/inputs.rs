@@ -102,3 +102,16 @@ pub fn print(diags: &Diagnostics, tally: &mut Tally) {
         eprintln!("{}", d.render());
     }
 }
+
+/// Writes to standard output. A reader that went away (`ekran versions | head -1`) is
+/// not an error: what it wanted was written.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -23,7 +23,7 @@ struct Cli {
 /// Where ekran keeps its database and media library.
 #[derive(Args, Clone)]
 pub struct DataDir {
-    /// Data directory (created if missing).
+    /// Data directory (imports and `serve` create it when missing).
     #[arg(
         long = "data",
         value_name = "DIR",

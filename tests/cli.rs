@@ -462,7 +462,7 @@ fn versions_publish_rollback_and_no_publish() {
     let o = ekran(&["import", "legacy", "--data", d, s(&fx.join("ru.json"))]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).ends_with("; published version 1\n"),
+        stdout(&o).ends_with("; published version 1 (5 node(s): +5 ~0 -0)\n"),
         "{}",
         stdout(&o)
     );
@@ -543,5 +543,161 @@ fn versions_publish_rollback_and_no_publish() {
         stderr(&o).contains("version 99 does not exist"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn media_put_in_by_hand_survive_and_a_hall_moves_with_its_media() {
+    let a = tempfile::tempdir().unwrap();
+    // The demo's media, as another machine's library would hold them.
+    let old_media = tempfile::tempdir().unwrap();
+    ekran_demo::write_media(old_media.path()).unwrap();
+    let o = ekran(&[
+        "import",
+        "ekran",
+        "--data",
+        s(a.path()),
+        "--media",
+        s(old_media.path()),
+        s(&demo_ekran1()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("not in the media library"),
+        "{}",
+        stderr(&o)
+    );
+    let copied = ekran_demo::media().count();
+    assert!(
+        stdout(&o).contains(&format!("{copied} media file(s) copied")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(a.path().join("media/logo.svg").is_file());
+    // A file a technician drops into the library is never removed by ekran.
+    std::fs::create_dir_all(a.path().join("media/photos")).unwrap();
+    std::fs::write(a.path().join("media/photos/by-hand.jpg"), b"jpeg").unwrap();
+    for args in [
+        vec!["versions"],
+        vec!["export", "--version", "live"],
+        vec!["publish"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--data", s(a.path())]);
+        assert_eq!(ekran(&all).status.code(), Some(0));
+    }
+    assert_eq!(
+        std::fs::read(a.path().join("media/photos/by-hand.jpg")).unwrap(),
+        b"jpeg"
+    );
+}
+
+#[test]
+fn a_broken_tree_is_one_error_and_ekran_1_files_do_not_hide_ekran_2_members() {
+    let data = tempfile::tempdir().unwrap();
+    let d = s(data.path());
+    let o = ekran(&["import", "ekran", "--data", d, s(&demo_ekran1())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let good = export(data.path());
+    let hall = hall_of(data.path());
+    // Node 1.5 points at a parent that does not exist: its subtree (and the attract
+    // entries in it) must not bury that one error.
+    let n15 = labelled(&hall, "1.5");
+    let parent = hall.nodes.parent(n15.key()).unwrap().to_string();
+    let marker = format!(
+        "\"key\": \"{}\",\n      \"label\": \"1.5\",\n      \"parent\": \"{parent}\"",
+        n15.key()
+    );
+    assert!(good.contains(&marker), "export layout changed");
+    let bad = good.replace(&marker, &marker.replace(&parent, "zzzzzzzzzzzz"));
+    let file = data.path().join("bad.json");
+    std::fs::write(&file, &bad).unwrap();
+    let o = ekran(&["import", "ekran", "--data", d, s(&file)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains(&format!(
+            "error: node 1.5 ({}): parent node zzzzzzzzzzzz does not exist; ",
+            n15.key()
+        )),
+        "{err}"
+    );
+    assert!(
+        errors[0].contains("node(s) below such nodes are left out too"),
+        "{err}"
+    );
+    assert_eq!(export(data.path()), good);
+    // An ekran/1 file with ekran/2 members is refused, not silently read.
+    let v1 = std::fs::read_to_string(demo_ekran1()).unwrap().replacen(
+        "\"id\": \"1.5\",",
+        "\"id\": \"1.5\", \"parent\": \"abc\",",
+        1,
+    );
+    std::fs::write(&file, &v1).unwrap();
+    let o = ekran(&["import", "ekran", "--data", d, s(&file)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("an ekran/1 node has no \"parent\" member"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(export(data.path()), good);
+}
+
+#[test]
+fn versions_output_stays_one_line_per_version_and_survives_a_closed_pipe() {
+    let data = tempfile::tempdir().unwrap();
+    let d = s(data.path());
+    let o = ekran(&[
+        "import",
+        "ekran",
+        "--no-publish",
+        "--data",
+        d,
+        s(&demo_ekran1()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ekran(&[
+        "publish",
+        "--data",
+        d,
+        "--note",
+        "line1\nline2\t\x1b[31mred",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&ekran(&["versions", "--data", d]));
+    assert_eq!(out.lines().count(), 1, "{out:?}");
+    assert!(
+        out.ends_with("; line1\\nline2\\t\\u{1b}[31mred\n"),
+        "{out:?}"
+    );
+    assert!(!out.contains('\x1b'));
+    // Nothing to roll back to: the live version is version 1.
+    let o = ekran(&["rollback", "--data", d, "1"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("nothing to do"), "{}", stdout(&o));
+    // A bad --version is a usage error.
+    assert_eq!(
+        ekran(&["export", "--data", d, "--version", "LIVE"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // A reader that goes away early (`ekran versions | head -1`) is no failure.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["export", "--data", d])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -158,6 +158,17 @@ async fn a_running_server_follows_versions_published_elsewhere_and_survives_a_re
     );
     ekran(&["import", "legacy", "--lang", "ru", "--data", d, &v1]);
     let serve = Serve::start(&data);
+    // One live server per data directory.
+    let second = Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data", d])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("another `ekran serve` (process "),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     let key = std::fs::read_to_string(data.join("control.key")).unwrap();
     let key = key.trim();
     let mut display = serve.connect("display", "").await;

@@ -1,7 +1,6 @@
 //! `ekran export`: a whole hall as canonical JSON (docs/content-format.md), read in one
 //! snapshot.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,7 +18,26 @@ pub struct ExportArgs {
     output: Option<PathBuf>,
     /// Export a published version (a number, or `live`) instead of the working copy.
     #[arg(long, value_name = "VERSION")]
-    version: Option<String>,
+    version: Option<VersionArg>,
+}
+
+/// `--version`: a version number (1 or more) or `live`.
+#[derive(Clone, Copy)]
+pub struct VersionArg(Source);
+
+impl std::str::FromStr for VersionArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "live" {
+            return Ok(VersionArg(Source::Live));
+        }
+        match s.parse::<i64>() {
+            Ok(v) if v >= 1 => Ok(VersionArg(Source::Version(v))),
+            _ => Err(format!(
+                "{s:?} is not a version: give a number from 1 (see `ekran versions`) or `live`"
+            )),
+        }
+    }
 }
 
 pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
@@ -29,21 +47,11 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             args.data.dir.display()
         ));
     }
-    let source = match args.version.as_deref() {
-        None => Source::WorkingCopy,
-        Some("live") => Source::Live,
-        Some(v) => Source::Version(
-            v.parse()
-                .map_err(|_| format!("--version {v:?}: give a version number or `live`"))?,
-        ),
-    };
+    let source = args.version.map_or(Source::WorkingCopy, |v| v.0);
     let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
     let (hall, json) = core.export(source).map_err(|e| e.to_string())?;
     match args.output {
-        None => std::io::stdout()
-            .lock()
-            .write_all(json.as_bytes())
-            .map_err(|e| format!("standard output: {e}"))?,
+        None => crate::inputs::write_stdout(json.as_bytes())?,
         Some(path) => {
             let name = path
                 .file_name()

@@ -61,6 +61,10 @@ pub struct LegacyArgs {
 pub struct EkranArgs {
     #[command(flatten)]
     data: DataDir,
+    /// Folder holding the hall's media files (such as the `media/` folder of the data
+    /// directory the export came from); those the hall names are copied into the library.
+    #[arg(long, value_name = "DIR")]
+    media: Option<PathBuf>,
     #[command(flatten)]
     publish: PublishArg,
     #[arg(value_name = "FILE")]
@@ -88,13 +92,20 @@ fn refused(e: CoreError, tally: &mut Tally) -> Result<ExitCode, String> {
     }
 }
 
-/// `; published version N`, or why none was made.
+/// `; published version N (+added ~changed -removed)`, or why none was made.
 fn outcome(r: &ImportReport) -> String {
+    let c = &r.changes;
     match &r.published {
-        Some(Published::New(v)) => format!("; published version {}", v.version),
+        Some(Published::New(v)) => format!(
+            "; published version {} ({} node(s): +{} ~{} -{})",
+            v.version, v.nodes, c.added, c.changed, c.removed
+        ),
         Some(Published::Unchanged(Some(v))) => format!("; nothing changed, version {v} stays live"),
         Some(Published::Unchanged(None)) => "; nothing changed".into(),
-        None => "; stored in the working copy, not published (run `ekran publish`)".into(),
+        None => format!(
+            "; stored in the working copy, not published (run `ekran publish`); unpublished: +{} ~{} -{}",
+            c.added, c.changed, c.removed
+        ),
     }
 }
 
@@ -147,16 +158,23 @@ fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
         Err(d) => return refused(CoreError::invalid(d), &mut tally),
     };
     let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
-    let report = match core.import_ekran(&shown, &bytes, args.publish.after(), CLI) {
+    let report = match core.import_ekran(
+        &shown,
+        &bytes,
+        args.media.as_deref(),
+        args.publish.after(),
+        CLI,
+    ) {
         Ok(r) => r,
         Err(e) => return refused(e, &mut tally),
     };
     inputs::print(&report.diagnostics, &mut tally);
     println!(
-        "imported {shown}: {} screen(s), {} node(s), {} slide(s); {} warning(s){}",
+        "imported {shown}: {} screen(s), {} node(s), {} slide(s), {} media file(s) copied; {} warning(s){}",
         report.screens,
         report.nodes,
         report.slides,
+        report.media_copied,
         tally.warnings,
         outcome(&report)
     );

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use ekran_core::live::LiveLink;
+use ekran_core::live::{LiveLink, ServeLock};
 use ekran_core::{Core, CoreError, CLI};
 
 #[derive(Args)]
@@ -48,6 +48,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         }
         (None, false) => PathBuf::from("ekran-data"),
     };
+    let _lock = ServeLock::acquire(&dir).map_err(|e| e.to_string())?;
     let mut core = Core::open(&dir).map_err(|e| e.to_string())?;
     if core.is_empty().map_err(|e| e.to_string())? {
         core.seed_demo(CLI).map_err(|e| match e {

@@ -54,34 +54,57 @@ pub fn versions(args: VersionsArgs) -> Result<ExitCode, String> {
     let mut core = open(&args.data)?;
     let list = core.versions().map_err(|e| e.to_string())?;
     let unpublished = core.unpublished().map_err(|e| e.to_string())?;
+    let mut out = String::new();
     if !unpublished.is_empty() {
-        println!(
-            "working copy: unpublished changes: {}",
+        out.push_str(&format!(
+            "working copy: unpublished changes: {}\n",
             describe(&unpublished)
-        );
+        ));
     }
     for (i, v) in list.iter().enumerate() {
         let live = if i == 0 { " (live)" } else { "" };
-        let restores = v
-            .restores
-            .map(|r| format!(" restores {r};"))
-            .unwrap_or_default();
-        println!(
-            "{}{live}\t{}\t{}\t{} node(s): +{} ~{} -{};{restores} {}",
-            v.version,
-            v.created_at,
-            v.author,
-            v.nodes,
-            v.changes.added,
-            v.changes.changed,
-            v.changes.removed,
-            v.note
+        let mut what = format!(
+            "{} node(s): +{} ~{} -{}",
+            v.nodes, v.changes.added, v.changes.changed, v.changes.removed
         );
+        if v.changes.reordered {
+            what.push_str(", order changed");
+        }
+        if v.changes.settings {
+            what.push_str(", settings changed");
+        }
+        if let Some(r) = v.restores {
+            what.push_str(&format!("; restores {r}"));
+        }
+        if !v.note.is_empty() {
+            what.push_str("; ");
+            what.push_str(&one_line(&v.note));
+        }
+        out.push_str(&format!(
+            "{}{live}\t{}\t{}\t{what}\n",
+            v.version, v.created_at, v.author
+        ));
     }
     if list.is_empty() {
-        println!("no version published yet");
+        out.push_str("no version published yet\n");
     }
+    crate::inputs::write_stdout(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A note on one line of a tab-separated listing: line breaks, tabs and other control
+/// characters written as escapes (`\n`, `\t`, `\u{1b}`), so a note cannot break a line
+/// or send terminal commands.
+fn one_line(note: &str) -> String {
+    note.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Prints a refusal; exit 1.
@@ -132,13 +155,21 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, String> {
         Unpublished::Refuse
     };
     match core.rollback(args.version, how, CLI) {
-        Ok(v) => {
+        Ok(Published::New(v)) => {
             println!(
                 "published version {} equal to version {}: {} node(s), {}",
                 v.version,
                 args.version,
                 v.nodes,
                 describe(&v.changes)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Published::Unchanged(live)) => {
+            println!(
+                "nothing to do: the live version {} already equals version {}",
+                live.unwrap_or(args.version),
+                args.version
             );
             Ok(ExitCode::SUCCESS)
         }

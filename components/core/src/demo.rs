@@ -3,7 +3,7 @@
 use ekran_model::{Diagnostics, MediaRef};
 use ekran_store::MediaSource;
 
-use crate::import::{After, ImportReport};
+use crate::import::{After, ImportReport, WholeHall};
 use crate::{Core, CoreError, Result};
 
 impl Core {
@@ -33,15 +33,16 @@ impl Core {
                 file: tmp.path().join(path),
             })
             .collect();
-        let mut d = Diagnostics::default();
-        self.store_hall_with_media(
-            hall,
-            &mut d,
-            None,
-            &media,
+        self.store_whole(
+            WholeHall {
+                hall,
+                diagnostics: Diagnostics::default(),
+                source: None,
+                media,
+                note: "built-in demo".into(),
+            },
             After::Publish,
             author,
-            "built-in demo",
         )
     }
 }

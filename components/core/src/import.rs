@@ -14,7 +14,7 @@ use ekran_model::{
 };
 use ekran_store::{Existing, MediaSource};
 
-use crate::{Core, CoreError, Published, Result};
+use crate::{Changes, Core, CoreError, Published, Result};
 
 /// What to do after an import has changed the working copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +113,9 @@ pub struct ImportReport {
     /// Nodes and screens in the resulting working copy.
     pub nodes: usize,
     pub screens: usize,
+    /// What the import changed in the working copy, compared with the live version
+    /// before it (so with `After::Keep`, together with earlier unpublished changes).
+    pub changes: Changes,
     /// `None` when the import was asked not to publish.
     pub published: Option<Published>,
 }
@@ -175,13 +178,23 @@ impl Core {
             let mut found = Diagnostics::default();
             let mut reported = BTreeSet::new();
             for key in &summary.touched {
-                let Some(n) = hall.nodes.get(key) else { continue };
+                let Some(n) = hall.nodes.get(key) else {
+                    continue;
+                };
                 for r in n.media() {
-                    if missing.contains(r) && !known.contains(r.as_str()) && reported.insert(r.clone()) {
+                    if missing.contains(r)
+                        && !known.contains(r.as_str())
+                        && reported.insert(r.clone())
+                    {
                         found.push(
                             Diagnostic::warning(
                                 "media_not_found",
-                                format!("media {r} not found in {}", media_dir.map(|d| d.display().to_string()).unwrap_or_default()),
+                                format!(
+                                    "media {r} not found in {}",
+                                    media_dir
+                                        .map(|d| d.display().to_string())
+                                        .unwrap_or_default()
+                                ),
                             )
                             .at(Location::Field {
                                 path: None,
@@ -193,20 +206,20 @@ impl Core {
             }
             let mut diagnostics = batch.imp.diagnostics.clone();
             diagnostics.extend(batch.imp.place(found, &hall));
-            let v = validate::validate(&hall, &validate::Context { media: Some(&known) });
+            let v = validate::validate(
+                &hall,
+                &validate::Context {
+                    media: Some(&known),
+                },
+            );
             diagnostics.extend(batch.imp.place(v, &hall));
             if diagnostics.has_errors() {
                 return Err(CoreError::Invalid(diagnostics));
             }
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
-            for path in &added.kept {
-                diagnostics.push(Diagnostic::warning(
-                    "media_kept",
-                    format!("media {path} is already in the library with other content; the library's file is kept"),
-                ));
-            }
-            let published = publish_if(w, after, author, &note)?;
+            kept_warnings(&mut diagnostics, &added.kept);
+            let (changes, published) = publish_if(w, after, author, &note)?;
             Ok(ImportReport {
                 diagnostics,
                 files,
@@ -219,6 +232,7 @@ impl Core {
                 languages: batch.imp.languages.clone(),
                 nodes: hall.nodes.len(),
                 screens: hall.screens.len(),
+                changes,
                 published,
             })
         })
@@ -226,13 +240,19 @@ impl Core {
 
     /// Replaces the working copy with an ekran document (`ekran/2`, or `ekran/1`
     /// upgraded), validated against the media library, then publishes or keeps it.
+    /// With `media_dir`, the files the hall names are looked for there (as for legacy
+    /// imports) and copied into the library: how a hall moves to another machine.
+    /// A document with structural errors (syntax, shape, tree) is refused with those
+    /// alone; validation runs once they are fixed.
     pub fn import_ekran(
         &mut self,
         name: &str,
         bytes: &[u8],
+        media_dir: Option<&Path>,
         after: After,
         author: &str,
     ) -> Result<ImportReport> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let idx = ekran_model::diag::LineIndex::new(bytes);
             CoreError::invalid(
@@ -242,43 +262,51 @@ impl Core {
                 }),
             )
         })?;
-        let (hall, mut diagnostics) = format::from_json(name, text).map_err(CoreError::invalid)?;
-        self.store_hall(
-            hall,
-            &mut diagnostics,
-            Some((name, text)),
+        let (hall, diagnostics) = format::from_json(name, text).map_err(CoreError::invalid)?;
+        if diagnostics.has_errors() {
+            return Err(CoreError::Invalid(diagnostics));
+        }
+        let media = match media_dir {
+            Some(dir) => validate::media_refs(&hall)
+                .into_iter()
+                .filter_map(|r| {
+                    find_media(dir, r).map(|file| MediaSource {
+                        reference: r.clone(),
+                        file,
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        self.store_whole(
+            WholeHall {
+                hall,
+                diagnostics,
+                source: Some((name, text)),
+                media,
+                note: format!("import ekran: {name}"),
+            },
             after,
             author,
-            &format!("import ekran: {name}"),
         )
     }
 
-    /// Stores a whole hall as the working copy (validated), with media, then publishes
-    /// or keeps it.
-    pub(crate) fn store_hall(
+    /// Stores a whole hall as the working copy (validated), with its media, then
+    /// publishes or keeps it.
+    pub(crate) fn store_whole(
         &mut self,
-        hall: Hall,
-        diagnostics: &mut Diagnostics,
-        source: Option<(&str, &str)>,
+        whole: WholeHall<'_>,
         after: After,
         author: &str,
-        note: &str,
     ) -> Result<ImportReport> {
-        self.store_hall_with_media(hall, diagnostics, source, &[], after, author, note)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn store_hall_with_media(
-        &mut self,
-        hall: Hall,
-        diagnostics: &mut Diagnostics,
-        source: Option<(&str, &str)>,
-        media: &[MediaSource],
-        after: After,
-        author: &str,
-        note: &str,
-    ) -> Result<ImportReport> {
-        let staged = self.store.stage_media(media)?;
+        let WholeHall {
+            hall,
+            mut diagnostics,
+            source,
+            media,
+            note,
+        } = whole;
+        let staged = self.store.stage_media(&media)?;
         self.cache = None;
         self.store.write(|w| {
             let mut known = w.media()?;
@@ -295,13 +323,14 @@ impl Core {
             };
             diagnostics.extend(v);
             if diagnostics.has_errors() {
-                return Err(CoreError::Invalid(std::mem::take(diagnostics)));
+                return Err(CoreError::Invalid(std::mem::take(&mut diagnostics)));
             }
             w.put_hall(&hall)?;
-            let added = w.add_media(&staged, Existing::Refuse)?;
-            let published = publish_if(w, after, author, note)?;
+            let added = w.add_media(&staged, Existing::Keep)?;
+            kept_warnings(&mut diagnostics, &added.kept);
+            let (changes, published) = publish_if(w, after, author, &note)?;
             Ok(ImportReport {
-                diagnostics: diagnostics.clone(),
+                diagnostics: std::mem::take(&mut diagnostics),
                 files: 1,
                 created: 0,
                 updated: 0,
@@ -312,16 +341,42 @@ impl Core {
                 languages: BTreeMap::new(),
                 nodes: hall.nodes.len(),
                 screens: hall.screens.len(),
+                changes,
                 published,
             })
         })
     }
 }
 
+/// A whole hall to store, with what is known about it.
+pub(crate) struct WholeHall<'a> {
+    pub hall: Hall,
+    /// Found so far (reading the document); validation adds to them.
+    pub diagnostics: Diagnostics,
+    /// The document's name and text, to place validation findings in it.
+    pub source: Option<(&'a str, &'a str)>,
+    pub media: Vec<MediaSource>,
+    /// The note of the version, when published.
+    pub note: String,
+}
+
+fn kept_warnings(diagnostics: &mut Diagnostics, kept: &[String]) {
+    for path in kept {
+        diagnostics.push(Diagnostic::warning(
+            "media_kept",
+            format!("media {path} is already in the library with other content; the library's file is kept"),
+        ));
+    }
+}
+
 /// Checks an ekran document without storing it: its diagnostics, placed in the file.
+/// Structural errors (syntax, shape, tree) come alone; validation runs once they are
+/// fixed.
 pub fn check_ekran(name: &str, text: &str) -> Diagnostics {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format::from_json(name, text) {
         Err(d) => Diagnostics(vec![d]),
+        Ok((_, d)) if d.has_errors() => d,
         Ok((hall, mut d)) => {
             let v = validate::validate(&hall, &validate::Context { media: None });
             d.extend(format::place(v, &hall, name, text));
@@ -330,21 +385,22 @@ pub fn check_ekran(name: &str, text: &str) -> Diagnostics {
     }
 }
 
+/// What the working copy changes against the live version, and the publish of it when
+/// asked (none when nothing changed).
 fn publish_if(
     w: &mut ekran_store::Writer<'_>,
     after: After,
     author: &str,
     note: &str,
-) -> Result<Option<Published>> {
-    if after == After::Keep {
-        return Ok(None);
-    }
+) -> Result<(Changes, Option<Published>)> {
     let changes = w.unpublished()?;
+    if after == After::Keep {
+        return Ok((changes, None));
+    }
     if changes.is_empty() {
-        return Ok(Some(Published::Unchanged(w.latest_version()?)));
+        return Ok((changes, Some(Published::Unchanged(w.latest_version()?))));
     }
     // The caller validated the hall it wrote, which is the whole working copy.
-    Ok(Some(Published::New(
-        w.publish_changes(author, note, &changes)?,
-    )))
+    let v = w.publish_changes(author, note, &changes)?;
+    Ok((changes, Some(Published::New(v))))
 }

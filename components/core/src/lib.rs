@@ -163,20 +163,21 @@ impl Core {
         })
     }
 
-    /// Brings version `version` back: a new version equal to it goes live, and the
-    /// working copy becomes equal to it too. Refused as a conflict when the working copy
-    /// has unpublished changes, unless `unpublished` is [`Unpublished::Discard`].
+    /// Brings version `version` back: the working copy becomes equal to it and a new
+    /// version equal to it goes live ([`Published::Unchanged`] when the live version
+    /// already equals it: no version is made). Refused as a conflict when the working
+    /// copy has unpublished changes, unless `unpublished` is [`Unpublished::Discard`].
     pub fn rollback(
         &mut self,
         version: i64,
         unpublished: Unpublished,
         author: &str,
-    ) -> Result<VersionInfo> {
+    ) -> Result<Published> {
         self.cache = None;
         self.store.write(|w| {
-            if w.version_info(version)?.is_none() {
-                return Err(CoreError::NotFound(format!("version {version}")));
-            }
+            let hall = w
+                .version(version)?
+                .ok_or_else(|| CoreError::NotFound(format!("version {version}")))?;
             let changes = w.unpublished()?;
             if !changes.is_empty() && unpublished == Unpublished::Refuse {
                 return Err(CoreError::Conflict(format!(
@@ -184,8 +185,13 @@ impl Core {
                     describe(&changes)
                 )));
             }
+            w.put_hall(&hall)?;
+            let changes = w.unpublished()?;
+            if changes.is_empty() {
+                return Ok(Published::Unchanged(w.latest_version()?));
+            }
             let note = format!("rollback to version {version}");
-            Ok(w.rollback(version, author, &note)?.expect("checked above"))
+            Ok(Published::New(w.publish_rollback(author, &note, version, &changes)?))
         })
     }
 

@@ -23,6 +23,55 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// Live positions are saved at most this often (a crash loses at most this much).
 pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 
+/// File in the data directory that a running `ekran serve` holds locked.
+pub const SERVE_LOCK: &str = "serve.lock";
+
+/// Proof that this process is the one live server of a data directory: two servers on
+/// one directory would each keep their own screen sessions and overwrite each other's
+/// saved positions. Released when dropped (or when the process ends, however).
+pub struct ServeLock {
+    _file: std::fs::File,
+}
+
+impl ServeLock {
+    /// Takes the data directory's serve lock (creating the directory if needed).
+    ///
+    /// # Errors
+    /// [`crate::CoreError::Conflict`] when another process holds it, naming its process
+    /// ID; [`crate::CoreError::Store`] when the file cannot be made.
+    pub fn acquire(dir: &Path) -> Result<ServeLock> {
+        use std::io::{Read, Seek, Write};
+        let path = dir.join(SERVE_LOCK);
+        let io = |source| {
+            crate::CoreError::Store(StoreError::Io {
+                path: path.clone(),
+                source,
+            })
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut file = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        if file.try_lock().is_err() {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            return Err(crate::CoreError::Conflict(format!(
+                "another `ekran serve` (process {}) is running on {}; stop it first",
+                pid.trim(),
+                dir.display()
+            )));
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        write!(file, "{}", std::process::id()).map_err(io)?;
+        Ok(ServeLock { _file: file })
+    }
+}
+
 /// The saved live positions of a data directory; empty when none were saved or the
 /// saved document cannot be read (logged, not fatal: screens start at home).
 pub fn restored_positions(store: &mut Store) -> Vec<SavedPosition> {

@@ -53,9 +53,18 @@ fn hall() -> Hall {
 fn core_with(h: Hall) -> (tempfile::TempDir, Core) {
     let dir = tempfile::tempdir().unwrap();
     let mut core = Core::open(dir.path()).unwrap();
-    let mut d = ekran_model::Diagnostics::default();
-    core.store_hall(h, &mut d, None, After::Publish, CLI, "fixture")
-        .unwrap();
+    core.store_whole(
+        crate::import::WholeHall {
+            hall: h,
+            diagnostics: Default::default(),
+            source: None,
+            media: Vec::new(),
+            note: "fixture".into(),
+        },
+        After::Publish,
+        CLI,
+    )
+    .unwrap();
     (dir, core)
 }
 
@@ -310,8 +319,19 @@ fn publish_versions_and_rollback() {
     core.edit(Edit::Delete { key: k("c"), base }).unwrap();
     let e = core.rollback(1, Unpublished::Refuse, CLI).unwrap_err();
     assert!(e.to_string().contains("1 removed"), "{e}");
-    let v3 = core.rollback(1, Unpublished::Discard, CLI).unwrap();
+    let Published::New(v3) = core.rollback(1, Unpublished::Discard, CLI).unwrap() else {
+        panic!()
+    };
     assert_eq!((v3.version, v3.restores), (3, Some(1)));
+    // The live version already is version 1's content: nothing to make.
+    assert_eq!(
+        core.rollback(1, Unpublished::Refuse, CLI).unwrap(),
+        Published::Unchanged(Some(3))
+    );
+    assert_eq!(
+        core.rollback(3, Unpublished::Refuse, CLI).unwrap(),
+        Published::Unchanged(Some(3))
+    );
     let (_, live) = core.live().unwrap().unwrap();
     assert_eq!(live, hall());
     assert_eq!(core.working_copy().unwrap().hall, hall());

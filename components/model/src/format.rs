@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Diagnostics, FieldPath, LineIndex, Location};
-use crate::{Hall, Lang, Localized, Node, NodeId, NodeKey, Screen, Tree};
+use crate::{Hall, Lang, Localized, Node, NodeId, NodeKey, Screen, Tree, TreeError};
 
 /// The value of the `format` member written; bumped when the format changes
 /// incompatibly.
@@ -122,14 +122,34 @@ pub fn from_json(path: &str, text: &str) -> Result<(Hall, Diagnostics), Diagnost
 fn read_v2(path: &str, text: &str, doc: DocIn<Screen, Node>) -> (Hall, Diagnostics) {
     let mut out = Diagnostics::default();
     let (nodes, rejected) = Tree::from_nodes(doc.nodes);
-    for (n, why) in rejected {
+    let below = rejected
+        .iter()
+        .filter(|(_, why)| matches!(why, TreeError::ParentLeftOut { .. }))
+        .count();
+    for (n, why) in &rejected {
+        if matches!(why, TreeError::ParentLeftOut { .. }) {
+            continue;
+        }
+        let name = match &n.label {
+            Some(l) => format!("node {l} ({})", n.key()),
+            None => format!("node {}", n.key()),
+        };
+        let why = match why {
+            TreeError::Cycle { parent, .. } => {
+                format!("its parent {parent} lies below it (a cycle of parents)")
+            }
+            why => why.to_string(),
+        };
+        let more = if below > 0 {
+            format!("; {below} node(s) below such nodes are left out too")
+        } else {
+            String::new()
+        };
         out.push(
-            Diagnostic::error("tree", format!("node {}: {why}; left out", n.key())).at(
-                Location::Field {
-                    path: Some(path.to_owned()),
-                    field: FieldPath::node(n.key().as_str()),
-                },
-            ),
+            Diagnostic::error("tree", format!("{name}: {why}{more}")).at(Location::Field {
+                path: Some(path.to_owned()),
+                field: FieldPath::node(n.key().as_str()),
+            }),
         );
     }
     let hall = Hall {
@@ -152,6 +172,23 @@ fn upgrade_v1(path: &str, text: &str, doc: DocIn<Value, Value>) -> (Hall, Diagno
     // Label of each node, in file order, with its body; the first of duplicates wins.
     let mut by_label: BTreeMap<NodeId, Value> = BTreeMap::new();
     for (i, mut v) in doc.nodes.into_iter().enumerate() {
+        if let Some(m) = ["key", "label", "parent"]
+            .into_iter()
+            .find(|m| v.get(m).is_some())
+        {
+            let nodes_at = text.find("\"nodes\"").unwrap_or(0);
+            let at = text[nodes_at..]
+                .find(&format!("\"{m}\""))
+                .map_or(0, |o| o + nodes_at);
+            out.push(
+                Diagnostic::error(
+                    "format_shape",
+                    format!("nodes[{i}]: an ekran/1 node has no {m:?} member (is this an ekran/2 file marked \"ekran/1\"?)"),
+                )
+                .at_offset(path, &idx, at),
+            );
+            continue;
+        }
         let id = v
             .as_object_mut()
             .and_then(|o| o.remove("id"))
@@ -463,7 +500,7 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert!(
             f.0[0].render().contains(&format!(
-                "error: node {k10}: a node with key {k10} already exists; left out"
+                "error: node 1.10 ({k10}): a node with key {k10} already exists"
             )),
             "{}",
             f.0[0].render()

@@ -46,8 +46,9 @@ impl NodeKey {
     /// Longest accepted key, in bytes.
     pub const MAX_LEN: usize = 64;
 
-    /// Checks a key given by a user or a file: 1-64 ASCII letters, digits, `-`, `_`,
-    /// the first a letter.
+    /// Checks a key given by a user or a file: 1-64 lower-case ASCII letters, digits,
+    /// `-`, `_`, the first a letter. Upper case is refused rather than folded, so two
+    /// keys that differ only in case can never name two nodes.
     pub fn parse(s: &str) -> Result<Self, NodeKeyError> {
         if s.is_empty() {
             return Err(NodeKeyError::Empty);
@@ -55,9 +56,9 @@ impl NodeKey {
         if s.len() > Self::MAX_LEN {
             return Err(NodeKeyError::TooLong(s.chars().take(20).collect()));
         }
-        let ok = s.as_bytes()[0].is_ascii_alphabetic()
+        let ok = s.as_bytes()[0].is_ascii_lowercase()
             && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         if !ok {
             return Err(NodeKeyError::BadChar(s.to_owned()));
         }
@@ -163,5 +164,7 @@ mod tests {
         assert!(NodeKey::parse("a/b").is_err());
         assert!(NodeKey::parse(&"a".repeat(65)).is_err());
         assert!(NodeKey::parse("intro-hall_2").is_ok());
+        assert!(NodeKey::parse("Y09J85W3SQNX").is_err());
+        assert!(NodeKey::parse("aB").is_err());
     }
 }

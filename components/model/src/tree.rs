@@ -19,6 +19,9 @@ pub enum TreeError {
     Cycle { node: NodeKey, parent: NodeKey },
     #[error("position {index} is past the end ({len} sibling(s))")]
     Position { index: usize, len: usize },
+    /// Building a tree: the parent was itself left out (see [`Tree::from_nodes`]).
+    #[error("its parent {parent} was left out")]
+    ParentLeftOut { node: NodeKey, parent: NodeKey },
 }
 
 /// A node borrowed for change from a [`Tree`]; dereferences to the [`Node`]. When it
@@ -342,21 +345,46 @@ impl Tree {
         let rank: HashMap<&NodeKey, usize> =
             order.iter().enumerate().map(|(i, k)| (k, i)).collect();
         left.sort_by_key(|n| rank[n.key()]);
-        for n in left {
-            let p = n
-                .parent
-                .clone()
-                .expect("only top-level nodes have no parent");
-            let why = if seen.contains(&p) {
-                TreeError::Cycle {
-                    node: n.key().clone(),
-                    parent: p,
+        // Why each was left out: its parent is unknown, it sits on a cycle of parents,
+        // or it lies below one of those.
+        let parent_of: HashMap<&NodeKey, &NodeKey> = left
+            .iter()
+            .filter_map(|n| Some((n.key(), n.parent.as_ref()?)))
+            .collect();
+        let on_cycle = |start: &NodeKey| {
+            let mut cur = parent_of.get(start).copied();
+            for _ in 0..parent_of.len() {
+                match cur {
+                    Some(k) if k == start => return true,
+                    Some(k) => cur = parent_of.get(k).copied(),
+                    None => return false,
                 }
-            } else {
-                TreeError::UnknownParent(p)
-            };
-            rejected.push((n, why));
-        }
+            }
+            false
+        };
+        let why: Vec<TreeError> = left
+            .iter()
+            .map(|n| {
+                let p = n
+                    .parent
+                    .clone()
+                    .expect("only top-level nodes have no parent");
+                if !seen.contains(&p) {
+                    TreeError::UnknownParent(p)
+                } else if on_cycle(n.key()) {
+                    TreeError::Cycle {
+                        node: n.key().clone(),
+                        parent: p,
+                    }
+                } else {
+                    TreeError::ParentLeftOut {
+                        node: n.key().clone(),
+                        parent: p,
+                    }
+                }
+            })
+            .collect();
+        rejected.extend(left.into_iter().zip(why));
         (tree, rejected)
     }
 }
@@ -459,6 +487,20 @@ mod tests {
                 "parent node nowhere does not exist",
                 "node y cannot move under z, which lies inside it",
                 "node z cannot move under y, which lies inside it"
+            ]
+        );
+        // Below an unknown parent: only the top one is the cause.
+        let mut a = node("a");
+        a.parent = Some(k("gone"));
+        let mut b = node("b");
+        b.parent = Some(k("a"));
+        let (_, bad) = Tree::from_nodes(vec![b, a]);
+        let why: Vec<String> = bad.iter().map(|(_, e)| e.to_string()).collect();
+        assert_eq!(
+            why,
+            [
+                "its parent a was left out",
+                "parent node gone does not exist"
             ]
         );
     }

@@ -42,7 +42,9 @@ CREATE TABLE publication (
     nodes INTEGER NOT NULL,
     added INTEGER NOT NULL,         -- compared with the version before
     changed INTEGER NOT NULL,
-    removed INTEGER NOT NULL
+    removed INTEGER NOT NULL,
+    reordered INTEGER NOT NULL DEFAULT 0,  -- some node's position among siblings changed
+    settings INTEGER NOT NULL DEFAULT 0    -- the hall's or screens' settings changed
 );
 
 CREATE TABLE publication_node (

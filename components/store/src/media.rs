@@ -3,11 +3,14 @@
 //!
 //! A change that brings files copies them into `staging/<id>/` first, holding an
 //! exclusive lock on `staging/<id>.lock` while it lives. Inside its write transaction
-//! it renames them into `media/`; if the process dies between the rename and the
-//! commit, the files are in `media/` but no row lists them. [`clean_up`] runs when a
-//! store opens: it removes staging folders whose lock is free (their process is gone),
-//! and, holding the database's write lock (so no other change is between a rename and
-//! its commit), every file in `media/` that no row lists or whose name starts with a dot.
+//! it first writes (and syncs) the journal `staging/<id>.placed`, the library paths it
+//! is about to fill, then renames the files into `media/`; if the process dies between
+//! the rename and the commit, the files are in `media/` but no row lists them.
+//! [`clean_up`] runs when a store opens: it removes staging folders whose lock is free
+//! (their process is gone) and, holding the database's write lock (so no other change
+//! is between a rename and its commit), the files their journals name that no row
+//! lists. Nothing else in `media/` is touched (files a technician put there stay),
+//! except the `.NAME.PID.part` files of ekran versions before the journal.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -37,10 +40,11 @@ pub(crate) struct StagedFile {
 }
 
 /// Media files copied into the staging folder, waiting for [`crate::Writer::add_media`].
-/// Dropping it removes what is left of them.
+/// Dropping it removes what is left of them, and its journal.
 pub struct Staged {
     dir: PathBuf,
     lock_path: PathBuf,
+    journal: PathBuf,
     _lock: Option<File>,
     files: Vec<StagedFile>,
 }
@@ -60,9 +64,28 @@ impl Staged {
     }
 }
 
+impl Staged {
+    /// Writes and syncs the journal of the library paths this change is about to fill,
+    /// before any of them is renamed into place.
+    pub(crate) fn write_journal(&self) -> Result<()> {
+        let mut text = String::new();
+        for f in &self.files {
+            text.push_str(f.reference.as_str());
+            text.push('\n');
+        }
+        let mut j = File::create(&self.journal).map_err(io_err(&self.journal))?;
+        j.write_all(text.as_bytes())
+            .map_err(io_err(&self.journal))?;
+        j.sync_all().map_err(io_err(&self.journal))
+    }
+}
+
 impl Drop for Staged {
     fn drop(&mut self) {
         if self._lock.is_some() {
+            // The journal first: once the files are committed or taken out, it has
+            // nothing left to say.
+            let _ = fs::remove_file(&self.journal);
             let _ = fs::remove_dir_all(&self.dir);
             let _ = fs::remove_file(&self.lock_path);
         }
@@ -85,6 +108,7 @@ pub(crate) fn stage(data: &Path, media: &[MediaSource]) -> Result<Staged> {
         return Ok(Staged {
             dir: PathBuf::new(),
             lock_path: PathBuf::new(),
+            journal: PathBuf::new(),
             _lock: None,
             files: Vec::new(),
         });
@@ -106,6 +130,7 @@ pub(crate) fn stage(data: &Path, media: &[MediaSource]) -> Result<Staged> {
     let mut staged = Staged {
         dir: dir.clone(),
         lock_path,
+        journal: root.join(format!("{name}.placed")),
         _lock: Some(lock),
         files: Vec::new(),
     };
@@ -164,61 +189,109 @@ pub(crate) fn remove_all(paths: &[PathBuf]) {
 
 /// Removes what interrupted changes left behind (see the module's documentation).
 /// Skipped, to be done by the next open, when another process holds the write lock.
+/// The staging id of a staging entry (`ID`, `ID.lock`, `ID.placed`).
+fn base_of(name: &str) -> &str {
+    name.strip_suffix(".lock")
+        .or_else(|| name.strip_suffix(".placed"))
+        .unwrap_or(name)
+}
+
+/// Removes what interrupted changes left behind (see the module's documentation).
+/// Journals are only acted on under the database's write lock; when another process
+/// holds it, they are left for the next open.
 pub(crate) fn clean_up(store: &mut Store) -> Result<()> {
     let staging = store.dir.join(STAGING_DIR);
+    let mut bases: Vec<String> = Vec::new();
     for entry in fs::read_dir(&staging).map_err(io_err(&staging))? {
         let entry = entry.map_err(io_err(&staging))?;
-        let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
-            let _ = fs::remove_file(&path);
-            continue;
-        };
-        let base = name.strip_suffix(".lock").unwrap_or(&name).to_owned();
-        let lock_path = staging.join(format!("{base}.lock"));
-        // `Some` when nobody owns it: then its lock (if any) is held until its files are
-        // gone, so a process that just created the lock file and waits to lock it sees
-        // it removed (see [`stage`]).
-        let free = match File::options().write(true).open(&lock_path) {
-            Ok(f) => f.try_lock().is_ok().then_some(Some(f)),
-            Err(_) => Some(None), // no lock file: nobody owns it
-        };
-        if let Some(_held) = free {
-            let dir = staging.join(&base);
-            let _ = fs::remove_dir_all(&dir);
-            let _ = fs::remove_file(&lock_path);
-            if path.is_file() {
-                let _ = fs::remove_file(&path);
+        match entry.file_name().to_str() {
+            Some(name) => bases.push(base_of(name).to_owned()),
+            None => {
+                let _ = fs::remove_file(entry.path());
             }
         }
     }
-    // The library: under the write lock, with a short wait only.
+    bases.sort();
+    bases.dedup();
+    // Staging ids whose owner is gone, each with its lock held (when there is a lock
+    // file) until its files are removed, so a process that just created the lock file
+    // and waits to lock it sees it removed (see [`stage`]).
+    let mut dead: Vec<(String, Option<File>)> = Vec::new();
+    for base in bases {
+        let lock_path = staging.join(format!("{base}.lock"));
+        match File::options().write(true).open(&lock_path) {
+            Ok(f) => {
+                if f.try_lock().is_ok() {
+                    dead.push((base, Some(f)));
+                }
+            }
+            Err(_) => dead.push((base, None)), // no lock file: nobody owns it
+        }
+    }
+    let journals: Vec<PathBuf> = dead
+        .iter()
+        .map(|(b, _)| staging.join(format!("{b}.placed")))
+        .filter(|j| j.exists())
+        .collect();
+    let undone = if journals.is_empty() {
+        true
+    } else {
+        undo_journals(store, &journals)?
+    };
+    for (base, _held) in &dead {
+        let journal = staging.join(format!("{base}.placed"));
+        if journal.exists() && !undone {
+            continue; // busy: its files are dealt with by a later open
+        }
+        let _ = fs::remove_file(&journal);
+        let _ = fs::remove_dir_all(staging.join(base));
+        let _ = fs::remove_file(staging.join(base));
+        let _ = fs::remove_file(staging.join(format!("{base}.lock")));
+    }
+    remove_old_part_files(&store.dir.join(MEDIA_DIR));
+    Ok(())
+}
+
+/// Under the write lock (a short wait only), removes the library files the journals
+/// name that no row lists. Returns `false` when another process held the lock.
+fn undo_journals(store: &mut Store, journals: &[PathBuf]) -> Result<bool> {
     let db_path = store.db_path.clone();
     store
         .conn
         .busy_timeout(Duration::from_millis(200))
         .map_err(db_err(&db_path))?;
-    let result = (|| -> Result<()> {
-        let tx = match store
+    let result = (|| -> Result<bool> {
+        let Ok(tx) = store
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-        {
-            Ok(tx) => tx,
-            Err(_) => return Ok(()), // busy: another process is writing
+        else {
+            return Ok(false);
         };
-        let listed: std::collections::HashSet<String> = {
-            let mut st = tx
-                .prepare("SELECT path FROM media")
-                .map_err(db_err(&db_path))?;
-            let rows = st
-                .query_map([], |r| r.get::<_, String>(0))
-                .map_err(db_err(&db_path))?;
-            rows.collect::<rusqlite::Result<_>>()
-                .map_err(db_err(&db_path))?
-        };
-        let media = store.dir.join(MEDIA_DIR);
-        sweep(&media, "", &listed)?;
-        drop(tx);
-        Ok(())
+        let mut listed = tx
+            .prepare("SELECT 1 FROM media WHERE path = ?1")
+            .map_err(db_err(&db_path))?;
+        for j in journals {
+            let Ok(text) = fs::read_to_string(j) else {
+                continue;
+            };
+            for line in text.lines() {
+                // Only well-formed library paths: a journal is ours, but never trusted
+                // to name anything outside the library.
+                let Ok(r) = MediaRef::parse(line) else {
+                    continue;
+                };
+                if r.as_str() != line {
+                    continue;
+                }
+                let known = listed.exists([r.as_str()]).map_err(db_err(&db_path))?;
+                if !known {
+                    let path = media_path(&store.dir, &r);
+                    let _ = fs::remove_file(&path);
+                    remove_empty_parents(&store.dir.join(MEDIA_DIR), &path);
+                }
+            }
+        }
+        Ok(true)
     })();
     store
         .conn
@@ -227,31 +300,41 @@ pub(crate) fn clean_up(store: &mut Store) -> Result<()> {
     result
 }
 
-/// Removes unlisted and dot files below `dir` (whose path in the library is `prefix`).
-fn sweep(dir: &Path, prefix: &str, listed: &std::collections::HashSet<String>) -> Result<()> {
+/// Removes the now empty folders between `file` and `root`.
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+/// Removes `.NAME.PID.part` files that ekran versions before the staging folder left in
+/// the library when interrupted (never served: the server refuses dot names).
+fn remove_old_part_files(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
+        return;
     };
-    for entry in entries {
-        let entry = entry.map_err(io_err(dir))?;
+    for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let ty = entry.file_type().map_err(io_err(&path))?;
-        if ty.is_dir() {
-            if name.starts_with('.') {
-                let _ = fs::remove_dir_all(&path);
-            } else {
-                sweep(&path, &rel, listed)?;
-                let _ = fs::remove_dir(&path); // only if now empty
+        match entry.file_type() {
+            Ok(t) if t.is_dir() && !t.is_symlink() => remove_old_part_files(&path),
+            Ok(t) if t.is_file() => {
+                let old_part = name.starts_with('.')
+                    && name
+                        .strip_suffix(".part")
+                        .and_then(|n| n.rsplit_once('.'))
+                        .is_some_and(|(_, pid)| {
+                            !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+                        });
+                if old_part {
+                    let _ = fs::remove_file(&path);
+                }
             }
-        } else if name.starts_with('.') || !listed.contains(&rel) {
-            let _ = fs::remove_file(&path);
+            _ => {}
         }
     }
-    Ok(())
 }

@@ -256,7 +256,7 @@ impl Reader<'_> {
 
     fn version_rows(&self, tail: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<VersionInfo>> {
         let sql = format!(
-            "SELECT version, created_at, author, note, restores, nodes, added, changed, removed FROM publication {tail}"
+            "SELECT version, created_at, author, note, restores, nodes, added, changed, removed, reordered, settings FROM publication {tail}"
         );
         let mut st = self.tx.prepare_cached(&sql).map_err(self.db())?;
         let rows = st
@@ -272,8 +272,8 @@ impl Reader<'_> {
                         added: r.get(6)?,
                         changed: r.get(7)?,
                         removed: r.get(8)?,
-                        reordered: false,
-                        settings: false,
+                        reordered: r.get(9)?,
+                        settings: r.get(10)?,
                     },
                 })
             })

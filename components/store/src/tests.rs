@@ -238,15 +238,23 @@ fn leftovers_of_interrupted_changes_are_removed_on_open() {
         }])
         .unwrap();
     drop(s);
-    // What a kill -9 leaves: a staging folder with no lock holder, a file renamed into
-    // the library before its commit, and old-style part files.
+    // What a kill -9 leaves: a staging folder with no lock holder whose journal names a
+    // file renamed into the library before its commit (and one that was committed),
+    // and old-style part files. A file a technician put in the library stays.
     let st = dir.path().join("staging");
     fs::create_dir_all(st.join("999-dead")).unwrap();
     fs::write(st.join("999-dead/0"), b"x").unwrap();
     fs::write(st.join("999-dead.lock"), b"").unwrap();
-    fs::write(dir.path().join("media/img/orphan.png"), b"o").unwrap();
+    fs::write(
+        st.join("999-dead.placed"),
+        "img/keep.png\nimg/new/renamed.png\n../../escape\n",
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join("media/img/new")).unwrap();
+    fs::write(dir.path().join("media/img/new/renamed.png"), b"r").unwrap();
+    fs::write(dir.path().join("media/img/by-hand.png"), b"h").unwrap();
     fs::write(dir.path().join("media/img/.a.png.123.part"), b"p").unwrap();
-    fs::create_dir_all(dir.path().join("media/empty/deeper")).unwrap();
+    fs::write(dir.path().join("escape"), b"outside the library").unwrap();
     let s = Store::open(dir.path()).unwrap();
     let mut left: Vec<String> = walk(dir.path());
     left.sort();
@@ -264,10 +272,16 @@ fn leftovers_of_interrupted_changes_are_removed_on_open() {
             "ekran.db".to_string(),
             "ekran.db-shm".into(),
             "ekran.db-wal".into(),
+            "escape".into(),
+            "media/img/by-hand.png".into(),
             "media/img/keep.png".into(),
             format!("staging/{live_dir}.lock"),
             format!("staging/{live_dir}/0"),
         ]
+    );
+    assert!(
+        !dir.path().join("media/img/new").exists(),
+        "its emptied folder goes too"
     );
     assert_eq!(s.integrity_check().unwrap(), "ok");
 }

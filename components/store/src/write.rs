@@ -265,6 +265,9 @@ impl<'a> Writer<'a> {
     /// content than offered.
     pub fn add_media(&mut self, staged: &Staged, existing: Existing) -> Result<MediaAdded> {
         let mut out = MediaAdded::default();
+        if !staged.is_empty() {
+            staged.write_journal()?;
+        }
         for f in staged.files() {
             match self.r.media_hash(f.reference.as_str())? {
                 Some(h) if h == f.sha256 => continue,
@@ -296,8 +299,7 @@ impl<'a> Writer<'a> {
 
     /// Publishes the working copy as a new version. The caller has validated it.
     pub fn publish(&mut self, author: &str, note: &str) -> Result<VersionInfo> {
-        let prev = self.r.latest_version()?.unwrap_or(0);
-        let changes = self.r.changes_since(prev)?;
+        let changes = self.r.unpublished()?;
         self.insert_version(author, note, None, &changes)
     }
 
@@ -331,10 +333,21 @@ impl<'a> Writer<'a> {
             .tx
             .execute(
                 &format!(
-                    "INSERT INTO publication (created_at, author, note, meta, restores, nodes, added, changed, removed)
-                     VALUES ({NOW}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    "INSERT INTO publication (created_at, author, note, meta, restores, nodes, added, changed, removed, reordered, settings)
+                     VALUES ({NOW}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                 ),
-                params![author, note, to_json(&wc), restores, count, changes.added, changes.changed, changes.removed],
+                params![
+                    author,
+                    note,
+                    to_json(&wc),
+                    restores,
+                    count,
+                    changes.added,
+                    changes.changed,
+                    changes.removed,
+                    changes.reordered,
+                    changes.settings
+                ],
             )
             .map_err(&db)?;
         let version = self.r.tx.last_insert_rowid();
@@ -357,17 +370,28 @@ impl<'a> Writer<'a> {
         Ok(self.r.version_info(version)?.expect("just inserted"))
     }
 
-    /// Adds a version equal to `old` and makes the working copy equal to it too.
-    /// Returns `None` when `old` does not exist.
+    /// Adds a version equal to `old` and makes the working copy equal to it too, even
+    /// when that changes nothing against the live version. Returns `None` when `old`
+    /// does not exist.
     pub fn rollback(&mut self, old: i64, author: &str, note: &str) -> Result<Option<VersionInfo>> {
         let Some(hall) = self.r.version(old)? else {
             return Ok(None);
         };
         self.put_hall(&hall)?;
-        let prev = self.r.latest_version()?.unwrap_or(0);
-        let changes = self.r.changes_since(prev)?;
-        self.insert_version(author, note, Some(old), &changes)
-            .map(Some)
+        let changes = self.r.unpublished()?;
+        self.publish_rollback(author, note, old, &changes).map(Some)
+    }
+
+    /// [`Writer::publish_changes`] for a version that brings back version `restores`
+    /// (the working copy already equals it).
+    pub fn publish_rollback(
+        &mut self,
+        author: &str,
+        note: &str,
+        restores: i64,
+        changes: &Changes,
+    ) -> Result<VersionInfo> {
+        self.insert_version(author, note, Some(restores), changes)
     }
 
     /// Stores the live server's state document (see `ekran-live`).
