@@ -84,12 +84,15 @@ fn node(core: &mut Core, label: &str) -> (NodeKey, i64) {
 /// first language) of one of the root's children, i.e. of one of its tiles.
 fn rename(core: &mut Core, key: &NodeKey, rev: &mut i64, title: String) {
     let edited = core
-        .edit(Edit::Rename {
-            key: key.clone(),
-            base: *rev,
-            lang: Lang::Kk,
-            title,
-        })
+        .edit(
+            Edit::Rename {
+                key: key.clone(),
+                base: *rev,
+                lang: Lang::Kk,
+                title,
+            },
+            ekran_core::CLI,
+        )
         .unwrap();
     *rev = edited.rev;
 }
@@ -325,12 +328,15 @@ fn edits(dir: &Path) {
         let base = revs[key];
         let t0 = Instant::now();
         let edited = core
-            .edit(Edit::Rename {
-                key: key.clone(),
-                base,
-                lang: Lang::Ru,
-                title: format!("Узел, правка {i}"),
-            })
+            .edit(
+                Edit::Rename {
+                    key: key.clone(),
+                    base,
+                    lang: Lang::Ru,
+                    title: format!("Узел, правка {i}"),
+                },
+                ekran_core::CLI,
+            )
             .unwrap();
         let t = t0.elapsed();
         revs.insert(key.clone(), edited.rev);

@@ -40,6 +40,7 @@ impl Core {
                 source: None,
                 media,
                 note: "built-in demo".into(),
+                action: crate::audit::Action::SeedDemo,
             },
             After::Publish,
             author,

@@ -109,12 +109,22 @@ fn check_node(hall: &Hall, key: &NodeKey) -> Result<ekran_model::Diagnostics> {
 }
 
 impl Core {
-    /// Applies one edit to the working copy (see [`Edit`]).
-    pub fn edit(&mut self, edit: Edit) -> Result<Edited> {
+    /// Applies one edit to the working copy (see [`Edit`]), made by `author`
+    /// ([`crate::CLI`] or a user's name), and records it in the audit log.
+    pub fn edit(&mut self, edit: Edit, author: &str) -> Result<Edited> {
         let cache = &mut self.cache;
         let result = self.store.write(|w| {
             let wc = Core::fresh(cache, w)?;
-            apply(w, wc, edit)
+            let (edited, summary) = apply(w, wc, edit)?;
+            crate::audit::record(
+                w,
+                author,
+                crate::audit::Action::Edit,
+                &format!("node {}", edited.key),
+                &summary,
+                None,
+            )?;
+            Ok(edited)
         });
         if result.is_err() {
             // The edit may have changed the cached copy before it was refused.
@@ -124,8 +134,23 @@ impl Core {
     }
 }
 
-fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<Edited> {
+/// Where a node is, for audit summaries: `top level` or `under node 1.2`.
+fn place(hall: &Hall, parent: Option<&NodeKey>) -> String {
+    match parent {
+        Some(p) => format!("under node {}", hall.node_name(p)),
+        None => "at the top level".into(),
+    }
+}
+
+/// A title on one line, for audit summaries.
+fn quoted(title: &str) -> String {
+    format!("\"{}\"", crate::one_line(title))
+}
+
+/// Applies the edit; returns what it did and a one-line summary for the audit log.
+fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited, String)> {
     let mut removed = 0;
+    let summary;
     let mut notes = ekran_model::Diagnostics::default();
     let key = match edit {
         Edit::Create {
@@ -146,6 +171,16 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<Edited>
             notes = check_node(&wc.hall, &key)?;
             write_node(w, wc, &key)?;
             w.put_positions(&wc.hall, parent.as_ref())?;
+            let t = wc.hall.nodes.get(&key).expect("created").title.clone();
+            let title = t
+                .resolve(Lang::Kk, &Lang::ALL)
+                .unwrap_or_default()
+                .to_owned();
+            summary = format!(
+                "created {} {}",
+                quoted(&title),
+                place(&wc.hall, parent.as_ref())
+            );
             key
         }
         Edit::Rename {
@@ -160,16 +195,23 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<Edited>
                 .get_mut(&key)
                 .expect("checked")
                 .title
-                .slot(lang) = Some(title).filter(|t| !t.trim().is_empty());
+                .slot(lang) = Some(title.clone()).filter(|t| !t.trim().is_empty());
             notes = check_node(&wc.hall, &key)?;
             write_node(w, wc, &key)?;
+            summary = if title.trim().is_empty() {
+                format!("removed the {lang} title")
+            } else {
+                format!("renamed ({lang}) to {}", quoted(&title))
+            };
             key
         }
         Edit::SetSlides { key, base, slides } => {
             check_base(wc, &key, base)?;
+            let n = slides.len();
             wc.hall.nodes.get_mut(&key).expect("checked").slides = slides;
             notes = check_node(&wc.hall, &key)?;
             write_node(w, wc, &key)?;
+            summary = format!("set {n} slide(s)");
             key
         }
         Edit::Move {
@@ -189,6 +231,16 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<Edited>
             if old_parent != parent {
                 w.put_positions(&wc.hall, parent.as_ref())?;
             }
+            let at = wc.hall.nodes.position(&key).unwrap_or(0);
+            summary = if old_parent == parent {
+                format!("moved to position {} among its siblings", at + 1)
+            } else {
+                format!(
+                    "moved {}, position {}",
+                    place(&wc.hall, parent.as_ref()),
+                    at + 1
+                )
+            };
             key
         }
         Edit::Delete { key, base } => {
@@ -234,17 +286,19 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<Edited>
             for k in &inside {
                 wc.revs.remove(k);
             }
+            summary = format!("deleted with its subtree: {removed} node(s)");
             key
         }
     };
     wc.revision = w.revision()?;
-    Ok(Edited {
+    let edited = Edited {
         rev: wc.revs.get(&key).copied().unwrap_or(0),
         key,
         revision: wc.revision,
         removed,
         notes,
-    })
+    };
+    Ok((edited, summary))
 }
 
 /// Writes one node of the cached working copy and records its new revision.

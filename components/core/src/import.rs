@@ -14,6 +14,7 @@ use ekran_model::{
 };
 use ekran_store::{Existing, MediaSource};
 
+use crate::audit::{record, Action};
 use crate::{Changes, Core, CoreError, Published, Result};
 
 /// What to do after an import has changed the working copy.
@@ -220,6 +221,18 @@ impl Core {
             let added = w.add_media(&staged, Existing::Keep)?;
             kept_warnings(&mut diagnostics, &added.kept);
             let (changes, published) = publish_if(w, after, author, &note)?;
+            let (subject, outcome) = audit_outcome(&published, &changes);
+            record(
+                w,
+                author,
+                Action::ImportLegacy,
+                &subject,
+                &format!(
+                    "{files} file(s): {} node(s) created, {} updated, {} media file(s) copied; {outcome}",
+                    summary.created, summary.updated, added.added
+                ),
+                None,
+            )?;
             Ok(ImportReport {
                 diagnostics,
                 files,
@@ -285,6 +298,7 @@ impl Core {
                 source: Some((name, text)),
                 media,
                 note: format!("import ekran: {name}"),
+                action: Action::ImportEkran,
             },
             after,
             author,
@@ -305,6 +319,7 @@ impl Core {
             source,
             media,
             note,
+            action,
         } = whole;
         let staged = self.store.stage_media(&media)?;
         self.cache = None;
@@ -329,6 +344,21 @@ impl Core {
             let added = w.add_media(&staged, Existing::Keep)?;
             kept_warnings(&mut diagnostics, &added.kept);
             let (changes, published) = publish_if(w, after, author, &note)?;
+            let (subject, outcome) = audit_outcome(&published, &changes);
+            record(
+                w,
+                author,
+                action,
+                &subject,
+                &format!(
+                    "{}: {} screen(s), {} node(s), {} media file(s) copied; {outcome}",
+                    crate::one_line(&note),
+                    hall.screens.len(),
+                    hall.nodes.len(),
+                    added.added
+                ),
+                None,
+            )?;
             Ok(ImportReport {
                 diagnostics: std::mem::take(&mut diagnostics),
                 files: 1,
@@ -358,6 +388,32 @@ pub(crate) struct WholeHall<'a> {
     pub media: Vec<MediaSource>,
     /// The note of the version, when published.
     pub note: String,
+    /// How the audit log names it.
+    pub action: Action,
+}
+
+/// The audit subject and outcome of an import: the version it published, or the
+/// working copy.
+fn audit_outcome(published: &Option<Published>, changes: &Changes) -> (String, String) {
+    match published {
+        Some(Published::New(v)) => (
+            format!("version {}", v.version),
+            format!(
+                "published version {} ({})",
+                v.version,
+                crate::describe(changes)
+            ),
+        ),
+        Some(Published::Unchanged(Some(v))) => (
+            "working copy".into(),
+            format!("nothing changed, version {v} stays live"),
+        ),
+        Some(Published::Unchanged(None)) => ("working copy".into(), "nothing changed".into()),
+        None => (
+            "working copy".into(),
+            format!("not published; unpublished: {}", crate::describe(changes)),
+        ),
+    }
 }
 
 fn kept_warnings(diagnostics: &mut Diagnostics, kept: &[String]) {

@@ -9,6 +9,9 @@
 //! * Imports ([`import`]), node edits ([`edit`]), publish, rollback and the list of
 //!   versions are methods of [`Core`]; [`live`] keeps a running server's screens on the
 //!   newest version and remembers where each screen is.
+//! * Staff accounts and sign-in sessions are in [`accounts`]. Every change, and every
+//!   sign-in, writes an [`audit`] entry in the same transaction: who (`author`/`actor`:
+//!   [`CLI`] or a user name), what, when.
 //! * All of it is blocking (SQLite, parsing, hashing): async callers run it on a
 //!   blocking thread (`tokio::task::spawn_blocking`), never on a runtime worker.
 
@@ -17,14 +20,18 @@ use std::path::Path;
 use ekran_model::{format, validate, Diagnostic, Diagnostics, Hall};
 use ekran_store::{Store, StoreError, VersionInfo, WorkingCopy};
 
+pub mod accounts;
+pub mod audit;
 pub mod demo;
 pub mod edit;
 pub mod import;
 pub mod live;
 
-pub use ekran_store::{Changes, VersionInfo as Version};
+pub use ekran_store::{AuditEntry, AuditFilter, Changes, VersionInfo as Version};
 
-/// Who made a change, as recorded with versions: `cli` for the command line.
+/// Who made a change, as recorded with versions and in the audit log: `cli` for the
+/// command line; a user's name for changes made through the HTTP API. Every use case
+/// that changes something takes it as `author` or `actor`.
 pub const CLI: &str = "cli";
 
 /// Why a use case did not happen. Nothing was changed when one is returned.
@@ -38,9 +45,13 @@ pub enum CoreError {
     /// would lose unpublished work.
     #[error("conflict: {0}")]
     Conflict(String),
-    /// A node, screen or version that does not exist.
+    /// A node, screen, version or user that does not exist.
     #[error("{0} does not exist")]
     NotFound(String),
+    /// A sign-in with an unknown name or a wrong password: one error for both, so it
+    /// does not tell which names exist.
+    #[error("wrong name or password")]
+    Unauthorized,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -159,7 +170,16 @@ impl Core {
             // the time of a publish of 10 000 nodes.
             let wc = Core::fresh(cache, w)?;
             check_publishable(&wc.hall, &w.media()?)?;
-            Ok(Published::New(w.publish_changes(author, note, &changes)?))
+            let v = w.publish_changes(author, note, &changes)?;
+            audit::record(
+                w,
+                author,
+                audit::Action::Publish,
+                &format!("version {}", v.version),
+                &with_note(describe(&v.changes), note),
+                None,
+            )?;
+            Ok(Published::New(v))
         })
     }
 
@@ -191,7 +211,16 @@ impl Core {
                 return Ok(Published::Unchanged(w.latest_version()?));
             }
             let note = format!("rollback to version {version}");
-            Ok(Published::New(w.publish_rollback(author, &note, version, &changes)?))
+            let v = w.publish_rollback(author, &note, version, &changes)?;
+            audit::record(
+                w,
+                author,
+                audit::Action::Rollback,
+                &format!("version {}", v.version),
+                &format!("restores version {version}: {}", describe(&v.changes)),
+                None,
+            )?;
+            Ok(Published::New(v))
         })
     }
 
@@ -231,6 +260,23 @@ pub fn describe(c: &Changes) -> String {
         s.push_str(", hall or screen settings changed");
     }
     s
+}
+
+/// An audit summary: `what; note`, the note on one line (line breaks and other control
+/// characters become spaces).
+pub(crate) fn with_note(what: String, note: &str) -> String {
+    if note.trim().is_empty() {
+        return what;
+    }
+    format!("{what}; {}", one_line(note).trim())
+}
+
+/// Text on one line, for the audit log: line breaks and other control characters
+/// become spaces.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Whole-hall validation before a publish; errors refuse it.

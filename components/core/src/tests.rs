@@ -60,6 +60,7 @@ fn core_with(h: Hall) -> (tempfile::TempDir, Core) {
             source: None,
             media: Vec::new(),
             note: "fixture".into(),
+            action: crate::audit::Action::ImportEkran,
         },
         After::Publish,
         CLI,
@@ -85,12 +86,15 @@ fn moving_a_subtree_keeps_every_reference() {
     let (_d, mut core) = core_with(hall());
     let base = rev(&mut core, "a2");
     let e = core
-        .edit(Edit::Move {
-            key: k("a2"),
-            base,
-            parent: Some(k("b")),
-            index: None,
-        })
+        .edit(
+            Edit::Move {
+                key: k("a2"),
+                base,
+                parent: Some(k("b")),
+                index: None,
+            },
+            CLI,
+        )
         .unwrap();
     assert_eq!(e.key, k("a2"));
     let h = core.working_copy().unwrap().hall;
@@ -116,24 +120,30 @@ fn moving_a_subtree_keeps_every_reference() {
 fn reorder_and_a_move_into_itself_is_refused() {
     let (_d, mut core) = core_with(hall());
     let base = rev(&mut core, "c");
-    core.edit(Edit::Move {
-        key: k("c"),
-        base,
-        parent: Some(k("root")),
-        index: Some(0),
-    })
+    core.edit(
+        Edit::Move {
+            key: k("c"),
+            base,
+            parent: Some(k("root")),
+            index: Some(0),
+        },
+        CLI,
+    )
     .unwrap();
     let h = core.working_copy().unwrap().hall;
     assert_eq!(titles(&h, "root"), ["c", "a", "b"]);
     let before = core.working_copy().unwrap();
     let base = rev(&mut core, "a");
     let e = core
-        .edit(Edit::Move {
-            key: k("a"),
-            base,
-            parent: Some(k("a2x")),
-            index: None,
-        })
+        .edit(
+            Edit::Move {
+                key: k("a"),
+                base,
+                parent: Some(k("a2x")),
+                index: None,
+            },
+            CLI,
+        )
         .unwrap_err();
     assert!(matches!(e, CoreError::Invalid(_)), "{e:?}");
     let after = core.working_copy().unwrap();
@@ -145,7 +155,7 @@ fn delete_removes_the_subtree_and_nothing_else() {
     let (_d, mut core) = core_with(hall());
     let before = core.working_copy().unwrap();
     let base = rev(&mut core, "a");
-    let e: Edited = core.edit(Edit::Delete { key: k("a"), base }).unwrap();
+    let e: Edited = core.edit(Edit::Delete { key: k("a"), base }, CLI).unwrap();
     assert_eq!(e.removed, 4);
     assert_eq!(e.notes.len(), 1, "the attract entry a2x went with it");
     let after = core.working_copy().unwrap();
@@ -163,7 +173,9 @@ fn delete_removes_the_subtree_and_nothing_else() {
     assert_eq!(after.hall.screens[0].idle.attract, [k("c")]);
     // A screen's root cannot be deleted.
     let base = rev(&mut core, "b");
-    let e = core.edit(Edit::Delete { key: k("b"), base }).unwrap_err();
+    let e = core
+        .edit(Edit::Delete { key: k("b"), base }, CLI)
+        .unwrap_err();
     assert!(e.to_string().contains("screen 2 starts at node b"), "{e}");
 }
 
@@ -171,12 +183,15 @@ fn delete_removes_the_subtree_and_nothing_else() {
 fn a_stale_edit_is_a_conflict_and_changes_nothing() {
     let (_d, mut core) = core_with(hall());
     let seen = rev(&mut core, "b");
-    core.edit(Edit::Rename {
-        key: k("b"),
-        base: seen,
-        lang: Lang::Ru,
-        title: "Первый".into(),
-    })
+    core.edit(
+        Edit::Rename {
+            key: k("b"),
+            base: seen,
+            lang: Lang::Ru,
+            title: "Первый".into(),
+        },
+        CLI,
+    )
     .unwrap();
     let before = core.working_copy().unwrap();
     // A second editor still holds the old revision.
@@ -203,7 +218,7 @@ fn a_stale_edit_is_a_conflict_and_changes_nothing() {
             slides: vec![],
         },
     ] {
-        let e = core.edit(stale).unwrap_err();
+        let e = core.edit(stale, CLI).unwrap_err();
         assert!(matches!(e, CoreError::Conflict(_)), "{e:?}");
     }
     let after = core.working_copy().unwrap();
@@ -217,37 +232,49 @@ fn edits_by_another_connection_are_seen_before_the_next_edit() {
     let base = rev(&mut core, "c");
     // Warm the first connection's cache, then change the node from the other one.
     let base_a = rev(&mut core, "a");
-    core.edit(Edit::Rename {
-        key: k("a"),
-        base: base_a,
-        lang: Lang::Kk,
-        title: "А".into(),
-    })
+    core.edit(
+        Edit::Rename {
+            key: k("a"),
+            base: base_a,
+            lang: Lang::Kk,
+            title: "А".into(),
+        },
+        CLI,
+    )
     .unwrap();
     other
-        .edit(Edit::Rename {
-            key: k("c"),
-            base,
-            lang: Lang::Kk,
-            title: "Басқа".into(),
-        })
+        .edit(
+            Edit::Rename {
+                key: k("c"),
+                base,
+                lang: Lang::Kk,
+                title: "Басқа".into(),
+            },
+            CLI,
+        )
         .unwrap();
     let e = core
-        .edit(Edit::Rename {
-            key: k("c"),
-            base,
-            lang: Lang::Kk,
-            title: "Менің".into(),
-        })
+        .edit(
+            Edit::Rename {
+                key: k("c"),
+                base,
+                lang: Lang::Kk,
+                title: "Менің".into(),
+            },
+            CLI,
+        )
         .unwrap_err();
     assert!(matches!(e, CoreError::Conflict(_)), "{e:?}");
     let fresh = rev(&mut core, "c");
-    core.edit(Edit::Rename {
-        key: k("c"),
-        base: fresh,
-        lang: Lang::Kk,
-        title: "Менің".into(),
-    })
+    core.edit(
+        Edit::Rename {
+            key: k("c"),
+            base: fresh,
+            lang: Lang::Kk,
+            title: "Менің".into(),
+        },
+        CLI,
+    )
     .unwrap();
     let h = other.working_copy().unwrap().hall;
     assert_eq!(
@@ -262,11 +289,14 @@ fn invalid_content_is_refused_with_a_located_diagnostic() {
     let (_d, mut core) = core_with(hall());
     let base = rev(&mut core, "c");
     let e = core
-        .edit(Edit::SetSlides {
-            key: k("c"),
-            base,
-            slides: vec![Slide::new(Layout::Figures)],
-        })
+        .edit(
+            Edit::SetSlides {
+                key: k("c"),
+                base,
+                slides: vec![Slide::new(Layout::Figures)],
+            },
+            CLI,
+        )
         .unwrap_err();
     let CoreError::Invalid(d) = e else {
         panic!("{e:?}")
@@ -280,13 +310,16 @@ fn invalid_content_is_refused_with_a_located_diagnostic() {
         }
     );
     let created = core
-        .edit(Edit::Create {
-            parent: Some(k("c")),
-            index: None,
-            kind: NodeKind::Slideshow,
-            title: Localized::one(Lang::Kk, "Тек қазақша"),
-            label: None,
-        })
+        .edit(
+            Edit::Create {
+                parent: Some(k("c")),
+                index: None,
+                kind: NodeKind::Slideshow,
+                title: Localized::one(Lang::Kk, "Тек қазақша"),
+                label: None,
+            },
+            CLI,
+        )
         .unwrap();
     assert_eq!(created.notes.0[0].code, "missing_translation");
     assert_eq!(created.rev, 1);
@@ -300,12 +333,15 @@ fn publish_versions_and_rollback() {
         Published::Unchanged(Some(1))
     );
     let base = rev(&mut core, "b");
-    core.edit(Edit::Rename {
-        key: k("b"),
-        base,
-        lang: Lang::Ru,
-        title: "Новое".into(),
-    })
+    core.edit(
+        Edit::Rename {
+            key: k("b"),
+            base,
+            lang: Lang::Ru,
+            title: "Новое".into(),
+        },
+        CLI,
+    )
     .unwrap();
     let Published::New(v2) = core.publish(CLI, "rename").unwrap() else {
         panic!()
@@ -316,7 +352,7 @@ fn publish_versions_and_rollback() {
     );
     // Unpublished work blocks a rollback unless discarded.
     let base = rev(&mut core, "c");
-    core.edit(Edit::Delete { key: k("c"), base }).unwrap();
+    core.edit(Edit::Delete { key: k("c"), base }, CLI).unwrap();
     let e = core.rollback(1, Unpublished::Refuse, CLI).unwrap_err();
     assert!(e.to_string().contains("1 removed"), "{e}");
     let Published::New(v3) = core.rollback(1, Unpublished::Discard, CLI).unwrap() else {
@@ -358,12 +394,15 @@ fn a_screen_showing_a_node_inside_a_moved_subtree_keeps_showing_it() {
         .apply(None, &ekran_live::Command::Go { node: "a2x".into() })
         .unwrap();
     let base = rev(&mut core, "a2");
-    core.edit(Edit::Move {
-        key: k("a2"),
-        base,
-        parent: Some(k("c")),
-        index: None,
-    })
+    core.edit(
+        Edit::Move {
+            key: k("a2"),
+            base,
+            parent: Some(k("c")),
+            index: None,
+        },
+        CLI,
+    )
     .unwrap();
     let Published::New(v2) = core.publish(CLI, "moved").unwrap() else {
         panic!()

@@ -13,6 +13,10 @@
 //! * Media files are copied into `staging/` first ([`Store::stage_media`]), outside any
 //!   lock, and renamed into `media/` inside the transaction that lists them; what an
 //!   interrupted change leaves behind is removed when the store next opens.
+//! * **Accounts, sessions and the audit log** ([`Account`], [`SessionRow`],
+//!   [`AuditEntry`]; reads on [`Reader`], changes on [`Writer`]): staff accounts
+//!   (argon2id hashes), sessions stored by the SHA-256 of their token, and an
+//!   append-only audit log written in the transaction of the change it records.
 //!
 //! Durability (see ARCHITECTURE.md): WAL journal, `synchronous = FULL` for content, so a
 //! change reported as done survives a power cut; the live positions connection uses
@@ -24,11 +28,13 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
+mod accounts;
 mod convert;
 mod media;
 mod read;
 mod write;
 
+pub use accounts::{Account, AuditEntry, AuditFilter, NewAudit, NewSession, Role, SessionRow};
 pub use media::{MediaSource, Staged};
 pub use read::{Changes, NodeHashes, Reader, VersionInfo, WorkingCopy};
 pub use write::{Existing, MediaAdded, Writer};
@@ -79,6 +85,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_init.sql")),
         M::up(include_str!("../migrations/0002_keys_versions.sql")),
+        M::up(include_str!("../migrations/0003_accounts_audit.sql")),
     ])
 }
 

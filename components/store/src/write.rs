@@ -31,12 +31,12 @@ pub struct MediaAdded {
     pub kept: Vec<String>,
 }
 
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 /// A write transaction: reads see its own writes; nothing is visible to others until
 /// [`crate::Store::write`] commits it.
 pub struct Writer<'a> {
-    r: Reader<'a>,
+    pub(crate) r: Reader<'a>,
     /// Media files moved into the library by this transaction, to take out again if it
     /// does not commit.
     placed: Vec<PathBuf>,

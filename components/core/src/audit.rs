@@ -1,0 +1,108 @@
+//! The audit log: who changed what, when. Every use case that changes something writes
+//! its entry in the same store transaction as the change, so a change and
+//! its entry are stored together or not at all; a refused change leaves no entry
+//! (except a refused sign-in, which is itself the event recorded).
+
+use ekran_store::{AuditEntry, AuditFilter, NewAudit, Writer};
+
+use crate::{Core, Result};
+
+/// What an audit entry records. The codes ([`Action::code`]) are stable: scripts and
+/// the HTTP API filter by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Publish,
+    Rollback,
+    ImportLegacy,
+    ImportEkran,
+    /// The built-in demo hall stored into a new data directory.
+    SeedDemo,
+    /// One working-copy edit (see [`crate::edit::Edit`]).
+    Edit,
+    UserAdd,
+    UserPasswd,
+    UserRemove,
+    SignIn,
+    SignInFailed,
+    SignOut,
+}
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::Publish,
+        Action::Rollback,
+        Action::ImportLegacy,
+        Action::ImportEkran,
+        Action::SeedDemo,
+        Action::Edit,
+        Action::UserAdd,
+        Action::UserPasswd,
+        Action::UserRemove,
+        Action::SignIn,
+        Action::SignInFailed,
+        Action::SignOut,
+    ];
+
+    /// `publish`, `import_legacy`, `sign_in_failed`…
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Publish => "publish",
+            Action::Rollback => "rollback",
+            Action::ImportLegacy => "import_legacy",
+            Action::ImportEkran => "import_ekran",
+            Action::SeedDemo => "seed_demo",
+            Action::Edit => "edit",
+            Action::UserAdd => "user_add",
+            Action::UserPasswd => "user_passwd",
+            Action::UserRemove => "user_remove",
+            Action::SignIn => "sign_in",
+            Action::SignInFailed => "sign_in_failed",
+            Action::SignOut => "sign_out",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Action, String> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.code() == s)
+            .ok_or_else(|| {
+                let codes: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
+                format!("{s:?} is not an audit action: {}", codes.join(", "))
+            })
+    }
+}
+
+/// Writes one audit entry in the change's transaction `w`.
+pub(crate) fn record(
+    w: &mut Writer<'_>,
+    actor: &str,
+    action: Action,
+    subject: &str,
+    summary: &str,
+    address: Option<&str>,
+) -> Result<()> {
+    w.audit(&NewAudit {
+        actor,
+        action: action.code(),
+        subject,
+        summary,
+        address,
+    })?;
+    Ok(())
+}
+
+impl Core {
+    /// Audit entries matching `filter`, newest first.
+    pub fn audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        Ok(self.store.read(|r| r.audit_log(filter))?)
+    }
+}
