@@ -66,6 +66,11 @@ enum Command {
     Publish(cmd::versions::PublishArgs),
     /// Bring an old version back as a new version.
     Rollback(cmd::versions::RollbackArgs),
+    /// Manage the staff accounts (admin and editor).
+    #[command(subcommand)]
+    User(cmd::user::UserCommand),
+    /// Show who changed what and when, newest first.
+    Audit(cmd::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,8 @@ fn main() -> ExitCode {
         Command::Versions(a) => cmd::versions::versions(a),
         Command::Publish(a) => cmd::versions::publish(a),
         Command::Rollback(a) => cmd::versions::rollback(a),
+        Command::User(c) => cmd::user::run(c),
+        Command::Audit(a) => cmd::audit::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,7 @@
+pub mod audit;
 pub mod check;
 pub mod export;
 pub mod import;
 pub mod serve;
+pub mod user;
 pub mod versions;

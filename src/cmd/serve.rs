@@ -71,6 +71,16 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             dir.display()
         )
     })?;
+    // The throwaway demo gets an admin to try the admin pages with; a real data
+    // directory never gets an account it was not given.
+    let demo_admin = if args.demo && args.data.is_none() {
+        let password = ekran_core::accounts::generate_password();
+        core.add_user("demo", ekran_core::accounts::Role::Admin, &password, CLI)
+            .map_err(|e| format!("demo admin: {e}"))?;
+        Some(password)
+    } else {
+        None
+    };
     let restored = ekran_core::live::restored_positions(core.store());
     let key = ekran_server::key::load_or_create(&dir)
         .map_err(|e| format!("{}: control key: {e}", dir.display()))?;
@@ -99,6 +109,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             addr
         };
         println!("open http://{open}/ in a browser on this machine (published version {version})");
+        if let Some(password) = &demo_admin {
+            println!("admin: http://{open}/admin  user demo  password {password}");
+        }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         ekran_server::launch_with_tcp_listener(listener, state, shutdown())

@@ -38,7 +38,9 @@ pub struct RollbackArgs {
     version: i64,
 }
 
-fn open(data: &DataDir) -> Result<Core, String> {
+/// Opens an existing data directory (the commands that only read or change what is
+/// there do not create one).
+pub(crate) fn open(data: &DataDir) -> Result<Core, String> {
     if !data.dir.join(ekran_store::DB_FILE).exists() {
         return Err(format!(
             "{}: no ekran data here (run `ekran import` first)",
@@ -95,7 +97,7 @@ pub fn versions(args: VersionsArgs) -> Result<ExitCode, String> {
 /// A note on one line of a tab-separated listing: line breaks, tabs and other control
 /// characters written as escapes (`\n`, `\t`, `\u{1b}`), so a note cannot break a line
 /// or send terminal commands.
-fn one_line(note: &str) -> String {
+pub(crate) fn one_line(note: &str) -> String {
     note.chars()
         .flat_map(|c| {
             if c.is_control() {
