@@ -21,8 +21,8 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME")]
     actor: Option<String>,
     /// Only entries with this action code (publish, rollback, import_legacy,
-    /// import_ekran, seed_demo, edit, user_add, user_passwd, user_remove, sign_in,
-    /// sign_in_failed, sign_out).
+    /// import_ekran, seed_demo, edit, user_add, user_passwd, user_remove, user_role,
+    /// screen_update, sign_in, sign_in_failed, sign_out).
     #[arg(long, value_name = "CODE")]
     action: Option<Action>,
 }

@@ -307,6 +307,34 @@ impl Core {
         })
     }
 
+    /// Changes a user's role; their sessions carry on with the new role at once. The
+    /// last admin cannot become an editor ([`CoreError::Conflict`]). Returns the user
+    /// as it is now; a role equal to the current one changes (and records) nothing.
+    pub fn set_role(&mut self, name: &str, role: Role, actor: &str) -> Result<Role> {
+        self.store.write(|w| {
+            let a = account(w, name)?;
+            if a.role == role {
+                return Ok(role);
+            }
+            if a.role == Role::Admin && w.role_count(Role::Admin)? <= 1 {
+                return Err(CoreError::Conflict(format!(
+                    "{} is the last admin; make another user an admin first",
+                    a.name
+                )));
+            }
+            w.set_role(a.id, role)?;
+            record(
+                w,
+                actor,
+                Action::UserRole,
+                &format!("user {}", a.name),
+                &format!("role changed from {} to {role}", a.role),
+                None,
+            )?;
+            Ok(role)
+        })
+    }
+
     /// Removes a user and ends their sessions. The last admin cannot be removed
     /// ([`CoreError::Conflict`]): someone must be able to manage users.
     pub fn remove_user(&mut self, name: &str, actor: &str) -> Result<()> {

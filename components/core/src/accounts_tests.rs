@@ -313,6 +313,41 @@ fn the_last_admin_cannot_be_removed() {
 }
 
 #[test]
+fn a_role_change_applies_to_open_sessions_and_keeps_an_admin() {
+    let (_d, mut core) = core();
+    core.add_user("root", Role::Admin, PW, CLI).unwrap();
+    core.add_user("anna", Role::Editor, PW, CLI).unwrap();
+    let s = core.sign_in("anna", PW, None).unwrap();
+    assert!(matches!(
+        core.set_role("root", Role::Editor, "root"),
+        Err(CoreError::Conflict(m)) if m.contains("last admin")
+    ));
+    assert!(matches!(
+        core.set_role("nobody", Role::Admin, CLI),
+        Err(CoreError::NotFound(_))
+    ));
+    assert_eq!(
+        core.set_role("ANNA", Role::Admin, "root").unwrap(),
+        Role::Admin
+    );
+    assert_eq!(core.session(&s.token).unwrap().unwrap().role, Role::Admin);
+    core.set_role("anna", Role::Admin, "root").unwrap();
+    core.set_role("root", Role::Editor, "anna").unwrap();
+    let e = audit(&mut core, Action::UserRole);
+    let got: Vec<(&str, &str)> = e
+        .iter()
+        .map(|e| (e.actor.as_str(), e.summary.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("anna", "role changed from admin to editor"),
+            ("root", "role changed from editor to admin")
+        ]
+    );
+}
+
+#[test]
 fn sign_out_ends_the_session_and_is_audited() {
     let (_d, mut core) = core();
     core.add_user("anna", Role::Editor, PW, CLI).unwrap();

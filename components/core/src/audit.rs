@@ -22,13 +22,17 @@ pub enum Action {
     UserAdd,
     UserPasswd,
     UserRemove,
+    /// A user's role changed.
+    UserRole,
+    /// A screen's settings changed (see [`crate::screens::ScreenPatch`]).
+    ScreenUpdate,
     SignIn,
     SignInFailed,
     SignOut,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -38,6 +42,8 @@ impl Action {
         Action::UserAdd,
         Action::UserPasswd,
         Action::UserRemove,
+        Action::UserRole,
+        Action::ScreenUpdate,
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
@@ -55,6 +61,8 @@ impl Action {
             Action::UserAdd => "user_add",
             Action::UserPasswd => "user_passwd",
             Action::UserRemove => "user_remove",
+            Action::UserRole => "user_role",
+            Action::ScreenUpdate => "screen_update",
             Action::SignIn => "sign_in",
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",

@@ -24,6 +24,37 @@ pub enum After {
     Publish,
     /// Leave the change in the working copy only.
     Keep,
+    /// Store nothing: check everything as the import would (against the working copy
+    /// and the media library) and report what it would change, then roll back.
+    DryRun,
+}
+
+/// How an import's transaction ends early: refused, or a dry run's report (the
+/// transaction rolls back either way).
+enum Stop {
+    Refused(CoreError),
+    DryRun(Box<ImportReport>),
+}
+
+impl From<CoreError> for Stop {
+    fn from(e: CoreError) -> Self {
+        Stop::Refused(e)
+    }
+}
+
+impl From<ekran_store::StoreError> for Stop {
+    fn from(e: ekran_store::StoreError) -> Self {
+        Stop::Refused(e.into())
+    }
+}
+
+/// The report of a committed import or of a dry run.
+fn finish(r: std::result::Result<ImportReport, Stop>) -> Result<ImportReport> {
+    match r {
+        Ok(report) => Ok(report),
+        Err(Stop::DryRun(report)) => Ok(*report),
+        Err(Stop::Refused(e)) => Err(e),
+    }
 }
 
 /// One input file: its name (as shown in diagnostics) and its bytes.
@@ -117,7 +148,7 @@ pub struct ImportReport {
     /// What the import changed in the working copy, compared with the live version
     /// before it (so with `After::Keep`, together with earlier unpublished changes).
     pub changes: Changes,
-    /// `None` when the import was asked not to publish.
+    /// `None` when the import was asked not to publish (or was a dry run).
     pub published: Option<Published>,
 }
 
@@ -170,7 +201,7 @@ impl Core {
         self.cache = None;
         let note = format!("import legacy: {} file(s)", batch.files);
         let files = batch.files;
-        self.store.write(|w| {
+        finish(self.store.write(|w| {
             let mut hall = w.working_copy()?.hall;
             let summary = batch.imp.apply(&mut hall);
             let mut known = w.media()?;
@@ -215,7 +246,7 @@ impl Core {
             );
             diagnostics.extend(batch.imp.place(v, &hall));
             if diagnostics.has_errors() {
-                return Err(CoreError::Invalid(diagnostics));
+                return Err(CoreError::Invalid(diagnostics).into());
             }
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
@@ -233,7 +264,7 @@ impl Core {
                 ),
                 None,
             )?;
-            Ok(ImportReport {
+            let report = ImportReport {
                 diagnostics,
                 files,
                 created: summary.created,
@@ -247,8 +278,12 @@ impl Core {
                 screens: hall.screens.len(),
                 changes,
                 published,
-            })
-        })
+            };
+            if after == After::DryRun {
+                return Err(Stop::DryRun(Box::new(report)));
+            }
+            Ok(report)
+        }))
     }
 
     /// Replaces the working copy with an ekran document (`ekran/2`, or `ekran/1`
@@ -323,7 +358,7 @@ impl Core {
         } = whole;
         let staged = self.store.stage_media(&media)?;
         self.cache = None;
-        self.store.write(|w| {
+        finish(self.store.write(|w| {
             let mut known = w.media()?;
             known.extend(media.iter().map(|s| s.reference.as_str().to_owned()));
             let v = validate::validate(
@@ -338,7 +373,7 @@ impl Core {
             };
             diagnostics.extend(v);
             if diagnostics.has_errors() {
-                return Err(CoreError::Invalid(std::mem::take(&mut diagnostics)));
+                return Err(CoreError::Invalid(std::mem::take(&mut diagnostics)).into());
             }
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
@@ -359,7 +394,7 @@ impl Core {
                 ),
                 None,
             )?;
-            Ok(ImportReport {
+            let report = ImportReport {
                 diagnostics: std::mem::take(&mut diagnostics),
                 files: 1,
                 created: 0,
@@ -373,8 +408,12 @@ impl Core {
                 screens: hall.screens.len(),
                 changes,
                 published,
-            })
-        })
+            };
+            if after == After::DryRun {
+                return Err(Stop::DryRun(Box::new(report)));
+            }
+            Ok(report)
+        }))
     }
 }
 
@@ -450,7 +489,7 @@ fn publish_if(
     note: &str,
 ) -> Result<(Changes, Option<Published>)> {
     let changes = w.unpublished()?;
-    if after == After::Keep {
+    if after != After::Publish {
         return Ok((changes, None));
     }
     if changes.is_empty() {

@@ -26,6 +26,7 @@ pub mod demo;
 pub mod edit;
 pub mod import;
 pub mod live;
+pub mod screens;
 
 pub use ekran_store::{AuditEntry, AuditFilter, Changes, VersionInfo as Version};
 

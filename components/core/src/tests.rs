@@ -419,3 +419,31 @@ fn a_screen_showing_a_node_inside_a_moved_subtree_keeps_showing_it() {
         .collect();
     assert_eq!(crumbs, ["root", "c", "a2", "a2x"], "shown at its new place");
 }
+
+#[test]
+fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing() {
+    let (_d, mut core) = core_with(hall());
+    let mut changed = hall();
+    changed.nodes.get_mut(&k("b")).unwrap().title = both("B2", "B2");
+    let doc = ekran_model::format::to_json(&changed);
+    let before = core.export(Source::WorkingCopy).unwrap().1;
+    let log = |core: &mut Core| core.audit(&AuditFilter::default()).unwrap().len();
+    let entries = log(&mut core);
+    let r = core
+        .import_ekran("new.json", doc.as_bytes(), None, After::DryRun, "anna")
+        .unwrap();
+    assert_eq!((r.changes.changed, r.published.is_none()), (1, true));
+    assert_eq!(core.export(Source::WorkingCopy).unwrap().1, before);
+    assert_eq!(log(&mut core), entries, "nothing recorded");
+    // Errors come as a refusal, as without a dry run.
+    let e = core
+        .import_ekran(
+            "bad.json",
+            b"{\"format\": \"ekran/2\",",
+            None,
+            After::DryRun,
+            "anna",
+        )
+        .unwrap_err();
+    assert!(matches!(e, CoreError::Invalid(_)), "{e:?}");
+}

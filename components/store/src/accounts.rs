@@ -350,6 +350,18 @@ impl Writer<'_> {
         self.end_sessions(account)
     }
 
+    /// Sets an account's role (its sessions carry on with the new role at once).
+    pub fn set_role(&mut self, account: i64, role: Role) -> Result<()> {
+        self.r
+            .tx
+            .execute(
+                &format!("UPDATE account SET role = ?2, changed_at = {NOW} WHERE id = ?1"),
+                params![account, role.as_str()],
+            )
+            .map_err(self.r.db())?;
+        Ok(())
+    }
+
     /// Removes an account and its sessions; returns how many sessions ended.
     pub fn remove_account(&mut self, account: i64) -> Result<usize> {
         let n = self.end_sessions(account)?;
