@@ -74,7 +74,7 @@ const CSP: &str =
     frame-ancestors 'none'; form-action 'self'";
 
 /// All routes: `/` (hall page), `/display/{screen}`, `/tablet/{screen}`, `/ws/{screen}`,
-/// `/static/…`, `/media/…`, `/healthz`.
+/// `/admin` (the admin shell), `/static/…`, `/media/…`, `/healthz`.
 pub fn router(state: AppState) -> Router {
     // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
     // the guard refuses hidden files (any segment starting with a dot).
@@ -85,6 +85,9 @@ pub fn router(state: AppState) -> Router {
         .route("/tablet/{screen}", get(pages::tablet))
         .route("/ws/{screen}", get(ws::upgrade))
         .route("/static/{*path}", get(pages::static_file))
+        .route("/admin", get(pages::admin))
+        .route("/admin/", get(pages::admin))
+        .route("/admin/{*rest}", get(pages::admin_missing))
         .route("/healthz", get(pages::health))
         .nest_service(
             "/media",

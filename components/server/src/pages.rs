@@ -165,6 +165,26 @@ pub async fn index(
     Html(page).into_response()
 }
 
+/// `GET /admin` (and `/admin/`): the admin shell. It is static: its scripts sign in
+/// through the JSON API and route by the URL's fragment (`#/versions`), so every view is
+/// built in the browser with `textContent`.
+pub async fn admin() -> Result<Response, AppError> {
+    let mut page = asset("admin/index.html")
+        .ok_or_else(|| AppError::NotFound("admin/index.html".to_owned()))?;
+    // The shell is tiny; an upgrade must not leave a browser on old scripts' page.
+    page.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(page)
+}
+
+/// `GET /admin/{anything}`: a small "page not found" in Kazakh, Russian and English.
+pub async fn admin_missing() -> Response {
+    match STATIC.get_file("admin/404.html") {
+        Some(f) => (StatusCode::NOT_FOUND, Html(f.contents())).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// `GET /healthz`: `ok`.
 pub async fn health() -> impl IntoResponse {
     (StatusCode::OK, "ok\n")

@@ -1,0 +1,192 @@
+// The admin's own strings (kk, ru, en). Content comes from the server as it is stored.
+
+const S = {
+  kk: {
+    title: 'ekran · әкімші', skip: 'Мазмұнға өту', welcome: 'Қош келдіңіз', welcomeHint: 'Залды басқару үшін кіріңіз',
+    name: 'Аты', password: 'Құпиясөз', signIn: 'Кіру', signOut: 'Шығу',
+    e401: 'Аты немесе құпиясөз қате', e429: 'Тым көп әрекет. {s} секундтан кейін қайталаңыз',
+    e403: 'Бұл әрекетке рұқсатыңыз жоқ', e404: 'Табылмады', eNet: 'Серверге қосылу мүмкін болмады',
+    eSession: 'Сеанс аяқталды, қайта кіріңіз', error: 'Қате',
+    hall: 'Зал', versions: 'Нұсқалар', audit: 'Журнал', screens: 'Экрандар', users: 'Пайдаланушылар',
+    transfer: 'Импорт пен экспорт', loading: 'Жүктелуде…',
+    hallTitle: 'Зал қазір', shows: 'Қазір көрсетіп тұр', slide: 'Слайд', language: 'Тіл', version: 'Нұсқа',
+    displays: 'Дисплейлер', tablets: 'Планшеттер', noSlides: 'слайд жоқ', idle: 'күту режимі',
+    offline: 'байланыс жоқ', removedScreen: 'экран жарияланған нұсқада жоқ', openDisplay: 'Экранды ашу',
+    publishTitle: 'Жариялау', note: 'Ескертпе', publish: 'Жариялау', published: '{v}-нұсқа жарияланды',
+    live: 'эфирде', rollback: 'Қайтару', cancel: 'Болдырмау', confirm: 'Растау',
+    rollbackTitle: '{v}-нұсқаға қайтару',
+    rollbackText: 'Зал {v}-нұсқадағыдай болады. Бұл жаңа нұсқа ретінде жарияланады, экрандар бірден ауысады.',
+    conflictText: 'Жарияланбаған өзгерістер бар. Қайтарсаңыз, олар жойылады.',
+    discard: 'Өзгерістерді жойып, қайтару', rolledBack: '{v}-нұсқа қайтарылды ({n}-нұсқа болып жарияланды)',
+    added: 'қосылды', changed: 'өзгертілді', removed: 'жойылды', reordered: 'реті өзгерді',
+    settings: 'экран баптаулары', noChanges: 'өзгеріс жоқ', restores: '{v}-нұсқаны қайтарады', nodes: 'түйін',
+    at: 'Уақыты', by: 'Кім', what: 'Не', noVersions: 'Әзірге нұсқа жоқ',
+    user: 'Пайдаланушы', action: 'Әрекет', all: 'Барлығы', filter: 'Көрсету', summary: 'Сипаттама',
+    address: 'Адрес', empty: 'Жазба жоқ',
+    nameKk: 'Атауы (қазақша)', nameRu: 'Атауы (орысша)', theme: 'Безендіру', root: 'Бастапқы түйін (кілт не нөмір)',
+    languages: 'Тілдер (бірінші — негізгі)', idleSeconds: 'Күту, секунд', attract: 'Заставка түйіндері (үтір арқылы)',
+    attractSeconds: 'Әр заставка, секунд', save: 'Сақтау', saved: 'Сақталды', back: 'Артқа',
+    role: 'Рөлі', admin: 'әкімші', editor: 'редактор', sessions: 'Сеанстар', created: 'Құрылды',
+    addUser: 'Пайдаланушы қосу', add: 'Қосу', newPassword: 'Жаңа құпиясөз', setPassword: 'Құпиясөзді өзгерту',
+    changeRole: 'Рөлді өзгерту', remove: 'Жою', removeTitle: '{n} жойылсын ба?',
+    removeText: 'Оның барлық сеанстары бірден аяқталады.', passwordOnce: 'Құпиясөз (тек бір рет көрсетіледі)',
+    passwordHint: 'Бос қалдырсаңыз, сервер күшті құпиясөз жасайды', you: 'сіз',
+    importTitle: 'Импорт', kind: 'Түрі', legacy: 'Ескі жүйенің жазбалары (TCD)', ekranFile: 'ekran экспорты',
+    contentLang: 'Мазмұн тілі', auto: 'автоматты', files: 'Файлдар', check: 'Тексеру', commit: 'Импорттау',
+    checked: 'Тексерілді', noProblems: 'Қате табылмады — импорттауға болады',
+    hasErrors: 'Қателер бар: импорт мүмкін емес', file: 'Файл', line: 'Жол', column: 'Баған',
+    level: 'Деңгейі', message: 'Хабар', imported: 'Импортталды. Экрандарға шығару үшін жариялаңыз.',
+    exportTitle: 'Экспорт', exportText: 'Жұмыс көшірмесін ekran/2 JSON файлы ретінде жүктеп алу.',
+    download: 'Жүктеп алу', chooseFiles: 'Алдымен файлдарды таңдаңыз',
+    notFound: 'Бет табылмады', notFoundText: 'Мұндай бөлім жоқ.', toHall: 'Залға оралу',
+    warning: 'ескерту', errorLevel: 'қате',
+    a_publish: 'жариялау', a_rollback: 'қайтару', a_import_legacy: 'импорт (TCD)', a_import_ekran: 'импорт (ekran)',
+    a_seed_demo: 'демо зал', a_edit: 'өңдеу', a_user_add: 'пайдаланушы қосылды',
+    a_user_passwd: 'құпиясөз өзгертілді', a_user_remove: 'пайдаланушы жойылды', a_sign_in: 'кіру',
+    a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
+  },
+  ru: {
+    title: 'ekran · администратор', skip: 'К содержимому', welcome: 'Добро пожаловать', welcomeHint: 'Войдите, чтобы управлять залом',
+    name: 'Имя', password: 'Пароль', signIn: 'Войти', signOut: 'Выйти',
+    e401: 'Неверное имя или пароль', e429: 'Слишком много попыток. Повторите через {s} с',
+    e403: 'Недостаточно прав для этого действия', e404: 'Не найдено', eNet: 'Нет связи с сервером',
+    eSession: 'Сеанс завершён, войдите снова', error: 'Ошибка',
+    hall: 'Зал', versions: 'Версии', audit: 'Журнал', screens: 'Экраны', users: 'Пользователи',
+    transfer: 'Импорт и экспорт', loading: 'Загрузка…',
+    hallTitle: 'Зал сейчас', shows: 'Сейчас показывает', slide: 'Слайд', language: 'Язык', version: 'Версия',
+    displays: 'Дисплеи', tablets: 'Планшеты', noSlides: 'без слайдов', idle: 'режим ожидания',
+    offline: 'нет связи', removedScreen: 'экрана нет в опубликованной версии', openDisplay: 'Открыть экран',
+    publishTitle: 'Публикация', note: 'Примечание', publish: 'Опубликовать', published: 'Опубликована версия {v}',
+    live: 'в эфире', rollback: 'Вернуть', cancel: 'Отмена', confirm: 'Подтвердить',
+    rollbackTitle: 'Вернуть версию {v}',
+    rollbackText: 'Зал станет таким, как в версии {v}. Это будет опубликовано как новая версия, экраны переключатся сразу.',
+    conflictText: 'Есть неопубликованные изменения. При возврате они будут отброшены.',
+    discard: 'Отбросить изменения и вернуть', rolledBack: 'Версия {v} возвращена (опубликована как {n})',
+    added: 'добавлено', changed: 'изменено', removed: 'удалено', reordered: 'изменён порядок',
+    settings: 'настройки экранов', noChanges: 'без изменений', restores: 'возврат версии {v}', nodes: 'узлов',
+    at: 'Когда', by: 'Кто', what: 'Что', noVersions: 'Версий пока нет',
+    user: 'Пользователь', action: 'Действие', all: 'Все', filter: 'Показать', summary: 'Описание',
+    address: 'Адрес', empty: 'Записей нет',
+    nameKk: 'Название (казахский)', nameRu: 'Название (русский)', theme: 'Оформление', root: 'Корневой узел (ключ или номер)',
+    languages: 'Языки (первый — основной)', idleSeconds: 'Ожидание, секунд', attract: 'Узлы заставки (через запятую)',
+    attractSeconds: 'Каждый узел заставки, секунд', save: 'Сохранить', saved: 'Сохранено', back: 'Назад',
+    role: 'Роль', admin: 'администратор', editor: 'редактор', sessions: 'Сеансы', created: 'Создан',
+    addUser: 'Добавить пользователя', add: 'Добавить', newPassword: 'Новый пароль', setPassword: 'Сменить пароль',
+    changeRole: 'Сменить роль', remove: 'Удалить', removeTitle: 'Удалить {n}?',
+    removeText: 'Все его сеансы сразу завершатся.', passwordOnce: 'Пароль (показан только один раз)',
+    passwordHint: 'Оставьте пустым, и сервер создаст надёжный пароль', you: 'вы',
+    importTitle: 'Импорт', kind: 'Тип', legacy: 'Записи старой системы (TCD)', ekranFile: 'Экспорт ekran',
+    contentLang: 'Язык содержимого', auto: 'автоматически', files: 'Файлы', check: 'Проверить', commit: 'Импортировать',
+    checked: 'Проверено', noProblems: 'Ошибок нет — можно импортировать',
+    hasErrors: 'Есть ошибки: импорт невозможен', file: 'Файл', line: 'Строка', column: 'Столбец',
+    level: 'Уровень', message: 'Сообщение', imported: 'Импортировано. Опубликуйте, чтобы показать на экранах.',
+    exportTitle: 'Экспорт', exportText: 'Скачать рабочую копию как файл ekran/2 JSON.',
+    download: 'Скачать', chooseFiles: 'Сначала выберите файлы',
+    notFound: 'Страница не найдена', notFoundText: 'Такого раздела нет.', toHall: 'Вернуться в зал',
+    warning: 'предупреждение', errorLevel: 'ошибка',
+    a_publish: 'публикация', a_rollback: 'возврат', a_import_legacy: 'импорт (TCD)', a_import_ekran: 'импорт (ekran)',
+    a_seed_demo: 'демо-зал', a_edit: 'правка', a_user_add: 'добавлен пользователь',
+    a_user_passwd: 'смена пароля', a_user_remove: 'удалён пользователь', a_sign_in: 'вход',
+    a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
+  },
+  en: {
+    title: 'ekran · admin', skip: 'Skip to content', welcome: 'Welcome', welcomeHint: 'Sign in to run the hall',
+    name: 'Name', password: 'Password', signIn: 'Sign in', signOut: 'Sign out',
+    e401: 'Wrong name or password', e429: 'Too many attempts. Try again in {s} s',
+    e403: 'You may not do this', e404: 'Not found', eNet: 'Cannot reach the server',
+    eSession: 'Your session ended; please sign in again', error: 'Error',
+    hall: 'Hall', versions: 'Versions', audit: 'Audit log', screens: 'Screens', users: 'Users',
+    transfer: 'Import and export', loading: 'Loading…',
+    hallTitle: 'The hall now', shows: 'Showing now', slide: 'Slide', language: 'Language', version: 'Version',
+    displays: 'Displays', tablets: 'Tablets', noSlides: 'no slides', idle: 'idle',
+    offline: 'offline', removedScreen: 'not in the published version', openDisplay: 'Open display',
+    publishTitle: 'Publish', note: 'Note', publish: 'Publish', published: 'Version {v} published',
+    live: 'live', rollback: 'Roll back', cancel: 'Cancel', confirm: 'Confirm',
+    rollbackTitle: 'Roll back to version {v}',
+    rollbackText: 'The hall becomes what it was in version {v}. This is published as a new version; screens switch at once.',
+    conflictText: 'There are unpublished changes. Rolling back discards them.',
+    discard: 'Discard changes and roll back', rolledBack: 'Version {v} restored (published as {n})',
+    added: 'added', changed: 'changed', removed: 'removed', reordered: 'reordered',
+    settings: 'screen settings', noChanges: 'no changes', restores: 'restores version {v}', nodes: 'nodes',
+    at: 'When', by: 'Who', what: 'What', noVersions: 'No versions yet',
+    user: 'User', action: 'Action', all: 'All', filter: 'Show', summary: 'Summary',
+    address: 'Address', empty: 'No entries',
+    nameKk: 'Name (Kazakh)', nameRu: 'Name (Russian)', theme: 'Theme', root: 'Root node (key or number)',
+    languages: 'Languages (first is the default)', idleSeconds: 'Idle after, seconds', attract: 'Attract nodes (comma separated)',
+    attractSeconds: 'Each attract node, seconds', save: 'Save', saved: 'Saved', back: 'Back',
+    role: 'Role', admin: 'admin', editor: 'editor', sessions: 'Sessions', created: 'Created',
+    addUser: 'Add a user', add: 'Add', newPassword: 'New password', setPassword: 'Change password',
+    changeRole: 'Change role', remove: 'Remove', removeTitle: 'Remove {n}?',
+    removeText: 'All their sessions end at once.', passwordOnce: 'Password (shown only once)',
+    passwordHint: 'Leave empty and the server makes a strong one', you: 'you',
+    importTitle: 'Import', kind: 'Kind', legacy: 'Legacy records (TCD)', ekranFile: 'ekran export',
+    contentLang: 'Content language', auto: 'automatic', files: 'Files', check: 'Check', commit: 'Import',
+    checked: 'Checked', noProblems: 'No problems found — ready to import',
+    hasErrors: 'There are errors: cannot import', file: 'File', line: 'Line', column: 'Column',
+    level: 'Level', message: 'Message', imported: 'Imported. Publish to show it on the screens.',
+    exportTitle: 'Export', exportText: 'Download the working copy as an ekran/2 JSON file.',
+    download: 'Download', chooseFiles: 'Choose files first',
+    notFound: 'Page not found', notFoundText: 'There is no such section.', toHall: 'Back to the hall',
+    warning: 'warning', errorLevel: 'error',
+    a_publish: 'publish', a_rollback: 'rollback', a_import_legacy: 'import (TCD)', a_import_ekran: 'import (ekran)',
+    a_seed_demo: 'demo hall', a_edit: 'edit', a_user_add: 'user added',
+    a_user_passwd: 'password changed', a_user_remove: 'user removed', a_sign_in: 'sign-in',
+    a_sign_in_failed: 'failed sign-in', a_sign_out: 'sign-out', a_screen_update: 'screen settings', a_user_role: 'role changed',
+  },
+};
+
+/** Languages of the admin, each in its own name. */
+export const LANGS = [['kk', 'Қазақша'], ['ru', 'Русский'], ['en', 'English']];
+
+/** Audit action codes the filter offers. */
+export const ACTIONS = ['publish', 'rollback', 'import_legacy', 'import_ekran', 'seed_demo', 'edit',
+  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out'];
+
+let lang = 'kk';
+try {
+  const saved = localStorage.getItem('ekran.admin.lang');
+  if (saved && S[saved]) lang = saved;
+} catch {
+  // storage may be off; Kazakh then
+}
+
+export const getLang = () => lang;
+
+export function setLang(l) {
+  if (!S[l]) return;
+  lang = l;
+  document.documentElement.lang = l;
+  try {
+    localStorage.setItem('ekran.admin.lang', l);
+  } catch {
+    // not remembered; fine
+  }
+}
+
+/** A string in the admin's language, with `{name}` placeholders filled from `vars`. */
+export function t(key, vars) {
+  let s = S[lang][key] ?? S.en[key] ?? key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+/** A stored `{kk, ru, en}` text in the admin's language (or the first there is). */
+export function pick(x) {
+  if (x == null) return '';
+  if (typeof x === 'string') return x;
+  return x[lang] ?? x.kk ?? x.ru ?? x.en ?? '';
+}
+
+/** An audit action's name (the code itself when unknown). */
+export function actionName(code) {
+  const k = `a_${code}`;
+  return S[lang][k] ?? code;
+}
+
+/** A stored UTC time as local date and time. */
+export function when(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso ?? '');
+  // Chromium's trimmed ICU data formats 'kk' like English; Kazakh borrows Russian's.
+  return d.toLocaleString(lang === 'en' ? 'en-GB' : 'ru', { dateStyle: 'short', timeStyle: 'medium' });
+}

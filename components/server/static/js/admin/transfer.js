@@ -1,0 +1,84 @@
+// Import (checked first: a dry run lists every problem with its place) and export.
+import { api } from './api.js';
+import { h, field, select, formError, toast } from './dom.js';
+import { t } from './i18n.js';
+
+function diagnostics(list) {
+  if (!list.length) return h('p', { class: 'ok', id: 'import-ok', text: t('noProblems') });
+  const table = h('table', { class: 'table', id: 'diagnostics' },
+    h('thead', {}, h('tr', {}, ...[t('file'), t('line'), t('column'), t('level'), t('message')].map((c) => h('th', { scope: 'col', text: c })))));
+  table.append(h('tbody', {}, list.map((d) => {
+    const level = String(d.level || d.severity || '');
+    const source = d.source_line ?? d.snippet ?? d.excerpt ?? d.line_text ?? '';
+    return h('tr', { 'data-level': level },
+      h('td', { text: d.file ?? '' }),
+      h('td', { text: d.line ?? '' }),
+      h('td', { text: d.column ?? '' }),
+      h('td', { text: level === 'error' ? t('errorLevel') : level === 'warning' ? t('warning') : level }),
+      h('td', {}, h('span', { text: d.message ?? '' }), d.path ? h('span', { class: 'muted', text: ` (${d.path})` }) : null,
+        source ? h('pre', { class: 'source', text: source }) : null));
+  })));
+  return h('div', { class: 'scroll' }, table);
+}
+
+export function render(main, { describe }) {
+  const kind = select([['legacy', t('legacy')], ['ekran', t('ekranFile')]], 'legacy', { name: 'kind' });
+  const lang = select([['', t('auto')], ['kk', 'Қазақша'], ['ru', 'Русский']], '', { name: 'lang' });
+  const files = h('input', { type: 'file', name: 'files', multiple: true, accept: '.json,.txt,application/json' });
+  const check = h('button', { class: 'btn btn-quiet', type: 'submit', 'data-step': 'check', text: t('check') });
+  const commit = h('button', { class: 'btn', type: 'button', 'data-step': 'commit', text: t('commit'), disabled: true });
+  const result = h('div', { class: 'result', id: 'import-result', 'aria-live': 'polite' });
+  const form = h('form', { class: 'card', id: 'import' }, h('h2', { text: t('importTitle') }),
+    h('div', { class: 'row' }, field(t('kind'), kind), field(t('contentLang'), lang), field(t('files'), files)),
+    h('div', { class: 'row' }, check, commit), result);
+
+  function body() {
+    const fd = new FormData();
+    fd.append('kind', kind.value);
+    if (lang.value) fd.append('lang', lang.value);
+    for (const f of files.files) fd.append('file', f, f.name);
+    return fd;
+  }
+  const reset = () => {
+    commit.disabled = true;
+    result.replaceChildren();
+  };
+  for (const c of [kind, lang, files]) c.addEventListener('change', reset);
+
+  async function run(dry) {
+    formError(form, '');
+    if (!files.files.length) {
+      formError(form, t('chooseFiles'));
+      return;
+    }
+    check.disabled = true;
+    commit.disabled = true;
+    try {
+      const r = await api('POST', dry ? 'import?dry_run=1' : 'import', body());
+      const list = (r && r.diagnostics) || [];
+      if (dry) {
+        result.replaceChildren(h('h3', { text: t('checked') }), diagnostics(list));
+        commit.disabled = list.some((d) => (d.level || d.severity) === 'error');
+      } else {
+        result.replaceChildren(h('p', { class: 'ok', id: 'import-done', text: t('imported') }), list.length ? diagnostics(list) : '');
+        toast(t('imported'));
+      }
+    } catch (err) {
+      const list = (err.body && err.body.diagnostics) || [];
+      if (list.length) result.replaceChildren(h('p', { class: 'form-error', text: t('hasErrors') }), diagnostics(list));
+      else formError(form, describe(err));
+    } finally {
+      check.disabled = false;
+    }
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    run(true);
+  });
+  commit.addEventListener('click', () => run(false));
+
+  const exp = h('section', { class: 'card', id: 'export' }, h('h2', { text: t('exportTitle') }),
+    h('p', { class: 'muted', text: t('exportText') }),
+    h('p', {}, h('a', { class: 'btn', href: '/api/export', download: 'ekran-export.json', text: t('download') })));
+  main.replaceChildren(h('h1', { text: t('transfer') }), form, exp);
+}
