@@ -38,7 +38,10 @@ export async function api(method, path, body, opts = {}) {
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   let r;
   try {
-    r = await fetch(`/api/${path}`, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store' });
+    r = await fetch(`/api/${path}`, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store',
+      // The pages' policy is no-referrer, under which a POST's Origin is "null"; the
+      // API checks that changes come from this origin.
+      referrerPolicy: 'same-origin' });
   } catch {
     throw new ApiError(0, null);
   }

@@ -13,9 +13,9 @@ function editor(s, describe) {
   const theme = select(THEMES.map((x) => [x, x]), s.theme || 'azure', { name: 'theme' });
   const root = h('input', { name: 'root', value: s.root || '', autocomplete: 'off', spellcheck: 'false' });
   const langs = h('input', { name: 'languages', value: (s.languages || []).join(', '), autocomplete: 'off' });
-  const seconds = h('input', { name: 'idle_seconds', type: 'number', min: '0', value: idle.seconds ?? 180 });
-  const attract = h('input', { name: 'attract', value: (idle.attract || []).join(', '), autocomplete: 'off', spellcheck: 'false' });
-  const attractSeconds = h('input', { name: 'attract_seconds', type: 'number', min: '1', value: idle.attract_seconds ?? 10 });
+  const seconds = h('input', { name: 'idle_seconds', type: 'number', min: '0', value: idle.seconds ?? s.idle_seconds ?? 180 });
+  const attract = h('input', { name: 'attract', value: (idle.attract || s.attract || []).join(', '), autocomplete: 'off', spellcheck: 'false' });
+  const attractSeconds = h('input', { name: 'attract_seconds', type: 'number', min: '1', value: idle.attract_seconds ?? s.attract_seconds ?? 10 });
   const button = h('button', { class: 'btn', type: 'submit', text: t('save') });
   const form = h('form', { class: 'card settings', id: `screen-${s.id}`, 'data-screen': s.id },
     h('h2', {}, h('span', { class: 'num', text: s.id }), h('span', { class: 'sname', text: pick(s.name) })),
@@ -33,7 +33,9 @@ function editor(s, describe) {
       theme: theme.value,
       root: root.value.trim(),
       languages: words(langs.value),
-      idle: { seconds: Number(seconds.value), attract: words(attract.value), attract_seconds: Number(attractSeconds.value) },
+      idle_seconds: Number(seconds.value),
+      attract: words(attract.value),
+      attract_seconds: Number(attractSeconds.value),
     };
     try {
       await api('PATCH', `screens/${encodeURIComponent(s.id)}`, body);

@@ -15,7 +15,7 @@ function diagnostics(list) {
       h('td', { text: d.line ?? '' }),
       h('td', { text: d.column ?? '' }),
       h('td', { text: level === 'error' ? t('errorLevel') : level === 'warning' ? t('warning') : level }),
-      h('td', {}, h('span', { text: d.message ?? '' }), d.path ? h('span', { class: 'muted', text: ` (${d.path})` }) : null,
+      h('td', {}, h('span', { text: d.message ?? '' }), (d.field || d.path) ? h('span', { class: 'muted', text: ` (${d.field || d.path})` }) : null,
         source ? h('pre', { class: 'source', text: source }) : null));
   })));
   return h('div', { class: 'scroll' }, table);
