@@ -85,7 +85,6 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let key = ekran_server::key::load_or_create(&dir)
         .map_err(|e| format!("{}: control key: {e}", dir.display()))?;
     let media_dir = dir.join(ekran_store::MEDIA_DIR);
-    drop(core);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -97,7 +96,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
         let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-        let state = ekran_server::AppState::new(Arc::new(hall), version, restored, key, media_dir);
+        // The JSON API gets this connection; the live link opens its own.
+        let state = ekran_server::AppState::new(Arc::new(hall), version, restored, key, media_dir)
+            .with_core(core);
         // Newly published versions (from this process or another) go live by themselves.
         let link = LiveLink::start(&dir, state.hub.clone(), tokio::runtime::Handle::current())
             .map_err(|e| e.to_string())?;

@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use ekran_model::{format, validate, Diagnostic, Diagnostics, Hall};
-use ekran_store::{Store, StoreError, VersionInfo, WorkingCopy};
+use ekran_store::{Store, VersionInfo, WorkingCopy};
 
 pub mod accounts;
 pub mod audit;
@@ -28,7 +28,7 @@ pub mod import;
 pub mod live;
 pub mod screens;
 
-pub use ekran_store::{AuditEntry, AuditFilter, Changes, VersionInfo as Version};
+pub use ekran_store::{AuditEntry, AuditFilter, Changes, StoreError, VersionInfo as Version};
 
 /// Who made a change, as recorded with versions and in the audit log: `cli` for the
 /// command line; a user's name for changes made through the HTTP API. Every use case

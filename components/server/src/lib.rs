@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
@@ -17,6 +17,7 @@ use ekran_model::Hall;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub mod api;
 mod error;
 pub mod key;
 mod media;
@@ -25,7 +26,7 @@ mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};
 pub use error::AppError;
-pub use ws::Liveness;
+pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.
 #[derive(Clone)]
@@ -39,6 +40,13 @@ pub struct AppState {
     pub media_dir: Arc<PathBuf>,
     /// Ping interval and dead-client timeout of live connections.
     pub liveness: Liveness,
+    /// The use cases behind the JSON API (`/api/…`), on their own connection to the
+    /// data directory; `None`: the API answers 503. Called only on blocking threads.
+    pub core: Option<Arc<Mutex<ekran_core::Core>>>,
+    /// Failed sign-ins, per name and address.
+    pub throttle: Arc<api::throttle::Throttle>,
+    /// Pages connected to each screen.
+    pub connections: Arc<Connections>,
 }
 
 impl AppState {
@@ -62,7 +70,16 @@ impl AppState {
             key: key.into(),
             media_dir: Arc::new(media_dir),
             liveness: Liveness::default(),
+            core: None,
+            throttle: Arc::default(),
+            connections: Arc::default(),
         }
+    }
+
+    /// The same state with the JSON API served by `core` (see [`AppState::core`]).
+    pub fn with_core(mut self, core: ekran_core::Core) -> AppState {
+        self.core = Some(Arc::new(Mutex::new(core)));
+        self
     }
 }
 
@@ -89,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/", get(pages::admin))
         .route("/admin/{*rest}", get(pages::admin_missing))
         .route("/healthz", get(pages::health))
+        .nest("/api", api::router())
         .nest_service(
             "/media",
             tower::ServiceBuilder::new()

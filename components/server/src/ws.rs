@@ -1,6 +1,9 @@
 //! The live channel: one WebSocket per page. Each connection runs one task that sends
 //! the screen's latest state, reads commands (tablets only), and pings.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -36,6 +39,57 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Frames above this are refused by the transport (the connection closes); between
 /// [`command::MAX_COMMAND`] and this, the client gets a `too_large` error and stays.
 const MAX_FRAME: usize = 64 * 1024;
+
+/// Pages connected per screen, counted by each connection's task (one increment when
+/// it starts, one decrement when it ends, however it ends).
+#[derive(Debug, Default)]
+pub struct Connections {
+    screens: Mutex<HashMap<String, Arc<Counts>>>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    displays: AtomicUsize,
+    tablets: AtomicUsize,
+}
+
+impl Counts {
+    fn of(&self, role: Role) -> &AtomicUsize {
+        match role {
+            Role::Display => &self.displays,
+            Role::Tablet => &self.tablets,
+        }
+    }
+}
+
+/// One counted connection; uncounted when dropped.
+struct Counted(Arc<Counts>, Role);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.of(self.1).fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Connections {
+    /// (displays, tablets) connected to `screen` now.
+    pub fn count(&self, screen: &str) -> (usize, usize) {
+        let screens = self.screens.lock().unwrap_or_else(|e| e.into_inner());
+        screens.get(screen).map_or((0, 0), |c| {
+            (
+                c.displays.load(Ordering::Relaxed),
+                c.tablets.load(Ordering::Relaxed),
+            )
+        })
+    }
+
+    fn enter(&self, screen: &str, role: Role) -> Counted {
+        let mut screens = self.screens.lock().unwrap_or_else(|e| e.into_inner());
+        let c = screens.entry(screen.to_owned()).or_default().clone();
+        c.of(role).fetch_add(1, Ordering::Relaxed);
+        Counted(c, role)
+    }
+}
 
 /// Who connects: displays only read; tablets (with the key) send commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -81,10 +135,12 @@ pub async fn upgrade(
     }
     let role = p.role;
     let live = state.liveness;
+    let connections = state.connections.clone();
     Ok(ws
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| async move {
+            let _counted = connections.enter(session.id(), role);
             if let Err(e) = serve(socket, &session, role, live).await {
                 tracing::debug!(screen = %session.id(), "connection ended: {e}");
             }

@@ -1,0 +1,239 @@
+//! Who is asking: the session cookie, roles, and the CSRF and same-origin checks, as
+//! extractors. A handler that changes something takes [`Signed`] (any signed-in user)
+//! or [`Admin`]; for every method but GET, HEAD and OPTIONS they also require the
+//! session's `X-CSRF-Token` and a same-origin `Origin` (or `Referer`), so no change
+//! can forget them.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use ekran_core::accounts::{Role, MAX_SESSION_AGE};
+
+use super::error::ApiError;
+use crate::AppState;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "ekran_session";
+/// The header carrying the session's CSRF token on every change.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A signed-in user (from the `ekran_session` cookie), checked for CSRF and origin
+/// when the request changes something.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The user's name, as recorded in the audit log.
+    pub name: String,
+    /// Their role now (a role change applies to open sessions at once).
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The session token (from the cookie).
+    pub(crate) token: String,
+}
+
+/// A signed-in admin; 403 for an editor.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Signed);
+
+/// A request from this server's own pages (or a script that says so): a same-origin
+/// `Origin` or `Referer` on anything but GET/HEAD/OPTIONS. For the sign-in, which has
+/// no session and so no CSRF token yet.
+#[derive(Debug, Clone, Copy)]
+pub struct SameOrigin;
+
+/// The client's address as a string (`-` when unknown).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+/// Whether the method changes nothing (and so needs no CSRF token).
+fn is_safe(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+}
+
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Strict, Path=/, 7 days; Secure
+/// when the request came over TLS (this server speaks plain HTTP: behind a TLS proxy
+/// that sets `X-Forwarded-Proto: https`, Secure is added).
+pub fn session_cookie(token: &str, headers: &HeaderMap) -> HeaderValue {
+    let secure = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let v = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        MAX_SESSION_AGE.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&v).expect("hex token and fixed attributes")
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn cleared_cookie() -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
+    ))
+    .expect("fixed text")
+}
+
+/// `host[:port]` of an absolute `http(s)://` URL, lower-cased.
+fn authority(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let a = &rest[..end];
+    (!a.is_empty() && !a.contains('@')).then(|| a.to_ascii_lowercase())
+}
+
+/// 403 unless `Origin` (or, without it, `Referer`) names the host and port the request
+/// was sent to (`Host`).
+fn check_origin(parts: &Parts) -> Result<(), ApiError> {
+    let refuse = |why: &str| {
+        ApiError::Forbidden {
+        code: "origin",
+        message: format!("{why}: changes are accepted only from this server's own pages (send an Origin header equal to http://HOST)"),
+    }
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .ok_or_else(|| refuse("no Host"))?
+        .to_ascii_lowercase();
+    let h = &parts.headers;
+    let from = match h.get(header::ORIGIN) {
+        Some(o) => o.to_str().ok().and_then(authority),
+        None => h
+            .get(header::REFERER)
+            .ok_or_else(|| refuse("no Origin or Referer"))?
+            .to_str()
+            .ok()
+            .and_then(authority),
+    };
+    match from {
+        Some(a) if a == host => Ok(()),
+        _ => Err(refuse("another origin")),
+    }
+}
+
+/// 403 unless `X-CSRF-Token` equals the session's token.
+fn check_csrf(parts: &Parts, csrf: &str) -> Result<(), ApiError> {
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if crate::key::matches(csrf, std::str::from_utf8(sent).unwrap_or("")) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            code: "csrf",
+            message: "missing or wrong X-CSRF-Token (it comes with the session: GET /api/session)"
+                .into(),
+        })
+    }
+}
+
+/// A session token as the core makes them: 64 hex digits.
+fn plausible(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = cookie(&parts.headers, COOKIE)
+            .filter(|t| plausible(t))
+            .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
+        let t = token.clone();
+        let info = super::core(state, move |c| c.session(&t))
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".into()))?;
+        if !is_safe(&parts.method) {
+            check_origin(parts)?;
+            check_csrf(parts, &info.csrf)?;
+        }
+        Ok(Signed {
+            name: info.name,
+            role: info.role,
+            csrf: info.csrf,
+            token,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = Signed::from_request_parts(parts, state).await?;
+        if user.role != Role::Admin {
+            return Err(ApiError::forbidden("only an admin may do this"));
+        }
+        Ok(Admin(user))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if !is_safe(&parts.method) {
+            check_origin(parts)?;
+        }
+        Ok(SameOrigin)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_compare_host_and_port() {
+        assert_eq!(
+            authority("http://127.0.0.1:8080"),
+            Some("127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            authority("https://Hall.local/admin?x"),
+            Some("hall.local".into())
+        );
+        assert_eq!(authority("null"), None);
+        assert_eq!(authority("http://evil@hall"), None);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; ekran_session=ab; b=2"),
+        );
+        assert_eq!(cookie(&h, COOKIE).as_deref(), Some("ab"));
+    }
+}

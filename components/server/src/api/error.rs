@@ -1,0 +1,155 @@
+//! The one error type of the JSON API, answered in one place as
+//! `{"error": code, "message": text}` (and `"diagnostics"` for 422).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ekran_core::CoreError;
+use ekran_model::{Diagnostic, Diagnostics, Location};
+use serde_json::{json, Value};
+
+/// A refused or failed API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed (bad JSON, a bad query or path parameter).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: not signed in (or the session ended), or a failed sign-in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403 with a code: `forbidden` (the role may not), `csrf` (missing or wrong
+    /// `X-CSRF-Token`), `origin` (not same-origin).
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// 404.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// 409: a stale change, or one that would lose unpublished work or the last admin.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is larger than the route accepts.
+    #[error("the request is too large (at most {0} MiB)")]
+    TooLarge(usize),
+    /// 422: the input or its result is invalid; the diagnostics say where.
+    #[error("{}", invalid_message(.0))]
+    Invalid(Diagnostics),
+    /// 429: too many failed sign-ins; try again after this many seconds.
+    #[error("too many failed sign-ins; try again in {0} s")]
+    TooMany(u64),
+    /// 503: the API has no data directory (or the database is busy); try again.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: logged in full; the client gets a generic message.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The first error's message, and how many more there are.
+fn invalid_message(d: &Diagnostics) -> String {
+    let mut errors = d.errors();
+    match (errors.next(), errors.count()) {
+        (None, _) => "invalid".into(),
+        (Some(e), 0) => e.message.clone(),
+        (Some(e), more) => format!("{} (and {more} more error(s))", e.message),
+    }
+}
+
+impl ApiError {
+    /// 403 for a role that may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            code: "forbidden",
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(d) => ApiError::Invalid(d),
+            CoreError::Conflict(m) => ApiError::Conflict(m),
+            CoreError::NotFound(what) => ApiError::NotFound(what),
+            CoreError::Unauthorized => ApiError::Unauthorized("wrong name or password".into()),
+            CoreError::Store(e @ ekran_core::StoreError::Busy { .. }) => {
+                tracing::warn!("api: {e}");
+                ApiError::Unavailable(
+                    "another ekran process is changing the hall; nothing was changed, try again"
+                        .into(),
+                )
+            }
+            CoreError::Store(ekran_core::StoreError::MediaClash { path }) => ApiError::Conflict(
+                format!("media {path} is already in the library with different content"),
+            ),
+            CoreError::Store(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// A diagnostic as JSON: `severity`, `code`, `message`, `file`, `line`, `column`,
+/// `field` (nulls where it has none) and `snippet` (the source line and a caret).
+pub fn diagnostic_json(d: &Diagnostic) -> Value {
+    let (line, column, field) = match &d.location {
+        Location::Text { pos, .. } => (Some(pos.line), Some(pos.col), None),
+        Location::Field { field, .. } => (None, None, Some(field.to_string())),
+        _ => (None, None, None),
+    };
+    json!({
+        "severity": d.severity.as_str(),
+        "code": d.code,
+        "message": d.message,
+        "file": d.location.path(),
+        "line": line,
+        "column": column,
+        "field": field,
+        "snippet": d.snippet,
+    })
+}
+
+/// Every diagnostic as JSON, in order.
+pub fn diagnostics_json(d: &Diagnostics) -> Value {
+    Value::Array(d.iter().map(diagnostic_json).collect())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            ApiError::Internal(m) => {
+                tracing::error!("api: internal error: {m}");
+                "internal error; see the server's log".to_owned()
+            }
+            e => e.to_string(),
+        };
+        let mut body = json!({ "error": code, "message": message });
+        if let ApiError::Invalid(d) = &self {
+            body["diagnostics"] = diagnostics_json(d);
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::TooMany(secs) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

@@ -1,0 +1,112 @@
+//! The JSON API under `/api/` (documented in `docs/api.md`), used by the admin pages
+//! and by scripts. Every handler is a thin translation onto `ekran-core`: each core
+//! call runs on a blocking thread ([`core`]), every change is made in the signed-in
+//! user's name (so it is audited with it), and every refusal is one [`ApiError`].
+//!
+//! One router per resource: [`session`] (sign-in), [`versions`] (list, publish,
+//! rollback), [`screens`] (settings, live state), [`audit`], [`hall`] (import, export),
+//! [`users`]. Who may call what is said by the extractors in [`auth`].
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use ekran_core::{Core, CoreError};
+use serde::de::DeserializeOwned;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+
+pub mod audit;
+pub mod auth;
+mod error;
+pub mod hall;
+pub mod screens;
+pub mod session;
+pub mod throttle;
+pub mod users;
+pub mod versions;
+
+pub use error::{diagnostic_json, diagnostics_json, ApiError};
+
+/// Every API route, to be nested under `/api`. Responses are never cached.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(versions::router())
+        .merge(screens::router())
+        .merge(audit::router())
+        .merge(hall::router())
+        .merge(users::router())
+        .fallback(|| async { ApiError::NotFound("this API endpoint".into()) })
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// Runs `f` on the API's [`Core`] on a blocking thread (SQLite and password hashing
+/// never run on the async workers). 503 when the server has no core.
+pub async fn core<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Core) -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let core = state.core.clone().ok_or_else(|| {
+        ApiError::Unavailable("this server has no data directory for the API".into())
+    })?;
+    tokio::task::spawn_blocking(move || {
+        // A panic in another call leaves nothing half-done in the store (its
+        // transaction rolled back) and the core checks its cache against the store.
+        let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut c)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
+    .map_err(ApiError::from)
+}
+
+/// A JSON request body; a malformed one is a 400 (413 when too large) in the API's
+/// error shape.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(r) if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge(DEFAULT_LIMIT >> 20))
+            }
+            Err(r) => Err(ApiError::BadRequest(r.body_text())),
+        }
+    }
+}
+
+/// The body limit of every route but the import (axum's default).
+pub const DEFAULT_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A query string; a malformed one is a 400 in the API's error shape.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|r| ApiError::BadRequest(r.body_text()))
+    }
+}
+
+/// A flag in a query string: `1`, `true`, `yes` (or empty, as in `?dry_run`).
+pub fn flag(v: &Option<String>) -> Result<bool, ApiError> {
+    match v.as_deref() {
+        None | Some("0") | Some("false") | Some("no") => Ok(false),
+        Some("") | Some("1") | Some("true") | Some("yes") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "{other:?} is not a flag: 1 or 0"
+        ))),
+    }
+}

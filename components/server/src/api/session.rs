@@ -1,0 +1,79 @@
+//! `POST /api/session` (sign in), `GET /api/session` (who am I), `DELETE /api/session`
+//! (sign out).
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{cleared_cookie, session_cookie, ClientAddr, SameOrigin, Signed};
+use super::{core, ApiError, Body};
+use crate::AppState;
+
+/// The session routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/session", post(sign_in).get(whoami).delete(sign_out))
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+pub struct Credentials {
+    name: String,
+    password: String,
+}
+
+/// `POST /api/session`: 200 `{"name","role","csrf"}` and the session cookie; 401 for a
+/// wrong name or password (one answer for both); 429 with `Retry-After` while the name
+/// or the address is locked (see [`super::throttle`]).
+async fn sign_in(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Body(c): Body<Credentials>,
+) -> Result<Response, ApiError> {
+    state
+        .throttle
+        .check(&c.name, &addr)
+        .map_err(ApiError::TooMany)?;
+    let (name, address) = (c.name.clone(), addr.clone());
+    let result = core(&state, move |core| {
+        core.sign_in(&name, &c.password, Some(&address))
+    })
+    .await;
+    match result {
+        Ok(s) => {
+            state.throttle.succeeded(&s.name);
+            let body = json!({"name": s.name, "role": s.role.as_str(), "csrf": s.csrf});
+            Ok((
+                [(header::SET_COOKIE, session_cookie(&s.token, &headers))],
+                Json(body),
+            )
+                .into_response())
+        }
+        Err(e @ ApiError::Unauthorized(_)) => {
+            state.throttle.failed(&c.name, &addr);
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /api/session`: the signed-in user, or 401.
+async fn whoami(user: Signed) -> Json<serde_json::Value> {
+    Json(json!({"name": user.name, "role": user.role.as_str(), "csrf": user.csrf}))
+}
+
+/// `DELETE /api/session`: signs out (204) and clears the cookie.
+async fn sign_out(State(state): State<AppState>, user: Signed) -> Result<Response, ApiError> {
+    let token = user.token.clone();
+    core(&state, move |c| c.sign_out(&token)).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cleared_cookie())],
+    )
+        .into_response())
+}

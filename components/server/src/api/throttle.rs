@@ -1,0 +1,188 @@
+//! Throttling of failed sign-ins, in memory, per account name and per client address.
+//!
+//! Each key (a name, without regard to case, and an address) counts its failures in a
+//! window of [`WINDOW`] that starts with its first failure. Up to the limit
+//! ([`NAME_LIMIT`] for a name, [`ADDRESS_LIMIT`] for an address) failures cost nothing
+//! more; each failure at or past it locks the key for [`FIRST_LOCK`], doubling with
+//! every further failure, at most [`MAX_LOCK`]. While a key is locked every sign-in
+//! with it is answered 429 with `Retry-After`, without checking the password (so
+//! locked attempts cost no hashing either). A successful sign-in clears its name's
+//! count. A key is forgotten [`WINDOW`] after its last failure (and lock).
+//! The state is lost on restart; it bounds guessing, it is not an audit (the audit log
+//! records every failure).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failures are counted over this long.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failures for one name before it locks.
+pub const NAME_LIMIT: u32 = 5;
+/// Failures from one address before it locks (higher: staff may share one address).
+pub const ADDRESS_LIMIT: u32 = 20;
+/// The first lock.
+pub const FIRST_LOCK: Duration = Duration::from_secs(30);
+/// The longest lock.
+pub const MAX_LOCK: Duration = Duration::from_secs(60 * 60);
+/// Keys kept at most; past it the expired ones are dropped, and if still full the
+/// oldest (so a flood of made-up names cannot grow memory without bound).
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    first: Instant,
+    last: Instant,
+    locked_until: Option<Instant>,
+}
+
+/// The failed sign-ins seen lately.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    keys: Mutex<HashMap<String, Entry>>,
+}
+
+fn name_key(name: &str) -> String {
+    format!("n:{}", name.trim().to_lowercase())
+}
+
+fn address_key(address: &str) -> String {
+    format!("a:{address}")
+}
+
+/// Whole seconds until `t`, at least 1.
+fn secs_until(t: Instant, now: Instant) -> u64 {
+    let d = t.saturating_duration_since(now);
+    (d.as_millis().div_ceil(1000) as u64).max(1)
+}
+
+impl Throttle {
+    /// `Err(seconds)` when the name or the address is locked now.
+    pub fn check(&self, name: &str, address: &str) -> Result<(), u64> {
+        self.check_at(name, address, Instant::now())
+    }
+
+    fn check_at(&self, name: &str, address: &str, now: Instant) -> Result<(), u64> {
+        let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = [name_key(name), address_key(address)]
+            .iter()
+            .filter_map(|k| keys.get(k)?.locked_until)
+            .filter(|t| *t > now)
+            .max();
+        match wait {
+            Some(t) => Err(secs_until(t, now)),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed sign-in.
+    pub fn failed(&self, name: &str, address: &str) {
+        self.failed_at(name, address, Instant::now());
+    }
+
+    fn failed_at(&self, name: &str, address: &str, now: Instant) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= MAX_KEYS {
+            keys.retain(|_, e| !forgotten(e, now));
+            if keys.len() >= MAX_KEYS {
+                if let Some(oldest) = keys
+                    .iter()
+                    .min_by_key(|(_, e)| e.last)
+                    .map(|(k, _)| k.clone())
+                {
+                    keys.remove(&oldest);
+                }
+            }
+        }
+        for (key, limit) in [
+            (name_key(name), NAME_LIMIT),
+            (address_key(address), ADDRESS_LIMIT),
+        ] {
+            let e = keys.entry(key).or_insert(Entry {
+                failures: 0,
+                first: now,
+                last: now,
+                locked_until: None,
+            });
+            if forgotten(e, now) || (now.duration_since(e.first) > WINDOW && !locked(e, now)) {
+                *e = Entry {
+                    failures: 0,
+                    first: now,
+                    last: now,
+                    locked_until: None,
+                };
+            }
+            e.failures += 1;
+            e.last = now;
+            if e.failures >= limit {
+                let doublings = (e.failures - limit).min(16);
+                let lock = FIRST_LOCK.saturating_mul(1 << doublings).min(MAX_LOCK);
+                e.locked_until = Some(now + lock);
+            }
+        }
+    }
+
+    /// A successful sign-in: the name's failures are forgotten (the address's are not,
+    /// so one known account does not reset guessing at others).
+    pub fn succeeded(&self, name: &str) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&name_key(name));
+    }
+}
+
+fn locked(e: &Entry, now: Instant) -> bool {
+    e.locked_until.is_some_and(|t| t > now)
+}
+
+/// Nothing to remember: no lock, and the last failure is older than the window.
+fn forgotten(e: &Entry, now: Instant) -> bool {
+    !locked(e, now) && now.duration_since(e.last) > WINDOW
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_lock_a_name_with_a_doubling_wait() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        for _ in 0..4 {
+            t.failed_at("Anna", "10.0.0.1", now);
+            assert_eq!(t.check_at("anna", "10.0.0.2", now), Ok(()));
+        }
+        t.failed_at("anna", "10.0.0.1", now);
+        assert_eq!(t.check_at("ANNA", "10.0.0.2", now), Err(30));
+        assert_eq!(
+            t.check_at("boris", "10.0.0.1", now),
+            Ok(()),
+            "the address is under its limit"
+        );
+        let later = now + Duration::from_secs(31);
+        assert_eq!(t.check_at("anna", "10.0.0.2", later), Ok(()));
+        t.failed_at("anna", "10.0.0.1", later);
+        assert_eq!(t.check_at("anna", "10.0.0.2", later), Err(60));
+        t.succeeded("anna");
+        assert_eq!(t.check_at("anna", "10.0.0.2", later), Ok(()));
+        // Forgotten after a quiet window.
+        let t = Throttle::default();
+        for _ in 0..4 {
+            t.failed_at("anna", "a", now);
+        }
+        let quiet = now + WINDOW + Duration::from_secs(1);
+        t.failed_at("anna", "a", quiet);
+        assert_eq!(t.check_at("anna", "a", quiet), Ok(()));
+    }
+
+    #[test]
+    fn an_address_locks_after_its_own_limit() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        for i in 0..ADDRESS_LIMIT {
+            t.failed_at(&format!("user{i}"), "10.0.0.9", now);
+        }
+        assert_eq!(t.check_at("someone", "10.0.0.9", now), Err(30));
+        assert_eq!(t.check_at("someone", "10.0.0.8", now), Ok(()));
+    }
+}

@@ -1,0 +1,114 @@
+//! Staff accounts (admin only): `GET /api/users`, `POST /api/users`,
+//! `PATCH /api/users/{name}`, `DELETE /api/users/{name}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use ekran_core::accounts::{Role, User};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Admin;
+use super::{core, ApiError, Body};
+use crate::AppState;
+
+/// The user routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(add))
+        .route("/users/{name}", patch(update).delete(remove))
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "name": u.name,
+        "role": u.role.as_str(),
+        "created_at": u.created_at,
+        "changed_at": u.changed_at,
+        "sessions": u.sessions,
+    })
+}
+
+fn role(s: &str) -> Result<Role, ApiError> {
+    Role::parse(s)
+        .ok_or_else(|| ApiError::BadRequest(format!("{s:?} is not a role: admin or editor")))
+}
+
+/// `GET /api/users`: every account by name, with its open sessions.
+async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
+    let users = core(&state, |c| c.users()).await?;
+    Ok(Json(Value::Array(users.iter().map(user_json).collect())))
+}
+
+/// A new account.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    name: String,
+    role: String,
+    password: String,
+}
+
+/// `POST /api/users` `{"name","role","password"}`: 201 with the user; 422 for an
+/// invalid name or password, 409 for a name taken.
+async fn add(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Body(f): Body<NewUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let r = role(&f.role)?;
+    let u = core(&state, move |c| {
+        c.add_user(&f.name, r, &f.password, &admin.name)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(user_json(&u))))
+}
+
+/// A change of an account.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    password: Option<String>,
+    role: Option<String>,
+}
+
+/// `PATCH /api/users/{name}` `{"password"?, "role"?}`: a new password ends the user's
+/// sessions; a new role applies to them at once. 409 for the last admin's role.
+async fn update(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(name): Path<String>,
+    Body(f): Body<UserPatch>,
+) -> Result<Json<Value>, ApiError> {
+    let new_role = f.role.as_deref().map(role).transpose()?;
+    let u = core(&state, move |c| {
+        // Checked first, so a refused password does not leave a role change behind.
+        if let Some(p) = &f.password {
+            ekran_core::accounts::check_password(p)?;
+        }
+        if let Some(r) = new_role {
+            c.set_role(&name, r, &admin.name)?;
+        }
+        if let Some(p) = &f.password {
+            c.set_password(&name, p, &admin.name)?;
+        }
+        c.users()?
+            .into_iter()
+            .find(|u| u.name.eq_ignore_ascii_case(&name))
+            .ok_or_else(|| ekran_core::CoreError::NotFound(format!("user {name}")))
+    })
+    .await?;
+    Ok(Json(user_json(&u)))
+}
+
+/// `DELETE /api/users/{name}`: 204; the user's sessions end at once. 409 for the last
+/// admin.
+async fn remove(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    core(&state, move |c| c.remove_user(&name, &admin.name)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
