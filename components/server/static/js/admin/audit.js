@@ -1,7 +1,7 @@
 // The audit log: who changed what and when, filtered by user and action.
 import { api, list } from './api.js';
 import { h, field, select } from './dom.js';
-import { t, when, actionName, ACTIONS } from './i18n.js';
+import { t, when, actionName, actor as who, ACTIONS } from './i18n.js';
 
 export function render(main, { describe, rest }) {
   const params = new URLSearchParams(rest[0] || '');
@@ -28,8 +28,8 @@ export function render(main, { describe, rest }) {
     table.replaceChildren(h('thead', {}, h('tr', {},
       ...[t('at'), t('user'), t('action'), t('summary'), t('address')].map((c) => h('th', { scope: 'col', text: c })))));
     table.append(h('tbody', {}, rows.map((e) => h('tr', { 'data-action': e.action, 'data-actor': e.actor },
-      h('td', { text: when(e.at) }),
-      h('td', { text: e.actor ?? '' }),
+      h('td', { class: 'nowrap', text: when(e.at) }),
+      h('td', { text: who(e.actor) }),
       h('td', { text: actionName(e.action) }),
       h('td', {}, e.summary ?? '', e.subject ? h('span', { class: 'muted', text: ` (${e.subject})` }) : null),
       h('td', { class: 'muted', text: e.address ?? '' })))));

@@ -2,7 +2,7 @@
 // each screen's live summary every 2 s while the page is visible.
 import { api, list } from './api.js';
 import { h } from './dom.js';
-import { t, pick } from './i18n.js';
+import { t, pick, langName } from './i18n.js';
 
 const EVERY_MS = 2000;
 
@@ -40,7 +40,7 @@ function show(el, live) {
   if (slide && typeof slide === 'object') slideText = `${(slide.index ?? 0) + 1} / ${slide.count ?? '?'}`;
   else if (typeof slide === 'number') slideText = String(slide + 1);
   set('slide', slideText);
-  set('lang', live.lang || '');
+  set('lang', live.lang ? langName(live.lang) : '');
   set('version', live.version ?? '');
   set('displays', live.displays ?? 0);
   set('tablets', live.tablets ?? 0);

@@ -27,11 +27,11 @@ const S = {
     languages: 'Тілдер (бірінші — негізгі)', idleSeconds: 'Күту, секунд', attract: 'Заставка түйіндері (үтір арқылы)',
     attractSeconds: 'Әр заставка, секунд', save: 'Сақтау', saved: 'Сақталды', back: 'Артқа',
     role: 'Рөлі', admin: 'әкімші', editor: 'редактор', sessions: 'Сеанстар', created: 'Құрылды',
-    addUser: 'Пайдаланушы қосу', add: 'Қосу', newPassword: 'Жаңа құпиясөз', setPassword: 'Құпиясөзді өзгерту',
+    addUser: 'Пайдаланушы қосу', add: 'Қосу', newPassword: 'Жаңа құпиясөз',
     changeRole: 'Рөлді өзгерту', remove: 'Жою', removeTitle: '{n} жойылсын ба?',
     removeText: 'Оның барлық сеанстары бірден аяқталады.', passwordOnce: 'Құпиясөз (тек бір рет көрсетіледі)',
-    passwordHint: 'Бос қалдырсаңыз, сервер күшті құпиясөз жасайды', you: 'сіз',
-    importTitle: 'Импорт', kind: 'Түрі', legacy: 'Ескі жүйенің жазбалары (TCD)', ekranFile: 'ekran экспорты',
+    passwordHint: 'Кемінде 10 таңба', generate: 'Күшті құпиясөз жасау', nameHint: 'Латын әріптері, сандар, . - _', cli: 'командалық жол', publishNow: 'Импорттан кейін бірден жариялау', setPassword: 'Өзгерту', you: 'сіз',
+    importTitle: 'Импорт', importText: 'Ескі жүйенің жазбалары немесе бір ekran экспорты. Алдымен тексеріледі, жұмыс көшірмесі бәрі дұрыс болғанда ғана өзгереді.', kind: 'Түрі', legacy: 'Ескі жүйенің жазбалары (TCD)', ekranFile: 'ekran экспорты',
     contentLang: 'Мазмұн тілі', auto: 'автоматты', files: 'Файлдар', check: 'Тексеру', commit: 'Импорттау',
     checked: 'Тексерілді', noProblems: 'Қате табылмады — импорттауға болады',
     hasErrors: 'Қателер бар: импорт мүмкін емес', file: 'Файл', line: 'Жол', column: 'Баған',
@@ -71,11 +71,11 @@ const S = {
     languages: 'Языки (первый — основной)', idleSeconds: 'Ожидание, секунд', attract: 'Узлы заставки (через запятую)',
     attractSeconds: 'Каждый узел заставки, секунд', save: 'Сохранить', saved: 'Сохранено', back: 'Назад',
     role: 'Роль', admin: 'администратор', editor: 'редактор', sessions: 'Сеансы', created: 'Создан',
-    addUser: 'Добавить пользователя', add: 'Добавить', newPassword: 'Новый пароль', setPassword: 'Сменить пароль',
+    addUser: 'Добавить пользователя', add: 'Добавить', newPassword: 'Новый пароль',
     changeRole: 'Сменить роль', remove: 'Удалить', removeTitle: 'Удалить {n}?',
     removeText: 'Все его сеансы сразу завершатся.', passwordOnce: 'Пароль (показан только один раз)',
-    passwordHint: 'Оставьте пустым, и сервер создаст надёжный пароль', you: 'вы',
-    importTitle: 'Импорт', kind: 'Тип', legacy: 'Записи старой системы (TCD)', ekranFile: 'Экспорт ekran',
+    passwordHint: 'Не короче 10 символов', generate: 'Создать надёжный пароль', nameHint: 'Латинские буквы, цифры, . - _', cli: 'командная строка', publishNow: 'Сразу опубликовать после импорта', setPassword: 'Изменить', you: 'вы',
+    importTitle: 'Импорт', importText: 'Записи старой системы или один экспорт ekran. Сначала проверка; рабочая копия меняется, только если всё верно.', kind: 'Тип', legacy: 'Записи старой системы (TCD)', ekranFile: 'Экспорт ekran',
     contentLang: 'Язык содержимого', auto: 'автоматически', files: 'Файлы', check: 'Проверить', commit: 'Импортировать',
     checked: 'Проверено', noProblems: 'Ошибок нет — можно импортировать',
     hasErrors: 'Есть ошибки: импорт невозможен', file: 'Файл', line: 'Строка', column: 'Столбец',
@@ -115,11 +115,11 @@ const S = {
     languages: 'Languages (first is the default)', idleSeconds: 'Idle after, seconds', attract: 'Attract nodes (comma separated)',
     attractSeconds: 'Each attract node, seconds', save: 'Save', saved: 'Saved', back: 'Back',
     role: 'Role', admin: 'admin', editor: 'editor', sessions: 'Sessions', created: 'Created',
-    addUser: 'Add a user', add: 'Add', newPassword: 'New password', setPassword: 'Change password',
+    addUser: 'Add a user', add: 'Add', newPassword: 'New password',
     changeRole: 'Change role', remove: 'Remove', removeTitle: 'Remove {n}?',
     removeText: 'All their sessions end at once.', passwordOnce: 'Password (shown only once)',
-    passwordHint: 'Leave empty and the server makes a strong one', you: 'you',
-    importTitle: 'Import', kind: 'Kind', legacy: 'Legacy records (TCD)', ekranFile: 'ekran export',
+    passwordHint: 'At least 10 characters', generate: 'Make a strong password', nameHint: 'Latin letters, digits, . - _', cli: 'command line', publishNow: 'Publish right after importing', setPassword: 'Change', you: 'you',
+    importTitle: 'Import', importText: 'Legacy records or one ekran export. Checked first; the working copy changes only when all of it is valid.', kind: 'Kind', legacy: 'Legacy records (TCD)', ekranFile: 'ekran export',
     contentLang: 'Content language', auto: 'automatic', files: 'Files', check: 'Check', commit: 'Import',
     checked: 'Checked', noProblems: 'No problems found — ready to import',
     hasErrors: 'There are errors: cannot import', file: 'File', line: 'Line', column: 'Column',
@@ -175,6 +175,18 @@ export function pick(x) {
   if (x == null) return '';
   if (typeof x === 'string') return x;
   return x[lang] ?? x.kk ?? x.ru ?? x.en ?? '';
+}
+
+/** Who made a change: a user's name, the command line, or nobody (`-`). */
+export function actor(name) {
+  if (name === 'cli') return t('cli');
+  return name == null ? '' : String(name);
+}
+
+/** A content language's own name (`kk` → Қазақша). */
+export function langName(code) {
+  const l = LANGS.find(([c]) => c === code);
+  return l ? l[1] : String(code ?? '');
 }
 
 /** An audit action's name (the code itself when unknown). */

@@ -35,6 +35,11 @@ export function describe(err) {
     case 401: return t('eSession');
     case 403: return err.code === 'csrf' ? err.message : t('e403');
     case 429: return t('e429', { s: err.retryAfter || 60 });
+    case 422: {
+      const d = Array.isArray(err.body.diagnostics) ? err.body.diagnostics : [];
+      if (d.length) return d.map((x) => [x.field, x.message].filter(Boolean).join(': ')).join('; ');
+      return `${t('error')}: ${err.message}`;
+    }
     default: return err && err.message ? `${t('error')}: ${err.message}` : t('error');
   }
 }
@@ -48,7 +53,7 @@ function header() {
   const langs = document.getElementById('langs');
   langs.replaceChildren(...LANGS.map(([code, label]) => h('button', {
     type: 'button', class: 'lang', lang: code, 'data-lang': code, 'aria-pressed': String(code === getLang()),
-    text: label, onclick: () => { setLang(code); render(); },
+    text: label, onclick: () => { setLang(code); document.getElementById('toast').hidden = true; render(); },
   })));
   document.title = t('title');
   document.querySelector('.skip').textContent = t('skip');

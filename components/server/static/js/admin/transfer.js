@@ -3,7 +3,8 @@ import { api } from './api.js';
 import { h, field, select, formError, toast } from './dom.js';
 import { t } from './i18n.js';
 
-function diagnostics(list) {
+function diagnostics(list, bad) {
+  if (!list.length && bad) return '';
   if (!list.length) return h('p', { class: 'ok', id: 'import-ok', text: t('noProblems') });
   const table = h('table', { class: 'table', id: 'diagnostics' },
     h('thead', {}, h('tr', {}, ...[t('file'), t('line'), t('column'), t('level'), t('message')].map((c) => h('th', { scope: 'col', text: c })))));
@@ -22,28 +23,36 @@ function diagnostics(list) {
 }
 
 export function render(main, { describe }) {
-  const kind = select([['legacy', t('legacy')], ['ekran', t('ekranFile')]], 'legacy', { name: 'kind' });
   const lang = select([['', t('auto')], ['kk', 'Қазақша'], ['ru', 'Русский']], '', { name: 'lang' });
   const files = h('input', { type: 'file', name: 'files', multiple: true, accept: '.json,.txt,application/json' });
+  const publish = h('input', { type: 'checkbox', name: 'publish' });
   const check = h('button', { class: 'btn btn-quiet', type: 'submit', 'data-step': 'check', text: t('check') });
   const commit = h('button', { class: 'btn', type: 'button', 'data-step': 'commit', text: t('commit'), disabled: true });
   const result = h('div', { class: 'result', id: 'import-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'card', id: 'import' }, h('h2', { text: t('importTitle') }),
-    h('div', { class: 'row' }, field(t('kind'), kind), field(t('contentLang'), lang), field(t('files'), files)),
+    h('p', { class: 'muted', text: t('importText') }),
+    h('div', { class: 'row' }, field(t('files'), files), field(t('contentLang'), lang)),
+    h('label', { class: 'check' }, publish, ` ${t('publishNow')}`),
     h('div', { class: 'row' }, check, commit), result);
 
   function body() {
     const fd = new FormData();
-    fd.append('kind', kind.value);
-    if (lang.value) fd.append('lang', lang.value);
     for (const f of files.files) fd.append('file', f, f.name);
     return fd;
+  }
+  function query(dry) {
+    const q = new URLSearchParams();
+    if (dry) q.set('dry_run', '1');
+    else if (publish.checked) q.set('publish', '1');
+    if (lang.value) q.set('lang', lang.value);
+    const s = q.toString();
+    return s ? `import?${s}` : 'import';
   }
   const reset = () => {
     commit.disabled = true;
     result.replaceChildren();
   };
-  for (const c of [kind, lang, files]) c.addEventListener('change', reset);
+  for (const c of [lang, files]) c.addEventListener('change', reset);
 
   async function run(dry) {
     formError(form, '');
@@ -54,14 +63,17 @@ export function render(main, { describe }) {
     check.disabled = true;
     commit.disabled = true;
     try {
-      const r = await api('POST', dry ? 'import?dry_run=1' : 'import', body());
+      const r = await api('POST', query(dry), body());
       const list = (r && r.diagnostics) || [];
+      const bad = (r && r.ok === false) || list.some((d) => (d.level || d.severity) === 'error');
       if (dry) {
-        result.replaceChildren(h('h3', { text: t('checked') }), diagnostics(list));
-        commit.disabled = list.some((d) => (d.level || d.severity) === 'error');
+        result.replaceChildren(h('h3', { text: t('checked') }),
+          bad ? h('p', { class: 'form-error', text: t('hasErrors') }) : null, diagnostics(list, bad));
+        commit.disabled = bad;
       } else {
-        result.replaceChildren(h('p', { class: 'ok', id: 'import-done', text: t('imported') }), list.length ? diagnostics(list) : '');
-        toast(t('imported'));
+        const done = r && r.published && r.published.version != null ? t('published', { v: r.published.version }) : t('imported');
+        result.replaceChildren(h('p', { class: 'ok', id: 'import-done', text: done }), list.length ? diagnostics(list) : '');
+        toast(done);
       }
     } catch (err) {
       const list = (err.body && err.body.diagnostics) || [];

@@ -5,25 +5,37 @@ import { t, when } from './i18n.js';
 
 const roles = () => [['editor', t('editor')], ['admin', t('admin')]];
 
-function shownOnce(password) {
-  if (!password) return Promise.resolve();
-  return ask(t('passwordOnce'), [h('p', {}, h('code', { class: 'secret', id: 'new-password', text: password }))], []);
+/** A strong random password (20 characters, no look-alikes), made in the browser. */
+function strongPassword() {
+  const abc = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  return [...bytes].map((b) => abc[b % abc.length]).join('').replace(/(.{5})(?!$)/g, '$1-');
+}
+
+/** A password input with a button that fills in a strong one (shown, to copy). */
+function passwordField(label, required) {
+  const input = h('input', { name: 'password', type: 'text', autocomplete: 'new-password', spellcheck: 'false', required, minlength: '10' });
+  const make = h('button', {
+    class: 'btn btn-quiet', type: 'button', 'data-action': 'generate', text: t('generate'),
+    onclick: () => { input.value = strongPassword(); input.focus(); input.select(); },
+  });
+  const f = field(label, input, t('passwordHint'));
+  f.append(make);
+  return [f, input];
 }
 
 async function change(u, describe, reload) {
-  const password = h('input', { type: 'text', name: 'password', autocomplete: 'new-password', spellcheck: 'false' });
+  const [pf, password] = passwordField(t('newPassword'), false);
   const role = select(roles(), u.role, { name: 'role' });
-  const go = await ask(u.name, [field(t('newPassword'), password, t('passwordHint')), field(t('role'), role)],
-    [{ label: t('save'), value: 'save' }]);
+  const go = await ask(u.name, [pf, field(t('role'), role)], [{ label: t('save'), value: 'save' }]);
   if (go !== 'save') return;
   const body = {};
   if (role.value !== u.role) body.role = role.value;
   if (password.value) body.password = password.value;
-  if (!Object.keys(body).length) body.password = null; // ask the server for a new one
+  if (!Object.keys(body).length) return;
   try {
-    const r = await api('PATCH', `users/${encodeURIComponent(u.name)}`, body);
+    await api('PATCH', `users/${encodeURIComponent(u.name)}`, body);
     toast(t('saved'));
-    await shownOnce(r && r.password);
     reload();
   } catch (err) {
     toast(describe(err), 'error');
@@ -36,6 +48,7 @@ async function remove(u, describe, reload) {
   if (go !== 'remove') return;
   try {
     await api('DELETE', `users/${encodeURIComponent(u.name)}`);
+    toast(t('saved'));
     reload();
   } catch (err) {
     toast(describe(err), 'error');
@@ -45,18 +58,16 @@ async function remove(u, describe, reload) {
 export function render(main, { me, describe, rerender }) {
   const name = h('input', { name: 'name', required: true, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', pattern: '[A-Za-z0-9._\\-]+' });
   const role = select(roles(), 'editor', { name: 'role' });
-  const password = h('input', { name: 'password', type: 'text', autocomplete: 'new-password', spellcheck: 'false' });
+  const [pf, password] = passwordField(t('password'), true);
   const button = h('button', { class: 'btn', type: 'submit', text: t('add') });
   const form = h('form', { class: 'card', id: 'add-user' }, h('h2', { text: t('addUser') }),
-    h('div', { class: 'row' }, field(t('name'), name), field(t('role'), role), field(t('password'), password, t('passwordHint')), button));
+    h('div', { class: 'row' }, field(t('name'), name, t('nameHint')), field(t('role'), role), pf), h('p', {}, button));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     formError(form, '');
-    const body = { name: name.value.trim(), role: role.value };
-    if (password.value) body.password = password.value;
     try {
-      const r = await api('POST', 'users', body);
-      await shownOnce(r && r.password);
+      await api('POST', 'users', { name: name.value.trim(), role: role.value, password: password.value });
+      toast(t('saved'));
       rerender();
     } catch (err) {
       formError(form, describe(err));
@@ -70,11 +81,11 @@ export function render(main, { me, describe, rerender }) {
     table.append(h('tbody', {}, list(body, 'users').map((u) => h('tr', { 'data-user': u.name },
       h('td', {}, h('b', { text: u.name }), u.name === me.name ? h('span', { class: 'badge', text: t('you') }) : null),
       h('td', { text: t(u.role === 'admin' ? 'admin' : 'editor') }),
-      h('td', { text: when(u.created_at ?? u.created) }),
+      h('td', { class: 'nowrap', text: when(u.created_at) }),
       h('td', { text: u.sessions ?? '' }),
       h('td', { class: 'actions' },
-        h('button', { class: 'btn btn-quiet', type: 'button', text: t('setPassword'), 'aria-label': `${t('setPassword')}: ${u.name}`, onclick: () => change(u, describe, rerender) }),
-        u.name === me.name ? null : h('button', { class: 'btn btn-quiet btn-danger-text', type: 'button', text: t('remove'), 'aria-label': `${t('remove')}: ${u.name}`, onclick: () => remove(u, describe, rerender) }))))));
+        h('button', { class: 'btn btn-quiet', type: 'button', 'data-edit': u.name, text: t('setPassword'), 'aria-label': `${t('setPassword')}: ${u.name}`, onclick: () => change(u, describe, rerender) }),
+        u.name === me.name ? null : h('button', { class: 'btn btn-quiet btn-danger-text', type: 'button', 'data-remove': u.name, text: t('remove'), 'aria-label': `${t('remove')}: ${u.name}`, onclick: () => remove(u, describe, rerender) }))))));
   }).catch((err) => {
     table.replaceWith(h('p', { class: 'form-error', role: 'alert', text: describe(err) }));
   });

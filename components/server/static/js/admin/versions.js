@@ -2,7 +2,7 @@
 // rolling back (confirmed; a conflict over unpublished changes offers to discard them).
 import { api, list } from './api.js';
 import { h, field, formError, toast, ask } from './dom.js';
-import { t, when } from './i18n.js';
+import { t, when, actor } from './i18n.js';
 
 function changes(v) {
   const c = v.changes || {};
@@ -71,8 +71,8 @@ export function render(main, { describe, rerender }) {
       const live = i === 0;
       tb.append(h('tr', { 'data-version': v.version, 'data-live': live ? 'true' : false },
         h('td', {}, h('b', { text: v.version }), live ? h('span', { class: 'badge', text: t('live') }) : null),
-        h('td', { text: when(v.at) }),
-        h('td', { text: v.by ?? '' }),
+        h('td', { class: 'nowrap', text: when(v.at) }),
+        h('td', { text: actor(v.by) }),
         h('td', { text: v.note ?? '' }),
         h('td', { class: 'muted' }, changes(v), v.nodes != null ? ` · ${t('nodes')}: ${v.nodes}` : ''),
         h('td', {}, live ? null : h('button', {
