@@ -3,73 +3,12 @@
 //! Russian and English (screenshots in `target/tmp/screenshots/admin-*.png`), and
 //! markup in a screen name shown as text on every page, running nothing.
 
+#[path = "support/admin.rs"]
+mod admin;
 mod support;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use support::cdp::{Browser, Page};
-
-const KEY: &str = "feedfacefeedfacefeedfacefeedface";
-/// A screen name that would run a script if any page put it in as markup.
-const HOSTILE: &str = "<img src=x onerror=\"window.__pwned=1\">";
-
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn shot(page: &Page, name: &str) {
-    let png = page.screenshot().await;
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 3_000,
-        "{name} is blank-ish"
-    );
-    std::fs::write(artifacts().join(format!("admin-{name}.png")), png).unwrap();
-}
-
-/// A JS string literal.
-fn js(s: &str) -> String {
-    serde_json::to_string(s).unwrap()
-}
-
-/// The demo hall (with `edit` applied) served on 127.0.0.1:0 from its hub alone.
-async fn serve_hall(edit: impl FnOnce(&mut ekran_model::Hall)) -> (SocketAddr, tempfile::TempDir) {
-    let mut hall = ekran_demo::hall().unwrap();
-    edit(&mut hall);
-    let data = tempfile::tempdir().unwrap();
-    let media = data.path().join("media");
-    ekran_demo::write_media(&media).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = ekran_server::AppState::new(Arc::new(hall), 1, Vec::new(), KEY.into(), media);
-    tokio::spawn(ekran_server::launch_with_tcp_listener(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (addr, data)
-}
-
-fn assert_clean(browser: &Browser, addr: SocketAddr) {
-    let http = format!("http://{addr}/");
-    let ws = format!("ws://{addr}/");
-    let reqs = browser.requests.lock().unwrap().clone();
-    let outside: Vec<&String> = reqs
-        .iter()
-        .filter(|u| {
-            !(u.starts_with(&http)
-                || u.starts_with(&ws)
-                || u.starts_with("data:")
-                || u.starts_with("about:"))
-        })
-        .collect();
-    assert!(outside.is_empty(), "requests left the origin: {outside:?}");
-    let errors = browser.console_errors.lock().unwrap().clone();
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-}
+use admin::*;
+use support::cdp::Browser;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_screen_name_is_text_on_the_hall_display_and_tablet_pages() {
@@ -170,4 +109,202 @@ async fn the_sign_in_page_speaks_three_languages_and_unknown_urls_get_a_page() {
     );
     shot(&missing, "404").await;
     assert_clean(&browser, addr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_publish_and_roll_back_from_the_admin() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let display = browser
+        .open(&format!("http://{}/display/1", h.addr), 1280, 720)
+        .await;
+    let hall = ekran_demo::hall().unwrap();
+    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
+    let old_title = root
+        .title
+        .resolve(ekran_model::Lang::Kk, &hall.fallback)
+        .unwrap()
+        .to_owned();
+    display_version(&display, 1, &old_title).await;
+    display.eval("window.__stayed = true").await;
+
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 800)
+        .await;
+    // A wrong password: one localized message, nothing else said.
+    sign_in(&admin, "not-the-password").await;
+    admin
+        .wait_for(
+            "document.querySelector('#signin .form-error') && document.querySelector('#signin .form-error').textContent === 'Аты немесе құпиясөз қате'",
+            10,
+            "the wrong-password message",
+        )
+        .await;
+    sign_in(&admin, PASSWORD).await;
+    // The hall at a glance: screen 1 on version 1 with the display connected.
+    admin
+        .wait_for(
+            &format!(
+                "(() => {{ const c = document.querySelector('[data-screen=\"1\"]'); return c && c.dataset.version === '1' && Number(c.dataset.displays) >= 1 && c.innerText.includes({}); }})()",
+                js(&old_title)
+            ),
+            10,
+            "screen 1 live on the hall view",
+        )
+        .await;
+
+    // Publish a change made elsewhere; the display follows without a reload.
+    let new_title = "Жаңа атау: Әділет және Үміт";
+    rename_root(&h.dir, new_title);
+    goto(
+        &admin,
+        "versions",
+        "document.querySelector('#versions tr[data-version=\"1\"]')",
+    )
+    .await;
+    type_into(&admin, "#publish [name=note]", "Түзету · правка").await;
+    admin.click("#publish button[type=submit]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#versions tr[data-version=\"2\"][data-live=\"true\"]')",
+            10,
+            "version 2 listed as live",
+        )
+        .await;
+    display_version(&display, 2, new_title).await;
+
+    // Roll back to version 1, confirmed in a dialog.
+    admin.click("[data-rollback=\"1\"]").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open",
+            10,
+            "the confirmation",
+        )
+        .await;
+    admin.click("#dialog [data-action=rollback]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#versions tr[data-version=\"3\"][data-live=\"true\"]')",
+            10,
+            "version 3 listed as live",
+        )
+        .await;
+    display_version(&display, 3, &old_title).await;
+
+    // With unpublished changes, a rollback says so and offers to discard them.
+    rename_root(&h.dir, "Жарияланбаған");
+    admin.click("[data-rollback=\"2\"]").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open",
+            10,
+            "the confirmation",
+        )
+        .await;
+    admin.click("#dialog [data-action=rollback]").await;
+    admin
+        .wait_for("document.getElementById('dialog').open && document.querySelector('#dialog [data-action=discard]')", 10, "the conflict dialog")
+        .await;
+    admin.click("#dialog [data-action=discard]").await;
+    display_version(&display, 4, new_title).await;
+    assert_eq!(
+        display.eval("window.__stayed === true").await,
+        true,
+        "the display reloaded"
+    );
+
+    // Signing out ends the session: the sign-in form again, and the API says 401.
+    admin.click("#signout").await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'signin'",
+            10,
+            "signed out",
+        )
+        .await;
+    assert_eq!(
+        admin
+            .eval("fetch('/api/session').then(r => r.status)")
+            .await,
+        401
+    );
+    sign_in(&admin, PASSWORD).await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'versions'",
+            10,
+            "signed in again, back where they were",
+        )
+        .await;
+
+    // Every page in both languages (and English), for people to look at.
+    for lang in ["kk", "ru", "en"] {
+        set_lang(&admin, lang).await;
+        goto(
+            &admin,
+            "hall",
+            "document.querySelector('[data-screen=\"1\"][data-version=\"4\"]')",
+        )
+        .await;
+        shot(&admin, &format!("hall-{lang}")).await;
+        goto(
+            &admin,
+            "versions",
+            "document.querySelector('#versions tbody tr')",
+        )
+        .await;
+        shot(&admin, &format!("versions-{lang}")).await;
+        goto(&admin, "audit", "document.querySelector('#audit tbody tr')").await;
+        shot(&admin, &format!("audit-{lang}")).await;
+        goto(
+            &admin,
+            "screens",
+            "document.querySelector('form[data-screen]')",
+        )
+        .await;
+        shot(&admin, &format!("screens-{lang}")).await;
+        goto(&admin, "users", "document.querySelector('#users tbody tr')").await;
+        shot(&admin, &format!("users-{lang}")).await;
+        goto(&admin, "transfer", "document.getElementById('import')").await;
+        shot(&admin, &format!("transfer-{lang}")).await;
+        admin.eval("location.hash = '#/no-such-view'").await;
+        admin
+            .wait_for(
+                "document.getElementById('main').dataset.view === 'notfound'",
+                10,
+                "the not-found view",
+            )
+            .await;
+        shot(&admin, &format!("notfound-{lang}")).await;
+    }
+    // Markup in a screen name is text on the admin too, and runs nothing.
+    let mut core = ekran_core::Core::open(&h.dir).unwrap();
+    let name = ekran_model::Localized {
+        kk: Some(HOSTILE.into()),
+        ru: Some(HOSTILE.into()),
+        en: None,
+    };
+    let patch = ekran_core::screens::ScreenPatch {
+        name: Some(name),
+        ..Default::default()
+    };
+    core.update_screen("1", patch, ekran_core::CLI).unwrap();
+    core.publish(ekran_core::CLI, "hostile name").unwrap();
+    drop(core);
+    let named = format!(
+        "document.querySelector('[data-screen=\"1\"] .sname').textContent === {}",
+        js(HOSTILE)
+    );
+    set_lang(&admin, "kk").await;
+    goto(&admin, "hall", &named).await;
+    goto(&admin, "screens", &named).await;
+    assert_eq!(
+        admin
+            .eval("[window.__pwned === undefined, document.querySelectorAll('img[src=\"x\"], img[src$=\"/x\"]').length]")
+            .await,
+        serde_json::json!([true, 0])
+    );
+    shot(&admin, "screens-hostile-name").await;
+    assert_clean(&browser, h.addr);
 }

@@ -1,0 +1,204 @@
+//! Running the hall from the admin in headless Chromium, beyond publishing: signing in
+//! with the keyboard alone, importing with a diagnostics preview first, users, the
+//! audit log's filters and the export download.
+
+#[path = "support/admin.rs"]
+mod admin;
+mod support;
+
+use admin::*;
+use support::cdp::Browser;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_users_and_the_audit_log_from_the_admin() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let display = browser
+        .open(&format!("http://{}/display/1", h.addr), 1280, 720)
+        .await;
+    let hall = ekran_demo::hall().unwrap();
+    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
+    let old_title = root
+        .title
+        .resolve(ekran_model::Lang::Kk, &hall.fallback)
+        .unwrap()
+        .to_owned();
+    display_version(&display, 1, &old_title).await;
+
+    // Keyboard only: the name field has focus, Tab moves to the password, Enter signs in.
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 800)
+        .await;
+    admin
+        .wait_for(
+            "document.activeElement && document.activeElement.name === 'name'",
+            10,
+            "focus on the name",
+        )
+        .await;
+    type_text(&admin, ADMIN).await;
+    key(&admin, "Tab", 9).await;
+    admin
+        .wait_for(
+            "document.activeElement.name === 'password'",
+            10,
+            "focus on the password",
+        )
+        .await;
+    type_text(&admin, PASSWORD).await;
+    key(&admin, "Enter", 13).await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'hall' && document.querySelector('[data-screen=\"1\"][data-version=\"1\"]')",
+            10,
+            "signed in with the keyboard",
+        )
+        .await;
+
+    // A broken legacy file: the check lists the problem with its place and line, and
+    // nothing can be imported.
+    let files = tempfile::tempdir().unwrap();
+    let bad = files.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "[\n  {\"id\": \"1.9\", \"title\": \"Тест\",\n    \"layout\": ???\n  }\n]\n",
+    )
+    .unwrap();
+    goto(&admin, "transfer", "document.getElementById('import')").await;
+    choose_file(&admin, "#import input[type=file]", &bad).await;
+    admin.click("#import [data-step=check]").await;
+    admin
+        .wait_for(
+            "(() => { const r = document.querySelector('#diagnostics tr[data-level=error]'); if (!r) return false; const c = [...r.cells].map(c => c.textContent); return c[0] === 'bad.json' && c[1] === '3' && c[2] === '15' && r.querySelector('pre.source').textContent.includes('???'); })()",
+            10,
+            "the error at bad.json:3:15 with its line",
+        )
+        .await;
+    assert_eq!(
+        admin
+            .eval("document.querySelector('#import [data-step=commit]').disabled")
+            .await,
+        true
+    );
+    shot(&admin, "transfer-diagnostics-kk").await;
+    set_lang(&admin, "ru").await;
+    goto(&admin, "transfer", "document.getElementById('import')").await;
+    choose_file(&admin, "#import input[type=file]", &bad).await;
+    admin.click("#import [data-step=check]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#diagnostics tr[data-level=error]') && document.getElementById('import-result').innerText.includes('Строка')",
+            10,
+            "the diagnostics in Russian",
+        )
+        .await;
+    shot(&admin, "transfer-diagnostics-ru").await;
+
+    // An export with a new title: checked clean, imported and published at once.
+    let new_title = "Импорттан: Қазақстан жолы";
+    let (_, text) = ekran_core::Core::open(&h.dir)
+        .unwrap()
+        .export(ekran_core::Source::WorkingCopy)
+        .unwrap();
+    let good = files.path().join("hall.json");
+    std::fs::write(&good, text.replace(&old_title, new_title)).unwrap();
+    choose_file(&admin, "#import input[type=file]", &good).await;
+    admin.click("#import [data-step=check]").await;
+    admin
+        .wait_for(
+            "document.getElementById('import-ok') && !document.querySelector('#import [data-step=commit]').disabled",
+            10,
+            "a clean check",
+        )
+        .await;
+    admin.click("#import input[name=publish]").await;
+    admin.click("#import [data-step=commit]").await;
+    admin
+        .wait_for("document.getElementById('import-done')", 10, "the import")
+        .await;
+    display_version(&display, 2, new_title).await;
+
+    // Users: add an editor with a generated password, make them an admin, remove them.
+    goto(&admin, "users", "document.querySelector('#users tbody tr')").await;
+    type_into(&admin, "#add-user [name=name]", "dana").await;
+    admin.click("#add-user [data-action=generate]").await;
+    admin.click("#add-user button[type=submit]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#users tr[data-user=dana]') && document.querySelector('#users tr[data-user=dana]').innerText.includes('редактор')",
+            10,
+            "dana listed as an editor",
+        )
+        .await;
+    admin.click("[data-edit=dana]").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open",
+            10,
+            "the user dialog",
+        )
+        .await;
+    admin
+        .eval("(() => { const s = document.querySelector('#dialog select[name=role]'); s.value = 'admin'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    shot(&admin, "users-dialog-ru").await;
+    admin.click("#dialog [data-action=save]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#users tr[data-user=dana]') && document.querySelector('#users tr[data-user=dana]').innerText.includes('администратор')",
+            10,
+            "dana now an admin",
+        )
+        .await;
+    admin.click("[data-remove=dana]").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open",
+            10,
+            "the removal confirmation",
+        )
+        .await;
+    admin.click("#dialog [data-action=remove]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#users tbody tr') && !document.querySelector('#users tr[data-user=dana]')",
+            10,
+            "dana gone",
+        )
+        .await;
+
+    // The audit log, filtered by action, then by user.
+    goto(&admin, "audit", "document.querySelector('#audit tbody tr')").await;
+    admin
+        .eval("document.querySelector('#audit-filter [name=action]').value = 'user_add'")
+        .await;
+    admin.click("#audit-filter button[type=submit]").await;
+    admin
+        .wait_for(
+            "(() => { const r = [...document.querySelectorAll('#audit tbody tr')]; return r.length >= 2 && r.every(x => x.dataset.action === 'user_add') && r.some(x => x.dataset.actor === 'aigerim' && x.innerText.includes('dana')); })()",
+            10,
+            "only user_add entries, dana's among them",
+        )
+        .await;
+    type_into(&admin, "#audit-filter [name=actor]", "cli").await;
+    admin
+        .eval("document.querySelector('#audit-filter [name=action]').value = ''")
+        .await;
+    admin.click("#audit-filter button[type=submit]").await;
+    admin
+        .wait_for(
+            "(() => { const r = [...document.querySelectorAll('#audit tbody tr')]; return r.length >= 1 && r.every(x => x.dataset.actor === 'cli'); })()",
+            10,
+            "only the command line's entries",
+        )
+        .await;
+    shot(&admin, "audit-filtered-ru").await;
+
+    // The export link downloads the working copy.
+    goto(&admin, "transfer", "document.querySelector('#export a')").await;
+    let exported = admin
+        .eval("fetch(document.querySelector('#export a').href).then(async r => [r.status, (await r.text()).includes('Импорттан')])")
+        .await;
+    assert_eq!(exported, serde_json::json!([200, true]));
+    assert_clean(&browser, h.addr);
+}

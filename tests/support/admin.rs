@@ -1,0 +1,241 @@
+//! Helpers of the admin's browser tests: a hall served with or without the JSON API,
+//! signing in, moving between views, screenshots.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::support::cdp::{Browser, Page};
+
+pub const KEY: &str = "feedfacefeedfacefeedfacefeedface";
+/// A screen name that would run a script if any page put it in as markup.
+pub const HOSTILE: &str = "<img src=x onerror=\"window.__pwned=1\">";
+
+pub fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub async fn shot(page: &Page, name: &str) {
+    let png = page.screenshot().await;
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 3_000,
+        "{name} is blank-ish"
+    );
+    std::fs::write(artifacts().join(format!("admin-{name}.png")), png).unwrap();
+}
+
+/// A JS string literal.
+pub fn js(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// The demo hall (with `edit` applied) served on 127.0.0.1:0 from its hub alone.
+pub async fn serve_hall(
+    edit: impl FnOnce(&mut ekran_model::Hall),
+) -> (SocketAddr, tempfile::TempDir) {
+    let mut hall = ekran_demo::hall().unwrap();
+    edit(&mut hall);
+    let data = tempfile::tempdir().unwrap();
+    let media = data.path().join("media");
+    ekran_demo::write_media(&media).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = ekran_server::AppState::new(Arc::new(hall), 1, Vec::new(), KEY.into(), media);
+    tokio::spawn(ekran_server::launch_with_tcp_listener(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    (addr, data)
+}
+
+pub fn assert_clean(browser: &Browser, addr: SocketAddr) {
+    let http = format!("http://{addr}/");
+    let ws = format!("ws://{addr}/");
+    let reqs = browser.requests.lock().unwrap().clone();
+    let outside: Vec<&String> = reqs
+        .iter()
+        .filter(|u| {
+            !(u.starts_with(&http)
+                || u.starts_with(&ws)
+                || u.starts_with("data:")
+                || u.starts_with("about:"))
+        })
+        .collect();
+    assert!(outside.is_empty(), "requests left the origin: {outside:?}");
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+pub const ADMIN: &str = "aigerim";
+pub const PASSWORD: &str = "correct-horse-battery-staple-7";
+
+pub struct Hall {
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    _link: ekran_core::live::LiveLink,
+    _data: tempfile::TempDir,
+}
+
+/// The demo hall in a temporary data directory, served with the core wired in as
+/// `ekran serve` does (the API gets the connection that seeded it), and an admin.
+pub async fn serve_with_api() -> Hall {
+    use ekran_core::{accounts::Role, Core, CLI};
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_owned();
+    let mut core = Core::open(&dir).unwrap();
+    core.seed_demo(CLI).unwrap();
+    core.add_user(ADMIN, Role::Admin, PASSWORD, CLI).unwrap();
+    let (version, hall) = core.live().unwrap().unwrap();
+    let restored = ekran_core::live::restored_positions(core.store());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = ekran_server::AppState::new(
+        Arc::new(hall),
+        version,
+        restored,
+        KEY.into(),
+        dir.join(ekran_store::MEDIA_DIR),
+    )
+    .with_core(core);
+    let link = ekran_core::live::LiveLink::start(
+        &dir,
+        state.hub.clone(),
+        tokio::runtime::Handle::current(),
+    )
+    .unwrap();
+    tokio::spawn(ekran_server::launch_with_tcp_listener(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    Hall {
+        addr,
+        dir,
+        _link: link,
+        _data: data,
+    }
+}
+
+/// Renames screen 1's root node (its Kazakh title) in the working copy, as another
+/// process would; returns the new title.
+pub fn rename_root(dir: &std::path::Path, title: &str) {
+    use ekran_core::edit::Edit;
+    let mut core = ekran_core::Core::open(dir).unwrap();
+    let wc = core.working_copy().unwrap();
+    let key = wc.hall.screens[0].root.clone();
+    let base = wc.revs[&key];
+    core.edit(
+        Edit::Rename {
+            key,
+            base,
+            lang: ekran_model::Lang::Kk,
+            title: title.into(),
+        },
+        ekran_core::CLI,
+    )
+    .unwrap();
+}
+
+pub async fn set_lang(page: &Page, lang: &str) {
+    page.click(&format!("[data-lang=\"{lang}\"]")).await;
+    page.wait_for(
+        &format!("document.documentElement.lang === '{lang}'"),
+        10,
+        "the language",
+    )
+    .await;
+}
+
+/// Goes to `#/{view}` and waits until it has loaded (`ready`: a JS condition).
+pub async fn goto(page: &Page, view: &str, ready: &str) {
+    page.eval(&format!("location.hash = '#/{view}'")).await;
+    page.wait_for(
+        &format!(
+            "document.getElementById('main').dataset.view === {} && ({ready})",
+            js(view.split('/').next().unwrap())
+        ),
+        10,
+        &format!("the {view} view"),
+    )
+    .await;
+}
+
+pub async fn type_into(page: &Page, selector: &str, text: &str) {
+    page.eval(&format!(
+        "(() => {{ const e = document.querySelector({}); e.focus(); e.value = {}; e.dispatchEvent(new Event('input', {{bubbles: true}})); }})()",
+        js(selector),
+        js(text)
+    ))
+    .await;
+}
+
+pub async fn sign_in(page: &Page, password: &str) {
+    page.wait_for(
+        "document.getElementById('main').dataset.view === 'signin'",
+        10,
+        "the sign-in form",
+    )
+    .await;
+    type_into(page, "#signin [name=name]", ADMIN).await;
+    type_into(page, "#signin [name=password]", password).await;
+    page.click("#signin button[type=submit]").await;
+}
+
+pub async fn display_version(page: &Page, v: i64, title: &str) {
+    page.wait_for(
+        &format!(
+            "document.getElementById('display').dataset.version === '{v}' && document.getElementById('display').innerText.includes({})",
+            js(title)
+        ),
+        10,
+        &format!("the display on version {v} showing {title}"),
+    )
+    .await;
+}
+
+/// Puts the file at `path` into the file input `selector`, as a person choosing it
+/// would (the page gets its `change` event).
+pub async fn choose_file(page: &Page, selector: &str, path: &std::path::Path) {
+    let doc = page
+        .call("DOM.getDocument", serde_json::json!({ "depth": 0 }))
+        .await
+        .unwrap();
+    let node = page
+        .call(
+            "DOM.querySelector",
+            serde_json::json!({ "nodeId": doc["root"]["nodeId"], "selector": selector }),
+        )
+        .await
+        .unwrap();
+    page.call(
+        "DOM.setFileInputFiles",
+        serde_json::json!({ "nodeId": node["nodeId"], "files": [path.to_str().unwrap()] }),
+    )
+    .await
+    .unwrap();
+}
+
+/// Presses a key (`Tab`, `Enter`…) in the focused element, with its default action.
+pub async fn key(page: &Page, key: &str, code: u32) {
+    let text = if key == "Enter" { "\r" } else { "" };
+    for kind in ["keyDown", "keyUp"] {
+        page.call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "text": if kind == "keyDown" { text } else { "" } }),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Types `text` into the focused element.
+pub async fn type_text(page: &Page, text: &str) {
+    page.call("Input.insertText", serde_json::json!({ "text": text }))
+        .await
+        .unwrap();
+}
