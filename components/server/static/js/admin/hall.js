@@ -38,7 +38,7 @@ function show(el, live) {
   const slide = live.slide;
   let slideText = t('noSlides');
   if (slide && typeof slide === 'object') slideText = `${(slide.index ?? 0) + 1} / ${slide.count ?? '?'}`;
-  else if (typeof slide === 'number') slideText = String(slide + 1);
+  else if (typeof slide === 'number' && live.slides !== 0) slideText = live.slides ? `${slide + 1} / ${live.slides}` : String(slide + 1);
   set('slide', slideText);
   set('lang', live.lang ? langName(live.lang) : '');
   set('version', live.version ?? '');

@@ -87,7 +87,9 @@ function signInView() {
     try {
       const s = await api('POST', 'session', { name: name.value.trim(), password: password.value }, { signIn: true });
       signedIn(s);
-      if (route().view === 'signin') location.hash = '#/hall';
+      // Back where they were, unless that is a page this role does not have.
+      const entry = VIEWS[route().view];
+      if (!entry || (entry[2] && me.role !== 'admin')) location.hash = '#/hall';
       else render();
     } catch (err) {
       formError(form, err.status === 401 ? t('e401') : describe(err));

@@ -39,7 +39,7 @@ function editor(s, describe) {
     };
     try {
       await api('PATCH', `screens/${encodeURIComponent(s.id)}`, body);
-      toast(t('saved'));
+      toast(t('savedScreen'));
       form.querySelector('.sname').textContent = pick(body.name);
     } catch (err) {
       let msg = describe(err);

@@ -51,7 +51,7 @@ export function render(main, { describe, rerender }) {
     formError(form, '');
     try {
       const r = await api('POST', 'publish', { note: note.value });
-      toast(t('published', { v: (r && r.version) ?? '' }));
+      toast(r && r.published === false ? t('nothingToPublish') : t('published', { v: (r && r.version) ?? '' }));
       rerender();
     } catch (err) {
       formError(form, describe(err));
