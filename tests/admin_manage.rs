@@ -25,9 +25,40 @@ async fn import_users_and_the_audit_log_from_the_admin() {
         .to_owned();
     display_version(&display, 1, &old_title).await;
 
+    // Guessing a password: after a few tries the page says to wait (429), in Kazakh.
+    // Throttling is per name (and per address, after more tries), so the admin below
+    // still signs in.
     // Keyboard only: the name field has focus, Tab moves to the password, Enter signs in.
     let admin = browser
         .open(&format!("http://{}/admin", h.addr), 1280, 800)
+        .await;
+    let mut throttled = false;
+    for _ in 0..12 {
+        admin
+            .eval("document.querySelector('#signin .form-error')?.replaceChildren()")
+            .await;
+        sign_in_as(&admin, "nobody", "not-a-password").await;
+        admin
+            .wait_for(
+                "document.querySelector('#signin .form-error')?.textContent && !document.querySelector('#signin button').disabled",
+                10,
+                "an answer to the sign-in",
+            )
+            .await;
+        let said = admin
+            .eval("document.querySelector('#signin .form-error').textContent")
+            .await;
+        let said = said.as_str().unwrap();
+        if said.starts_with("Тым көп әрекет") {
+            throttled = true;
+            shot(&admin, "signin-throttled-kk").await;
+            break;
+        }
+        assert_eq!(said, "Аты немесе құпиясөз қате");
+    }
+    assert!(throttled, "no 429 message after 12 wrong passwords");
+    admin
+        .eval("(() => { for (const i of document.querySelectorAll('#signin input')) i.value = ''; document.querySelector('#signin [name=name]').focus(); })()")
         .await;
     admin
         .wait_for(
@@ -200,5 +231,63 @@ async fn import_users_and_the_audit_log_from_the_admin() {
         .eval("fetch(document.querySelector('#export a').href).then(async r => [r.status, (await r.text()).includes('Импорттан')])")
         .await;
     assert_eq!(exported, serde_json::json!([200, true]));
+    // Screen settings (admin): saved to the working copy.
+    goto(&admin, "screens", "document.getElementById('screen-1')").await;
+    type_into(&admin, "#screen-1 [name=name_ru]", "Зал №1").await;
+    admin.click("#screen-1 button[type=submit]").await;
+    admin
+        .wait_for(
+            "!document.getElementById('toast').hidden && document.getElementById('toast').textContent.includes('Опубликуйте')",
+            10,
+            "the screen saved",
+        )
+        .await;
+    assert_eq!(
+        admin
+            .eval("fetch('/api/screens/1').then(r => r.json()).then(s => s.name.ru)")
+            .await,
+        "Зал №1"
+    );
+
+    // An editor sees no screen settings and no users.
+    let mut core = ekran_core::Core::open(&h.dir).unwrap();
+    core.add_user(
+        "erlan",
+        ekran_core::accounts::Role::Editor,
+        "erlan-password-123",
+        ekran_core::CLI,
+    )
+    .unwrap();
+    drop(core);
+    admin.click("#signout").await;
+    sign_in_as(&admin, "erlan", "erlan-password-123").await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'hall' && document.querySelector('[data-nav=versions]')",
+            10,
+            "erlan signed in, on the hall (screen settings are not theirs)",
+        )
+        .await;
+    assert_eq!(
+        admin
+            .eval("[!!document.querySelector('[data-nav=screens]'), !!document.querySelector('[data-nav=users]')]")
+            .await,
+        serde_json::json!([false, false])
+    );
+    admin.eval("location.hash = '#/users'").await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'notfound'",
+            10,
+            "no users view for an editor",
+        )
+        .await;
+    goto(
+        &admin,
+        "hall",
+        "document.querySelector('[data-screen=\"1\"][data-version]')",
+    )
+    .await;
+    shot(&admin, "hall-editor-ru").await;
     assert_clean(&browser, h.addr);
 }

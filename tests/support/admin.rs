@@ -175,13 +175,18 @@ pub async fn type_into(page: &Page, selector: &str, text: &str) {
 }
 
 pub async fn sign_in(page: &Page, password: &str) {
+    sign_in_as(page, ADMIN, password).await;
+}
+
+/// Fills in the sign-in form and submits it.
+pub async fn sign_in_as(page: &Page, name: &str, password: &str) {
     page.wait_for(
         "document.getElementById('main').dataset.view === 'signin'",
         10,
         "the sign-in form",
     )
     .await;
-    type_into(page, "#signin [name=name]", ADMIN).await;
+    type_into(page, "#signin [name=name]", name).await;
     type_into(page, "#signin [name=password]", password).await;
     page.click("#signin button[type=submit]").await;
 }
