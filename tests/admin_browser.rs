@@ -239,45 +239,56 @@ async fn sign_in_publish_and_roll_back_from_the_admin() {
         .await;
 
     // Every page in both languages (and English), for people to look at.
-    for lang in ["kk", "ru", "en"] {
-        set_lang(&admin, lang).await;
-        goto(
-            &admin,
+    let views = [
+        (
             "hall",
             "document.querySelector('[data-screen=\"1\"][data-version=\"4\"]')",
-        )
-        .await;
-        shot(&admin, &format!("hall-{lang}")).await;
-        goto(
-            &admin,
-            "versions",
-            "document.querySelector('#versions tbody tr')",
-        )
-        .await;
-        shot(&admin, &format!("versions-{lang}")).await;
-        goto(&admin, "audit", "document.querySelector('#audit tbody tr')").await;
-        shot(&admin, &format!("audit-{lang}")).await;
-        goto(
-            &admin,
-            "screens",
-            "document.querySelector('form[data-screen]')",
-        )
-        .await;
-        shot(&admin, &format!("screens-{lang}")).await;
-        goto(&admin, "users", "document.querySelector('#users tbody tr')").await;
-        shot(&admin, &format!("users-{lang}")).await;
-        goto(&admin, "transfer", "document.getElementById('import')").await;
-        shot(&admin, &format!("transfer-{lang}")).await;
-        admin.eval("location.hash = '#/no-such-view'").await;
-        admin
-            .wait_for(
-                "document.getElementById('main').dataset.view === 'notfound'",
-                10,
-                "the not-found view",
-            )
-            .await;
-        shot(&admin, &format!("notfound-{lang}")).await;
+        ),
+        ("versions", "document.querySelector('#versions tbody tr')"),
+        ("audit", "document.querySelector('#audit tbody tr')"),
+        ("screens", "document.querySelector('form[data-screen]')"),
+        ("users", "document.querySelector('#users tbody tr')"),
+        ("transfer", "document.getElementById('import')"),
+        ("no-such-view", "true"),
+    ];
+    for (size, (w, ht), langs) in [
+        ("", (1280, 800), &["kk", "ru", "en"][..]),
+        ("-tablet", (820, 1180), &["kk", "ru"][..]),
+    ] {
+        admin.resize(w, ht).await;
+        for lang in langs {
+            set_lang(&admin, lang).await;
+            for (view, ready) in views {
+                if view == "no-such-view" {
+                    admin.eval("location.hash = '#/no-such-view'").await;
+                    admin
+                        .wait_for(
+                            "document.getElementById('main').dataset.view === 'notfound'",
+                            10,
+                            "the not-found view",
+                        )
+                        .await;
+                } else {
+                    goto(&admin, view, ready).await;
+                }
+                // Nothing sticks out sideways (wide tables scroll in their own box).
+                assert_eq!(
+                    admin
+                        .eval("document.documentElement.scrollWidth <= innerWidth")
+                        .await,
+                    true,
+                    "{view} overflows at {w}x{ht}"
+                );
+                let name = if view == "no-such-view" {
+                    "notfound"
+                } else {
+                    view
+                };
+                shot(&admin, &format!("{name}{size}-{lang}")).await;
+            }
+        }
     }
+    admin.resize(1280, 800).await;
     // Markup in a screen name is text on the admin too, and runs nothing.
     let mut core = ekran_core::Core::open(&h.dir).unwrap();
     let name = ekran_model::Localized {
