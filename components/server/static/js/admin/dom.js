@@ -77,7 +77,8 @@ export function ask(title, body, actions) {
   document.getElementById('dialog-title').textContent = title;
   document.getElementById('dialog-body').replaceChildren(...body);
   const bar = document.getElementById('dialog-actions');
-  bar.replaceChildren(h('button', { class: 'btn btn-quiet', value: '', text: t('cancel'), 'data-action': 'cancel' }));
+  // Not a submit button: Enter in a field of the dialog picks the main action, not this.
+  bar.replaceChildren(h('button', { class: 'btn btn-quiet', type: 'button', text: t('cancel'), 'data-action': 'cancel', onclick: () => dlg.close('') }));
   for (const a of actions) {
     bar.append(h('button', { class: `btn ${a.kind === 'danger' ? 'btn-danger' : ''}`, value: a.value, text: a.label, 'data-action': a.value }));
   }
@@ -85,7 +86,8 @@ export function ask(title, body, actions) {
   return new Promise((resolve) => {
     dlg.addEventListener('close', () => resolve(dlg.returnValue || null), { once: true });
     dlg.showModal();
-    const first = bar.querySelector('button:last-child');
+    // The first field when there is one (typing starts at once), else the main action.
+    const first = dlg.querySelector('#dialog-body input, #dialog-body select') || bar.querySelector('button:last-child');
     if (first) first.focus();
   });
 }

@@ -2,7 +2,7 @@
 
 const S = {
   kk: {
-    title: 'ekran · әкімші', skip: 'Мазмұнға өту', welcome: 'Қош келдіңіз', welcomeHint: 'Залды басқару үшін кіріңіз',
+    title: 'ekran · әкімші', skip: 'Мазмұнға өту', menu: 'Бөлімдер', welcome: 'Қош келдіңіз', welcomeHint: 'Залды басқару үшін кіріңіз',
     name: 'Аты', password: 'Құпиясөз', signIn: 'Кіру', signOut: 'Шығу',
     e401: 'Аты немесе құпиясөз қате', e429: 'Тым көп әрекет. {s} секундтан кейін қайталаңыз',
     e403: 'Бұл әрекетке рұқсатыңыз жоқ', e404: 'Табылмады', eNet: 'Серверге қосылу мүмкін болмады',
@@ -46,7 +46,7 @@ const S = {
     a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
   },
   ru: {
-    title: 'ekran · администратор', skip: 'К содержимому', welcome: 'Добро пожаловать', welcomeHint: 'Войдите, чтобы управлять залом',
+    title: 'ekran · администратор', skip: 'К содержимому', menu: 'Разделы', welcome: 'Добро пожаловать', welcomeHint: 'Войдите, чтобы управлять залом',
     name: 'Имя', password: 'Пароль', signIn: 'Войти', signOut: 'Выйти',
     e401: 'Неверное имя или пароль', e429: 'Слишком много попыток. Повторите через {s} с',
     e403: 'Недостаточно прав для этого действия', e404: 'Не найдено', eNet: 'Нет связи с сервером',
@@ -90,7 +90,7 @@ const S = {
     a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
   },
   en: {
-    title: 'ekran · admin', skip: 'Skip to content', welcome: 'Welcome', welcomeHint: 'Sign in to run the hall',
+    title: 'ekran · admin', skip: 'Skip to content', menu: 'Sections', welcome: 'Welcome', welcomeHint: 'Sign in to run the hall',
     name: 'Name', password: 'Password', signIn: 'Sign in', signOut: 'Sign out',
     e401: 'Wrong name or password', e429: 'Too many attempts. Try again in {s} s',
     e403: 'You may not do this', e404: 'Not found', eNet: 'Cannot reach the server',

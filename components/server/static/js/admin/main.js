@@ -56,6 +56,7 @@ function header() {
     text: label, onclick: () => { setLang(code); document.getElementById('toast').hidden = true; render(); },
   })));
   document.title = t('title');
+  nav.setAttribute('aria-label', t('menu'));
   document.querySelector('.skip').textContent = t('skip');
   signout.textContent = t('signOut');
   signout.hidden = !me;
