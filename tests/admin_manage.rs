@@ -164,16 +164,18 @@ async fn import_users_and_the_audit_log_from_the_admin() {
     admin.click("[data-edit=dana]").await;
     admin
         .wait_for(
-            "document.getElementById('dialog').open",
+            "document.getElementById('dialog').open && document.activeElement.name === 'password'",
             10,
-            "the user dialog",
+            "the user dialog, focused on the new password",
         )
         .await;
+    // Keyboard: type a new password, pick the role, Enter saves (never cancels).
+    type_text(&admin, "dana-new-password-1").await;
     admin
         .eval("(() => { const s = document.querySelector('#dialog select[name=role]'); s.value = 'admin'; s.dispatchEvent(new Event('change')); })()")
         .await;
     shot(&admin, "users-dialog-ru").await;
-    admin.click("#dialog [data-action=save]").await;
+    key(&admin, "Enter", 13).await;
     admin
         .wait_for(
             "document.querySelector('#users tr[data-user=dana]') && document.querySelector('#users tr[data-user=dana]').innerText.includes('администратор')",
@@ -181,6 +183,13 @@ async fn import_users_and_the_audit_log_from_the_admin() {
             "dana now an admin",
         )
         .await;
+    assert_eq!(
+        admin
+            .eval("fetch('/api/audit?action=user_passwd').then(r => r.json()).then(e => e.some(x => x.actor === 'aigerim' && JSON.stringify(x).includes('dana')))")
+            .await,
+        true,
+        "the new password was set"
+    );
     admin.click("[data-remove=dana]").await;
     admin
         .wait_for(
