@@ -300,3 +300,94 @@ async fn import_users_and_the_audit_log_from_the_admin() {
     shot(&admin, "hall-editor-ru").await;
     assert_clean(&browser, h.addr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_shows_the_working_copy_and_leaves_live_screens_alone() {
+    let h = serve_with_api().await;
+    let hall = ekran_demo::hall().unwrap();
+    let root_key = hall.screens[0].root.to_string();
+    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
+    let old_title = root
+        .title
+        .resolve(ekran_model::Lang::Kk, &hall.fallback)
+        .unwrap()
+        .to_owned();
+    let draft = "Жоба: әлі жарияланбаған";
+    rename_root(&h.dir, draft);
+
+    // Nobody signed in: the preview's socket is refused.
+    match tokio_tungstenite::connect_async(format!("ws://{}/ws/preview/1?role=display", h.addr))
+        .await
+    {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 401),
+        other => panic!("the preview socket without a session: {other:?}"),
+    }
+
+    let browser = Browser::launch().await;
+    let live = browser
+        .open(&format!("http://{}/display/1", h.addr), 1280, 720)
+        .await;
+    display_version(&live, 1, &old_title).await;
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 800)
+        .await;
+    sign_in(&admin, PASSWORD).await;
+    admin
+        .wait_for(
+            "document.querySelector('[data-screen=\"1\"] a[data-preview=display]')",
+            10,
+            "the preview links on the hall view",
+        )
+        .await;
+
+    // The preview display shows the draft; its tablet moves it; the live screen stays.
+    let preview = browser
+        .open(&format!("http://{}/preview/display/1", h.addr), 1280, 720)
+        .await;
+    preview
+        .wait_for(
+            &format!(
+                "document.documentElement.dataset.preview === 'true' && document.getElementById('display').innerText.includes({})",
+                js(draft)
+            ),
+            10,
+            "the draft on the preview display",
+        )
+        .await;
+    let tablet = browser
+        .open(&format!("http://{}/preview/tablet/1", h.addr), 1280, 800)
+        .await;
+    tablet
+        .wait_for(
+            "document.querySelector('.tile[data-node]:not([disabled])')",
+            10,
+            "the preview tablet's tiles",
+        )
+        .await;
+    let node = tablet
+        .eval("document.querySelector('.tile[data-node]').dataset.node")
+        .await;
+    let node = node.as_str().unwrap().to_owned();
+    tablet.click(&format!(".tile[data-node=\"{node}\"]")).await;
+    preview
+        .wait_for(
+            &format!("document.getElementById('display').dataset.node === '{node}'"),
+            10,
+            "the preview display following its tablet",
+        )
+        .await;
+    shot(&preview, "preview-display").await;
+    assert_eq!(
+        live.eval("[document.getElementById('display').dataset.node, document.getElementById('display').dataset.version]")
+            .await,
+        serde_json::json!([root_key, "1"]),
+        "the live screen moved"
+    );
+    assert!(!live
+        .eval("document.getElementById('display').innerText")
+        .await
+        .as_str()
+        .unwrap()
+        .contains(draft));
+    assert_clean(&browser, h.addr);
+}

@@ -22,6 +22,7 @@ mod error;
 pub mod key;
 mod media;
 pub mod pages;
+pub mod preview;
 mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};
@@ -47,6 +48,8 @@ pub struct AppState {
     pub throttle: Arc<api::throttle::Throttle>,
     /// Pages connected to each screen.
     pub connections: Arc<Connections>,
+    /// The working copy's preview sessions (`/preview/…`).
+    pub previews: Arc<preview::Previews>,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             core: None,
             throttle: Arc::default(),
             connections: Arc::default(),
+            previews: Arc::default(),
         }
     }
 
@@ -91,7 +95,8 @@ const CSP: &str =
     frame-ancestors 'none'; form-action 'self'";
 
 /// All routes: `/` (hall page), `/display/{screen}`, `/tablet/{screen}`, `/ws/{screen}`,
-/// `/admin` (the admin shell), `/static/…`, `/media/…`, `/healthz`.
+/// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}` and
+/// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`, `/healthz`.
 pub fn router(state: AppState) -> Router {
     // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
     // the guard refuses hidden files (any segment starting with a dot).
@@ -105,6 +110,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(pages::admin))
         .route("/admin/", get(pages::admin))
         .route("/admin/{*rest}", get(pages::admin_missing))
+        .route("/preview/display/{screen}", get(preview::display))
+        .route("/preview/tablet/{screen}", get(preview::tablet))
+        .route("/ws/preview/{screen}", get(preview::upgrade))
         .route("/healthz", get(pages::health))
         .nest("/api", api::router())
         .nest_service(

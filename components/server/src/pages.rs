@@ -45,7 +45,8 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn asset(path: &str) -> Option<Response> {
+/// An embedded file as a response, or `None`.
+pub(crate) fn asset(path: &str) -> Option<Response> {
     let file = STATIC.get_file(path)?;
     Some(
         (

@@ -136,15 +136,17 @@ pub async fn upgrade(
     let role = p.role;
     let live = state.liveness;
     let connections = state.connections.clone();
-    Ok(ws
-        .max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| async move {
-            let _counted = connections.enter(session.id(), role);
-            if let Err(e) = serve(socket, &session, role, live).await {
-                tracing::debug!(screen = %session.id(), "connection ended: {e}");
-            }
-        }))
+    Ok(limits(ws).on_upgrade(move |socket| async move {
+        let _counted = connections.enter(session.id(), role);
+        if let Err(e) = serve(socket, &session, role, live).await {
+            tracing::debug!(screen = %session.id(), "connection ended: {e}");
+        }
+    }))
+}
+
+/// The frame limits of every live connection.
+pub(crate) fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME)
 }
 
 async fn send(socket: &mut WebSocket, msg: Message) -> Result<(), String> {
@@ -162,7 +164,8 @@ fn text(json: bytes::Bytes) -> Result<Message, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn serve(
+/// Serves one connection on `session` (live or preview) until it ends.
+pub(crate) async fn serve(
     mut socket: WebSocket,
     session: &Session,
     role: Role,

@@ -10,6 +10,13 @@ export function screenId() {
   }
 }
 
+/**
+ * Whether this page is a preview of the working copy (`/preview/display/1`): it then
+ * talks to the preview's sessions, never to a live screen, and says so on the page.
+ */
+export const PREVIEW = location.pathname.startsWith('/preview/');
+if (PREVIEW) document.documentElement.dataset.preview = 'true';
+
 const MIN_DELAY = 500;
 const MAX_DELAY = 10000;
 
@@ -33,7 +40,7 @@ export function connect(opts) {
 
   const p = new URLSearchParams({ role });
   if (key) p.set('key', key);
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${encodeURIComponent(screen)}?${p}`;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${PREVIEW ? 'preview/' : ''}${encodeURIComponent(screen)}?${p}`;
 
   function setStatus(s, info = {}) {
     status = s;

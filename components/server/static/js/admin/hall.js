@@ -23,7 +23,10 @@ function card(s) {
       stat(t('slide'), '…', 'slide'), stat(t('language'), '…', 'lang'), stat(t('version'), '…', 'version'),
       stat(t('displays'), '…', 'displays'), stat(t('tablets'), '…', 'tablets')),
     h('p', { class: 'state muted', 'data-k': 'state' }),
-    h('p', {}, h('a', { class: 'btn btn-quiet', href: `/display/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', text: t('openDisplay') })));
+    h('p', { class: 'links' },
+      h('a', { class: 'btn btn-quiet', href: `/display/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', text: t('openDisplay') }),
+      h('a', { class: 'btn btn-quiet', href: `/preview/display/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', 'data-preview': 'display', text: t('previewDisplay') }),
+      h('a', { class: 'btn btn-quiet', href: `/preview/tablet/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', 'data-preview': 'tablet', text: t('previewTablet') })));
   return el;
 }
 
