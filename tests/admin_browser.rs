@@ -101,13 +101,39 @@ async fn the_sign_in_page_speaks_three_languages_and_unknown_urls_get_a_page() {
             "the localized not-found page",
         )
         .await;
-    assert_eq!(
-        missing
-            .eval("fetch('/admin/no/such/page').then(r => r.status)")
-            .await,
-        404
-    );
     shot(&missing, "404").await;
+    // Every unknown URL, missing media file and unknown screen gets such a page (the
+    // API keeps its JSON errors).
+    for (path, says) in [
+        ("/admin/no/such/page", "Страница не найдена"),
+        ("/no/such/page", "Страница не найдена"),
+        ("/media/no-such-picture.png", "Страница не найдена"),
+        ("/display/99", "Страница не найдена"),
+        ("/tablet/99", "Страница не найдена"),
+    ] {
+        assert_eq!(
+            missing
+                .eval(&format!(
+                    "fetch({}).then(async r => [r.status, r.headers.get('content-type').startsWith('text/html'), (await r.text()).includes({}) ])",
+                    js(path),
+                    js(says)
+                ))
+                .await,
+            serde_json::json!([404, true, true]),
+            "{path}"
+        );
+    }
+    let screen = browser
+        .open(&format!("http://{addr}/display/99"), 1280, 800)
+        .await;
+    screen
+        .wait_for(
+            "document.body && document.body.innerText.includes('Бет табылмады') && document.body.innerText.includes('screen 99')",
+            10,
+            "the localized error page of an unknown screen",
+        )
+        .await;
+    shot(&screen, "404-screen").await;
     assert_clean(&browser, addr);
 }
 

@@ -24,9 +24,19 @@ impl IntoResponse for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         };
+        // What happened in Kazakh, Russian and English; the detail (for whoever set
+        // the hall up) as it is.
+        let said = match &self {
+            AppError::NotFound(_) => ["Бет табылмады", "Страница не найдена", "Page not found"],
+            AppError::Forbidden(_) => ["Рұқсат жоқ", "Доступ запрещён", "Forbidden"],
+            AppError::BadRequest(_) => ["Қате сұрау", "Неверный запрос", "Bad request"],
+        };
         let body = format!(
-            "<!doctype html><meta charset=utf-8><link rel=stylesheet href=/static/fonts/fonts.css><link rel=stylesheet href=/static/css/base.css><title>{code}</title><main class=plain><h1>{code}</h1><p>{msg}</p><p><a href=/>ekran</a></p></main>",
+            "<!doctype html><html lang=kk><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/static/fonts/fonts.css><link rel=stylesheet href=/static/css/base.css><link rel=stylesheet href=/static/css/admin.css><title>{code} · ekran</title><body class=admin><main class=\"main notfound\"><h1>{code}</h1><p lang=kk><b>{kk}.</b></p><p lang=ru><b>{ru}.</b></p><p lang=en><b>{en}.</b></p><p class=muted>{msg}</p><p class=links><a class=btn href=/>Зал · Hall</a> <a class=\"btn btn-quiet\" href=/admin>Әкімші · Администратор · Admin</a></p></main></body></html>",
             code = status.as_u16(),
+            kk = said[0],
+            ru = said[1],
+            en = said[2],
             msg = crate::pages::esc(&self.to_string())
         );
         (status, Html(body)).into_response()

@@ -100,7 +100,11 @@ const CSP: &str =
 pub fn router(state: AppState) -> Router {
     // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
     // the guard refuses hidden files (any segment starting with a dot).
-    let media = ServeDir::new(state.media_dir.as_ref()).append_index_html_on_directories(false);
+    let media = ServeDir::new(state.media_dir.as_ref())
+        .append_index_html_on_directories(false)
+        .not_found_service(axum::handler::HandlerWithoutStateExt::into_service(
+            pages::not_found,
+        ));
     Router::new()
         .route("/", get(pages::index))
         .route("/display/{screen}", get(pages::display))
@@ -109,7 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(pages::static_file))
         .route("/admin", get(pages::admin))
         .route("/admin/", get(pages::admin))
-        .route("/admin/{*rest}", get(pages::admin_missing))
+        .route("/admin/{*rest}", get(pages::not_found))
         .route("/preview/display/{screen}", get(preview::display))
         .route("/preview/tablet/{screen}", get(preview::tablet))
         .route("/ws/preview/{screen}", get(preview::upgrade))
@@ -125,6 +129,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(media::guard))
                 .service(media),
         )
+        .fallback(pages::not_found)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

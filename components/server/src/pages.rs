@@ -178,9 +178,10 @@ pub async fn admin() -> Result<Response, AppError> {
     Ok(page)
 }
 
-/// `GET /admin/{anything}`: a small "page not found" in Kazakh, Russian and English.
-pub async fn admin_missing() -> Response {
-    match STATIC.get_file("admin/404.html") {
+/// A small "page not found" in Kazakh, Russian and English, with links to the hall and
+/// the admin: for unknown URLs (under `/admin` and everywhere else) and missing media.
+pub async fn not_found() -> Response {
+    match STATIC.get_file("404.html") {
         Some(f) => (StatusCode::NOT_FOUND, Html(f.contents())).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
