@@ -31,6 +31,18 @@ async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
     assert!((1..=30).contains(&wait), "{wait}");
     // Another account from the same address is not locked.
     assert_eq!(sign_in(&api, "root", PW).await.status, 200);
+    // Parallel guesses are counted before their passwords are checked: of 20 at once,
+    // only the 5 the limit allows are answered 401, the rest 429.
+    let answers = futures_util::future::join_all(
+        (0..20).map(|_| sign_in(&api, "boris", "guessing, guessing")),
+    )
+    .await;
+    let checked = answers.iter().filter(|r| r.status == 401).count();
+    let refused = answers.iter().filter(|r| r.status == 429).count();
+    assert_eq!((checked, refused), (5, 15));
+    // A sign-in body is small: a huge name is refused before anything is kept of it.
+    let huge = sign_in(&api, &"A".repeat(100_000), "whatever whatever").await;
+    assert_eq!(huge.status, 413, "{}", huge.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,8 +15,15 @@ use crate::AppState;
 
 /// The session routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/session", post(sign_in).get(whoami).delete(sign_out))
+    Router::new()
+        .route("/session", post(sign_in).get(whoami).delete(sign_out))
+        // A name and a password: a few hundred bytes; nothing bigger is read.
+        .layer(axum::extract::DefaultBodyLimit::max(SIGN_IN_LIMIT))
 }
+
+/// Largest sign-in body read, in bytes (a name of at most 64 characters and a password
+/// of at most 1 024 bytes, as JSON).
+const SIGN_IN_LIMIT: usize = 8 * 1024;
 
 /// The sign-in form.
 #[derive(Deserialize)]
@@ -35,9 +42,11 @@ async fn sign_in(
     headers: HeaderMap,
     Body(c): Body<Credentials>,
 ) -> Result<Response, ApiError> {
+    // Counted before the password is checked (in the same step as the lock check), so
+    // parallel attempts cannot slip past the limit; given back on success.
     state
         .throttle
-        .check(&c.name, &addr)
+        .attempt(&c.name, &addr)
         .map_err(ApiError::TooMany)?;
     let (name, address) = (c.name.clone(), addr.clone());
     let result = core(&state, move |core| {
@@ -46,7 +55,7 @@ async fn sign_in(
     .await;
     match result {
         Ok(s) => {
-            state.throttle.succeeded(&s.name);
+            state.throttle.succeeded(&s.name, &addr);
             let body = json!({"name": s.name, "role": s.role.as_str(), "csrf": s.csrf});
             Ok((
                 [(header::SET_COOKIE, session_cookie(&s.token, &headers))],
@@ -54,11 +63,11 @@ async fn sign_in(
             )
                 .into_response())
         }
-        Err(e @ ApiError::Unauthorized(_)) => {
-            state.throttle.failed(&c.name, &addr);
+        Err(e @ ApiError::Unauthorized(_)) => Err(e),
+        Err(e) => {
+            state.throttle.not_counted(&c.name, &addr);
             Err(e)
         }
-        Err(e) => Err(e),
     }
 }
 
