@@ -136,6 +136,28 @@ fn migrate(conn: &mut Connection, db_path: &Path) -> Result<()> {
     result
 }
 
+/// The database holds password hashes and session tokens' hashes: readable by the
+/// owner only (SQLite gives the `-wal` and `-shm` files the same mode).
+fn restrict_to_owner(db_path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", db_path.display()));
+            match std::fs::metadata(&p) {
+                Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io_err(&p))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db_path;
+    Ok(())
+}
+
 /// How hard a connection works to keep a commit through a power cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -194,6 +216,7 @@ impl Store {
         let db_path2 = db_path.clone();
         let db = db_err(&db_path2);
         let mut conn = Connection::open(&db_path).map_err(&db)?;
+        restrict_to_owner(&db_path)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(&db)?;
         // WAL: readers never wait for the writer, and see one snapshot per transaction.
         set_wal(&conn).map_err(&db)?;

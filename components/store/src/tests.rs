@@ -104,6 +104,22 @@ fn versions_share_bodies_and_count_changes() {
     assert_eq!(list, [3, 2, 1]);
 }
 
+#[cfg(unix)]
+#[test]
+fn the_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    publish(&mut s, &hall(1), "v1");
+    for f in [DB_FILE, "ekran.db-wal", "ekran.db-shm"] {
+        let mode = fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{f}: {mode:o}");
+    }
+}
+
 #[test]
 fn versions_are_immutable() {
     let dir = tempfile::tempdir().unwrap();
