@@ -701,3 +701,37 @@ fn versions_output_stays_one_line_per_version_and_survives_a_closed_pipe() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn export_to_a_pipe_or_device_writes_into_it_and_never_replaces_it() {
+    let data = tempfile::tempdir().unwrap();
+    let d = s(data.path());
+    let o = ekran(&["import", "ekran", "--data", d, s(&demo_ekran1())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fifo = data.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A reader on the pipe, as `ekran export -o /dev/stdout | …` or a FIFO would have.
+    let reader = std::process::Command::new("cat")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = reader;
+    let o = ekran(&["export", "--data", d, "-o", s(&fifo)]);
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    if !kind.is_fifo() {
+        // Replaced: the reader would wait for a writer forever.
+        let _ = reader.kill();
+        panic!("the pipe was replaced by a file: {}", stderr(&o));
+    }
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let read = reader.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(read.stdout).unwrap(), export(data.path()));
+    assert!(!data.path().join(".pipe.part").exists());
+}

@@ -53,13 +53,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     match args.output {
         None => crate::inputs::write_stdout(json.as_bytes())?,
         Some(path) => {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("export.json");
-            let tmp = path.with_file_name(format!(".{name}.part"));
-            std::fs::write(&tmp, json.as_bytes()).map_err(|e| format!("{}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+            write_output(&path, json.as_bytes())?;
             eprintln!(
                 "exported {} screen(s), {} node(s) to {}",
                 hall.screens.len(),
@@ -69,4 +63,33 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path`: a regular file (or a new one) is replaced atomically, by a
+/// temporary file beside it renamed over it, so a reader never sees half an export;
+/// anything else that exists there (a device such as `/dev/null`, a pipe) is written to
+/// as it is, never replaced.
+fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let shown = |e: std::io::Error| format!("{}: {e}", path.display());
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(shown)?;
+            return f.write_all(bytes).map_err(shown);
+        }
+        _ => {}
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("export.json");
+    let tmp = path.with_file_name(format!(".{name}.part"));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        shown(e)
+    })
 }
