@@ -133,8 +133,13 @@ pub fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Different characters, spaces aside, a password must use (`aaaaaaaaaa` and ten spaces
+/// are refused).
+pub const MIN_DISTINCT_CHARS: usize = 4;
+
 /// A password: at least [`MIN_PASSWORD_CHARS`] characters, at most
-/// [`MAX_PASSWORD_BYTES`] bytes.
+/// [`MAX_PASSWORD_BYTES`] bytes, at least [`MIN_DISTINCT_CHARS`] different characters
+/// besides spaces.
 pub fn check_password(password: &str) -> Result<()> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
@@ -149,6 +154,17 @@ pub fn check_password(password: &str) -> Result<()> {
             format!(
                 "the password has {} bytes; at most {MAX_PASSWORD_BYTES} are accepted",
                 password.len()
+            ),
+        ));
+    }
+    let distinct: std::collections::HashSet<char> =
+        password.chars().filter(|c| !c.is_whitespace()).collect();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Err(field_error(
+            "password_too_weak",
+            format!(
+                "the password uses {} different character(s) besides spaces; it needs at least {MIN_DISTINCT_CHARS}",
+                distinct.len()
             ),
         ));
     }

@@ -101,6 +101,10 @@ fn names_and_passwords_are_checked_with_clear_diagnostics() {
     core.add_user(&"a".repeat(64), Role::Editor, PW, CLI)
         .unwrap();
     core.add_user("a.b-c_9", Role::Editor, PW, CLI).unwrap();
+    for weak in ["          ", "aaaaaaaaaa", "abababab ab"] {
+        let e = check_password(weak).unwrap_err();
+        assert!(e.to_string().contains("1 error"), "{weak:?}: {e}");
+    }
     let g = generate_password();
     check_password(&g).unwrap();
     assert_eq!(g.len(), 23);

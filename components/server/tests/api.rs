@@ -120,6 +120,33 @@ async fn an_editor_cannot_change_screens_or_users() {
     assert_eq!(anna.get("/api/screens").await.status, 200);
     let hall = with_core(&api, |c| c.working_copy().unwrap().hall).await;
     assert_eq!(hall.screens[0].theme, "azure", "nothing changed");
+    // An editor may change their own password, not their role nor anyone else's.
+    let own = json!({"role": "admin"});
+    assert_eq!(
+        anna.send("PATCH", "/api/users/anna", Some(own))
+            .await
+            .status,
+        403
+    );
+    let other = json!({"password": "a new long password"});
+    assert_eq!(
+        anna.send("PATCH", "/api/users/root", Some(other))
+            .await
+            .status,
+        403
+    );
+    let mine = json!({"password": "a new long password"});
+    assert_eq!(
+        anna.send("PATCH", "/api/users/anna", Some(mine))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        sign_in(&api, "anna", "a new long password").await.status,
+        200,
+        "the new password works"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

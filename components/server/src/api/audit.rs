@@ -52,8 +52,8 @@ async fn list(
     let filter = AuditFilter {
         actor: f.actor.filter(|a| !a.is_empty()),
         action,
-        since: f.since.filter(|a| !a.is_empty()),
-        until: f.until.filter(|a| !a.is_empty()),
+        since: time_bound("since", f.since)?,
+        until: time_bound("until", f.until)?,
         limit: match f.limit {
             Some(0) => None,
             Some(n) => Some(n),
@@ -65,4 +65,32 @@ async fn list(
     Ok(Json(
         serde_json::to_value(entries).map_err(|e| ApiError::Internal(e.to_string()))?,
     ))
+}
+
+/// A `since`/`until` bound: a UTC date or date and time in ISO 8601
+/// (`2026-11-29`, `2026-11-29T12:00`, `2026-11-29T12:00:00.000Z`), compared with the
+/// entries' times as text; anything else is a 400.
+fn time_bound(name: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let b = v.as_bytes();
+    let date = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let rest_ok = v[10..]
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'T' | b':' | b'.' | b'Z'));
+    if date && rest_ok {
+        Ok(Some(v))
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "{name} must be a UTC date or time in ISO 8601, such as 2026-11-29 or 2026-11-29T12:00"
+        )))
+    }
 }

@@ -27,6 +27,7 @@ const SIGN_IN_LIMIT: usize = 8 * 1024;
 
 /// The sign-in form.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
     name: String,
     password: String,

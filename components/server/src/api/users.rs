@@ -9,7 +9,7 @@ use ekran_core::accounts::{Role, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::Admin;
+use super::auth::{Admin, Signed};
 use super::{core, ApiError, Body};
 use crate::AppState;
 
@@ -74,13 +74,20 @@ pub struct UserPatch {
 }
 
 /// `PATCH /api/users/{name}` `{"password"?, "role"?}`: a new password ends the user's
-/// sessions; a new role applies to them at once. 409 for the last admin's role.
+/// sessions; a new role applies to them at once. 409 for the last admin's role. An
+/// admin may change anyone; anyone may change their own password (not their role).
 async fn update(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    admin: Signed,
     Path(name): Path<String>,
     Body(f): Body<UserPatch>,
 ) -> Result<Json<Value>, ApiError> {
+    let own_password = admin.name.eq_ignore_ascii_case(&name) && f.role.is_none();
+    if admin.role != Role::Admin && !own_password {
+        return Err(ApiError::forbidden(
+            "only an admin may do this (you may change your own password)",
+        ));
+    }
     let new_role = f.role.as_deref().map(role).transpose()?;
     let u = core(&state, move |c| {
         // Checked first, so a refused password does not leave a role change behind.

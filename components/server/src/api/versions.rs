@@ -46,6 +46,7 @@ fn outcome(p: Published) -> Value {
 
 /// Paging of a list.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Page {
     limit: Option<usize>,
     #[serde(default)]
@@ -70,6 +71,7 @@ async fn list(
 
 /// The publish form.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PublishForm {
     #[serde(default)]
     note: String,

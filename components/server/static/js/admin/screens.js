@@ -13,7 +13,7 @@ function editor(s, describe) {
   const theme = select(THEMES.map((x) => [x, x]), s.theme || 'azure', { name: 'theme' });
   const root = h('input', { name: 'root', value: s.root || '', autocomplete: 'off', spellcheck: 'false' });
   const langs = h('input', { name: 'languages', value: (s.languages || []).join(', '), autocomplete: 'off' });
-  const seconds = h('input', { name: 'idle_seconds', type: 'number', min: '0', value: idle.seconds ?? s.idle_seconds ?? 180 });
+  const seconds = h('input', { name: 'idle_seconds', type: 'number', min: '1', value: idle.seconds ?? s.idle_seconds ?? 180 });
   const attract = h('input', { name: 'attract', value: (idle.attract || s.attract || []).join(', '), autocomplete: 'off', spellcheck: 'false' });
   const attractSeconds = h('input', { name: 'attract_seconds', type: 'number', min: '1', value: idle.attract_seconds ?? s.attract_seconds ?? 10 });
   const button = h('button', { class: 'btn', type: 'submit', text: t('save') });
