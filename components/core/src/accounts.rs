@@ -63,6 +63,37 @@ pub struct User {
     pub sessions: i64,
 }
 
+/// A sign-in under way: the account read by [`Core::sign_in_lookup`], if the name is
+/// known. Its password hash never leaves this crate.
+pub struct SignInAttempt {
+    name: String,
+    known: Option<ekran_store::Account>,
+}
+
+impl SignInAttempt {
+    /// Verifies `password` (argon2id; blocking, tens of milliseconds; the same work for
+    /// an unknown name, against a dummy hash, so timing does not tell them apart).
+    pub fn check(self, password: &str) -> CheckedSignIn {
+        // An over-long password is no one's (and is refused before hashing a megabyte).
+        let sane = password.len() <= MAX_PASSWORD_BYTES;
+        let phc = self
+            .known
+            .as_ref()
+            .map_or(DUMMY_HASH, |a| a.password_hash.as_str());
+        let matched = verify(if sane { password } else { "" }, phc) && sane && self.known.is_some();
+        CheckedSignIn {
+            attempt: self,
+            matched,
+        }
+    }
+}
+
+/// A sign-in whose password was checked, for [`Core::sign_in_finish`].
+pub struct CheckedSignIn {
+    attempt: SignInAttempt,
+    matched: bool,
+}
+
 /// A successful sign-in: what the front door hands the browser.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedIn {
@@ -394,17 +425,41 @@ impl Core {
         address: Option<&str>,
         now: SystemTime,
     ) -> Result<SignedIn> {
+        let attempt = self.sign_in_lookup(name)?;
+        let checked = attempt.check(password);
+        self.sign_in_finish(checked, address, now)
+    }
+
+    /// The first step of a sign-in split in three so that the slow part holds nothing:
+    /// reads the account named `name` (quick). Then [`SignInAttempt::check`] verifies the
+    /// password (argon2: tens of milliseconds, needs no `Core`), and
+    /// [`Core::sign_in_finish`] makes the session (quick). [`Core::sign_in`] does all
+    /// three.
+    pub fn sign_in_lookup(&mut self, name: &str) -> Result<SignInAttempt> {
         let known = match check_name(name) {
             Ok(()) => self.store.read(|r| r.account(name))?,
             Err(_) => None,
         };
-        // The same argon2 work whether the name exists or not; an over-long password
-        // is no one's (and is refused before hashing a megabyte).
-        let sane = password.len() <= MAX_PASSWORD_BYTES;
-        let phc = known
-            .as_ref()
-            .map_or(DUMMY_HASH, |a| a.password_hash.as_str());
-        let matched = verify(if sane { password } else { "" }, phc) && sane && known.is_some();
+        Ok(SignInAttempt {
+            name: name.to_owned(),
+            known,
+        })
+    }
+
+    /// The last step of a sign-in (see [`Core::sign_in_lookup`]): a session when the
+    /// password matched and has not changed meanwhile; [`CoreError::Unauthorized`]
+    /// otherwise. Either way recorded in the audit log.
+    pub fn sign_in_finish(
+        &mut self,
+        checked: CheckedSignIn,
+        address: Option<&str>,
+        now: SystemTime,
+    ) -> Result<SignedIn> {
+        let CheckedSignIn {
+            attempt: SignInAttempt { name, known },
+            matched,
+        } = checked;
+        let name = name.as_str();
         let now = millis(now);
         let outcome = self.store.write(|w| -> Result<Option<SignedIn>> {
             // The password may have changed (or the account gone) while hashing.

@@ -46,6 +46,9 @@ pub struct AppState {
     pub core: Option<Arc<Mutex<ekran_core::Core>>>,
     /// Failed sign-ins, per name and address.
     pub throttle: Arc<api::throttle::Throttle>,
+    /// One password check at a time (argon2 takes a core for tens of milliseconds):
+    /// a burst of sign-ins never takes both cores from the live screens.
+    pub hashing: Arc<tokio::sync::Semaphore>,
     /// Pages connected to each screen.
     pub connections: Arc<Connections>,
     /// The working copy's preview sessions (`/preview/…`).
@@ -75,6 +78,7 @@ impl AppState {
             liveness: Liveness::default(),
             core: None,
             throttle: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             connections: Arc::default(),
             previews: Arc::default(),
         }

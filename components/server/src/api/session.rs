@@ -49,11 +49,7 @@ async fn sign_in(
         .throttle
         .attempt(&c.name, &addr)
         .map_err(ApiError::TooMany)?;
-    let (name, address) = (c.name.clone(), addr.clone());
-    let result = core(&state, move |core| {
-        core.sign_in(&name, &c.password, Some(&address))
-    })
-    .await;
+    let result = check_password(&state, c.name.clone(), c.password, addr.clone()).await;
     match result {
         Ok(s) => {
             state.throttle.succeeded(&s.name, &addr);
@@ -70,6 +66,32 @@ async fn sign_in(
             Err(e)
         }
     }
+}
+
+/// The sign-in in three steps, so that the password check (argon2, tens of
+/// milliseconds) holds neither the core's lock (other requests go on meanwhile) nor
+/// more than one core of the machine (one check at a time, [`AppState::hashing`]).
+async fn check_password(
+    state: &AppState,
+    name: String,
+    password: String,
+    address: String,
+) -> Result<ekran_core::accounts::SignedIn, ApiError> {
+    let attempt = core(state, move |c| c.sign_in_lookup(&name)).await?;
+    let checked = {
+        let _one_at_a_time = state
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || attempt.check(&password))
+            .await
+            .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
+    };
+    core(state, move |c| {
+        c.sign_in_finish(checked, Some(&address), std::time::SystemTime::now())
+    })
+    .await
 }
 
 /// `GET /api/session`: the signed-in user, or 401.
