@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::legacy_file;
+use common::{legacy_file, ms, percentile, sorted, Rng};
 
 /// Nodes of the hall (screen 1 starts at node 1).
 const NODES: usize = 200;
@@ -55,31 +55,6 @@ const READS: usize = 300;
 const STORM_READS: usize = 60;
 /// Longest wait for anything.
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v
-}
-
-/// Deterministic pseudo-random numbers (xorshift64*), for the pauses between commands.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-}
 
 fn user_name(i: usize) -> String {
     format!("storm{i:02}")

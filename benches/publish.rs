@@ -31,7 +31,7 @@ use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::legacy_file;
+use common::{legacy_file, ms, percentile, sorted, Rng};
 
 const BIG: usize = 10_000;
 const SMALL: usize = 200;
@@ -123,31 +123,6 @@ fn db_bytes(dir: &Path) -> u64 {
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v
-}
-
-/// Deterministic pseudo-random numbers (xorshift64*), for the pauses and node choices.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
 }
 
 /// The running `ekran serve`; killed when dropped, also when the bench panics.

@@ -1,4 +1,37 @@
-//! Inputs shared by the benches.
+//! Inputs and small statistics shared by the benches (each bench uses some of them).
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+/// Milliseconds, as a float for printing.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The `p` quantile (0..=1) of sorted samples, nearest rank.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// The samples in ascending order.
+pub fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v
+}
+
+/// Deterministic pseudo-random numbers (xorshift64*), for pauses and choices.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
 
 /// A legacy array of `nodes` records in one language: a tree 1 → 1.a → 1.a.b → 1.a.b.c,
 /// each record with two slides.
