@@ -8,6 +8,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::diag::{Diagnostic, Diagnostics, FieldPath, Location, Severity};
 use crate::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeKey, THEMES};
 
+/// Longest screen name, in characters, per language.
+pub const MAX_SCREEN_NAME: usize = 200;
+/// Longest idle or attract time, in seconds (a day).
+pub const MAX_IDLE_SECONDS: u32 = 86_400;
+
 /// What the validator may assume about the world outside the hall.
 pub struct Context<'a> {
     /// Media known to the library; `None` skips the unresolved-media check.
@@ -122,6 +127,14 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
                 "idle and attract times must be at least one second",
             );
         }
+        if s.idle.seconds > MAX_IDLE_SECONDS || s.idle.attract_seconds > MAX_IDLE_SECONDS {
+            out.error(
+                "idle_time",
+                &subj,
+                format!("idle and attract times may be at most {MAX_IDLE_SECONDS} seconds (a day)"),
+            );
+        }
+        let mut seen_attract = HashSet::new();
         for a in &s.idle.attract {
             if !hall.nodes.contains(a) {
                 out.error(
@@ -129,10 +142,49 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
                     &subj,
                     format!("attract node {a} does not exist"),
                 );
+            } else if !seen_attract.insert(a) {
+                out.error(
+                    "duplicate_attract",
+                    &subj,
+                    format!("attract node {} is listed twice", hall.node_name(a)),
+                );
             }
         }
         if s.name.is_blank() {
             out.warning("screen_name", &subj, "screen has no name");
+        }
+        for (lang, text) in [
+            (Lang::Kk, &s.name.kk),
+            (Lang::Ru, &s.name.ru),
+            (Lang::En, &s.name.en),
+        ] {
+            let Some(text) = text else { continue };
+            if text.chars().count() > MAX_SCREEN_NAME {
+                out.error(
+                    "screen_name",
+                    &subj,
+                    format!(
+                        "the {} name is longer than {MAX_SCREEN_NAME} characters",
+                        lang.code()
+                    ),
+                );
+            }
+            // Line breaks, tabs and other control characters, and the invisible
+            // bidirectional overrides that can make text read differently than it is.
+            if text.chars().any(|c| {
+                c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)
+            }) {
+                out.error(
+                    "screen_name",
+                    &subj,
+                    format!(
+                        "the {} name has a control or text-direction character",
+                        lang.code()
+                    ),
+                );
+            }
         }
     }
 
@@ -407,6 +459,31 @@ mod tests {
         assert_eq!(
             field.node_key(),
             Some(NodeKey::derive(&NodeId::parse("1.2.3").unwrap(), 0).as_str())
+        );
+    }
+
+    #[test]
+    fn screen_names_and_idle_settings_are_bounded() {
+        let mut h = hall();
+        let r = root(&h);
+        h.screens[0].name.set(Lang::Ru, "Экран\u{202e}dila".into());
+        h.screens[0]
+            .name
+            .set(Lang::En, "x".repeat(MAX_SCREEN_NAME + 1));
+        h.screens[0].idle.attract_seconds = u32::MAX;
+        h.screens[0].idle.attract = vec![r.clone(), r];
+        let f = validate(&h, &Context { media: None });
+        let codes: Vec<&str> = f.errors().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "idle_time",
+                "duplicate_attract",
+                "screen_name",
+                "screen_name"
+            ],
+            "{:?}",
+            messages(&f)
         );
     }
 
