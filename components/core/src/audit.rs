@@ -29,10 +29,12 @@ pub enum Action {
     SignIn,
     SignInFailed,
     SignOut,
+    /// An admin lifted the sign-in lock of a name (the lock itself lives in the server).
+    UserUnlock,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -47,6 +49,7 @@ impl Action {
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
+        Action::UserUnlock,
     ];
 
     /// `publish`, `import_legacy`, `sign_in_failed`…
@@ -66,6 +69,7 @@ impl Action {
             Action::SignIn => "sign_in",
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",
+            Action::UserUnlock => "user_unlock",
         }
     }
 }
@@ -109,6 +113,22 @@ pub(crate) fn record(
 }
 
 impl Core {
+    /// Records that `actor` lifted the sign-in lock of user `name` (kept by the server,
+    /// in memory), from `address`.
+    pub fn record_unlock(&mut self, name: &str, actor: &str, address: Option<&str>) -> Result<()> {
+        let subject = format!("user {}", name.chars().take(64).collect::<String>());
+        self.store.write(|w| {
+            record(
+                w,
+                actor,
+                Action::UserUnlock,
+                &subject,
+                "sign-in lock lifted",
+                address,
+            )
+        })
+    }
+
     /// Audit entries matching `filter`, newest first.
     pub fn audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         Ok(self.store.read(|r| r.audit_log(filter))?)

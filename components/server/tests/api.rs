@@ -29,6 +29,18 @@ async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
     assert_eq!(locked.json()["error"], "too_many_attempts");
     let wait: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
+    // An admin lifts the lock; it is in the audit log.
+    let root = Client::sign_in(&api, "root").await;
+    assert_eq!(
+        root.send("DELETE", "/api/users/anna/lock", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(sign_in(&api, "anna", PW).await.status, 200);
+    let audit = root.get("/api/audit?action=user_unlock").await.json();
+    assert_eq!(audit[0]["actor"], "root", "{audit}");
+    assert_eq!(audit[0]["subject"], "user anna", "{audit}");
     // Another account from the same address is not locked.
     assert_eq!(sign_in(&api, "root", PW).await.status, 200);
     // Parallel guesses are counted before their passwords are checked: of 20 at once,

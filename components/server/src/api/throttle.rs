@@ -180,6 +180,13 @@ impl Throttle {
         give_back(&mut keys, &address_key(address), ADDRESS_LIMIT);
     }
 
+    /// Lifts the lock of a name and forgets its failures (an admin's decision); the
+    /// addresses' counts stay. Returns whether there was anything to forget.
+    pub fn unlock(&self, name: &str) -> bool {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&name_key(name)).is_some()
+    }
+
     /// An attempt that ended without an answer on the password (the store was busy):
     /// given back to both the name and the address.
     pub fn not_counted(&self, name: &str, address: &str) {

@@ -9,7 +9,7 @@ use ekran_core::accounts::{Role, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Admin, Signed};
+use super::auth::{Admin, ClientAddr, Signed};
 use super::{core, ApiError, Body};
 use crate::AppState;
 
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(add))
         .route("/users/{name}", patch(update).delete(remove))
+        .route("/users/{name}/lock", axum::routing::delete(unlock))
 }
 
 fn user_json(u: &User) -> Value {
@@ -107,6 +108,22 @@ async fn update(
     })
     .await?;
     Ok(Json(user_json(&u)))
+}
+
+/// `DELETE /api/users/{name}/lock` (admin): lifts the sign-in lock of a name locked by
+/// wrong passwords (see [`super::throttle`]), 204; recorded in the audit log.
+async fn unlock(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ClientAddr(addr): ClientAddr,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.throttle.unlock(&name);
+    core(&state, move |c| {
+        c.record_unlock(&name, &admin.name, Some(&addr))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/users/{name}`: 204; the user's sessions end at once. 409 for the last

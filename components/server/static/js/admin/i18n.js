@@ -43,7 +43,7 @@ const S = {
     a_publish: 'жариялау', a_rollback: 'қайтару', a_import_legacy: 'импорт (TCD)', a_import_ekran: 'импорт (ekran)',
     a_seed_demo: 'демо зал', a_edit: 'өңдеу', a_user_add: 'пайдаланушы қосылды',
     a_user_passwd: 'құпиясөз өзгертілді', a_user_remove: 'пайдаланушы жойылды', a_sign_in: 'кіру',
-    a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
+    a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_user_unlock: 'кіру құлпы ашылды', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
   },
   ru: {
     title: 'ekran · администратор', skip: 'К содержимому', menu: 'Разделы', welcome: 'Добро пожаловать', welcomeHint: 'Войдите, чтобы управлять залом',
@@ -87,7 +87,7 @@ const S = {
     a_publish: 'публикация', a_rollback: 'возврат', a_import_legacy: 'импорт (TCD)', a_import_ekran: 'импорт (ekran)',
     a_seed_demo: 'демо-зал', a_edit: 'правка', a_user_add: 'добавлен пользователь',
     a_user_passwd: 'смена пароля', a_user_remove: 'удалён пользователь', a_sign_in: 'вход',
-    a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
+    a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_user_unlock: 'вход разблокирован', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
   },
   en: {
     title: 'ekran · admin', skip: 'Skip to content', menu: 'Sections', welcome: 'Welcome', welcomeHint: 'Sign in to run the hall',
@@ -131,7 +131,7 @@ const S = {
     a_publish: 'publish', a_rollback: 'rollback', a_import_legacy: 'import (TCD)', a_import_ekran: 'import (ekran)',
     a_seed_demo: 'demo hall', a_edit: 'edit', a_user_add: 'user added',
     a_user_passwd: 'password changed', a_user_remove: 'user removed', a_sign_in: 'sign-in',
-    a_sign_in_failed: 'failed sign-in', a_sign_out: 'sign-out', a_screen_update: 'screen settings', a_user_role: 'role changed',
+    a_sign_in_failed: 'failed sign-in', a_sign_out: 'sign-out', a_user_unlock: 'sign-in unlocked', a_screen_update: 'screen settings', a_user_role: 'role changed',
   },
 };
 
@@ -140,7 +140,7 @@ export const LANGS = [['kk', 'Қазақша'], ['ru', 'Русский'], ['en',
 
 /** Audit action codes the filter offers. */
 export const ACTIONS = ['publish', 'rollback', 'import_legacy', 'import_ekran', 'seed_demo', 'edit',
-  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out'];
+  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock'];
 
 let lang = 'kk';
 try {
