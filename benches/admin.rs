@@ -16,9 +16,7 @@
 //! Run: `cargo bench --bench admin` (or `-- storm`, `-- reads` for one part). Prints
 //! numbers; asserts nothing about time. Every wait is bounded by a timeout that panics.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +34,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{legacy_file, ms, percentile, sorted, Rng};
+use common::{legacy_file, ms, percentile, sorted, Rng, Server};
 
 /// Nodes of the hall (screen 1 starts at node 1).
 const NODES: usize = 200;
@@ -138,55 +136,6 @@ fn build(dir: &Path) -> [String; 2] {
         ms(t0.elapsed()) / (STORM_USERS + 1) as f64
     );
     slideshows
-}
-
-/// The running `ekran serve`; killed when dropped, also when the bench panics.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start ekran serve");
-        let stdout = child.stdout.take().unwrap();
-        // Guarded before the first wait, so a server that never answers is still killed.
-        let mut server = Server {
-            child,
-            addr: String::new(),
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next();
-            let _ = tx.send(first);
-            // Keep reading so the server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(TIMEOUT) {
-            Ok(Some(Ok(line))) => line,
-            other => panic!("ekran serve did not say where it listens: {other:?}"),
-        };
-        server.addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        server
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// An HTTP answer: status, lower-cased head, body.

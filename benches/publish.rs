@@ -16,9 +16,7 @@
 //! the deliberate pauses before the publishes of `publish`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +29,7 @@ use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{legacy_file, ms, percentile, sorted, Rng};
+use common::{legacy_file, ms, percentile, sorted, Rng, Server};
 
 const BIG: usize = 10_000;
 const SMALL: usize = 200;
@@ -125,60 +123,19 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-/// The running `ekran serve`; killed when dropped, also when the bench panics.
-struct Server {
-    child: Child,
-    addr: String,
+/// The server process's numbers this bench reads.
+trait ServerStats {
+    fn pid(&self) -> u32;
+    fn rss_kib(&self) -> u64;
 }
 
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start ekran serve");
-        let stdout = child.stdout.take().unwrap();
-        // Guarded before the first wait, so a server that never answers is still killed.
-        let mut server = Server {
-            child,
-            addr: String::new(),
-        };
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next();
-            let _ = tx.send(first);
-            // Keep reading so the server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(TIMEOUT) {
-            Ok(Some(Ok(line))) => line,
-            other => panic!("ekran serve did not say where it listens: {other:?}"),
-        };
-        server.addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        server
-    }
-
+impl ServerStats for Server {
     fn pid(&self) -> u32 {
         self.child.id()
     }
 
     fn rss_kib(&self) -> u64 {
         rss_kib(self.pid())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

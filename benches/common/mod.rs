@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 /// Milliseconds, as a float for printing.
@@ -65,4 +69,58 @@ pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
     }
     s.push_str("\n]\n");
     s
+}
+
+/// Longest wait for `ekran serve` to say where it listens.
+const SERVER_START: Duration = Duration::from_secs(60);
+
+/// The running `ekran serve`; killed when dropped, also when the bench panics.
+pub struct Server {
+    pub child: Child,
+    /// `HOST:PORT` from its first line, `listening on http://HOST:PORT`.
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts it on `dir`, bound to a free loopback port, and waits for it to listen.
+    pub fn start(dir: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ekran serve");
+        let stdout = child.stdout.take().unwrap();
+        // Guarded before the first wait, so a server that never answers is still killed.
+        let mut server = Server {
+            child,
+            addr: String::new(),
+        };
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next();
+            let _ = tx.send(first);
+            // Keep reading so the server never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let line = match rx.recv_timeout(SERVER_START) {
+            Ok(Some(Ok(line))) => line,
+            other => panic!("ekran serve did not say where it listens: {other:?}"),
+        };
+        server.addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
