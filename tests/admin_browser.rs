@@ -144,13 +144,7 @@ async fn sign_in_publish_and_roll_back_from_the_admin() {
     let display = browser
         .open(&format!("http://{}/display/1", h.addr), 1280, 720)
         .await;
-    let hall = ekran_demo::hall().unwrap();
-    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
-    let old_title = root
-        .title
-        .resolve(ekran_model::Lang::Kk, &hall.fallback)
-        .unwrap()
-        .to_owned();
+    let old_title = demo_root_title();
     display_version(&display, 1, &old_title).await;
     display.eval("window.__stayed = true").await;
 

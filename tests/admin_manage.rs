@@ -16,13 +16,7 @@ async fn import_users_and_the_audit_log_from_the_admin() {
     let display = browser
         .open(&format!("http://{}/display/1", h.addr), 1280, 720)
         .await;
-    let hall = ekran_demo::hall().unwrap();
-    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
-    let old_title = root
-        .title
-        .resolve(ekran_model::Lang::Kk, &hall.fallback)
-        .unwrap()
-        .to_owned();
+    let old_title = demo_root_title();
     display_version(&display, 1, &old_title).await;
 
     // Guessing a password: after a few tries the page says to wait (429), in Kazakh.
@@ -306,12 +300,7 @@ async fn the_preview_shows_the_working_copy_and_leaves_live_screens_alone() {
     let h = serve_with_api().await;
     let hall = ekran_demo::hall().unwrap();
     let root_key = hall.screens[0].root.to_string();
-    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
-    let old_title = root
-        .title
-        .resolve(ekran_model::Lang::Kk, &hall.fallback)
-        .unwrap()
-        .to_owned();
+    let old_title = demo_root_title();
     let draft = "Жоба: әлі жарияланбаған";
     rename_root(&h.dir, draft);
 

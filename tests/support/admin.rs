@@ -191,6 +191,16 @@ pub async fn sign_in_as(page: &Page, name: &str, password: &str) {
     page.click("#signin button[type=submit]").await;
 }
 
+/// The Kazakh title of the demo's screen 1 root, as `/display/1` shows it at home.
+pub fn demo_root_title() -> String {
+    let hall = ekran_demo::hall().unwrap();
+    let root = hall.nodes.get(&hall.screens[0].root).unwrap();
+    root.title
+        .resolve(ekran_model::Lang::Kk, &hall.fallback)
+        .unwrap()
+        .to_owned()
+}
+
 pub async fn display_version(page: &Page, v: i64, title: &str) {
     page.wait_for(
         &format!(
