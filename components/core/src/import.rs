@@ -36,6 +36,17 @@ enum Stop {
     DryRun(Box<ImportReport>),
 }
 
+impl Stop {
+    /// The report of a change that goes through, or, for a dry run, the stop that
+    /// rolls it back and hands the report out.
+    fn unless_dry_run(report: ImportReport, after: After) -> Result<ImportReport, Stop> {
+        if after == After::DryRun {
+            return Err(Stop::DryRun(Box::new(report)));
+        }
+        Ok(report)
+    }
+}
+
 impl From<CoreError> for Stop {
     fn from(e: CoreError) -> Self {
         Stop::Refused(e)
@@ -279,10 +290,7 @@ impl Core {
                 changes,
                 published,
             };
-            if after == After::DryRun {
-                return Err(Stop::DryRun(Box::new(report)));
-            }
-            Ok(report)
+            Stop::unless_dry_run(report, after)
         }))
     }
 
@@ -409,10 +417,7 @@ impl Core {
                 changes,
                 published,
             };
-            if after == After::DryRun {
-                return Err(Stop::DryRun(Box::new(report)));
-            }
-            Ok(report)
+            Stop::unless_dry_run(report, after)
         }))
     }
 }
