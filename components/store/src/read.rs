@@ -198,21 +198,6 @@ impl Reader<'_> {
             .map_err(self.db())
     }
 
-    /// One node of the working copy and its revision.
-    pub fn node(&self, key: &NodeKey) -> Result<Option<(Node, i64)>> {
-        let row: Option<(String, i64)> = self
-            .tx
-            .query_row(
-                "SELECT body, rev FROM node WHERE key = ?1",
-                [key.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.db())?;
-        row.map(|(body, rev)| Ok((parse_json(&format!("node {key}"), &body)?, rev)))
-            .transpose()
-    }
-
     /// Paths of the files in the media library.
     pub fn media(&self) -> Result<BTreeSet<String>> {
         let mut st = self

@@ -408,9 +408,4 @@ impl<'a> Writer<'a> {
             .map_err(self.r.db())?;
         Ok(())
     }
-
-    /// What the working copy changes compared with the live version.
-    pub fn changes(&self) -> Result<Changes> {
-        self.r.unpublished()
-    }
 }

@@ -71,22 +71,12 @@ fn secs_until(t: Instant, now: Instant) -> u64 {
 }
 
 impl Throttle {
-    /// `Err(seconds)` when the name or the address is locked now.
-    pub fn check(&self, name: &str, address: &str) -> Result<(), u64> {
-        self.check_at(name, address, Instant::now())
-    }
-
+    /// `Err(seconds)` when the name or the address is locked at `now` (for tests: it
+    /// counts nothing).
+    #[cfg(test)]
     fn check_at(&self, name: &str, address: &str, now: Instant) -> Result<(), u64> {
         let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        let wait = [name_key(name), address_key(address)]
-            .iter()
-            .filter_map(|k| keys.get(k)?.locked_until)
-            .filter(|t| *t > now)
-            .max();
-        match wait {
-            Some(t) => Err(secs_until(t, now)),
-            None => Ok(()),
-        }
+        locked_for(&keys, name, address, now)
     }
 
     /// Starts a sign-in: `Err(seconds)` when the name or the address is locked now;
@@ -106,14 +96,7 @@ impl Throttle {
             }
         }
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        let wait = [name_key(name), address_key(address)]
-            .iter()
-            .filter_map(|k| keys.get(k)?.locked_until)
-            .filter(|t| *t > now)
-            .max();
-        if let Some(t) = wait {
-            return Err(secs_until(t, now));
-        }
+        locked_for(&keys, name, address, now)?;
         Self::count(&mut keys, name, address, now);
         Ok(())
     }
@@ -193,6 +176,24 @@ impl Throttle {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         give_back(&mut keys, &name_key(name), NAME_LIMIT);
         give_back(&mut keys, &address_key(address), ADDRESS_LIMIT);
+    }
+}
+
+/// `Err(seconds)` while the name or the address is locked at `now`.
+fn locked_for(
+    keys: &HashMap<String, Entry>,
+    name: &str,
+    address: &str,
+    now: Instant,
+) -> Result<(), u64> {
+    let wait = [name_key(name), address_key(address)]
+        .iter()
+        .filter_map(|k| keys.get(k)?.locked_until)
+        .filter(|t| *t > now)
+        .max();
+    match wait {
+        Some(t) => Err(secs_until(t, now)),
+        None => Ok(()),
     }
 }
 
