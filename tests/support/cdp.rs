@@ -278,10 +278,12 @@ impl Page {
     /// events (so pointerdown, pointerup and click all fire).
     pub async fn click(&self, selector: &str) {
         let sel = serde_json::to_string(selector).unwrap();
+        // A disabled control ignores the click, as it would a finger: wait until the
+        // page has enabled it (e.g. the tablet after the state for its node arrived).
         self.wait_for(
-            &format!("document.querySelector({sel})"),
+            &format!("(() => {{ const e = document.querySelector({sel}); return !!e && !e.disabled; }})()"),
             10,
-            &format!("{selector} to click"),
+            &format!("{selector} to be there and enabled to click"),
         )
         .await;
         let rect = self
