@@ -530,8 +530,10 @@ impl Core {
             return Ok(Some(info(row)));
         }
         // Expired (remove it) or due a touch: again under the write lock, as the session
-        // may have ended meanwhile.
-        self.store.write(|w| {
+        // may have ended meanwhile. Never waited for: while another change holds the
+        // lock (a long import), the session is checked as read and used untouched.
+        let row_now = fresh.then(|| info(row));
+        let touched = self.store.write_now(|w| {
             let Some(mut row) = w.session(&h)? else {
                 return Ok(None);
             };
@@ -544,7 +546,11 @@ impl Core {
                 row.last_seen_at = now;
             }
             Ok(Some(info(row)))
-        })
+        });
+        match touched {
+            Err(CoreError::Store(ekran_store::StoreError::Busy { .. })) => Ok(row_now),
+            other => other,
+        }
     }
 
     /// Ends the session of `token`; whether there was one. Recorded in the audit log.

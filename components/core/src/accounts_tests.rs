@@ -247,6 +247,46 @@ fn the_last_use_is_written_at_most_once_a_minute() {
 }
 
 #[test]
+fn a_session_is_checked_without_waiting_while_another_change_holds_the_lock() {
+    let (d, mut core) = core();
+    core.add_user("anna", Role::Editor, PW, CLI).unwrap();
+    let t0 = SystemTime::now();
+    let s = core.sign_in_at("anna", PW, None, t0).unwrap();
+    // A long change in another process; this core would wait up to a minute for it.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    let dir = d.path().to_owned();
+    let holder = std::thread::spawn(move || {
+        let mut other = Core::open(&dir).unwrap();
+        other
+            .store()
+            .write(|_| {
+                locked_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+                Ok::<_, ekran_store::StoreError>(())
+            })
+            .unwrap();
+    });
+    locked.recv().unwrap();
+    // Due a touch (two minutes on), and expired (13 hours idle): both answered from
+    // what is stored, without waiting for the lock; the touch is skipped.
+    let due = core
+        .session_at(&s.token, t0 + Duration::from_secs(120))
+        .unwrap()
+        .expect("a valid session stays valid while the lock is held");
+    assert_eq!(due.last_seen_ms, millis(t0));
+    assert!(core.session_at(&s.token, t0 + h(13)).unwrap().is_none());
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    // Afterwards the use is recorded again.
+    let later = core
+        .session_at(&s.token, t0 + Duration::from_secs(121))
+        .unwrap()
+        .unwrap();
+    assert_eq!(later.last_seen_ms, millis(t0) + 121_000);
+}
+
+#[test]
 fn a_new_password_or_removal_ends_sessions_at_once() {
     let (_d, mut core) = core();
     core.add_user("root", Role::Admin, PW, CLI).unwrap();

@@ -104,6 +104,22 @@ impl Core {
         })
     }
 
+    /// Another core on a data directory that [`Core::open`] has opened in this process,
+    /// with its own connection, for a pool serving requests side by side (see
+    /// [`ekran_store::Store::open_connection`]).
+    pub fn open_connection(dir: &Path) -> Result<Core> {
+        Ok(Core {
+            store: Store::open_connection(dir, ekran_store::Durability::Full)?,
+            cache: None,
+        })
+    }
+
+    /// How long this core's changes wait for another process's change to end before
+    /// failing with [`StoreError::Busy`] (60 s unless set).
+    pub fn set_busy_timeout(&mut self, wait: std::time::Duration) -> Result<()> {
+        Ok(self.store.set_busy_timeout(wait)?)
+    }
+
     pub fn dir(&self) -> &Path {
         self.store.dir()
     }

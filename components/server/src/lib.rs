@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
@@ -41,9 +41,9 @@ pub struct AppState {
     pub media_dir: Arc<PathBuf>,
     /// Ping interval and dead-client timeout of live connections.
     pub liveness: Liveness,
-    /// The use cases behind the JSON API (`/api/…`), on their own connection to the
+    /// The use cases behind the JSON API (`/api/…`), on their own connections to the
     /// data directory; `None`: the API answers 503. Called only on blocking threads.
-    pub core: Option<Arc<Mutex<ekran_core::Core>>>,
+    pub core: Option<Arc<api::CorePool>>,
     /// Failed sign-ins, per name and address.
     pub throttle: Arc<api::throttle::Throttle>,
     /// One password check at a time (argon2 takes a core for tens of milliseconds):
@@ -84,9 +84,15 @@ impl AppState {
         }
     }
 
-    /// The same state with the JSON API served by `core` (see [`AppState::core`]).
-    pub fn with_core(mut self, core: ekran_core::Core) -> AppState {
-        self.core = Some(Arc::new(Mutex::new(core)));
+    /// The same state with the JSON API served by `core` and more connections like it
+    /// ([`api::PoolSettings::default`]; see [`AppState::core`]).
+    pub fn with_core(self, core: ekran_core::Core) -> AppState {
+        self.with_core_pool(api::CorePool::new(core, api::PoolSettings::default()))
+    }
+
+    /// The same state with the JSON API served by `pool`.
+    pub fn with_core_pool(mut self, pool: api::CorePool) -> AppState {
+        self.core = Some(Arc::new(pool));
         self
     }
 }

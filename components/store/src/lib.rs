@@ -173,6 +173,8 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     db_path: PathBuf,
+    /// How long writes wait for another connection (see [`Store::set_busy_timeout`]).
+    busy: Duration,
 }
 
 pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -212,10 +214,26 @@ impl Store {
     pub fn open_with(dir: &Path, durability: Durability) -> Result<Store> {
         std::fs::create_dir_all(dir.join(MEDIA_DIR)).map_err(io_err(dir))?;
         std::fs::create_dir_all(dir.join(STAGING_DIR)).map_err(io_err(dir))?;
+        let mut store = Self::connect(dir, durability)?;
+        migrate(&mut store.conn, &store.db_path)?;
+        convert::convert_v1(&mut store)?;
+        media::clean_up(&mut store)?;
+        Ok(store)
+    }
+
+    /// Another connection to a data directory that [`Store::open`] has opened in this
+    /// process (so the schema is up to date), for a pool of connections serving
+    /// requests side by side: each reads its own snapshots; writes wait for each other.
+    /// Nothing is migrated or cleaned up.
+    pub fn open_connection(dir: &Path, durability: Durability) -> Result<Store> {
+        Self::connect(dir, durability)
+    }
+
+    /// Opens a connection: busy timeout, WAL, durability, foreign keys.
+    fn connect(dir: &Path, durability: Durability) -> Result<Store> {
         let db_path = dir.join(DB_FILE);
-        let db_path2 = db_path.clone();
-        let db = db_err(&db_path2);
-        let mut conn = Connection::open(&db_path).map_err(&db)?;
+        let db = db_err(&db_path);
+        let conn = Connection::open(&db_path).map_err(&db)?;
         restrict_to_owner(&db_path)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(&db)?;
         // WAL: readers never wait for the writer, and see one snapshot per transaction.
@@ -227,15 +245,24 @@ impl Store {
         conn.pragma_update(None, "synchronous", sync).map_err(&db)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(&db)?;
-        migrate(&mut conn, &db_path)?;
-        let mut store = Store {
+        drop(db);
+        Ok(Store {
             conn,
             dir: dir.to_owned(),
             db_path,
-        };
-        convert::convert_v1(&mut store)?;
-        media::clean_up(&mut store)?;
-        Ok(store)
+            busy: BUSY_TIMEOUT,
+        })
+    }
+
+    /// How long this connection's writes wait for another connection's change to end
+    /// before failing with [`StoreError::Busy`] ([`BUSY_TIMEOUT`] unless set). A
+    /// server sets it shorter, so a request is refused ("try again") rather than held.
+    pub fn set_busy_timeout(&mut self, wait: Duration) -> Result<()> {
+        self.conn
+            .busy_timeout(wait)
+            .map_err(db_err(&self.db_path))?;
+        self.busy = wait;
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -297,6 +324,22 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// [`Store::write`] without waiting: [`StoreError::Busy`] at once when another
+    /// connection holds the write lock. For writes that may be skipped (recording that
+    /// a session was used).
+    pub fn write_now<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let db = db_err(&self.db_path);
+        self.conn.busy_timeout(Duration::ZERO).map_err(&db)?;
+        drop(db);
+        let out = self.write(f);
+        let restored = self.conn.busy_timeout(self.busy);
+        restored.map_err(db_err(&self.db_path))?;
+        out
     }
 
     /// A number that changes whenever another connection commits (SQLite's

@@ -7,6 +7,9 @@ use ekran_core::CoreError;
 use ekran_model::{Diagnostic, Diagnostics, Location};
 use serde_json::{json, Value};
 
+/// `Retry-After` of a 503, in seconds.
+const RETRY_BUSY_SECS: u64 = 5;
+
 /// A refused or failed API request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -145,7 +148,13 @@ impl IntoResponse for ApiError {
             body["diagnostics"] = diagnostics_json(d);
         }
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::TooMany(secs) = self {
+        let retry_after = match self {
+            ApiError::TooMany(secs) => Some(secs),
+            // Busy: the change that held things up is usually over in seconds.
+            ApiError::Unavailable(_) => Some(RETRY_BUSY_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -21,6 +21,7 @@ pub mod audit;
 pub mod auth;
 mod error;
 pub mod hall;
+mod pool;
 pub mod screens;
 pub mod session;
 pub mod throttle;
@@ -28,6 +29,7 @@ pub mod users;
 pub mod versions;
 
 pub use error::{diagnostic_json, diagnostics_json, ApiError};
+pub use pool::{CorePool, PoolSettings};
 
 /// Every API route, to be nested under `/api`. Responses are never cached.
 pub fn router() -> Router<AppState> {
@@ -45,24 +47,16 @@ pub fn router() -> Router<AppState> {
         ))
 }
 
-/// Runs `f` on the API's [`Core`] on a blocking thread (SQLite and password hashing
-/// never run on the async workers). 503 when the server has no core.
+/// Runs `f` on one of the API's connections ([`CorePool::run`]). 503 when the server
+/// has no data directory, or no connection came free in time.
 pub async fn core<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Core) -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let core = state.core.clone().ok_or_else(|| {
+    let pool = state.core.as_ref().ok_or_else(|| {
         ApiError::Unavailable("this server has no data directory for the API".into())
     })?;
-    tokio::task::spawn_blocking(move || {
-        // A panic in another call leaves nothing half-done in the store (its
-        // transaction rolled back) and the core checks its cache against the store.
-        let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut c)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
-    .map_err(ApiError::from)
+    pool.run(f).await
 }
 
 /// A JSON request body; a malformed one is a 400 (413 when too large) in the API's

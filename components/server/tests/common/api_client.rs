@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ekran_core::accounts::Role;
 use ekran_core::live::LiveLink;
 use ekran_core::{Core, CLI};
+use ekran_server::api::{CorePool, PoolSettings};
 use ekran_server::{launch_with_tcp_listener, AppState};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,6 +27,11 @@ pub struct Api {
 
 /// The demo hall published as version 1, an admin `root` and an editor `anna`.
 pub async fn start() -> Api {
+    start_with(PoolSettings::default()).await
+}
+
+/// [`start`] with the API's connections set up as `pool` says.
+pub async fn start_with(pool: PoolSettings) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_owned();
     let (core, version, hall) = tokio::task::spawn_blocking(move || {
@@ -45,7 +51,7 @@ pub async fn start() -> Api {
         KEY.into(),
         dir.path().join("media"),
     )
-    .with_core(core);
+    .with_core_pool(CorePool::new(core, pool));
     let link = LiveLink::start(
         dir.path(),
         state.hub.clone(),
@@ -138,6 +144,7 @@ pub fn dechunk(mut s: &str) -> String {
 
 /// A browser-like client: the session cookie, its CSRF token and a same-origin
 /// `Origin` on every change.
+#[derive(Clone)]
 pub struct Client {
     pub addr: SocketAddr,
     pub cookie: String,
