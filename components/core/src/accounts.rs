@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 pub use ekran_store::Role;
 
-use crate::audit::{record, Action};
+use crate::audit::{record, Action, Actor};
 use crate::{Core, CoreError, Result};
 
 /// A session unused for this long has ended (the browser signs in again).
@@ -275,16 +275,17 @@ fn expired(created: i64, seen: i64, now: i64) -> bool {
 }
 
 impl Core {
-    /// Adds an account (`actor` is who does it: [`crate::CLI`] or an admin's name).
+    /// Adds an account (`by` is who does it: [`crate::CLI`] or an admin's name).
     /// Refused: an invalid name or password ([`CoreError::Invalid`]), a name taken in
     /// any case ([`CoreError::Conflict`]). Hashes the password: blocking.
-    pub fn add_user(
+    pub fn add_user<'by>(
         &mut self,
         name: &str,
         role: Role,
         password: &str,
-        actor: &str,
+        by: impl Into<Actor<'by>>,
     ) -> Result<User> {
+        let by: Actor<'by> = by.into();
         check_name(name)?;
         check_password(password)?;
         let hash = hash_password(password);
@@ -294,11 +295,11 @@ impl Core {
             })?;
             record(
                 w,
-                actor,
+                by.name,
                 Action::UserAdd,
                 &format!("user {}", a.name),
                 &format!("added {} ({})", a.name, a.role),
-                None,
+                by.address,
             )?;
             Ok(User {
                 name: a.name,
@@ -333,7 +334,13 @@ impl Core {
 
     /// Sets a user's password and ends all their sessions; returns how many ended.
     /// Hashes the password: blocking.
-    pub fn set_password(&mut self, name: &str, password: &str, actor: &str) -> Result<usize> {
+    pub fn set_password<'by>(
+        &mut self,
+        name: &str,
+        password: &str,
+        by: impl Into<Actor<'by>>,
+    ) -> Result<usize> {
+        let by: Actor<'by> = by.into();
         check_password(password)?;
         if self.store.read(|r| r.account(name))?.is_none() {
             return Err(not_found(name));
@@ -344,11 +351,11 @@ impl Core {
             let ended = w.set_password(a.id, &hash)?;
             record(
                 w,
-                actor,
+                by.name,
                 Action::UserPasswd,
                 &format!("user {}", a.name),
                 &format!("password changed; {ended} session(s) ended"),
-                None,
+                by.address,
             )?;
             Ok(ended)
         })
@@ -357,7 +364,13 @@ impl Core {
     /// Changes a user's role; their sessions carry on with the new role at once. The
     /// last admin cannot become an editor ([`CoreError::Conflict`]). Returns the user
     /// as it is now; a role equal to the current one changes (and records) nothing.
-    pub fn set_role(&mut self, name: &str, role: Role, actor: &str) -> Result<Role> {
+    pub fn set_role<'by>(
+        &mut self,
+        name: &str,
+        role: Role,
+        by: impl Into<Actor<'by>>,
+    ) -> Result<Role> {
+        let by: Actor<'by> = by.into();
         self.store.write(|w| {
             let a = account(w, name)?;
             if a.role == role {
@@ -372,11 +385,11 @@ impl Core {
             w.set_role(a.id, role)?;
             record(
                 w,
-                actor,
+                by.name,
                 Action::UserRole,
                 &format!("user {}", a.name),
                 &format!("role changed from {} to {role}", a.role),
-                None,
+                by.address,
             )?;
             Ok(role)
         })
@@ -384,7 +397,8 @@ impl Core {
 
     /// Removes a user and ends their sessions. The last admin cannot be removed
     /// ([`CoreError::Conflict`]): someone must be able to manage users.
-    pub fn remove_user(&mut self, name: &str, actor: &str) -> Result<()> {
+    pub fn remove_user<'by>(&mut self, name: &str, by: impl Into<Actor<'by>>) -> Result<()> {
+        let by: Actor<'by> = by.into();
         self.store.write(|w| {
             let a = account(w, name)?;
             if a.role == Role::Admin && w.role_count(Role::Admin)? <= 1 {
@@ -396,11 +410,11 @@ impl Core {
             let ended = w.remove_account(a.id)?;
             record(
                 w,
-                actor,
+                by.name,
                 Action::UserRemove,
                 &format!("user {}", a.name),
                 &format!("removed {} ({}); {ended} session(s) ended", a.name, a.role),
-                None,
+                by.address,
             )
         })
     }
@@ -553,8 +567,9 @@ impl Core {
         }
     }
 
-    /// Ends the session of `token`; whether there was one. Recorded in the audit log.
-    pub fn sign_out(&mut self, token: &str) -> Result<bool> {
+    /// Ends the session of `token` (a request from `address`); whether there was one.
+    /// Recorded in the audit log.
+    pub fn sign_out(&mut self, token: &str, address: Option<&str>) -> Result<bool> {
         let h = token_hash(token);
         self.store.write(|w| {
             let Some(row) = w.session(&h)? else {
@@ -567,7 +582,7 @@ impl Core {
                 Action::SignOut,
                 &format!("user {}", row.name),
                 "signed out",
-                None,
+                address,
             )?;
             Ok(true)
         })

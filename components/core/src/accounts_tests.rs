@@ -396,9 +396,9 @@ fn sign_out_ends_the_session_and_is_audited() {
     let (_d, mut core) = core();
     core.add_user("anna", Role::Editor, PW, CLI).unwrap();
     let s = core.sign_in("anna", PW, None).unwrap();
-    assert!(core.sign_out(&s.token).unwrap());
+    assert!(core.sign_out(&s.token, None).unwrap());
     assert!(core.session(&s.token).unwrap().is_none());
-    assert!(!core.sign_out(&s.token).unwrap());
+    assert!(!core.sign_out(&s.token, None).unwrap());
     let out = audit(&mut core, Action::SignOut);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].actor, "anna");

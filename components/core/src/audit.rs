@@ -93,6 +93,32 @@ impl std::str::FromStr for Action {
     }
 }
 
+/// Who makes a change, and from where, as recorded in the audit log and with versions.
+/// A name alone (`CLI`, or a user's name) converts into one without an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor<'a> {
+    /// [`crate::CLI`] for the command line, else the signed-in user's name.
+    pub name: &'a str,
+    /// The client's network address (an IP address as text) for changes made over
+    /// HTTP; `None` from the command line.
+    pub address: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for Actor<'a> {
+    fn from(name: &'a str) -> Self {
+        Actor {
+            name,
+            address: None,
+        }
+    }
+}
+
+impl<'a> From<&'a String> for Actor<'a> {
+    fn from(name: &'a String) -> Self {
+        Actor::from(name.as_str())
+    }
+}
+
 /// Writes one audit entry in the change's transaction `w`.
 pub(crate) fn record(
     w: &mut Writer<'_>,
@@ -113,18 +139,19 @@ pub(crate) fn record(
 }
 
 impl Core {
-    /// Records that `actor` lifted the sign-in lock of user `name` (kept by the server,
-    /// in memory), from `address`.
-    pub fn record_unlock(&mut self, name: &str, actor: &str, address: Option<&str>) -> Result<()> {
+    /// Records that `by` lifted the sign-in lock of user `name` (kept by the server,
+    /// in memory).
+    pub fn record_unlock<'by>(&mut self, name: &str, by: impl Into<Actor<'by>>) -> Result<()> {
+        let by: Actor<'by> = by.into();
         let subject = format!("user {}", name.chars().take(64).collect::<String>());
         self.store.write(|w| {
             record(
                 w,
-                actor,
+                by.name,
                 Action::UserUnlock,
                 &subject,
                 "sign-in lock lifted",
-                address,
+                by.address,
             )
         })
     }

@@ -3,12 +3,14 @@
 use ekran_model::{Diagnostics, MediaRef};
 use ekran_store::MediaSource;
 
+use crate::audit::Actor;
 use crate::import::{After, ImportReport, WholeHall};
 use crate::{Core, CoreError, Result};
 
 impl Core {
     /// Stores and publishes the demo hall (`ekran-demo`) with its media.
-    pub fn seed_demo(&mut self, author: &str) -> Result<ImportReport> {
+    pub fn seed_demo<'by>(&mut self, by: impl Into<Actor<'by>>) -> Result<ImportReport> {
+        let by: Actor<'by> = by.into();
         let hall = ekran_demo::hall().map_err(|e| {
             CoreError::invalid(ekran_model::Diagnostic::error(
                 "demo",
@@ -43,7 +45,7 @@ impl Core {
                 action: crate::audit::Action::SeedDemo,
             },
             After::Publish,
-            author,
+            by,
         )
     }
 }

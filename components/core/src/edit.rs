@@ -14,6 +14,7 @@ use ekran_model::{
 };
 use ekran_store::{WorkingCopy, Writer};
 
+use crate::audit::Actor;
 use crate::{Core, CoreError, Result};
 
 /// One change of the working copy. `base` is the revision of the node being changed,
@@ -109,20 +110,21 @@ fn check_node(hall: &Hall, key: &NodeKey) -> Result<ekran_model::Diagnostics> {
 }
 
 impl Core {
-    /// Applies one edit to the working copy (see [`Edit`]), made by `author`
+    /// Applies one edit to the working copy (see [`Edit`]), made by `by`
     /// ([`crate::CLI`] or a user's name), and records it in the audit log.
-    pub fn edit(&mut self, edit: Edit, author: &str) -> Result<Edited> {
+    pub fn edit<'by>(&mut self, edit: Edit, by: impl Into<Actor<'by>>) -> Result<Edited> {
+        let by: Actor<'by> = by.into();
         let cache = &mut self.cache;
         let result = self.store.write(|w| {
             let wc = Core::fresh(cache, w)?;
             let (edited, summary) = apply(w, wc, edit)?;
             crate::audit::record(
                 w,
-                author,
+                by.name,
                 crate::audit::Action::Edit,
                 &format!("node {}", edited.key),
                 &summary,
-                None,
+                by.address,
             )?;
             Ok(edited)
         });

@@ -14,7 +14,7 @@ use ekran_model::{
 };
 use ekran_store::{Existing, MediaSource};
 
-use crate::audit::{record, Action};
+use crate::audit::{record, Action, Actor};
 use crate::{Changes, Core, CoreError, Published, Result};
 
 /// What to do after an import has changed the working copy.
@@ -181,13 +181,14 @@ impl Core {
     /// their legacy number), validated, media from `media_dir` copied into the library,
     /// then published or kept, per `after`. Refused whole ([`CoreError::Invalid`]) when
     /// the batch or the result has errors.
-    pub fn import_legacy(
+    pub fn import_legacy<'by>(
         &mut self,
         mut batch: LegacyBatch,
         media_dir: Option<&Path>,
         after: After,
-        author: &str,
+        by: impl Into<Actor<'by>>,
     ) -> Result<ImportReport> {
+        let by: Actor<'by> = by.into();
         if batch.has_errors() {
             return Err(CoreError::Invalid(batch.diagnostics()));
         }
@@ -262,18 +263,18 @@ impl Core {
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
             kept_warnings(&mut diagnostics, &added.kept);
-            let (changes, published) = publish_if(w, after, author, &note)?;
+            let (changes, published) = publish_if(w, after, by, &note)?;
             let (subject, outcome) = audit_outcome(&published, &changes);
             record(
                 w,
-                author,
+                by.name,
                 Action::ImportLegacy,
                 &subject,
                 &format!(
                     "{files} file(s): {} node(s) created, {} updated, {} media file(s) copied; {outcome}",
                     summary.created, summary.updated, added.added
                 ),
-                None,
+                by.address,
             )?;
             let report = ImportReport {
                 diagnostics,
@@ -300,14 +301,15 @@ impl Core {
     /// imports) and copied into the library: how a hall moves to another machine.
     /// A document with structural errors (syntax, shape, tree) is refused with those
     /// alone; validation runs once they are fixed.
-    pub fn import_ekran(
+    pub fn import_ekran<'by>(
         &mut self,
         name: &str,
         bytes: &[u8],
         media_dir: Option<&Path>,
         after: After,
-        author: &str,
+        by: impl Into<Actor<'by>>,
     ) -> Result<ImportReport> {
+        let by: Actor<'by> = by.into();
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let idx = ekran_model::diag::LineIndex::new(bytes);
@@ -344,18 +346,19 @@ impl Core {
                 action: Action::ImportEkran,
             },
             after,
-            author,
+            by,
         )
     }
 
     /// Stores a whole hall as the working copy (validated), with its media, then
     /// publishes or keeps it.
-    pub(crate) fn store_whole(
+    pub(crate) fn store_whole<'by>(
         &mut self,
         whole: WholeHall<'_>,
         after: After,
-        author: &str,
+        by: impl Into<Actor<'by>>,
     ) -> Result<ImportReport> {
+        let by: Actor<'by> = by.into();
         let WholeHall {
             hall,
             mut diagnostics,
@@ -386,11 +389,11 @@ impl Core {
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
             kept_warnings(&mut diagnostics, &added.kept);
-            let (changes, published) = publish_if(w, after, author, &note)?;
+            let (changes, published) = publish_if(w, after, by, &note)?;
             let (subject, outcome) = audit_outcome(&published, &changes);
             record(
                 w,
-                author,
+                by.name,
                 action,
                 &subject,
                 &format!(
@@ -400,7 +403,7 @@ impl Core {
                     hall.nodes.len(),
                     added.added
                 ),
-                None,
+                by.address,
             )?;
             let report = ImportReport {
                 diagnostics: std::mem::take(&mut diagnostics),
@@ -490,7 +493,7 @@ pub fn check_ekran(name: &str, text: &str) -> Diagnostics {
 fn publish_if(
     w: &mut ekran_store::Writer<'_>,
     after: After,
-    author: &str,
+    by: Actor<'_>,
     note: &str,
 ) -> Result<(Changes, Option<Published>)> {
     let changes = w.unpublished()?;
@@ -501,6 +504,6 @@ fn publish_if(
         return Ok((changes, Some(Published::Unchanged(w.latest_version()?))));
     }
     // The caller validated the hall it wrote, which is the whole working copy.
-    let v = w.publish_changes(author, note, &changes)?;
+    let v = w.publish_changes(by.name, note, &changes)?;
     Ok((changes, Some(Published::New(v))))
 }

@@ -10,8 +10,8 @@
 //!   versions are methods of [`Core`]; [`live`] keeps a running server's screens on the
 //!   newest version and remembers where each screen is.
 //! * Staff accounts and sign-in sessions are in [`accounts`]. Every change, and every
-//!   sign-in, writes an [`audit`] entry in the same transaction: who (`author`/`actor`:
-//!   [`CLI`] or a user name), what, when.
+//!   sign-in, writes an [`audit`] entry in the same transaction: who (an [`Actor`]:
+//!   [`CLI`] or a user name, and the client's address), what, when.
 //! * All of it is blocking (SQLite, parsing, hashing): async callers run it on a
 //!   blocking thread (`tokio::task::spawn_blocking`), never on a runtime worker.
 
@@ -28,11 +28,12 @@ pub mod import;
 pub mod live;
 pub mod screens;
 
+pub use audit::Actor;
 pub use ekran_store::{AuditEntry, AuditFilter, Changes, StoreError, VersionInfo as Version};
 
 /// Who made a change, as recorded with versions and in the audit log: `cli` for the
 /// command line; a user's name for changes made through the HTTP API. Every use case
-/// that changes something takes it as `author` or `actor`.
+/// that changes something takes it as `by` (an [`Actor`], or a name alone).
 pub const CLI: &str = "cli";
 
 /// Why a use case did not happen. Nothing was changed when one is returned.
@@ -174,7 +175,8 @@ impl Core {
 
     /// Publishes the working copy as a new version, when it is valid and differs from
     /// the live version.
-    pub fn publish(&mut self, author: &str, note: &str) -> Result<Published> {
+    pub fn publish<'by>(&mut self, by: impl Into<Actor<'by>>, note: &str) -> Result<Published> {
+        let by: Actor<'by> = by.into();
         let cache = &mut self.cache;
         self.store.write(|w| {
             let changes = w.unpublished()?;
@@ -187,14 +189,14 @@ impl Core {
             // the time of a publish of 10 000 nodes.
             let wc = Core::fresh(cache, w)?;
             check_publishable(&wc.hall, &w.media()?)?;
-            let v = w.publish_changes(author, note, &changes)?;
+            let v = w.publish_changes(by.name, note, &changes)?;
             audit::record(
                 w,
-                author,
+                by.name,
                 audit::Action::Publish,
                 &format!("version {}", v.version),
                 &with_note(describe(&v.changes), note),
-                None,
+                by.address,
             )?;
             Ok(Published::New(v))
         })
@@ -204,12 +206,13 @@ impl Core {
     /// version equal to it goes live ([`Published::Unchanged`] when the live version
     /// already equals it: no version is made). Refused as a conflict when the working
     /// copy has unpublished changes, unless `unpublished` is [`Unpublished::Discard`].
-    pub fn rollback(
+    pub fn rollback<'by>(
         &mut self,
         version: i64,
         unpublished: Unpublished,
-        author: &str,
+        by: impl Into<Actor<'by>>,
     ) -> Result<Published> {
+        let by: Actor<'by> = by.into();
         self.cache = None;
         self.store.write(|w| {
             let hall = w
@@ -228,14 +231,14 @@ impl Core {
                 return Ok(Published::Unchanged(w.latest_version()?));
             }
             let note = format!("rollback to version {version}");
-            let v = w.publish_rollback(author, &note, version, &changes)?;
+            let v = w.publish_rollback(by.name, &note, version, &changes)?;
             audit::record(
                 w,
-                author,
+                by.name,
                 audit::Action::Rollback,
                 &format!("version {}", v.version),
                 &format!("restores version {version}: {}", describe(&v.changes)),
-                None,
+                by.address,
             )?;
             Ok(Published::New(v))
         })

@@ -6,7 +6,7 @@ use ekran_model::{
     validate, Diagnostic, Diagnostics, FieldPath, Lang, Localized, Location, NodeKey, Screen,
 };
 
-use crate::audit::{record, Action};
+use crate::audit::{record, Action, Actor};
 use crate::{Core, CoreError, Result};
 
 /// What to change in a screen; `None` leaves a setting as it is.
@@ -111,16 +111,17 @@ fn apply(
 }
 
 impl Core {
-    /// Changes the settings of screen `id` in the working copy, made by `actor`.
+    /// Changes the settings of screen `id` in the working copy, made by `by`.
     /// Refused ([`CoreError::Invalid`], with the field) when the result is invalid: an
     /// unknown theme or node, no languages, a zero time; [`CoreError::NotFound`] for an
     /// unknown screen. One transaction, recorded as `screen_update`.
-    pub fn update_screen(
+    pub fn update_screen<'by>(
         &mut self,
         id: &str,
         patch: ScreenPatch,
-        actor: &str,
+        by: impl Into<Actor<'by>>,
     ) -> Result<ScreenUpdated> {
+        let by: Actor<'by> = by.into();
         let cache = &mut self.cache;
         let result = self.store.write(|w| {
             let wc = Core::fresh(cache, w)?;
@@ -157,11 +158,11 @@ impl Core {
             wc.revision = w.revision()?;
             record(
                 w,
-                actor,
+                by.name,
                 Action::ScreenUpdate,
                 &format!("screen {id}"),
                 &summary(&before, &screen),
-                None,
+                by.address,
             )?;
             Ok(ScreenUpdated {
                 screen,

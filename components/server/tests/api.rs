@@ -269,6 +269,14 @@ async fn publish_rollback_and_the_audit_log_through_the_api() {
         ]
     );
     assert!(log.as_array().unwrap().iter().all(|e| e["actor"] == "root"));
+    // Each change made over HTTP says where it came from.
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["address"] == "127.0.0.1"),
+        "{log}"
+    );
     let only = root.get("/api/audit?action=publish&limit=5").await.json();
     assert_eq!(only.as_array().unwrap().len(), 1);
     assert_eq!(root.get("/api/audit?action=drop_tables").await.status, 400);

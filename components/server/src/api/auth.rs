@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use ekran_core::accounts::{Role, MAX_SESSION_AGE};
+use ekran_core::Actor;
 
 use super::error::ApiError;
 use crate::AppState;
@@ -31,6 +32,18 @@ pub struct Signed {
     pub csrf: String,
     /// The session token (from the cookie).
     pub(crate) token: String,
+    /// The client's address (see [`ClientAddr`]).
+    pub address: String,
+}
+
+impl Signed {
+    /// The user and address to record a change under.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            name: &self.name,
+            address: Some(&self.address),
+        }
+    }
 }
 
 /// A signed-in admin; 403 for an editor.
@@ -46,6 +59,14 @@ pub struct SameOrigin;
 /// The client's address as a string (`-` when unknown).
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
+
+/// The client's IP address as text (`-` when unknown).
+fn client_addr(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_canonical().to_string())
+}
 
 /// Whether the method changes nothing (and so needs no CSRF token).
 fn is_safe(m: &Method) -> bool {
@@ -173,6 +194,7 @@ impl FromRequestParts<AppState> for Signed {
             role: info.role,
             csrf: info.csrf,
             token,
+            address: client_addr(parts),
         })
     }
 }
@@ -204,12 +226,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string()),
-        ))
+        Ok(ClientAddr(client_addr(parts)))
     }
 }
 

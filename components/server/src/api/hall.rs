@@ -166,14 +166,13 @@ async fn import(
     let inputs = files(form).await?;
     let ekran = inputs.len() == 1
         && std::str::from_utf8(&inputs[0].bytes).is_ok_and(format::looks_like_ekran);
-    let author = user.name.clone();
     let result = core(&state, move |c| {
         if ekran {
             let i = &inputs[0];
-            c.import_ekran(&i.name, &i.bytes, None, after, &author)
+            c.import_ekran(&i.name, &i.bytes, None, after, user.actor())
         } else {
             let batch = LegacyBatch::parse(&inputs, opts);
-            c.import_legacy(batch, None, after, &author)
+            c.import_legacy(batch, None, after, user.actor())
         }
     })
     .await;

@@ -112,7 +112,7 @@ async fn update(
         attract_seconds: f.attract_seconds,
     };
     let (done, hall) = core(&state, move |c| {
-        let done = c.update_screen(&id, patch, &user.name)?;
+        let done = c.update_screen(&id, patch, user.actor())?;
         Ok((done, c.working_copy()?.hall))
     })
     .await?;

@@ -102,7 +102,7 @@ async fn whoami(user: Signed) -> Json<serde_json::Value> {
 /// `DELETE /api/session`: signs out (204) and clears the cookie.
 async fn sign_out(State(state): State<AppState>, user: Signed) -> Result<Response, ApiError> {
     let token = user.token.clone();
-    core(&state, move |c| c.sign_out(&token)).await?;
+    core(&state, move |c| c.sign_out(&token, Some(&user.address))).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, cleared_cookie())],

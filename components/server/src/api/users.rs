@@ -9,7 +9,7 @@ use ekran_core::accounts::{Role, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Admin, ClientAddr, Signed};
+use super::auth::{Admin, Signed};
 use super::{core, ApiError, Body};
 use crate::AppState;
 
@@ -60,7 +60,7 @@ async fn add(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let r = role(&f.role)?;
     let u = core(&state, move |c| {
-        c.add_user(&f.name, r, &f.password, &admin.name)
+        c.add_user(&f.name, r, &f.password, admin.actor())
     })
     .await?;
     Ok((StatusCode::CREATED, Json(user_json(&u))))
@@ -96,10 +96,10 @@ async fn update(
             ekran_core::accounts::check_password(p)?;
         }
         if let Some(r) = new_role {
-            c.set_role(&name, r, &admin.name)?;
+            c.set_role(&name, r, admin.actor())?;
         }
         if let Some(p) = &f.password {
-            c.set_password(&name, p, &admin.name)?;
+            c.set_password(&name, p, admin.actor())?;
         }
         c.users()?
             .into_iter()
@@ -115,14 +115,10 @@ async fn update(
 async fn unlock(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ClientAddr(addr): ClientAddr,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.throttle.unlock(&name);
-    core(&state, move |c| {
-        c.record_unlock(&name, &admin.name, Some(&addr))
-    })
-    .await?;
+    core(&state, move |c| c.record_unlock(&name, admin.actor())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,6 +129,6 @@ async fn remove(
     Admin(admin): Admin,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    core(&state, move |c| c.remove_user(&name, &admin.name)).await?;
+    core(&state, move |c| c.remove_user(&name, admin.actor())).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -84,7 +84,7 @@ async fn publish(
     user: Signed,
     Body(f): Body<PublishForm>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = core(&state, move |c| c.publish(&user.name, &f.note)).await?;
+    let p = core(&state, move |c| c.publish(user.actor(), &f.note)).await?;
     Ok(Json(outcome(p)))
 }
 
@@ -117,6 +117,6 @@ async fn rollback(
     } else {
         Unpublished::Refuse
     };
-    let p = core(&state, move |c| c.rollback(v, mode, &user.name)).await?;
+    let p = core(&state, move |c| c.rollback(v, mode, user.actor())).await?;
     Ok(Json(outcome(p)))
 }
