@@ -184,6 +184,26 @@ async fn import_users_and_the_audit_log_from_the_admin() {
         true,
         "the new password was set"
     );
+    // Wrong passwords lock dana from this address; the admin sees it and lifts it.
+    admin
+        .eval("(async () => { for (let i = 0; i < 6; i++) await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'dana', password: 'wrong wrong wrong' }) }); })()")
+        .await;
+    goto(&admin, "audit", "true").await;
+    goto(
+        &admin,
+        "users",
+        "document.querySelector('#users tr[data-user=dana] [data-locked=dana]')",
+    )
+    .await;
+    shot(&admin, "users-locked-ru").await;
+    admin.click("[data-unlock=dana]").await;
+    admin
+        .wait_for(
+            "document.querySelector('#users tr[data-user=dana]') && !document.querySelector('[data-locked=dana]') && !document.querySelector('[data-unlock=dana]')",
+            10,
+            "dana's lock lifted",
+        )
+        .await;
     admin.click("[data-remove=dana]").await;
     admin
         .wait_for(

@@ -31,10 +31,13 @@ pub enum Action {
     SignOut,
     /// An admin lifted the sign-in lock of a name (the lock itself lives in the server).
     UserUnlock,
+    /// Failed sign-ins locked a name (from an address, or from all) or an address;
+    /// recorded once per lock, by the server that keeps the lock.
+    SignInLocked,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -50,6 +53,7 @@ impl Action {
         Action::SignInFailed,
         Action::SignOut,
         Action::UserUnlock,
+        Action::SignInLocked,
     ];
 
     /// `publish`, `import_legacy`, `sign_in_failed`…
@@ -70,6 +74,7 @@ impl Action {
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",
             Action::UserUnlock => "user_unlock",
+            Action::SignInLocked => "sign_in_locked",
         }
     }
 }
@@ -152,6 +157,23 @@ impl Core {
                 &subject,
                 "sign-in lock lifted",
                 by.address,
+            )
+        })
+    }
+
+    /// Records that failed sign-ins locked sign-ins with `name` (cut to 64 characters)
+    /// or from `address`, as the server's throttle decided; `summary` says which and
+    /// for how long.
+    pub fn record_sign_in_lock(&mut self, name: &str, address: &str, summary: &str) -> Result<()> {
+        let subject = format!("user {}", name.chars().take(64).collect::<String>());
+        self.store.write(|w| {
+            record(
+                w,
+                crate::accounts::ANONYMOUS,
+                Action::SignInLocked,
+                &subject,
+                summary,
+                Some(address),
             )
         })
     }

@@ -5,11 +5,16 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::api_client::{display, multipart, raw, sign_in, start, with_core, Client, PW, XSS};
+use common::api_client::{
+    display, multipart, raw, sign_in, sign_in_from, start, with_core, Client, PW, XSS,
+};
 use common::{next, KEY};
 use ekran_core::Source;
 use serde_json::{json, Value};
 use tokio_tungstenite::connect_async;
+
+/// A second machine on the hall's network.
+const LAN: [u8; 4] = [127, 0, 0, 2];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
@@ -29,8 +34,32 @@ async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
     assert_eq!(locked.json()["error"], "too_many_attempts");
     let wait: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
-    // An admin lifts the lock; it is in the audit log.
+    assert_eq!(sign_in(&api, "anna", PW).await.status, 429);
+    // Someone at another machine still signs in as anna: a guesser on the network
+    // cannot lock staff out.
+    assert_eq!(sign_in_from(LAN, &api, "anna", PW).await.status, 200);
+    // The lock is in the audit log once, with where the guesses came from.
     let root = Client::sign_in(&api, "root").await;
+    let locks = root.get("/api/audit?action=sign_in_locked").await.json();
+    assert_eq!(locks.as_array().unwrap().len(), 1, "{locks}");
+    assert_eq!(
+        (&locks[0]["subject"], &locks[0]["address"]),
+        (&json!("user anna"), &json!("127.0.0.1")),
+        "{locks}"
+    );
+    assert!(
+        locks[0]["summary"].as_str().unwrap().contains("5 failed"),
+        "{locks}"
+    );
+    // The admin sees the name locked and lifts the lock; it is in the audit log.
+    let users = root.get("/api/users").await.json();
+    let anna = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "anna")
+        .unwrap();
+    assert!(anna["locked_s"].as_u64().is_some_and(|s| s >= 1), "{anna}");
     assert_eq!(
         root.send("DELETE", "/api/users/anna/lock", None)
             .await
@@ -38,6 +67,15 @@ async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
         204
     );
     assert_eq!(sign_in(&api, "anna", PW).await.status, 200);
+    let users = root.get("/api/users").await.json();
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["locked_s"].is_null()),
+        "{users}"
+    );
     let audit = root.get("/api/audit?action=user_unlock").await.json();
     assert_eq!(audit[0]["actor"], "root", "{audit}");
     assert_eq!(audit[0]["subject"], "user anna", "{audit}");

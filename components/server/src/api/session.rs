@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{cleared_cookie, session_cookie, ClientAddr, SameOrigin, Signed};
+use super::throttle::LockKind;
 use super::{core, ApiError, Body};
 use crate::AppState;
 
@@ -45,10 +46,12 @@ async fn sign_in(
 ) -> Result<Response, ApiError> {
     // Counted before the password is checked (in the same step as the lock check), so
     // parallel attempts cannot slip past the limit; given back on success.
-    state
-        .throttle
-        .attempt(&c.name, &addr)
-        .map_err(ApiError::TooMany)?;
+    if let Err(refused) = state.throttle.attempt(&c.name, &addr) {
+        if let Some((kind, failures)) = refused.first {
+            record_lock(&state, &c.name, &addr, kind, failures, refused.retry_after).await;
+        }
+        return Err(ApiError::TooMany(refused.retry_after));
+    }
     let result = check_password(&state, c.name.clone(), c.password, addr.clone()).await;
     match result {
         Ok(s) => {
@@ -65,6 +68,33 @@ async fn sign_in(
             state.throttle.not_counted(&c.name, &addr);
             Err(e)
         }
+    }
+}
+
+/// Records in the audit log that sign-ins with `name` (from `address`, or from all
+/// addresses) or from `address` are locked, once per lock. A failure to record is
+/// logged; the refusal stands either way.
+async fn record_lock(
+    state: &AppState,
+    name: &str,
+    address: &str,
+    kind: LockKind,
+    failures: u32,
+    secs: u64,
+) {
+    let what = match kind {
+        LockKind::NameFromAddress => "this name from this address",
+        LockKind::Name => "this name from every address",
+        LockKind::Address => "every name from this address",
+    };
+    let summary = format!("sign-in locked for {secs} s ({what}) after {failures} failed sign-ins");
+    let (name, address) = (name.to_owned(), address.to_owned());
+    if let Err(e) = core(state, move |c| {
+        c.record_sign_in_lock(&name, &address, &summary)
+    })
+    .await
+    {
+        tracing::warn!("audit: could not record a sign-in lock: {e}");
     }
 }
 

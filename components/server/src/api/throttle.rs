@@ -1,14 +1,25 @@
-//! Throttling of failed sign-ins, in memory, per account name and per client address.
+//! Throttling of failed sign-ins, in memory, per account name and client address.
 //!
-//! Each key (a name, without regard to case, and an address) counts its failures in a
-//! window of [`WINDOW`] that starts with its first failure. Up to the limit
-//! ([`NAME_LIMIT`] for a name, [`ADDRESS_LIMIT`] for an address) failures cost nothing
-//! more; each failure at or past it locks the key for [`FIRST_LOCK`], doubling with
-//! every further failure, at most [`MAX_LOCK`]. While a key is locked every sign-in
-//! with it is answered 429 with `Retry-After`, without checking the password (so
-//! locked attempts cost no hashing either). A successful sign-in clears its name's
-//! count. A key is forgotten [`WINDOW`] after its last failure (and lock); forgotten
-//! keys are dropped at least every [`PRUNE_EVERY`].
+//! Three kinds of key count failures, each in a window of [`WINDOW`] that starts with
+//! its first failure:
+//! * a **name from an address** ([`PAIR_LIMIT`]): someone guessing one account;
+//! * an **address** ([`ADDRESS_LIMIT`]): someone guessing many accounts;
+//! * a **name** from all addresses together ([`NAME_LIMIT`]): guessing one account
+//!   from many addresses.
+//!
+//! So a visitor on the hall's network who types wrong passwords for `root` locks only
+//! `root` *from their own address* (and soon their address): staff elsewhere still
+//! sign in. Locking a name for everyone takes failures from several addresses (an IPv6
+//! address counts by its /64 network, so one machine cannot pose as many).
+//!
+//! Up to its limit a key's failures cost nothing more; each failure at or past it locks
+//! the key for [`FIRST_LOCK`], doubling with every further failure, at most
+//! [`MAX_LOCK`]. While a key is locked every sign-in with it is answered 429 with
+//! `Retry-After`, without checking the password (so locked attempts cost no hashing
+//! either). A successful sign-in clears its name's counts. A key is forgotten
+//! [`WINDOW`] after its last failure (and lock); forgotten keys are dropped at least
+//! every [`PRUNE_EVERY`]. The first refusal of each lock is reported
+//! ([`Refused::first`]), for the audit log.
 //!
 //! An attempt is counted as a failure when it starts ([`Throttle::attempt`]), in the
 //! same locked step as the check, and given back when it succeeds: parallel attempts
@@ -24,8 +35,10 @@ use std::time::{Duration, Instant};
 
 /// Failures are counted over this long.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failures for one name before it locks.
-pub const NAME_LIMIT: u32 = 5;
+/// Failures for one name from one address before that pair locks.
+pub const PAIR_LIMIT: u32 = 5;
+/// Failures for one name from all addresses before the name locks for everyone.
+pub const NAME_LIMIT: u32 = 30;
 /// Failures from one address before it locks (higher: staff may share one address).
 pub const ADDRESS_LIMIT: u32 = 20;
 /// The first lock.
@@ -46,6 +59,41 @@ struct Entry {
     first: Instant,
     last: Instant,
     locked_until: Option<Instant>,
+    /// Whether a refusal during the current lock was reported.
+    reported: bool,
+}
+
+impl Entry {
+    fn new(now: Instant) -> Entry {
+        Entry {
+            failures: 0,
+            first: now,
+            last: now,
+            locked_until: None,
+            reported: false,
+        }
+    }
+}
+
+/// Which key a lock is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// The name, from this address.
+    NameFromAddress,
+    /// The name, from every address.
+    Name,
+    /// This address, for every name.
+    Address,
+}
+
+/// A sign-in refused by a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    /// Seconds until the attempt may be made again (at least 1): `Retry-After`.
+    pub retry_after: u64,
+    /// The lock and its failures when this is the first refusal since the lock began
+    /// (to be recorded once, not on every refusal).
+    pub first: Option<(LockKind, u32)>,
 }
 
 /// The failed sign-ins seen lately.
@@ -55,13 +103,53 @@ pub struct Throttle {
     pruned: Mutex<Option<Instant>>,
 }
 
-fn name_key(name: &str) -> String {
+/// A name as it counts: its first 64 characters, trimmed, lower case.
+fn short_name(name: &str) -> String {
     let name: String = name.trim().chars().take(NAME_CHARS).collect();
-    format!("n:{}", name.to_lowercase())
+    name.to_lowercase()
+}
+
+fn name_key(name: &str) -> String {
+    format!("n:{}", short_name(name))
+}
+
+/// An IPv4 address as is; an IPv6 address by its /64 network (one machine usually has
+/// a whole /64 to pick addresses from).
+fn address_part(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(a)) if a.to_ipv4_mapped().is_none() => {
+            let s = a.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(a) => a.to_canonical().to_string(),
+        Err(_) => address.to_owned(),
+    }
 }
 
 fn address_key(address: &str) -> String {
-    format!("a:{address}")
+    format!("a:{}", address_part(address))
+}
+
+/// The prefix of every pair key of a name.
+fn pair_prefix(name: &str) -> String {
+    format!("p:{}\n", short_name(name))
+}
+
+fn pair_key(name: &str, address: &str) -> String {
+    format!("{}{}", pair_prefix(name), address_part(address))
+}
+
+/// The keys an attempt counts on, with their limits and kinds.
+fn keys_of(name: &str, address: &str) -> [(String, u32, LockKind); 3] {
+    [
+        (
+            pair_key(name, address),
+            PAIR_LIMIT,
+            LockKind::NameFromAddress,
+        ),
+        (name_key(name), NAME_LIMIT, LockKind::Name),
+        (address_key(address), ADDRESS_LIMIT, LockKind::Address),
+    ]
 }
 
 /// Whole seconds until `t`, at least 1.
@@ -75,18 +163,18 @@ impl Throttle {
     /// counts nothing).
     #[cfg(test)]
     fn check_at(&self, name: &str, address: &str, now: Instant) -> Result<(), u64> {
-        let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        locked_for(&keys, name, address, now)
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        refusal(&mut keys, name, address, now).map_err(|r| r.retry_after)
     }
 
-    /// Starts a sign-in: `Err(seconds)` when the name or the address is locked now;
-    /// otherwise the attempt is counted as a failure until [`Throttle::succeeded`] or
-    /// [`Throttle::not_counted`] gives it back.
-    pub fn attempt(&self, name: &str, address: &str) -> Result<(), u64> {
+    /// Starts a sign-in: refused while the name (from this address, or from all) or the
+    /// address is locked; otherwise the attempt is counted as a failure until
+    /// [`Throttle::succeeded`] or [`Throttle::not_counted`] gives it back.
+    pub fn attempt(&self, name: &str, address: &str) -> Result<(), Refused> {
         self.attempt_at(name, address, Instant::now())
     }
 
-    fn attempt_at(&self, name: &str, address: &str, now: Instant) -> Result<(), u64> {
+    fn attempt_at(&self, name: &str, address: &str, now: Instant) -> Result<(), Refused> {
         {
             let mut pruned = self.pruned.lock().unwrap_or_else(|e| e.into_inner());
             if pruned.is_none_or(|t| now.duration_since(t) >= PRUNE_EVERY) {
@@ -96,7 +184,7 @@ impl Throttle {
             }
         }
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        locked_for(&keys, name, address, now)?;
+        refusal(&mut keys, name, address, now)?;
         Self::count(&mut keys, name, address, now);
         Ok(())
     }
@@ -114,39 +202,30 @@ impl Throttle {
     }
 
     fn count(keys: &mut HashMap<String, Entry>, name: &str, address: &str, now: Instant) {
-        if keys.len() >= MAX_KEYS {
+        if keys.len() + 3 > MAX_KEYS {
             keys.retain(|_, e| !forgotten(e, now));
-            if keys.len() >= MAX_KEYS {
-                if let Some(oldest) = keys
+            while keys.len() + 3 > MAX_KEYS {
+                let Some(oldest) = keys
                     .iter()
                     .min_by_key(|(_, e)| e.last)
                     .map(|(k, _)| k.clone())
-                {
-                    keys.remove(&oldest);
-                }
+                else {
+                    break;
+                };
+                keys.remove(&oldest);
             }
         }
-        for (key, limit) in [
-            (name_key(name), NAME_LIMIT),
-            (address_key(address), ADDRESS_LIMIT),
-        ] {
-            let e = keys.entry(key).or_insert(Entry {
-                failures: 0,
-                first: now,
-                last: now,
-                locked_until: None,
-            });
+        for (key, limit, _) in keys_of(name, address) {
+            let e = keys.entry(key).or_insert(Entry::new(now));
             if forgotten(e, now) || (now.duration_since(e.first) > WINDOW && !locked(e, now)) {
-                *e = Entry {
-                    failures: 0,
-                    first: now,
-                    last: now,
-                    locked_until: None,
-                };
+                *e = Entry::new(now);
             }
             e.failures += 1;
             e.last = now;
             if e.failures >= limit {
+                if !locked(e, now) {
+                    e.reported = false;
+                }
                 let doublings = (e.failures - limit).min(16);
                 let lock = FIRST_LOCK.saturating_mul(1 << doublings).min(MAX_LOCK);
                 e.locked_until = Some(now + lock);
@@ -154,45 +233,89 @@ impl Throttle {
         }
     }
 
-    /// A successful sign-in: the name's failures are forgotten, and the address gets
-    /// back the attempt counted for it (its earlier failures stay, so one known account
-    /// does not reset guessing at others).
+    /// A successful sign-in: the name's failures are forgotten (from this address and
+    /// from all), and the address gets back the attempt counted for it (its earlier
+    /// failures stay, so one known account does not reset guessing at others).
     pub fn succeeded(&self, name: &str, address: &str) {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         keys.remove(&name_key(name));
+        keys.remove(&pair_key(name, address));
         give_back(&mut keys, &address_key(address), ADDRESS_LIMIT);
     }
 
-    /// Lifts the lock of a name and forgets its failures (an admin's decision); the
-    /// addresses' counts stay. Returns whether there was anything to forget.
+    /// Lifts every lock of a name (for everyone and from every address) and forgets
+    /// its failures (an admin's decision); the addresses' counts stay. Returns whether
+    /// there was anything to forget.
     pub fn unlock(&self, name: &str) -> bool {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        keys.remove(&name_key(name)).is_some()
+        let before = keys.len();
+        let prefix = pair_prefix(name);
+        let name_key = name_key(name);
+        keys.retain(|k, _| *k != name_key && !k.starts_with(&prefix));
+        keys.len() != before
+    }
+
+    /// Names (lower case, as they count) locked now, from some address or from all,
+    /// with the seconds until their longest lock ends.
+    pub fn locked_names(&self) -> HashMap<String, u64> {
+        let now = Instant::now();
+        let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: HashMap<String, u64> = HashMap::new();
+        for (k, e) in keys.iter() {
+            let name = match k.strip_prefix("n:") {
+                Some(n) => n,
+                None => match k.strip_prefix("p:").and_then(|p| p.split_once('\n')) {
+                    Some((n, _)) => n,
+                    None => continue,
+                },
+            };
+            if let Some(t) = e.locked_until.filter(|t| *t > now) {
+                let secs = secs_until(t, now);
+                let v = out.entry(name.to_owned()).or_default();
+                *v = (*v).max(secs);
+            }
+        }
+        out
     }
 
     /// An attempt that ended without an answer on the password (the store was busy):
-    /// given back to both the name and the address.
+    /// given back to every key it counted on.
     pub fn not_counted(&self, name: &str, address: &str) {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        give_back(&mut keys, &name_key(name), NAME_LIMIT);
-        give_back(&mut keys, &address_key(address), ADDRESS_LIMIT);
+        for (key, limit, _) in keys_of(name, address) {
+            give_back(&mut keys, &key, limit);
+        }
     }
 }
 
-/// `Err(seconds)` while the name or the address is locked at `now`.
-fn locked_for(
-    keys: &HashMap<String, Entry>,
+/// Refused while any key of the attempt is locked at `now`: the longest wait, and the
+/// first report of a lock not reported yet (marked reported).
+fn refusal(
+    keys: &mut HashMap<String, Entry>,
     name: &str,
     address: &str,
     now: Instant,
-) -> Result<(), u64> {
-    let wait = [name_key(name), address_key(address)]
-        .iter()
-        .filter_map(|k| keys.get(k)?.locked_until)
-        .filter(|t| *t > now)
-        .max();
+) -> Result<(), Refused> {
+    let mut wait: Option<Instant> = None;
+    let mut first = None;
+    for (key, _, kind) in keys_of(name, address) {
+        let Some(e) = keys.get_mut(&key) else {
+            continue;
+        };
+        let Some(t) = e.locked_until.filter(|t| *t > now) else {
+            continue;
+        };
+        wait = wait.max(Some(t));
+        if !e.reported && first.is_none() {
+            e.reported = true;
+            first = Some((kind, e.failures));
+        }
+    }
     match wait {
-        Some(t) => Err(secs_until(t, now)),
+        Some(t) => Err(Refused {
+            retry_after: secs_until(t, now),
+            first,
+        }),
         None => Ok(()),
     }
 }
@@ -221,26 +344,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_lock_a_name_with_a_doubling_wait() {
+    fn five_failures_lock_a_name_from_that_address_only_with_a_doubling_wait() {
         let t = Throttle::default();
         let now = Instant::now();
         for _ in 0..4 {
             t.failed_at("Anna", "10.0.0.1", now);
-            assert_eq!(t.check_at("anna", "10.0.0.2", now), Ok(()));
+            assert_eq!(t.check_at("anna", "10.0.0.1", now), Ok(()));
         }
         t.failed_at("anna", "10.0.0.1", now);
-        assert_eq!(t.check_at("ANNA", "10.0.0.2", now), Err(30));
+        assert_eq!(t.check_at("ANNA", "10.0.0.1", now), Err(30));
+        assert_eq!(
+            t.check_at("anna", "10.0.0.2", now),
+            Ok(()),
+            "staff at another address still sign in as anna"
+        );
         assert_eq!(
             t.check_at("boris", "10.0.0.1", now),
             Ok(()),
             "the address is under its limit"
         );
         let later = now + Duration::from_secs(31);
-        assert_eq!(t.check_at("anna", "10.0.0.2", later), Ok(()));
+        assert_eq!(t.check_at("anna", "10.0.0.1", later), Ok(()));
         t.failed_at("anna", "10.0.0.1", later);
-        assert_eq!(t.check_at("anna", "10.0.0.2", later), Err(60));
+        assert_eq!(t.check_at("anna", "10.0.0.1", later), Err(60));
         t.succeeded("anna", "10.0.0.1");
-        assert_eq!(t.check_at("anna", "10.0.0.2", later), Ok(()));
+        assert_eq!(t.check_at("anna", "10.0.0.1", later), Ok(()));
         // Forgotten after a quiet window.
         let t = Throttle::default();
         for _ in 0..4 {
@@ -252,10 +380,38 @@ mod tests {
     }
 
     #[test]
+    fn a_name_locks_for_everyone_only_after_failures_from_several_addresses() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        let per_address = PAIR_LIMIT - 1;
+        let addresses = NAME_LIMIT.div_ceil(per_address);
+        assert!(addresses > 1);
+        for i in 0..NAME_LIMIT {
+            t.failed_at("root", &format!("10.0.3.{}", i / per_address), now);
+        }
+        assert_eq!(t.check_at("root", "10.0.9.9", now), Err(30));
+        assert_eq!(t.check_at("anna", "10.0.9.9", now), Ok(()));
+        // An IPv6 address counts by its /64: one machine cannot pose as many.
+        let t = Throttle::default();
+        for i in 1..=PAIR_LIMIT {
+            t.failed_at("root", &format!("2001:db8:1:2::{i:x}"), now);
+        }
+        assert_eq!(t.check_at("root", "2001:db8:1:2:ffff::9", now), Err(30));
+        assert_eq!(t.check_at("root", "2001:db8:1:3::1", now), Ok(()));
+        assert_eq!(t.check_at("root", "::ffff:10.0.0.1", now), Ok(()));
+    }
+
+    #[test]
     fn parallel_attempts_are_counted_before_their_passwords_are_checked() {
         let t = Throttle::default();
         let now = Instant::now();
-        // 40 attempts start before any of them is answered: only 5 get through.
+        // 40 attempts from one address start before any of them is answered: only 5
+        // get through; from 40 addresses, the name's own limit holds.
+        let through = (0..40)
+            .filter(|_| t.attempt_at("root", "10.0.1.1", now).is_ok())
+            .count();
+        assert_eq!(through, PAIR_LIMIT as usize);
+        let t = Throttle::default();
         let through = (0..40)
             .filter(|i| t.attempt_at("root", &format!("10.0.1.{i}"), now).is_ok())
             .count();
@@ -267,7 +423,7 @@ mod tests {
             assert_eq!(t.attempt_at(&name, "10.0.0.7", now), Ok(()));
             t.succeeded(&name, "10.0.0.7");
         }
-        // A flood of long made-up names keeps one short key per name.
+        // A flood of long made-up names keeps short keys.
         let t = Throttle::default();
         let long = "A".repeat(1_900_000);
         for i in 0..10 {
@@ -275,7 +431,7 @@ mod tests {
         }
         let keys = t.keys.lock().unwrap();
         assert!(
-            keys.keys().all(|k| k.len() <= 2 + 64 * 4),
+            keys.keys().all(|k| k.len() <= 3 + 64 * 4 + 40),
             "names are cut to 64 characters"
         );
         assert_eq!(keys.keys().filter(|k| k.starts_with("n:")).count(), 1);
@@ -290,5 +446,39 @@ mod tests {
         }
         assert_eq!(t.check_at("someone", "10.0.0.9", now), Err(30));
         assert_eq!(t.check_at("someone", "10.0.0.8", now), Ok(()));
+    }
+
+    #[test]
+    fn each_lock_is_reported_once_and_an_admin_lifts_a_names_locks() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        for _ in 0..PAIR_LIMIT {
+            assert!(t.attempt_at("anna", "10.0.0.1", now).is_ok());
+        }
+        let refused = t.attempt_at("anna", "10.0.0.1", now).unwrap_err();
+        assert_eq!(
+            refused,
+            Refused {
+                retry_after: 30,
+                first: Some((LockKind::NameFromAddress, PAIR_LIMIT))
+            }
+        );
+        let again = t.attempt_at("anna", "10.0.0.1", now).unwrap_err();
+        assert_eq!(again.first, None, "reported once per lock");
+        // After the lock, one more failure locks again: reported again.
+        let later = now + Duration::from_secs(31);
+        assert!(t.attempt_at("anna", "10.0.0.1", later).is_ok());
+        let relock = t.attempt_at("anna", "10.0.0.1", later).unwrap_err();
+        assert_eq!(relock.retry_after, 60);
+        assert_eq!(
+            relock.first,
+            Some((LockKind::NameFromAddress, PAIR_LIMIT + 1))
+        );
+
+        assert!(t.locked_names().contains_key("anna"));
+        assert!(t.unlock("Anna"));
+        assert!(t.locked_names().is_empty());
+        assert_eq!(t.check_at("anna", "10.0.0.1", later), Ok(()));
+        assert!(!t.unlock("anna"), "nothing left to forget");
     }
 }

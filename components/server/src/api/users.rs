@@ -36,10 +36,22 @@ fn role(s: &str) -> Result<Role, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("{s:?} is not a role: admin or editor")))
 }
 
-/// `GET /api/users`: every account by name, with its open sessions.
+/// `GET /api/users`: every account by name, with its open sessions and, while failed
+/// sign-ins lock it (from some address or from all), `locked_s`: seconds until the
+/// longest lock ends (else null).
 async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
     let users = core(&state, |c| c.users()).await?;
-    Ok(Json(Value::Array(users.iter().map(user_json).collect())))
+    let locked = state.throttle.locked_names();
+    Ok(Json(Value::Array(
+        users
+            .iter()
+            .map(|u| {
+                let mut v = user_json(u);
+                v["locked_s"] = json!(locked.get(&u.name.to_lowercase()));
+                v
+            })
+            .collect(),
+    )))
 }
 
 /// A new account.

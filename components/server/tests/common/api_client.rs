@@ -11,7 +11,6 @@ use ekran_server::api::{CorePool, PoolSettings};
 use ekran_server::{launch_with_tcp_listener, AppState};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::connect_async;
 
 use super::{Ws, GUARD, KEY};
@@ -98,6 +97,19 @@ pub async fn raw(
     headers: &[(&str, String)],
     body: &[u8],
 ) -> Resp {
+    raw_from([127, 0, 0, 1], addr, method, path, headers, body).await
+}
+
+/// [`raw`] from another loopback address (`127.x.y.z`: Linux routes all of 127/8 to
+/// the loopback interface), as a second machine on the network would be.
+pub async fn raw_from(
+    from: [u8; 4],
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Resp {
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -106,7 +118,9 @@ pub async fn raw(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((from, 0))).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
     stream.write_all(req.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
     let mut buf = Vec::new();
@@ -196,12 +210,17 @@ impl Client {
 }
 
 pub async fn sign_in(api: &Api, name: &str, password: &str) -> Resp {
+    sign_in_from([127, 0, 0, 1], api, name, password).await
+}
+
+/// [`sign_in`] from another address (see [`raw_from`]).
+pub async fn sign_in_from(from: [u8; 4], api: &Api, name: &str, password: &str) -> Resp {
     let body = json!({"name": name, "password": password}).to_string();
     let h = [
         ("Origin", format!("http://{}", api.addr)),
         ("Content-Type", "application/json".into()),
     ];
-    raw(api.addr, "POST", "/api/session", &h, body.as_bytes()).await
+    raw_from(from, api.addr, "POST", "/api/session", &h, body.as_bytes()).await
 }
 
 pub async fn display(api: &Api, screen: &str) -> Ws {

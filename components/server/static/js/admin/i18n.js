@@ -30,7 +30,7 @@ const S = {
     addUser: 'Пайдаланушы қосу', add: 'Қосу', newPassword: 'Жаңа құпиясөз',
     changeRole: 'Рөлді өзгерту', remove: 'Жою', removeTitle: '{n} жойылсын ба?',
     removeText: 'Оның барлық сеанстары бірден аяқталады.', passwordOnce: 'Құпиясөз (тек бір рет көрсетіледі)',
-    passwordHint: 'Кемінде 10 таңба', generate: 'Күшті құпиясөз жасау', nameHint: 'Латын әріптері, сандар, . - _', cli: 'командалық жол', publishNow: 'Импорттан кейін бірден жариялау', setPassword: 'Өзгерту', you: 'сіз',
+    passwordHint: 'Кемінде 10 таңба', generate: 'Күшті құпиясөз жасау', nameHint: 'Латын әріптері, сандар, . - _', cli: 'командалық жол', publishNow: 'Импорттан кейін бірден жариялау', setPassword: 'Өзгерту', you: 'сіз', locked: 'Кіру құлыпталған: {s} с', unlock: 'Құлыпты ашу', unlocked: 'Құлып ашылды',
     importTitle: 'Импорт', importText: 'Ескі жүйенің жазбалары немесе бір ekran экспорты. Алдымен тексеріледі, жұмыс көшірмесі бәрі дұрыс болғанда ғана өзгереді.', kind: 'Түрі', legacy: 'Ескі жүйенің жазбалары (TCD)', ekranFile: 'ekran экспорты',
     contentLang: 'Мазмұн тілі', auto: 'автоматты', files: 'Файлдар', check: 'Тексеру', commit: 'Импорттау',
     checked: 'Тексерілді', noProblems: 'Қате табылмады — импорттауға болады',
@@ -43,7 +43,7 @@ const S = {
     a_publish: 'жариялау', a_rollback: 'қайтару', a_import_legacy: 'импорт (TCD)', a_import_ekran: 'импорт (ekran)',
     a_seed_demo: 'демо зал', a_edit: 'өңдеу', a_user_add: 'пайдаланушы қосылды',
     a_user_passwd: 'құпиясөз өзгертілді', a_user_remove: 'пайдаланушы жойылды', a_sign_in: 'кіру',
-    a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_user_unlock: 'кіру құлпы ашылды', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
+    a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_user_unlock: 'кіру құлпы ашылды', a_sign_in_locked: 'кіру құлыпталды', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
   },
   ru: {
     title: 'ekran · администратор', skip: 'К содержимому', menu: 'Разделы', welcome: 'Добро пожаловать', welcomeHint: 'Войдите, чтобы управлять залом',
@@ -74,7 +74,7 @@ const S = {
     addUser: 'Добавить пользователя', add: 'Добавить', newPassword: 'Новый пароль',
     changeRole: 'Сменить роль', remove: 'Удалить', removeTitle: 'Удалить {n}?',
     removeText: 'Все его сеансы сразу завершатся.', passwordOnce: 'Пароль (показан только один раз)',
-    passwordHint: 'Не короче 10 символов', generate: 'Создать надёжный пароль', nameHint: 'Латинские буквы, цифры, . - _', cli: 'командная строка', publishNow: 'Сразу опубликовать после импорта', setPassword: 'Изменить', you: 'вы',
+    passwordHint: 'Не короче 10 символов', generate: 'Создать надёжный пароль', nameHint: 'Латинские буквы, цифры, . - _', cli: 'командная строка', publishNow: 'Сразу опубликовать после импорта', setPassword: 'Изменить', you: 'вы', locked: 'Вход заблокирован: {s} с', unlock: 'Разблокировать', unlocked: 'Вход разблокирован',
     importTitle: 'Импорт', importText: 'Записи старой системы или один экспорт ekran. Сначала проверка; рабочая копия меняется, только если всё верно.', kind: 'Тип', legacy: 'Записи старой системы (TCD)', ekranFile: 'Экспорт ekran',
     contentLang: 'Язык содержимого', auto: 'автоматически', files: 'Файлы', check: 'Проверить', commit: 'Импортировать',
     checked: 'Проверено', noProblems: 'Ошибок нет — можно импортировать',
@@ -87,7 +87,7 @@ const S = {
     a_publish: 'публикация', a_rollback: 'возврат', a_import_legacy: 'импорт (TCD)', a_import_ekran: 'импорт (ekran)',
     a_seed_demo: 'демо-зал', a_edit: 'правка', a_user_add: 'добавлен пользователь',
     a_user_passwd: 'смена пароля', a_user_remove: 'удалён пользователь', a_sign_in: 'вход',
-    a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_user_unlock: 'вход разблокирован', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
+    a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_user_unlock: 'вход разблокирован', a_sign_in_locked: 'вход заблокирован', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
   },
   en: {
     title: 'ekran · admin', skip: 'Skip to content', menu: 'Sections', welcome: 'Welcome', welcomeHint: 'Sign in to run the hall',
@@ -118,7 +118,7 @@ const S = {
     addUser: 'Add a user', add: 'Add', newPassword: 'New password',
     changeRole: 'Change role', remove: 'Remove', removeTitle: 'Remove {n}?',
     removeText: 'All their sessions end at once.', passwordOnce: 'Password (shown only once)',
-    passwordHint: 'At least 10 characters', generate: 'Make a strong password', nameHint: 'Latin letters, digits, . - _', cli: 'command line', publishNow: 'Publish right after importing', setPassword: 'Change', you: 'you',
+    passwordHint: 'At least 10 characters', generate: 'Make a strong password', nameHint: 'Latin letters, digits, . - _', cli: 'command line', publishNow: 'Publish right after importing', setPassword: 'Change', you: 'you', locked: 'Sign-in locked: {s} s', unlock: 'Unlock', unlocked: 'Unlocked',
     importTitle: 'Import', importText: 'Legacy records or one ekran export. Checked first; the working copy changes only when all of it is valid.', kind: 'Kind', legacy: 'Legacy records (TCD)', ekranFile: 'ekran export',
     contentLang: 'Content language', auto: 'automatic', files: 'Files', check: 'Check', commit: 'Import',
     checked: 'Checked', noProblems: 'No problems found — ready to import',
@@ -131,7 +131,7 @@ const S = {
     a_publish: 'publish', a_rollback: 'rollback', a_import_legacy: 'import (TCD)', a_import_ekran: 'import (ekran)',
     a_seed_demo: 'demo hall', a_edit: 'edit', a_user_add: 'user added',
     a_user_passwd: 'password changed', a_user_remove: 'user removed', a_sign_in: 'sign-in',
-    a_sign_in_failed: 'failed sign-in', a_sign_out: 'sign-out', a_user_unlock: 'sign-in unlocked', a_screen_update: 'screen settings', a_user_role: 'role changed',
+    a_sign_in_failed: 'failed sign-in', a_sign_out: 'sign-out', a_user_unlock: 'sign-in unlocked', a_sign_in_locked: 'sign-in locked', a_screen_update: 'screen settings', a_user_role: 'role changed',
   },
 };
 
@@ -140,7 +140,7 @@ export const LANGS = [['kk', 'Қазақша'], ['ru', 'Русский'], ['en',
 
 /** Audit action codes the filter offers. */
 export const ACTIONS = ['publish', 'rollback', 'import_legacy', 'import_ekran', 'seed_demo', 'edit',
-  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock'];
+  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked'];
 
 let lang = 'kk';
 try {

@@ -55,6 +55,16 @@ async function remove(u, describe, reload) {
   }
 }
 
+async function unlock(u, describe, reload) {
+  try {
+    await api('DELETE', `users/${encodeURIComponent(u.name)}/lock`);
+    toast(t('unlocked'));
+    reload();
+  } catch (err) {
+    toast(describe(err), 'error');
+  }
+}
+
 export function render(main, { me, describe, rerender }) {
   const name = h('input', { name: 'name', required: true, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', pattern: '[A-Za-z0-9._\\-]+' });
   const role = select(roles(), 'editor', { name: 'role' });
@@ -79,11 +89,13 @@ export function render(main, { me, describe, rerender }) {
     table.replaceChildren(h('thead', {}, h('tr', {},
       ...[t('name'), t('role'), t('created'), t('sessions'), ''].map((c) => h('th', { scope: 'col', text: c })))));
     table.append(h('tbody', {}, list(body, 'users').map((u) => h('tr', { 'data-user': u.name },
-      h('td', {}, h('b', { text: u.name }), u.name === me.name ? h('span', { class: 'badge', text: t('you') }) : null),
+      h('td', {}, h('b', { text: u.name }), u.name === me.name ? h('span', { class: 'badge', text: t('you') }) : null,
+        u.locked_s ? h('span', { class: 'badge badge-warn', 'data-locked': u.name, text: t('locked', { s: u.locked_s }) }) : null),
       h('td', { text: t(u.role === 'admin' ? 'admin' : 'editor') }),
       h('td', { class: 'nowrap', text: when(u.created_at) }),
       h('td', { text: u.sessions ?? '' }),
       h('td', { class: 'actions' },
+        u.locked_s ? h('button', { class: 'btn btn-quiet', type: 'button', 'data-unlock': u.name, text: t('unlock'), 'aria-label': `${t('unlock')}: ${u.name}`, onclick: () => unlock(u, describe, rerender) }) : null,
         h('button', { class: 'btn btn-quiet', type: 'button', 'data-edit': u.name, text: t('setPassword'), 'aria-label': `${t('setPassword')}: ${u.name}`, onclick: () => change(u, describe, rerender) }),
         u.name === me.name ? null : h('button', { class: 'btn btn-quiet btn-danger-text', type: 'button', 'data-remove': u.name, text: t('remove'), 'aria-label': `${t('remove')}: ${u.name}`, onclick: () => remove(u, describe, rerender) }))))));
   }).catch((err) => {
