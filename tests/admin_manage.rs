@@ -155,6 +155,17 @@ async fn import_users_and_the_audit_log_from_the_admin() {
             "dana listed as an editor",
         )
         .await;
+    // The same name again: refused, said in the admin's language.
+    type_into(&admin, "#add-user [name=name]", "Dana").await;
+    admin.click("#add-user [data-action=generate]").await;
+    admin.click("#add-user button[type=submit]").await;
+    admin
+        .wait_for(
+            "(document.querySelector('#add-user .form-error')?.textContent || '').includes('Пользователь с таким именем уже есть')",
+            10,
+            "the name-taken refusal in Russian",
+        )
+        .await;
     admin.click("[data-edit=dana]").await;
     admin
         .wait_for(

@@ -291,7 +291,10 @@ impl Core {
         let hash = hash_password(password);
         self.store.write(|w| {
             let a = w.add_account(name, role, &hash)?.ok_or_else(|| {
-                CoreError::Conflict(format!("a user named {name} already exists"))
+                CoreError::conflict(
+                    crate::Conflict::NameTaken,
+                    format!("a user named {name} already exists"),
+                )
             })?;
             record(
                 w,
@@ -377,10 +380,13 @@ impl Core {
                 return Ok(role);
             }
             if a.role == Role::Admin && w.role_count(Role::Admin)? <= 1 {
-                return Err(CoreError::Conflict(format!(
-                    "{} is the last admin; make another user an admin first",
-                    a.name
-                )));
+                return Err(CoreError::conflict(
+                    crate::Conflict::LastAdmin,
+                    format!(
+                        "{} is the last admin; make another user an admin first",
+                        a.name
+                    ),
+                ));
             }
             w.set_role(a.id, role)?;
             record(
@@ -402,10 +408,10 @@ impl Core {
         self.store.write(|w| {
             let a = account(w, name)?;
             if a.role == Role::Admin && w.role_count(Role::Admin)? <= 1 {
-                return Err(CoreError::Conflict(format!(
-                    "{} is the last admin; add another admin first",
-                    a.name
-                )));
+                return Err(CoreError::conflict(
+                    crate::Conflict::LastAdmin,
+                    format!("{} is the last admin; add another admin first", a.name),
+                ));
             }
             let ended = w.remove_account(a.id)?;
             record(

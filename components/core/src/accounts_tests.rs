@@ -121,7 +121,7 @@ fn names_match_without_regard_to_case() {
     );
     assert!(matches!(
         core.add_user("anna", Role::Editor, PW, CLI),
-        Err(CoreError::Conflict(_))
+        Err(CoreError::Conflict { .. })
     ));
     let s = core.sign_in("ANNA", PW, None).unwrap();
     assert_eq!((s.name.as_str(), s.role), ("Anna", Role::Admin));
@@ -338,7 +338,7 @@ fn the_last_admin_cannot_be_removed() {
     core.add_user("anna", Role::Editor, PW, CLI).unwrap();
     let e = core.remove_user("ROOT", CLI).unwrap_err();
     assert!(
-        matches!(&e, CoreError::Conflict(m) if m.contains("last admin")),
+        matches!(&e, CoreError::Conflict { kind: crate::Conflict::LastAdmin, message } if message.contains("last admin")),
         "{e:?}"
     );
     assert!(
@@ -349,7 +349,7 @@ fn the_last_admin_cannot_be_removed() {
     core.remove_user("root", CLI).unwrap();
     assert!(matches!(
         core.remove_user("boss", CLI),
-        Err(CoreError::Conflict(_))
+        Err(CoreError::Conflict { .. })
     ));
     core.remove_user("anna", CLI).unwrap();
     let names: Vec<String> = core.users().unwrap().into_iter().map(|u| u.name).collect();
@@ -364,7 +364,7 @@ fn a_role_change_applies_to_open_sessions_and_keeps_an_admin() {
     let s = core.sign_in("anna", PW, None).unwrap();
     assert!(matches!(
         core.set_role("root", Role::Editor, "root"),
-        Err(CoreError::Conflict(m)) if m.contains("last admin")
+        Err(CoreError::Conflict { kind: crate::Conflict::LastAdmin, message: m }) if m.contains("last admin")
     ));
     assert!(matches!(
         core.set_role("nobody", Role::Admin, CLI),
@@ -449,7 +449,7 @@ fn every_change_is_audited_with_its_actor_and_a_refused_one_is_not() {
     };
     assert!(matches!(
         core.edit(stale, "anna"),
-        Err(CoreError::Conflict(_))
+        Err(CoreError::Conflict { .. })
     ));
     assert_eq!(audit(&mut core, Action::Edit).len(), 1);
 

@@ -93,7 +93,7 @@ fn tree_error(e: TreeError) -> CoreError {
 fn check_base(wc: &WorkingCopy, key: &NodeKey, base: i64) -> Result<()> {
     match wc.revs.get(key) {
         None => Err(CoreError::NotFound(format!("node {key}"))),
-        Some(rev) if *rev != base => Err(CoreError::Conflict(format!(
+        Some(rev) if *rev != base => Err(CoreError::conflict(crate::Conflict::Stale, format!(
             "node {key} was changed by someone else (revision {rev}, the edit was based on {base}); reload it and try again"
         ))),
         Some(_) => Ok(()),
@@ -255,7 +255,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 .map(|n| n.key().clone())
                 .collect();
             if let Some(s) = wc.hall.screens.iter().find(|s| inside.contains(&s.root)) {
-                return Err(CoreError::Conflict(format!(
+                return Err(CoreError::conflict(crate::Conflict::ScreenRoot, format!(
                     "screen {} starts at node {}, which this would delete; give the screen another root first",
                     s.id,
                     wc.hall.node_name(&s.root)

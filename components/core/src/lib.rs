@@ -44,9 +44,14 @@ pub enum CoreError {
     #[error("{} error(s)", .0.errors().count())]
     Invalid(Diagnostics),
     /// What the change was based on has changed meanwhile (a stale edit), or the change
-    /// would lose unpublished work.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// would lose something (unpublished work, the last admin); `kind` says which.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// Which conflict, as a stable code for front doors to explain in their language.
+        kind: Conflict,
+        /// For people (English).
+        message: String,
+    },
     /// A node, screen, version or user that does not exist.
     #[error("{0} does not exist")]
     NotFound(String),
@@ -58,7 +63,50 @@ pub enum CoreError {
     Store(#[from] StoreError),
 }
 
+/// Which conflict refused a change ([`CoreError::Conflict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Someone else changed the node since the edit's base revision.
+    Stale,
+    /// The working copy has unpublished changes the change would throw away.
+    Unpublished,
+    /// A user with that name (in any case) exists.
+    NameTaken,
+    /// The change would leave the hall without an admin.
+    LastAdmin,
+    /// A screen starts at a node the change would delete.
+    ScreenRoot,
+    /// Another `ekran serve` runs on the data directory.
+    ServerRunning,
+    /// A media path already in the library with other content.
+    MediaClash,
+}
+
+impl Conflict {
+    /// `stale`, `unpublished`, `name_taken`, `last_admin`, `screen_root`,
+    /// `server_running`, `media_clash`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Conflict::Stale => "stale",
+            Conflict::Unpublished => "unpublished",
+            Conflict::NameTaken => "name_taken",
+            Conflict::LastAdmin => "last_admin",
+            Conflict::ScreenRoot => "screen_root",
+            Conflict::ServerRunning => "server_running",
+            Conflict::MediaClash => "media_clash",
+        }
+    }
+}
+
 impl CoreError {
+    /// A conflict of `kind`, explained by `message`.
+    pub fn conflict(kind: Conflict, message: impl Into<String>) -> Self {
+        CoreError::Conflict {
+            kind,
+            message: message.into(),
+        }
+    }
+
     /// One refusal from one diagnostic.
     pub fn invalid(d: Diagnostic) -> Self {
         CoreError::Invalid(Diagnostics(vec![d]))
@@ -220,7 +268,7 @@ impl Core {
                 .ok_or_else(|| CoreError::NotFound(format!("version {version}")))?;
             let changes = w.unpublished()?;
             if !changes.is_empty() && unpublished == Unpublished::Refuse {
-                return Err(CoreError::Conflict(format!(
+                return Err(CoreError::conflict(Conflict::Unpublished, format!(
                     "the working copy has unpublished changes ({}); publish them first, or discard them",
                     describe(&changes)
                 )));

@@ -59,11 +59,14 @@ impl ServeLock {
         if file.try_lock().is_err() {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
-            return Err(crate::CoreError::Conflict(format!(
-                "another `ekran serve` (process {}) is running on {}; stop it first",
-                pid.trim(),
-                dir.display()
-            )));
+            return Err(crate::CoreError::conflict(
+                crate::Conflict::ServerRunning,
+                format!(
+                    "another `ekran serve` (process {}) is running on {}; stop it first",
+                    pid.trim(),
+                    dir.display()
+                ),
+            ));
         }
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;

@@ -219,7 +219,7 @@ fn a_stale_edit_is_a_conflict_and_changes_nothing() {
         },
     ] {
         let e = core.edit(stale, CLI).unwrap_err();
-        assert!(matches!(e, CoreError::Conflict(_)), "{e:?}");
+        assert!(matches!(e, CoreError::Conflict { .. }), "{e:?}");
     }
     let after = core.working_copy().unwrap();
     assert_eq!((after.hall, after.revision), (before.hall, before.revision));
@@ -264,7 +264,7 @@ fn edits_by_another_connection_are_seen_before_the_next_edit() {
             CLI,
         )
         .unwrap_err();
-    assert!(matches!(e, CoreError::Conflict(_)), "{e:?}");
+    assert!(matches!(e, CoreError::Conflict { .. }), "{e:?}");
     let fresh = rev(&mut core, "c");
     core.edit(
         Edit::Rename {

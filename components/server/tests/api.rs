@@ -251,8 +251,12 @@ async fn publish_rollback_and_the_audit_log_through_the_api() {
         .await;
     let r = root.send("POST", "/api/versions/1/rollback", None).await;
     assert_eq!(
-        (r.status, r.json()["error"].as_str()),
-        (409, Some("conflict"))
+        (
+            r.status,
+            r.json()["error"].as_str(),
+            r.json()["reason"].as_str()
+        ),
+        (409, Some("conflict"), Some("unpublished"))
     );
     assert!(r.json()["message"]
         .as_str()
@@ -338,7 +342,11 @@ async fn users_through_the_api_and_a_removed_users_session_ends_at_once() {
             .status,
         201
     );
-    assert_eq!(root.send("POST", "/api/users", Some(add)).await.status, 409);
+    let taken = root.send("POST", "/api/users", Some(add)).await;
+    assert_eq!(
+        (taken.status, taken.json()["reason"].as_str()),
+        (409, Some("name_taken"))
+    );
     let r = root
         .send("PATCH", "/api/users/boris", Some(json!({"role": "admin"})))
         .await;

@@ -31,9 +31,15 @@ pub enum ApiError {
     /// 404.
     #[error("{0} does not exist")]
     NotFound(String),
-    /// 409: a stale change, or one that would lose unpublished work or the last admin.
-    #[error("{0}")]
-    Conflict(String),
+    /// 409: a stale change, or one that would lose unpublished work or the last admin;
+    /// `reason` is a stable code ([`ekran_core::Conflict::code`]).
+    #[error("{message}")]
+    Conflict {
+        /// Stable code of the conflict.
+        reason: &'static str,
+        /// For people (English).
+        message: String,
+    },
     /// 413: the body is larger than the route accepts.
     #[error("the request is too large (at most {0} MiB)")]
     TooLarge(usize),
@@ -76,7 +82,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
@@ -90,7 +96,10 @@ impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::Invalid(d) => ApiError::Invalid(d),
-            CoreError::Conflict(m) => ApiError::Conflict(m),
+            CoreError::Conflict { kind, message } => ApiError::Conflict {
+                reason: kind.code(),
+                message,
+            },
             CoreError::NotFound(what) => ApiError::NotFound(what),
             CoreError::Unauthorized => ApiError::Unauthorized("wrong name or password".into()),
             CoreError::Store(e @ ekran_core::StoreError::Busy { .. }) => {
@@ -100,9 +109,10 @@ impl From<CoreError> for ApiError {
                         .into(),
                 )
             }
-            CoreError::Store(ekran_core::StoreError::MediaClash { path }) => ApiError::Conflict(
-                format!("media {path} is already in the library with different content"),
-            ),
+            CoreError::Store(ekran_core::StoreError::MediaClash { path }) => ApiError::Conflict {
+                reason: ekran_core::Conflict::MediaClash.code(),
+                message: format!("media {path} is already in the library with different content"),
+            },
             CoreError::Store(e) => ApiError::Internal(e.to_string()),
         }
     }
@@ -146,6 +156,9 @@ impl IntoResponse for ApiError {
         let mut body = json!({ "error": code, "message": message });
         if let ApiError::Invalid(d) = &self {
             body["diagnostics"] = diagnostics_json(d);
+        }
+        if let ApiError::Conflict { reason, .. } = &self {
+            body["reason"] = json!(reason);
         }
         let mut response = (status, axum::Json(body)).into_response();
         let retry_after = match self {

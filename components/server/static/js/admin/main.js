@@ -34,7 +34,15 @@ export function describe(err) {
     case 0: return t('eNet');
     case 401: return t('eSession');
     case 403: return err.code === 'csrf' ? err.message : t('e403');
+    case 404: return t('e404');
+    case 409: {
+      const reason = err.body && err.body.reason;
+      const known = reason && t(`c_${reason}`) !== `c_${reason}` ? t(`c_${reason}`) : '';
+      return known || `${t('e409')}: ${err.message}`;
+    }
+    case 413: return t('e413');
     case 429: return t('e429', { s: err.retryAfter || 60 });
+    case 503: return t('e503');
     case 422: {
       const d = Array.isArray(err.body.diagnostics) ? err.body.diagnostics : [];
       if (d.length) return d.map((x) => [x.field, x.message].filter(Boolean).join(': ')).join('; ');
