@@ -289,10 +289,11 @@ impl Screen {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut readers = Vec::new();
         for _ in 0..DISPLAYS {
-            let (ws, _) =
-                tokio_tungstenite::connect_async(format!("ws://{addr}/ws/1?role=display"))
-                    .await
-                    .unwrap();
+            let (ws, _) = tokio_tungstenite::connect_async(format!(
+                "ws://{addr}/ws/1?role=display&key={key}"
+            ))
+            .await
+            .unwrap();
             let (_, mut read) = ws.split();
             read.next().await.unwrap().unwrap();
             let tx = tx.clone();
@@ -512,10 +513,7 @@ async fn main() {
         .await
         .unwrap();
     let server = Server::start(data.path());
-    let key = std::fs::read_to_string(data.path().join("control.key"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let key = server.key.clone();
     println!("ekran serve (pid {}) on {}", server.child.id(), server.addr);
     if run("reads") {
         api_reads(&server).await;

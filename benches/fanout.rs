@@ -53,10 +53,8 @@ async fn main() {
         .strip_prefix("listening on http://")
         .expect("listening line")
         .to_owned();
-    let key = std::fs::read_to_string(data.path().join("control.key"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let control = std::fs::read_to_string(data.path().join("control.key")).unwrap();
+    let key = ekran_server::key::screen_key(control.trim(), "1");
     let pid = child.id();
     // Let start-up allocations settle before reading idle memory.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -74,10 +72,11 @@ async fn main() {
         let (tx, mut rx) = mpsc::unbounded_channel::<(u64, Instant)>();
         let mut readers = Vec::new();
         for _ in 0..n {
-            let (ws, _) =
-                tokio_tungstenite::connect_async(format!("ws://{addr}/ws/1?role=display"))
-                    .await
-                    .unwrap();
+            let (ws, _) = tokio_tungstenite::connect_async(format!(
+                "ws://{addr}/ws/1?role=display&key={key}"
+            ))
+            .await
+            .unwrap();
             let (_, mut read) = ws.split();
             // Initial state.
             read.next().await.unwrap().unwrap();

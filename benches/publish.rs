@@ -162,7 +162,7 @@ struct Displays {
 }
 
 impl Displays {
-    fn connect(addr: &str, n: usize) -> Displays {
+    fn connect(addr: &str, key: &str, n: usize) -> Displays {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -171,7 +171,7 @@ impl Displays {
         let (tx, rx) = mpsc::channel();
         let mut has = Vec::with_capacity(n);
         for i in 0..n {
-            let url = format!("ws://{addr}/ws/1?role=display");
+            let url = format!("ws://{addr}/ws/1?role=display&key={key}");
             let (mut ws, first) = rt.block_on(async {
                 tokio::time::timeout(TIMEOUT, async {
                     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
@@ -304,7 +304,7 @@ fn publishes(dir: &Path) {
         "\n== publish: publish of a {BIG}-node hall, {DISPLAYS} displays connected (server in its own process) =="
     );
     let server = Server::start(dir);
-    let mut displays = Displays::connect(&server.addr, DISPLAYS);
+    let mut displays = Displays::connect(&server.addr, &server.key, DISPLAYS);
     println!(
         "ekran serve (pid {}) on {}; {DISPLAYS} displays on screen 1; server RSS {:.1} MB",
         server.pid(),
@@ -366,7 +366,7 @@ fn many(dir: &Path) {
         "\n== many: {MANY} publishes in a row, {SMALL}-node hall, {DISPLAYS} displays connected =="
     );
     let server = Server::start(dir);
-    let mut displays = Displays::connect(&server.addr, DISPLAYS);
+    let mut displays = Displays::connect(&server.addr, &server.key, DISPLAYS);
     let mut core = Core::open(dir).unwrap();
     let (key, mut rev) = node(&mut core, "1.1");
     let db_start = db_bytes(dir);

@@ -27,8 +27,9 @@ async fn main() {
     ekran_demo::write_media(&media).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state =
+    let mut state =
         ekran_server::AppState::new(std::sync::Arc::new(hall), 1, Vec::new(), KEY.into(), media);
+    state.open_displays = true;
     tokio::spawn(ekran_server::launch_with_tcp_listener(
         listener,
         state,
@@ -40,7 +41,14 @@ async fn main() {
         .open(&format!("http://{addr}/display/1"), 1920, 1080)
         .await;
     let tablet = browser
-        .open(&format!("http://{addr}/tablet/1?key={KEY}"), 1280, 800)
+        .open(
+            &format!(
+                "http://{addr}/tablet/1?key={}",
+                ekran_server::key::screen_key(KEY, "1")
+            ),
+            1280,
+            800,
+        )
         .await;
     display
         .wait_for(

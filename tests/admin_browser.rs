@@ -23,7 +23,10 @@ async fn a_hostile_screen_name_is_text_on_the_hall_display_and_tablet_pages() {
     for (path, shown) in [
         ("/".to_owned(), "document.body.innerText"),
         ("/display/1".to_owned(), "document.title"),
-        (format!("/tablet/1?key={KEY}"), "document.title"),
+        (
+            format!("/tablet/1?key={}", ekran_server::key::screen_key(KEY, "1")),
+            "document.title",
+        ),
     ] {
         let page = browser
             .open(&format!("http://{addr}{path}"), 1280, 800)

@@ -62,8 +62,9 @@ async fn serve_demo(idle: u32) -> Hallway {
     ekran_demo::write_media(&media).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state =
+    let mut state =
         ekran_server::AppState::new(Arc::new(hall.clone()), 1, Vec::new(), KEY.into(), media);
+    state.open_displays = true;
     let hub = state.hub.clone();
     tokio::spawn(ekran_server::launch_with_tcp_listener(
         listener,
@@ -76,6 +77,11 @@ async fn serve_demo(idle: u32) -> Hallway {
         hub,
         _data: data,
     }
+}
+
+/// Screen 1's key (scripts and these tests drive the screen with it; browsers pair).
+fn tablet_key() -> String {
+    ekran_server::key::screen_key(KEY, "1")
 }
 
 fn artifacts() -> PathBuf {
@@ -135,7 +141,11 @@ async fn tapping_the_tablet_drives_the_display() {
         .open(&format!("http://{}/display/1", h.addr), 1920, 1080)
         .await;
     let tablet = browser
-        .open(&format!("http://{}/tablet/1?key={KEY}", h.addr), 1280, 800)
+        .open(
+            &format!("http://{}/tablet/1?key={}", h.addr, tablet_key()),
+            1280,
+            800,
+        )
         .await;
     let hall = &h.hall;
     display_shows(&display, hall, "1", 0, "kk").await;
@@ -282,10 +292,13 @@ async fn every_layout_renders_in_both_orientations() {
         .open(&format!("http://{}/display/1", h.addr), 1920, 1080)
         .await;
     display_shows(&display, &h.hall, "1", 0, "kk").await;
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/ws/1?role=tablet&key={KEY}", h.addr))
-            .await
-            .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/ws/1?role=tablet&key={}",
+        h.addr,
+        tablet_key()
+    ))
+    .await
+    .unwrap();
     let dir = artifacts();
     for (layout, node, slide) in one_of_each_layout(&h.hall) {
         for cmd in [
@@ -408,7 +421,11 @@ async fn every_layout_renders_in_both_orientations() {
     .unwrap();
     for (w, hgt, orient) in [(1280, 800, "landscape"), (800, 1280, "portrait")] {
         let tablet = browser
-            .open(&format!("http://{}/tablet/1?key={KEY}", h.addr), w, hgt)
+            .open(
+                &format!("http://{}/tablet/1?key={}", h.addr, tablet_key()),
+                w,
+                hgt,
+            )
             .await;
         tablet.wait_for("document.querySelectorAll('.tile').length > 0 && document.getElementById('conn').dataset.state === 'open'", 10, "tablet tiles").await;
         let small = tablet
@@ -437,7 +454,11 @@ async fn a_removed_screen_says_so_and_comes_back() {
         .open(&format!("http://{}/display/1", h.addr), 1920, 1080)
         .await;
     let tablet = browser
-        .open(&format!("http://{}/tablet/1?key={KEY}", h.addr), 1280, 800)
+        .open(
+            &format!("http://{}/tablet/1?key={}", h.addr, tablet_key()),
+            1280,
+            800,
+        )
         .await;
     display_shows(&display, &h.hall, "1", 0, "kk").await;
     tablet.click(&tile(&h.hall, "1.5")).await;

@@ -169,9 +169,9 @@ async fn a_running_server_follows_versions_published_elsewhere_and_survives_a_re
         "{}",
         String::from_utf8_lossy(&second.stderr)
     );
-    let key = std::fs::read_to_string(data.join("control.key")).unwrap();
-    let key = key.trim();
-    let mut display = serve.connect("display", "").await;
+    let control = std::fs::read_to_string(data.join("control.key")).unwrap();
+    let key = &ekran_server::key::screen_key(control.trim(), "1");
+    let mut display = serve.connect("display", key).await;
     let mut tablet = serve.connect("tablet", key).await;
     assert_eq!(at(&state(&mut display, GUARD).await).3, 1);
     // A visitor goes to 1.1.1 (the label is accepted where people type), slide 2, Russian.
@@ -236,7 +236,7 @@ async fn a_running_server_follows_versions_published_elsewhere_and_survives_a_re
     drop((display, tablet));
     serve.stop();
     let serve = Serve::start(&data);
-    let mut display = serve.connect("display", "").await;
+    let mut display = serve.connect("display", key).await;
     let after = state(&mut display, GUARD).await;
     assert_eq!(at(&after), ("1.1.1".into(), 2, "ru".into(), 4));
     assert!(after["seq"].as_u64() > before["seq"].as_u64());

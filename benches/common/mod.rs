@@ -71,6 +71,12 @@ pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
     s
 }
 
+/// The key of screen `screen` of the hall in `dir` (written by `ekran serve`).
+pub fn screen_key(dir: &Path, screen: &str) -> String {
+    let control = std::fs::read_to_string(dir.join("control.key")).expect("control.key");
+    ekran_server::key::screen_key(control.trim(), screen)
+}
+
 /// Longest wait for `ekran serve` to say where it listens.
 const SERVER_START: Duration = Duration::from_secs(60);
 
@@ -79,6 +85,9 @@ pub struct Server {
     pub child: Child,
     /// `HOST:PORT` from its first line, `listening on http://HOST:PORT`.
     pub addr: String,
+    /// Screen 1's key (from the data directory's control key): displays and tablets
+    /// of the bench present it instead of pairing.
+    pub key: String,
 }
 
 impl Server {
@@ -96,6 +105,7 @@ impl Server {
         let mut server = Server {
             child,
             addr: String::new(),
+            key: String::new(),
         };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -114,6 +124,7 @@ impl Server {
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_owned();
+        server.key = screen_key(dir, "1");
         server
     }
 }

@@ -44,7 +44,8 @@ pub async fn serve_hall(
     ekran_demo::write_media(&media).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = ekran_server::AppState::new(Arc::new(hall), 1, Vec::new(), KEY.into(), media);
+    let mut state = ekran_server::AppState::new(Arc::new(hall), 1, Vec::new(), KEY.into(), media);
+    state.open_displays = true;
     tokio::spawn(ekran_server::launch_with_tcp_listener(
         listener,
         state,
@@ -94,7 +95,7 @@ pub async fn serve_with_api() -> Hall {
     let restored = ekran_core::live::restored_positions(core.store());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = ekran_server::AppState::new(
+    let mut state = ekran_server::AppState::new(
         Arc::new(hall),
         version,
         restored,
@@ -102,6 +103,7 @@ pub async fn serve_with_api() -> Hall {
         dir.join(ekran_store::MEDIA_DIR),
     )
     .with_core(core);
+    state.open_displays = true;
     let link = ekran_core::live::LiveLink::start(
         &dir,
         state.hub.clone(),

@@ -34,10 +34,16 @@ pub enum Action {
     /// Failed sign-ins locked a name (from an address, or from all) or an address;
     /// recorded once per lock, by the server that keeps the lock.
     SignInLocked,
+    /// A device (display or tablet) paired with a screen.
+    DevicePair,
+    /// A device renamed, reassigned or given another role.
+    DeviceUpdate,
+    /// A device's token revoked.
+    DeviceRevoke,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 19] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -54,6 +60,9 @@ impl Action {
         Action::SignOut,
         Action::UserUnlock,
         Action::SignInLocked,
+        Action::DevicePair,
+        Action::DeviceUpdate,
+        Action::DeviceRevoke,
     ];
 
     /// `publish`, `import_legacy`, `sign_in_failed`…
@@ -75,6 +84,9 @@ impl Action {
             Action::SignOut => "sign_out",
             Action::UserUnlock => "user_unlock",
             Action::SignInLocked => "sign_in_locked",
+            Action::DevicePair => "device_pair",
+            Action::DeviceUpdate => "device_update",
+            Action::DeviceRevoke => "device_revoke",
         }
     }
 }

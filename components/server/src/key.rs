@@ -1,5 +1,7 @@
-//! The hall's control key: tablets present it to send commands. Made at first start and
-//! kept in the data directory, readable by its owner only.
+//! The hall's control key, for scripts: made at first start and kept in the data
+//! directory, readable by its owner only. It is never presented itself: each screen has
+//! its own key derived from it ([`screen_key`]), so a key for screen 1 drives screen 1
+//! only. Browsers (displays, tablets) are paired instead and hold device tokens.
 
 use std::fs;
 use std::io::{self, Write};
@@ -45,4 +47,35 @@ pub fn matches(expected: &str, given: &str) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The key that drives screen `screen`: HMAC-SHA256 of the screen id under the hall's
+/// control key, 32 hex digits (128 bits). Knowing one screen's key tells nothing of
+/// another's, nor of the control key.
+pub fn screen_key(control_key: &str, screen: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(control_key.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"ekran screen key\0");
+    mac.update(screen.as_bytes());
+    mac.finalize().into_bytes()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_keys_differ_per_screen_and_per_hall() {
+        let k = "0123456789abcdef0123456789abcdef";
+        let one = screen_key(k, "1");
+        assert_eq!(one.len(), 32);
+        assert_eq!(one, screen_key(k, "1"));
+        assert_ne!(one, screen_key(k, "2"));
+        assert_ne!(one, screen_key("fedcba9876543210fedcba9876543210", "1"));
+        assert!(!one.contains(k));
+    }
 }

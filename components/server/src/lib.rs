@@ -18,9 +18,11 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub mod api;
+pub mod devices;
 mod error;
 pub mod key;
 mod media;
+mod origin;
 pub mod pages;
 pub mod preview;
 mod ws;
@@ -53,6 +55,17 @@ pub struct AppState {
     pub connections: Arc<Connections>,
     /// The working copy's preview sessions (`/preview/…`).
     pub previews: Arc<preview::Previews>,
+    /// Whether any browser may show a screen without pairing (trusted networks; on
+    /// with `serve --demo`). Tablets always need pairing or a screen's key.
+    pub open_displays: bool,
+    /// Device pages waiting for an admin to pair them.
+    pub pairings: Arc<devices::Pairings>,
+    /// Open connections of paired devices.
+    pub device_links: Arc<devices::DeviceLinks>,
+    /// The addresses (`http://host:port`) devices reach this server at, best first:
+    /// `serve --public-url`, else the machine's non-loopback addresses. Links and QR
+    /// codes are built from them, never from a request's `Host`. Empty: no QR codes.
+    pub public_urls: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -81,6 +94,10 @@ impl AppState {
             hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             connections: Arc::default(),
             previews: Arc::default(),
+            open_displays: false,
+            pairings: Arc::default(),
+            device_links: Arc::default(),
+            public_urls: Arc::default(),
         }
     }
 

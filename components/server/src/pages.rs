@@ -2,10 +2,8 @@
 //! scripts read the screen from the URL); the hall page is rendered here, and every
 //! piece of content in it goes through [`esc`].
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use ekran_model::Lang;
 use include_dir::{include_dir, Dir};
@@ -90,12 +88,17 @@ pub async fn display(
     screen_page(&state, &screen, "display.html")
 }
 
-/// `GET /tablet/{screen}`: the tablet page, or 404 for a screen never known.
+/// `GET /tablet/{screen}`: the tablet page, or 404 for a screen never known. Never
+/// stored by caches (`no-store`): a tablet page is a control, and a shared or back-
+/// forward cache must not hand it to anyone else.
 pub async fn tablet(
     State(state): State<AppState>,
     Path(screen): Path<String>,
 ) -> Result<Response, AppError> {
-    screen_page(&state, &screen, "tablet.html")
+    let mut page = screen_page(&state, &screen, "tablet.html")?;
+    page.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(page)
 }
 
 fn qr_svg(data: &str) -> String {
@@ -113,24 +116,14 @@ fn qr_svg(data: &str) -> String {
     }
 }
 
-/// The hall page: every screen with its display and tablet links. Tablet links carry the
-/// control key, so they (and their QR codes) are shown only to a browser on the server
-/// machine itself; elsewhere the page says where to find them.
-pub async fn index(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
+/// The hall page: every screen with its display and tablet links, and QR codes of them
+/// for a tablet's camera. Links carry no secret: a device that opens one shows a
+/// pairing code until an admin pairs it. The QR codes' addresses come from the
+/// server's public URL ([`AppState::public_urls`]), never from the request's `Host`
+/// (which a client chooses); without one, the page says how to set it.
+pub async fn index(State(state): State<AppState>) -> Response {
     let hall = state.hub.hall();
-    let local = peer.ip().is_loopback();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("localhost");
+    let base = state.public_urls.first().map(|u| u.trim_end_matches('/'));
     let t =
         |l: &ekran_model::Localized, lang: Lang| esc(l.resolve(lang, &hall.fallback).unwrap_or(""));
     let mut cards = String::new();
@@ -140,28 +133,32 @@ pub async fn index(
         }
         let id = esc(&s.id);
         let enc = ekran_live::url_segment(&s.id);
-        let tablet = format!("/tablet/{enc}?key={}", state.key);
-        let tablet_part = if local {
-            format!(
-                "<a class=\"btn\" href=\"{href}\">Планшет · Tablet</a></div><figure class=\"qr\">{qr}<figcaption>{url}</figcaption></figure><div>",
-                href = esc(&tablet),
-                qr = qr_svg(&format!("http://{host}{tablet}")),
-                url = esc(&format!("http://{host}{tablet}")),
-            )
-        } else {
-            "<p class=\"muted\">Планшет сілтемесі серверде ашылған бетте көрінеді. Ссылка для планшета видна на странице, открытой на самом сервере.</p>".to_owned()
+        let tablet = format!("/tablet/{enc}");
+        let qr = match base {
+            Some(b) => format!(
+                "<figure class=\"qr\">{qr}<figcaption>{url}</figcaption></figure>",
+                qr = qr_svg(&format!("{b}{tablet}")),
+                url = esc(&format!("{b}{tablet}")),
+            ),
+            None => String::new(),
         };
         cards.push_str(&format!(
-            "<section class=\"card\" data-theme=\"{theme}\"><h2><span class=\"num\">{id}</span> <span lang=\"kk\">{kk}</span></h2><p lang=\"ru\" class=\"muted\">{ru}</p><div class=\"links\"><a class=\"btn\" href=\"/display/{enc}\">Экран · Display</a> {tablet_part}</div></section>",
+            "<section class=\"card\" data-theme=\"{theme}\"><h2><span class=\"num\">{id}</span> <span lang=\"kk\">{kk}</span></h2><p lang=\"ru\" class=\"muted\">{ru}</p><div class=\"links\"><a class=\"btn\" href=\"/display/{enc}\">Экран · Display</a> <a class=\"btn\" href=\"{href}\">Планшет · Tablet</a></div>{qr}</section>",
             theme = esc(&s.theme),
             kk = t(&s.name, Lang::Kk),
             ru = t(&s.name, Lang::Ru),
+            href = esc(&tablet),
         ));
     }
     let title_kk = t(&hall.title, Lang::Kk);
     let title_ru = t(&hall.title, Lang::Ru);
+    let help = if base.is_some() {
+        "<p class=\"muted\" lang=\"kk\">Планшеттің камерасымен QR кодты оқыңыз: планшет жұптау кодын көрсетеді, оны әкімші «Құрылғылар» бетінде растайды.</p><p class=\"muted\" lang=\"ru\">Отсканируйте QR-код камерой планшета: планшет покажет код сопряжения, администратор подтвердит его на странице «Устройства».</p>"
+    } else {
+        "<p class=\"muted\" lang=\"kk\">QR кодтар үшін серверді <code>--public-url http://АДРЕС:ПОРТ</code> арқылы іске қосыңыз.</p><p class=\"muted\" lang=\"ru\">Для QR-кодов запустите сервер с <code>--public-url http://АДРЕС:ПОРТ</code>.</p>"
+    };
     let page = format!(
-        "<!doctype html><html lang=\"kk\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>ekran · {title_kk}</title><link rel=\"stylesheet\" href=\"/static/fonts/fonts.css\"><link rel=\"stylesheet\" href=\"/static/css/base.css\"><link rel=\"stylesheet\" href=\"/static/css/themes.css\"><link rel=\"stylesheet\" href=\"/static/css/hall.css\"></head><body class=\"hall\"><header><h1>{title_kk}</h1><p class=\"muted\" lang=\"ru\">{title_ru}</p><p class=\"muted\">Экрандар мен планшеттер · Экраны и планшеты · Screens and tablets</p></header><main class=\"cards\">{cards}</main></body></html>"
+        "<!doctype html><html lang=\"kk\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>ekran · {title_kk}</title><link rel=\"stylesheet\" href=\"/static/fonts/fonts.css\"><link rel=\"stylesheet\" href=\"/static/css/base.css\"><link rel=\"stylesheet\" href=\"/static/css/themes.css\"><link rel=\"stylesheet\" href=\"/static/css/hall.css\"></head><body class=\"hall\"><header><h1>{title_kk}</h1><p class=\"muted\" lang=\"ru\">{title_ru}</p><p class=\"muted\">Экрандар мен планшеттер · Экраны и планшеты · Screens and tablets</p>{help}<p><a class=\"btn btn-quiet\" href=\"/admin#/devices\">Құрылғылар · Устройства · Devices</a></p></header><main class=\"cards\">{cards}</main></body></html>"
     );
     Html(page).into_response()
 }

@@ -118,7 +118,9 @@ pub async fn upgrade(
         .ok_or_else(|| ApiError::NotFound(format!("screen {screen}")))?;
     let live = state.liveness;
     Ok(crate::ws::limits(ws).on_upgrade(move |socket| async move {
-        if let Err(e) = crate::ws::serve(socket, &session, p.role, live).await {
+        if let Err(e) =
+            crate::ws::serve(socket, &session, p.role, live, crate::ws::Control::none()).await
+        {
             tracing::debug!(screen = %session.id(), "preview connection ended: {e}");
         }
     }))

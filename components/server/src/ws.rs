@@ -6,12 +6,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use ekran_live::{command, view, Applied, Session};
 use serde::Deserialize;
+use tokio::sync::mpsc;
 use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+
+use crate::devices::{Bucket, DeviceLinks, Signal};
 
 use crate::error::AppError;
 use crate::AppState;
@@ -101,7 +107,8 @@ pub enum Role {
     Tablet,
 }
 
-/// The query of `/ws/{screen}`: `role=display` or `role=tablet&key=KEY`.
+/// The query of `/ws/{screen}`: `role=display` or `role=tablet`, and `key=KEY` (the
+/// screen's key, [`crate::key::screen_key`]) for scripts.
 #[derive(Deserialize)]
 pub struct Params {
     role: Role,
@@ -109,39 +116,171 @@ pub struct Params {
     key: Option<String>,
 }
 
+/// The device-token cookie of a paired display or tablet.
+pub const DEVICE_COOKIE: &str = "ekran_device";
+
+/// Who a live connection is, once let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A paired device (by id).
+    Device(i64),
+    /// A script with the screen's key.
+    Key,
+    /// A display in open mode (no pairing needed to show).
+    Open,
+}
+
 /// `GET /ws/{screen}`: upgrades to the live channel. 404 for a screen never known (a
-/// removed one connects and gets the `removed` message), 403 for a tablet without the
-/// key, 400 for a bad role.
+/// removed one connects and gets the `removed` message); 403 for a foreign `Origin`,
+/// and for a page that may not show (display) or drive (tablet) this screen: a paired
+/// device of this screen and role (its `ekran_device` cookie), the screen's key, or,
+/// for displays in open mode, anyone; 400 for a bad role.
 pub async fn upgrade(
     State(state): State<AppState>,
     Path(screen): Path<String>,
     Query(p): Query<Params>,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    crate::origin::check_ws(&headers)?;
     // A removed screen still has its session: its pages connect and are told so.
     let session = state
         .hub
         .session(&screen)
         .ok_or_else(|| AppError::NotFound(format!("screen {screen}")))?;
-    if p.role == Role::Tablet
-        && !p
-            .key
-            .as_deref()
-            .is_some_and(|k| crate::key::matches(&state.key, k))
-    {
-        return Err(AppError::Forbidden(
-            "a tablet needs the hall's control key".into(),
-        ));
+    let access = authorize(&state, &screen, p.role, p.key.as_deref(), &headers).await?;
+    if let Access::Device(id) = access {
+        // Where and when it connected, before the first state goes out (a busy store
+        // skips it; a failure only loses the note).
+        let ua = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let address = peer.ip().to_canonical().to_string();
+        if let Err(e) = crate::api::core(&state, move |c| {
+            c.touch_device(id, Some(&address), ua.as_deref())
+        })
+        .await
+        {
+            tracing::warn!("device {id}: could not record its connection: {e}");
+        }
     }
     let role = p.role;
     let live = state.liveness;
     let connections = state.connections.clone();
+    let links = state.device_links.clone();
     Ok(limits(ws).on_upgrade(move |socket| async move {
         let _counted = connections.enter(session.id(), role);
-        if let Err(e) = serve(socket, &session, role, live).await {
+        let mut registration = match access {
+            Access::Device(id) => Some(links.register(id)),
+            _ => None,
+        };
+        let control = Control {
+            signals: registration.as_mut().map(|r| &mut r.signals),
+            limit: match access {
+                Access::Device(id) => Limit::Device(&links, id),
+                _ => Limit::Connection(Bucket::default()),
+            },
+        };
+        if let Err(e) = serve(socket, &session, role, live, control).await {
             tracing::debug!(screen = %session.id(), "connection ended: {e}");
         }
     }))
+}
+
+/// Whether this page may show (display) or drive (tablet) `screen`.
+async fn authorize(
+    state: &AppState,
+    screen: &str,
+    role: Role,
+    key: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Access, AppError> {
+    if let Some(token) = crate::api::auth::cookie(headers, DEVICE_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        if state.core.is_some() {
+            let device = crate::api::core(state, move |c| c.device_for_token(&token))
+                .await
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+            if let Some(d) = device {
+                if d.screen != screen {
+                    return Err(AppError::Forbidden(format!(
+                        "this device is paired with screen {}, not {screen}",
+                        d.screen
+                    )));
+                }
+                if d.role.as_str() != role.as_str() {
+                    return Err(AppError::Forbidden(format!(
+                        "this device is paired as a {}, not a {}",
+                        d.role,
+                        role.as_str()
+                    )));
+                }
+                return Ok(Access::Device(d.id));
+            }
+        }
+    }
+    if let Some(k) = key.filter(|k| !k.is_empty()) {
+        if crate::key::matches(&crate::key::screen_key(&state.key, screen), k) {
+            return Ok(Access::Key);
+        }
+        return Err(AppError::Forbidden(format!(
+            "wrong key for screen {screen}"
+        )));
+    }
+    if role == Role::Display && state.open_displays {
+        return Ok(Access::Open);
+    }
+    Err(AppError::Forbidden(match role {
+        Role::Display => format!("this display is not paired: open /display/{screen} in its browser to get a pairing code"),
+        Role::Tablet => format!("this tablet is not paired: open /tablet/{screen} in its browser to get a pairing code"),
+    }))
+}
+
+/// What a connection is told by the server besides states, and how fast it may send.
+pub(crate) struct Control<'a> {
+    /// Signals for a paired device's connection.
+    pub signals: Option<&'a mut mpsc::UnboundedReceiver<Signal>>,
+    /// The rate limit of its commands.
+    pub limit: Limit<'a>,
+}
+
+impl Control<'_> {
+    /// No signals; a bucket of its own (preview pages).
+    pub fn none() -> Control<'static> {
+        Control {
+            signals: None,
+            limit: Limit::Connection(Bucket::default()),
+        }
+    }
+}
+
+/// Whose bucket a command is counted in.
+pub(crate) enum Limit<'a> {
+    /// The device's, shared by all its connections.
+    Device(&'a DeviceLinks, i64),
+    /// This connection's own.
+    Connection(Bucket),
+}
+
+impl Limit<'_> {
+    fn allow(&mut self) -> bool {
+        match self {
+            Limit::Device(links, id) => links.allow_command(*id),
+            Limit::Connection(b) => b.allow(),
+        }
+    }
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Display => "display",
+            Role::Tablet => "tablet",
+        }
+    }
 }
 
 /// The frame limits of every live connection.
@@ -164,12 +303,28 @@ fn text(json: bytes::Bytes) -> Result<Message, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Waits for the next signal, or forever when there are none.
+async fn next_signal(signals: &mut Option<&mut mpsc::UnboundedReceiver<Signal>>) -> Signal {
+    match signals {
+        Some(rx) => match rx.recv().await {
+            Some(s) => s,
+            // Unregistered (the device was forgotten): as good as revoked.
+            None => Signal::Close,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// The close code telling a device page it was revoked (or moved): pair again.
+pub const CLOSE_REVOKED: u16 = 4001;
+
 /// Serves one connection on `session` (live or preview) until it ends.
 pub(crate) async fn serve(
     mut socket: WebSocket,
     session: &Session,
     role: Role,
     live: Liveness,
+    mut control: Control<'_>,
 ) -> Result<(), String> {
     let mut rx = session.subscribe();
     // The full current state (or the `removed` notice) first, always.
@@ -190,12 +345,26 @@ pub(crate) async fn serve(
                 let frame = rx.borrow_and_update().json.clone();
                 send(&mut socket, text(frame)?).await?;
             }
+            signal = next_signal(&mut control.signals) => match signal {
+                Signal::Close => {
+                    let _ = socket
+                        .send(Message::Close(Some(CloseFrame {
+                            code: CLOSE_REVOKED,
+                            reason: "revoked".into(),
+                        })))
+                        .await;
+                    return Ok(());
+                }
+                Signal::Reload => {
+                    send(&mut socket, Message::Text(r#"{"type":"reload"}"#.into())).await?;
+                }
+            },
             msg = socket.recv() => {
                 let Some(msg) = msg else { return Ok(()) };
                 let msg = msg.map_err(|e| e.to_string())?;
                 last_heard = Instant::now();
                 let reply = match msg {
-                    Message::Text(t) => handle(session, role, t.as_str()),
+                    Message::Text(t) => handle(session, role, t.as_str(), &mut control.limit),
                     Message::Binary(_) => Some(view::render_error(None, "bad_json", "binary frames are not commands")),
                     Message::Close(_) => return Ok(()),
                     Message::Ping(_) | Message::Pong(_) => None,
@@ -217,7 +386,7 @@ pub(crate) async fn serve(
 
 /// Applies one text frame; returns the error reply, if any. Accepted commands reach this
 /// client through the state broadcast like everyone else.
-fn handle(session: &Session, role: Role, text: &str) -> Option<String> {
+fn handle(session: &Session, role: Role, text: &str, limit: &mut Limit<'_>) -> Option<String> {
     let (id, cmd) = match command::parse(text) {
         Ok(v) => v,
         Err((id, r)) => return Some(view::render_error(id, r.code, &r.message)),
@@ -227,6 +396,13 @@ fn handle(session: &Session, role: Role, text: &str) -> Option<String> {
             id,
             "forbidden",
             "displays cannot send commands",
+        ));
+    }
+    if !limit.allow() {
+        return Some(view::render_error(
+            id,
+            "rate_limited",
+            "too many commands; this one was dropped",
         ));
     }
     match session.apply(id, &cmd) {

@@ -490,7 +490,11 @@ async fn screens_come_back_verbatim_as_json_with_live_state_and_connections() {
 
     let mut d = display(&api, "2").await;
     next(&mut d).await;
-    let url = format!("ws://{}/ws/2?role=tablet&key={KEY}", api.addr);
+    let url = format!(
+        "ws://{}/ws/2?role=tablet&key={}",
+        api.addr,
+        ekran_server::key::screen_key(KEY, "2")
+    );
     let mut t = connect_async(url).await.unwrap().0;
     next(&mut t).await;
     let live = root.get("/api/screens/2/live").await.json();

@@ -4,7 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connect, get, k, label, next, send, start, start_with, GUARD, KEY};
+use common::{
+    connect, get, get_host, k, label, next, send, start, start_with, GUARD, KEY, PUBLIC_URL,
+};
 use ekran_server::Liveness;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -225,9 +227,17 @@ async fn pages_media_and_their_safety() {
         "content is escaped"
     );
     assert!(!body.contains("<script>alert(1)"));
-    // Requested from 127.0.0.1: tablet links carry the key, with a QR code.
-    assert!(body.contains(&format!("/tablet/1?key={KEY}")));
-    assert!(body.contains("<svg"));
+    // Links and QR codes carry no secret, and name the server's public address, never
+    // the Host a client sent.
+    let (st, _, forged) = get_host(&s, "/", "attacker.example").await;
+    assert_eq!(st, 200);
+    for page in [&body, &forged] {
+        assert!(page.contains("href=\"/tablet/1\""), "{page}");
+        assert!(page.contains(&format!("{PUBLIC_URL}/tablet/1")), "{page}");
+        assert!(page.contains("<svg"));
+        assert!(!page.contains(KEY) && !page.contains(&ekran_server::key::screen_key(KEY, "1")));
+    }
+    assert!(!forged.contains("attacker.example"), "{forged}");
 
     let (st, head, body) = get(&s, "/display/1").await;
     assert_eq!(st, 200);

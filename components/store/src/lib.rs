@@ -30,11 +30,13 @@ use rusqlite_migration::{Migrations, M};
 
 mod accounts;
 mod convert;
+mod devices;
 mod media;
 mod read;
 mod write;
 
 pub use accounts::{Account, AuditEntry, AuditFilter, NewAudit, NewSession, Role, SessionRow};
+pub use devices::{Device, DeviceRole, NewDevice};
 pub use media::{MediaSource, Staged};
 pub use read::{Changes, NodeHashes, Reader, VersionInfo, WorkingCopy};
 pub use write::{Existing, MediaAdded, Writer};
@@ -86,6 +88,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0001_init.sql")),
         M::up(include_str!("../migrations/0002_keys_versions.sql")),
         M::up(include_str!("../migrations/0003_accounts_audit.sql")),
+        M::up(include_str!("../migrations/0004_devices.sql")),
     ])
 }
 

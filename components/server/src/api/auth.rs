@@ -108,47 +108,14 @@ pub fn cleared_cookie() -> HeaderValue {
     .expect("fixed text")
 }
 
-/// `host[:port]` of an absolute `http(s)://` URL, lower-cased.
-fn authority(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let a = &rest[..end];
-    (!a.is_empty() && !a.contains('@')).then(|| a.to_ascii_lowercase())
-}
-
 /// 403 unless `Origin` (or, without it, `Referer`) names the host and port the request
 /// was sent to (`Host`).
 fn check_origin(parts: &Parts) -> Result<(), ApiError> {
-    let refuse = |why: &str| {
-        ApiError::Forbidden {
-        code: "origin",
-        message: format!("{why}: changes are accepted only from this server's own pages (send an Origin header equal to http://HOST)"),
-    }
-    };
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .ok_or_else(|| refuse("no Host"))?
-        .to_ascii_lowercase();
-    let h = &parts.headers;
-    let from = match h.get(header::ORIGIN) {
-        Some(o) => o.to_str().ok().and_then(authority),
-        None => h
-            .get(header::REFERER)
-            .ok_or_else(|| refuse("no Origin or Referer"))?
-            .to_str()
-            .ok()
-            .and_then(authority),
-    };
-    match from {
-        Some(a) if a == host => Ok(()),
-        _ => Err(refuse("another origin")),
-    }
+    crate::origin::same_origin(&parts.headers, parts.uri.authority().map(|a| a.as_str()), true)
+        .map_err(|why| ApiError::Forbidden {
+            code: "origin",
+            message: format!("{why}: changes are accepted only from this server's own pages (send an Origin header equal to http://HOST)"),
+        })
 }
 
 /// 403 unless `X-CSRF-Token` equals the session's token.
@@ -236,16 +203,6 @@ mod tests {
 
     #[test]
     fn origins_compare_host_and_port() {
-        assert_eq!(
-            authority("http://127.0.0.1:8080"),
-            Some("127.0.0.1:8080".into())
-        );
-        assert_eq!(
-            authority("https://Hall.local/admin?x"),
-            Some("hall.local".into())
-        );
-        assert_eq!(authority("null"), None);
-        assert_eq!(authority("http://evil@hall"), None);
         let mut h = HeaderMap::new();
         h.insert(
             header::COOKIE,

@@ -19,8 +19,10 @@ use crate::AppState;
 
 pub mod audit;
 pub mod auth;
+pub mod devices;
 mod error;
 pub mod hall;
+pub mod pairing;
 mod pool;
 pub mod screens;
 pub mod session;
@@ -40,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(hall::router())
         .merge(users::router())
+        .merge(devices::router())
+        .merge(pairing::router())
         .fallback(|| async { ApiError::NotFound("this API endpoint".into()) })
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

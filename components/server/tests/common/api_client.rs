@@ -31,6 +31,15 @@ pub async fn start() -> Api {
 
 /// [`start`] with the API's connections set up as `pool` says.
 pub async fn start_with(pool: PoolSettings) -> Api {
+    start_opts(pool, true).await
+}
+
+/// [`start`] where displays need pairing as well as tablets (no open mode).
+pub async fn start_closed() -> Api {
+    start_opts(PoolSettings::default(), false).await
+}
+
+async fn start_opts(pool: PoolSettings, open_displays: bool) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_owned();
     let (core, version, hall) = tokio::task::spawn_blocking(move || {
@@ -43,7 +52,7 @@ pub async fn start_with(pool: PoolSettings) -> Api {
     })
     .await
     .unwrap();
-    let state = AppState::new(
+    let mut state = AppState::new(
         Arc::new(hall),
         version,
         Vec::new(),
@@ -51,6 +60,7 @@ pub async fn start_with(pool: PoolSettings) -> Api {
         dir.path().join("media"),
     )
     .with_core_pool(CorePool::new(core, pool));
+    state.open_displays = open_displays;
     let link = LiveLink::start(
         dir.path(),
         state.hub.clone(),

@@ -19,6 +19,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 
+/// The address the test server says devices reach it at.
+pub const PUBLIC_URL: &str = "http://hall.example:8080";
 pub const KEY: &str = "0123456789abcdef0123456789abcdef";
 /// Guards every wait: a failing test ends instead of hanging. Never reached when it passes.
 pub const GUARD: Duration = Duration::from_secs(20);
@@ -106,6 +108,8 @@ pub async fn start_full(live: Liveness, hall: Hall, restored: Vec<SavedPosition>
         media.path().join("lib"),
     );
     state.liveness = live;
+    state.open_displays = true;
+    state.public_urls = Arc::new(vec![PUBLIC_URL.to_owned()]);
     let hub = state.hub.clone();
     tokio::spawn(launch_with_tcp_listener(
         listener,
@@ -129,7 +133,7 @@ pub async fn start() -> Server {
 
 pub async fn connect(s: &Server, screen: &str, role: &str) -> Ws {
     let key = if role == "tablet" {
-        format!("&key={KEY}")
+        format!("&key={}", ekran_server::key::screen_key(KEY, screen))
     } else {
         String::new()
     };
@@ -168,11 +172,13 @@ pub fn label(st: &Value) -> &str {
 
 /// A plain HTTP/1.1 GET: (status, lower-cased head, body).
 pub async fn get(s: &Server, path: &str) -> (u16, String, String) {
+    get_host(s, path, &s.addr.to_string()).await
+}
+
+/// [`get`] with this `Host` header.
+pub async fn get_host(s: &Server, path: &str, host: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(s.addr).await.unwrap();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        s.addr
-    );
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
     tokio::time::timeout(GUARD, stream.read_to_end(&mut buf))

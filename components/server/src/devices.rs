@@ -1,0 +1,394 @@
+//! Devices at run time: pending pairing requests ([`Pairings`]) and the live
+//! connections of paired devices ([`DeviceLinks`]: who is online, what to tell them,
+//! how fast they may send commands). What is stored (devices, their tokens' hashes)
+//! lives in `ekran-core`; this is memory only and is rebuilt as devices connect.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::mpsc;
+
+/// How long a pairing code waits for an admin.
+pub const PAIRING_TTL: Duration = Duration::from_secs(10 * 60);
+/// Pending pairing requests kept at most, in all and per address.
+const MAX_PENDING: usize = 200;
+const MAX_PENDING_PER_ADDRESS: usize = 5;
+/// Digits of a pairing code.
+const CODE_DIGITS: u32 = 6;
+
+/// Commands a device may send in a burst, and per second after it.
+pub const COMMAND_BURST: f64 = 20.0;
+/// See [`COMMAND_BURST`].
+pub const COMMANDS_PER_SECOND: f64 = 10.0;
+
+/// A device page waiting to be paired.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Shown on the device, typed or picked by the admin: six digits.
+    pub code: String,
+    /// What the page asked to be (from its URL): `display` or `tablet`.
+    pub role_hint: String,
+    /// The screen in the page's URL.
+    pub screen_hint: String,
+    /// The page's address (IP address as text).
+    pub address: String,
+    /// Its browser, as it says (`User-Agent`, cut to 300 characters).
+    pub user_agent: String,
+    started: Instant,
+    /// Set when an admin paired it: the token to hand over, once.
+    token: Option<String>,
+}
+
+impl Pending {
+    /// Seconds since the page asked.
+    pub fn age_s(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+/// What a waiting device page learns when it asks again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairingState {
+    /// Still waiting; the code to show.
+    Waiting(String),
+    /// Paired: the token, handed over now and forgotten here.
+    Paired(String),
+    /// Unknown or expired: start again.
+    Gone,
+}
+
+/// Why a pairing request was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairingRefused {
+    /// Too many pending requests from this address (or in all).
+    TooMany,
+}
+
+/// Pending pairing requests, by their secret request id (held by the page only).
+#[derive(Debug, Default)]
+pub struct Pairings {
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+fn random_hex<const N: usize>() -> String {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).expect("the operating system's random source works");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn random_code() -> String {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).expect("the operating system's random source works");
+    let n = u32::from_le_bytes(b) % 10u32.pow(CODE_DIGITS);
+    format!("{n:06}")
+}
+
+impl Pairings {
+    /// A device page asks to be paired: its request id (a secret it keeps) and code.
+    pub fn start(
+        &self,
+        role_hint: &str,
+        screen_hint: &str,
+        address: &str,
+        user_agent: &str,
+    ) -> Result<(String, String), PairingRefused> {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.retain(|_, x| x.started.elapsed() < PAIRING_TTL);
+        let from_here = p.values().filter(|x| x.address == address).count();
+        if p.len() >= MAX_PENDING || from_here >= MAX_PENDING_PER_ADDRESS {
+            return Err(PairingRefused::TooMany);
+        }
+        let code = loop {
+            let c = random_code();
+            if !p.values().any(|x| x.code == c) {
+                break c;
+            }
+        };
+        let id = random_hex::<16>();
+        let clip = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+        p.insert(
+            id.clone(),
+            Pending {
+                code: code.clone(),
+                role_hint: clip(role_hint, 16),
+                screen_hint: clip(screen_hint, 64),
+                address: address.to_owned(),
+                user_agent: clip(user_agent, 300),
+                started: Instant::now(),
+                token: None,
+            },
+        );
+        Ok((id, code))
+    }
+
+    /// Where request `id` stands; a token is handed over once.
+    pub fn poll(&self, id: &str) -> PairingState {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match p.get_mut(id) {
+            Some(x) if x.started.elapsed() >= PAIRING_TTL => {
+                p.remove(id);
+                PairingState::Gone
+            }
+            Some(x) => match x.token.take() {
+                Some(t) => {
+                    p.remove(id);
+                    PairingState::Paired(t)
+                }
+                None => PairingState::Waiting(x.code.clone()),
+            },
+            None => PairingState::Gone,
+        }
+    }
+
+    /// The pending request showing `code`, if any (not yet paired, not expired).
+    pub fn find(&self, code: &str) -> Option<Pending> {
+        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.values()
+            .find(|x| x.code == code && x.token.is_none() && x.started.elapsed() < PAIRING_TTL)
+            .cloned()
+    }
+
+    /// Hands `token` to the request showing `code`; whether there was one waiting.
+    pub fn complete(&self, code: &str, token: String) -> bool {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match p
+            .values_mut()
+            .find(|x| x.code == code && x.token.is_none() && x.started.elapsed() < PAIRING_TTL)
+        {
+            Some(x) => {
+                x.token = Some(token);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests waiting for an admin, newest first.
+    pub fn waiting(&self) -> Vec<Pending> {
+        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<Pending> = p
+            .values()
+            .filter(|x| x.token.is_none() && x.started.elapsed() < PAIRING_TTL)
+            .cloned()
+            .collect();
+        v.sort_by_key(|x| std::cmp::Reverse(x.started));
+        v
+    }
+}
+
+/// What the server tells a device's open connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// The device was revoked (or reassigned): close now.
+    Close,
+    /// Reload the page.
+    Reload,
+}
+
+/// One open connection of a device.
+#[derive(Debug)]
+struct Link {
+    id: u64,
+    tx: mpsc::UnboundedSender<Signal>,
+}
+
+/// What is known of a device at run time.
+#[derive(Debug, Default)]
+struct Live {
+    links: Vec<Link>,
+    /// When the last connection closed (None while connected or never seen).
+    offline_since: Option<SystemTime>,
+    bucket: Option<(f64, Instant)>,
+}
+
+/// A device's state at run time, for the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// Open connections now.
+    pub connections: usize,
+    /// Since when it has had none (Unix milliseconds), if it connected since start.
+    pub offline_since_ms: Option<i64>,
+}
+
+/// Live connections of paired devices.
+#[derive(Debug, Default)]
+pub struct DeviceLinks {
+    devices: Mutex<HashMap<i64, Live>>,
+    next: AtomicU64,
+}
+
+/// A registered connection; unregistered when dropped.
+pub struct Registration<'a> {
+    links: &'a DeviceLinks,
+    device: i64,
+    id: u64,
+    /// Signals for this connection.
+    pub signals: mpsc::UnboundedReceiver<Signal>,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        let mut d = self.links.devices.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(live) = d.get_mut(&self.device) {
+            live.links.retain(|l| l.id != self.id);
+            if live.links.is_empty() {
+                live.offline_since = Some(SystemTime::now());
+            }
+        }
+    }
+}
+
+impl DeviceLinks {
+    /// Registers a connection of `device`.
+    pub fn register(&self, device: i64) -> Registration<'_> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let live = d.entry(device).or_default();
+        live.links.push(Link { id, tx });
+        live.offline_since = None;
+        Registration {
+            links: self,
+            device,
+            id,
+            signals: rx,
+        }
+    }
+
+    /// Tells every open connection of `device`; how many there were.
+    pub fn signal(&self, device: i64, s: Signal) -> usize {
+        let d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        d.get(&device).map_or(0, |live| {
+            live.links.iter().filter(|l| l.tx.send(s).is_ok()).count()
+        })
+    }
+
+    /// Forgets a revoked device (its connections are told to close first).
+    pub fn forget(&self, device: i64) {
+        self.signal(device, Signal::Close);
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        d.remove(&device);
+    }
+
+    /// Whether `device` may send one more command now: a token bucket of
+    /// [`COMMAND_BURST`], refilled at [`COMMANDS_PER_SECOND`], shared by all its
+    /// connections.
+    pub fn allow_command(&self, device: i64) -> bool {
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let live = d.entry(device).or_default();
+        let now = Instant::now();
+        let (tokens, at) = live.bucket.unwrap_or((COMMAND_BURST, now));
+        let tokens = (tokens + now.duration_since(at).as_secs_f64() * COMMANDS_PER_SECOND)
+            .min(COMMAND_BURST);
+        if tokens >= 1.0 {
+            live.bucket = Some((tokens - 1.0, now));
+            true
+        } else {
+            live.bucket = Some((tokens, now));
+            false
+        }
+    }
+
+    /// The run-time state of `device`.
+    pub fn presence(&self, device: i64) -> Presence {
+        let d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        match d.get(&device) {
+            Some(live) => Presence {
+                connections: live.links.len(),
+                offline_since_ms: live.offline_since.map(unix_ms),
+            },
+            None => Presence {
+                connections: 0,
+                offline_since_ms: None,
+            },
+        }
+    }
+}
+
+fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A token bucket for one connection without a device (a script with the control key).
+#[derive(Debug)]
+pub struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket {
+            tokens: COMMAND_BURST,
+            at: Instant::now(),
+        }
+    }
+}
+
+impl Bucket {
+    /// Whether one more command may go now.
+    pub fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens
+            + now.duration_since(self.at).as_secs_f64() * COMMANDS_PER_SECOND)
+            .min(COMMAND_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pairing_is_handed_over_once_and_codes_are_bounded_per_address() {
+        let p = Pairings::default();
+        let (id, code) = p.start("tablet", "1", "10.0.0.5", "Chromium").unwrap();
+        assert_eq!(code.len(), 6);
+        assert_eq!(p.poll(&id), PairingState::Waiting(code.clone()));
+        assert_eq!(p.find(&code).unwrap().screen_hint, "1");
+        assert!(p.complete(&code, "t0k3n".into()));
+        assert!(!p.complete(&code, "again".into()), "one pairing per code");
+        assert!(p.waiting().is_empty());
+        assert_eq!(p.poll(&id), PairingState::Paired("t0k3n".into()));
+        assert_eq!(p.poll(&id), PairingState::Gone, "handed over once");
+        for _ in 0..MAX_PENDING_PER_ADDRESS {
+            p.start("display", "1", "10.0.0.9", "x").unwrap();
+        }
+        assert_eq!(
+            p.start("display", "1", "10.0.0.9", "x"),
+            Err(PairingRefused::TooMany)
+        );
+        assert!(p.start("display", "1", "10.0.0.10", "x").is_ok());
+    }
+
+    #[test]
+    fn signals_reach_every_connection_and_the_bucket_holds() {
+        let links = DeviceLinks::default();
+        let mut a = links.register(7);
+        let mut b = links.register(7);
+        assert_eq!(links.presence(7).connections, 2);
+        assert_eq!(links.signal(7, Signal::Reload), 2);
+        assert_eq!(a.signals.try_recv(), Ok(Signal::Reload));
+        assert_eq!(b.signals.try_recv(), Ok(Signal::Reload));
+        drop(a);
+        drop(b);
+        let p = links.presence(7);
+        assert_eq!(p.connections, 0);
+        assert!(p.offline_since_ms.is_some());
+        let allowed = (0..100).filter(|_| links.allow_command(7)).count();
+        assert!(
+            (COMMAND_BURST as usize..COMMAND_BURST as usize + 3).contains(&allowed),
+            "{allowed}"
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! Pairing and device tokens on the real server: only paired devices (or a screen's
+//! key) show and drive screens, each only its own; a foreign Origin is refused;
+//! commands are rate-limited; revoking a device closes its connection at once.
+
+mod common;
+
+use common::api_client::{raw, start_closed, Api, Client};
+use common::{next, GUARD, KEY};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+/// Opens `/ws/{screen}?{query}` with these headers: the socket, or the refusal's status.
+async fn ws(
+    api: &Api,
+    screen: &str,
+    query: &str,
+    headers: &[(&str, String)],
+) -> Result<common::Ws, u16> {
+    let mut req = format!("ws://{}/ws/{screen}?{query}", api.addr)
+        .into_client_request()
+        .unwrap();
+    for (k, v) in headers {
+        let name: axum::http::HeaderName = k.parse().unwrap();
+        req.headers_mut()
+            .insert(name, v.parse().expect("a header value"));
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(WsError::Http(r)) => Err(r.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A device page asks to be paired as `role` of `screen`: (request, code).
+async fn ask(api: &Api, role: &str, screen: &str) -> (String, String) {
+    let body = json!({"role": role, "screen": screen}).to_string();
+    let h = [
+        ("Origin", format!("http://{}", api.addr)),
+        ("Content-Type", "application/json".into()),
+    ];
+    let r = raw(api.addr, "POST", "/api/pairing", &h, body.as_bytes()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    (
+        v["request"].as_str().unwrap().to_owned(),
+        v["code"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Pairs the page that asked with (request, code) through the admin: the device id and
+/// its cookie (`ekran_device=…`).
+async fn pair(
+    api: &Api,
+    root: &Client,
+    (request, code): (String, String),
+    role: &str,
+    screen: &str,
+) -> (i64, String) {
+    let waiting = raw(
+        api.addr,
+        "GET",
+        &format!("/api/pairing/{request}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(waiting.json()["state"], "waiting");
+    let listed = root.get("/api/pairings").await.json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == code.as_str()),
+        "{listed}"
+    );
+    let r = root
+        .send(
+            "POST",
+            "/api/devices",
+            Some(json!({"code": code, "name": format!("{role} {screen}"), "role": role, "screen": screen})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let paired = raw(
+        api.addr,
+        "GET",
+        &format!("/api/pairing/{request}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(paired.json()["state"], "paired");
+    let set = paired.header("set-cookie").unwrap().to_owned();
+    for attr in ["httponly", "samesite=strict", "path=/"] {
+        assert!(set.to_ascii_lowercase().contains(attr), "{set}");
+    }
+    assert!(
+        !paired.body.contains(set.split(['=', ';']).nth(1).unwrap()),
+        "the token is not in the body"
+    );
+    let again = raw(
+        api.addr,
+        "GET",
+        &format!("/api/pairing/{request}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(again.status, 410, "the token is handed over once");
+    (id, set.split(';').next().unwrap().to_owned())
+}
+
+fn origin(api: &Api) -> (&'static str, String) {
+    ("Origin", format!("http://{}", api.addr))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_paired_devices_show_and_drive_their_own_screen_until_revoked() {
+    let api = start_closed().await;
+    let root = Client::sign_in(&api, "root").await;
+
+    // Nobody unpaired: no display, no tablet, and a wrong key is no better.
+    assert_eq!(ws(&api, "1", "role=display", &[]).await.err(), Some(403));
+    assert_eq!(ws(&api, "1", "role=tablet", &[]).await.err(), Some(403));
+    assert_eq!(
+        ws(&api, "1", &format!("role=tablet&key={KEY}"), &[])
+            .await
+            .err(),
+        Some(403),
+        "the hall's control key itself is never accepted, only a screen's"
+    );
+    let key2 = ekran_server::key::screen_key(KEY, "2");
+    assert_eq!(
+        ws(&api, "1", &format!("role=tablet&key={key2}"), &[])
+            .await
+            .err(),
+        Some(403),
+        "screen 2's key does not drive screen 1"
+    );
+
+    // A tablet page pairs; the admin assigns it to screen 1.
+    let (tablet_id, cookie) =
+        pair(&api, &root, ask(&api, "tablet", "1").await, "tablet", "1").await;
+    let me = raw(
+        api.addr,
+        "GET",
+        "/api/device",
+        &[("Cookie", cookie.clone())],
+        b"",
+    )
+    .await;
+    assert_eq!(
+        (
+            &me.json()["paired"],
+            &me.json()["role"],
+            &me.json()["screen"]
+        ),
+        (&json!(true), &json!("tablet"), &json!("1"))
+    );
+    let with_cookie = [("Cookie", cookie.clone()), origin(&api)];
+    assert_eq!(
+        ws(&api, "2", "role=tablet", &with_cookie).await.err(),
+        Some(403),
+        "a tablet of screen 1 cannot drive screen 2"
+    );
+    assert_eq!(
+        ws(&api, "1", "role=display", &with_cookie).await.err(),
+        Some(403),
+        "nor be a display"
+    );
+    assert_eq!(
+        ws(
+            &api,
+            "1",
+            "role=tablet",
+            &[
+                ("Cookie", cookie.clone()),
+                ("Origin", "http://evil.example".into())
+            ]
+        )
+        .await
+        .err(),
+        Some(403),
+        "a foreign Origin is refused"
+    );
+
+    // A display pairs too, and sees what the tablet does.
+    let (_, display_cookie) =
+        pair(&api, &root, ask(&api, "display", "1").await, "display", "1").await;
+    let mut display = ws(
+        &api,
+        "1",
+        "role=display",
+        &[("Cookie", display_cookie), origin(&api)],
+    )
+    .await
+    .unwrap();
+    let first = next(&mut display).await;
+    let mut tablet = ws(&api, "1", "role=tablet", &with_cookie).await.unwrap();
+    next(&mut tablet).await;
+    tablet
+        .send(Message::Text(
+            json!({"type": "lang", "lang": "ru"}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let moved = next(&mut display).await;
+    assert!(moved["seq"].as_u64() > first["seq"].as_u64(), "{moved}");
+    assert_eq!(moved["lang"], "ru", "{moved}");
+    let devices = root.get("/api/devices").await.json();
+    let t = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == tablet_id)
+        .unwrap();
+    assert_eq!(
+        (&t["online"], &t["address"]),
+        (&json!(true), &json!("127.0.0.1")),
+        "{t}"
+    );
+
+    // The rate limit: a burst of 100 commands, most dropped with a reason.
+    for i in 0..100 {
+        let cmd = if i % 2 == 0 { "prev" } else { "next" };
+        tablet
+            .send(Message::Text(
+                json!({"type": cmd, "id": i}).to_string().into(),
+            ))
+            .await
+            .unwrap();
+    }
+    // 20 go through at once (and about 10 a second after): at least 75 are refused.
+    tokio::time::timeout(GUARD, async {
+        let mut limited = 0;
+        while limited < 75 {
+            let v: Value = next(&mut tablet).await;
+            if v["type"] == "error" && v["code"] == "rate_limited" {
+                limited += 1;
+            }
+        }
+    })
+    .await
+    .expect("at least 75 of 100 commands sent at once are refused as rate-limited");
+
+    // Revoked: the tablet's connection closes at once, and the token no longer works.
+    assert_eq!(
+        root.send("DELETE", &format!("/api/devices/{tablet_id}"), None)
+            .await
+            .status,
+        204
+    );
+    let closed = tokio::time::timeout(GUARD, async {
+        loop {
+            match tablet.next().await {
+                Some(Ok(Message::Close(Some(f)))) => return Some(f.code),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the connection closes without waiting for a ping");
+    assert_eq!(closed, Some(CloseCode::Library(4001)));
+    assert_eq!(
+        ws(&api, "1", "role=tablet", &with_cookie).await.err(),
+        Some(403)
+    );
+    let me = raw(api.addr, "GET", "/api/device", &[("Cookie", cookie)], b"").await;
+    assert_eq!(me.json()["paired"], false);
+
+    let log = root.get("/api/audit?actor=root").await.json();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &actions[..3],
+        ["device_revoke", "device_pair", "device_pair"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pairing_codes_are_bounded_and_a_wrong_code_pairs_nothing() {
+    let api = start_closed().await;
+    let root = Client::sign_in(&api, "root").await;
+    for _ in 0..5 {
+        ask(&api, "display", "1").await;
+    }
+    let body = json!({"role": "display", "screen": "1"}).to_string();
+    let h = [
+        ("Origin", format!("http://{}", api.addr)),
+        ("Content-Type", "application/json".into()),
+    ];
+    let r = raw(api.addr, "POST", "/api/pairing", &h, body.as_bytes()).await;
+    assert_eq!(r.status, 429, "five codes wait from one address at most");
+    let foreign = [
+        ("Origin", "http://evil.example".to_owned()),
+        ("Content-Type", "application/json".into()),
+    ];
+    let r = raw(api.addr, "POST", "/api/pairing", &foreign, body.as_bytes()).await;
+    assert_eq!(r.status, 403);
+    let r = root
+        .send(
+            "POST",
+            "/api/devices",
+            Some(json!({"code": "000000x", "name": "x", "role": "display", "screen": "1"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(root.get("/api/devices").await.json(), json!([]));
+    // An editor may not pair.
+    let anna = Client::sign_in(&api, "anna").await;
+    assert_eq!(anna.get("/api/devices").await.status, 403);
+}
