@@ -2,6 +2,13 @@
 
 const S = {
   kk: {
+    devices: 'Құрылғылар', roleDisplay: 'экран', roleTablet: 'планшет', deviceName: 'Атауы', screen: 'Экран', state: 'Күйі', lastSeen: 'Соңғы қосылу', browser: 'Браузер',
+    online: 'желіде', change: 'Өзгерту', reload: 'Қайта жүктеу', revoke: 'Кері қайтару', revokeTitle: '{n} кері қайтарылсын ба?', revokeText: 'Құрылғы бірден ажыратылады; қайта қосу үшін оны жаңадан жұптау керек.',
+    revoked: 'Құрылғы кері қайтарылды', reloadSent: 'Қайта жүктеу жіберілді ({n} бет)', pair: 'Жұптау', pairTitle: 'Құрылғыны жұптау', pairCode: 'Жұптау коды',
+    pairText: 'Экранда немесе планшетте /display/1 не /tablet/1 бетін ашыңыз: ол 6 таңбалы код көрсетеді. Кодты осында енгізіп, экранды және рөлді таңдаңыз.',
+    paired: 'Құрылғы жұпталды', waitingDevices: 'Жұптауды күтіп тұрған құрылғылар', pairedDevices: 'Жұпталған құрылғылар', noDevices: 'Әзірге жұпталған құрылғы жоқ',
+    noPairings: 'Күтіп тұрған құрылғы жоқ', pairThis: 'Осыны жұптау', offlineAlert: 'Ұзақ уақыт байланыссыз: {n}', agoS: '{n} с бұрын', agoMin: '{n} мин бұрын', agoH: '{n} сағ бұрын',
+    a_device_pair: 'құрылғы жұпталды', a_device_update: 'құрылғы өзгертілді', a_device_revoke: 'құрылғы кері қайтарылды',
     title: 'ekran · әкімші', skip: 'Мазмұнға өту', menu: 'Бөлімдер', welcome: 'Қош келдіңіз', welcomeHint: 'Залды басқару үшін кіріңіз',
     name: 'Аты', password: 'Құпиясөз', signIn: 'Кіру', signOut: 'Шығу',
     e401: 'Аты немесе құпиясөз қате', e429: 'Тым көп әрекет. {s} секундтан кейін қайталаңыз',
@@ -51,6 +58,13 @@ const S = {
     a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_user_unlock: 'кіру құлпы ашылды', a_sign_in_locked: 'кіру құлыпталды', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
   },
   ru: {
+    devices: 'Устройства', roleDisplay: 'экран', roleTablet: 'планшет', deviceName: 'Название', screen: 'Экран', state: 'Состояние', lastSeen: 'Последнее подключение', browser: 'Браузер',
+    online: 'в сети', change: 'Изменить', reload: 'Перезагрузить', revoke: 'Отозвать', revokeTitle: 'Отозвать {n}?', revokeText: 'Устройство сразу отключится; чтобы подключить его снова, его нужно заново сопрячь.',
+    revoked: 'Устройство отозвано', reloadSent: 'Перезагрузка отправлена ({n} стр.)', pair: 'Сопрячь', pairTitle: 'Сопряжение устройства', pairCode: 'Код сопряжения',
+    pairText: 'Откройте на экране или планшете страницу /display/1 или /tablet/1: она покажет 6-значный код. Введите код здесь и выберите экран и роль.',
+    paired: 'Устройство сопряжено', waitingDevices: 'Устройства, ожидающие сопряжения', pairedDevices: 'Сопряжённые устройства', noDevices: 'Сопряжённых устройств пока нет',
+    noPairings: 'Ожидающих устройств нет', pairThis: 'Сопрячь это', offlineAlert: 'Долго нет связи: {n}', agoS: '{n} с назад', agoMin: '{n} мин назад', agoH: '{n} ч назад',
+    a_device_pair: 'устройство сопряжено', a_device_update: 'устройство изменено', a_device_revoke: 'устройство отозвано',
     title: 'ekran · администратор', skip: 'К содержимому', menu: 'Разделы', welcome: 'Добро пожаловать', welcomeHint: 'Войдите, чтобы управлять залом',
     name: 'Имя', password: 'Пароль', signIn: 'Войти', signOut: 'Выйти',
     e401: 'Неверное имя или пароль', e429: 'Слишком много попыток. Повторите через {s} с',
@@ -100,6 +114,13 @@ const S = {
     a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_user_unlock: 'вход разблокирован', a_sign_in_locked: 'вход заблокирован', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
   },
   en: {
+    devices: 'Devices', roleDisplay: 'display', roleTablet: 'tablet', deviceName: 'Name', screen: 'Screen', state: 'State', lastSeen: 'Last connected', browser: 'Browser',
+    online: 'online', change: 'Change', reload: 'Reload', revoke: 'Revoke', revokeTitle: 'Revoke {n}?', revokeText: 'The device disconnects at once; to connect it again, pair it anew.',
+    revoked: 'Device revoked', reloadSent: 'Reload sent ({n} page(s))', pair: 'Pair', pairTitle: 'Pair a device', pairCode: 'Pairing code',
+    pairText: 'Open /display/1 or /tablet/1 on the display or tablet: it shows a 6-digit code. Enter the code here and choose the screen and role.',
+    paired: 'Device paired', waitingDevices: 'Devices waiting to be paired', pairedDevices: 'Paired devices', noDevices: 'No paired devices yet',
+    noPairings: 'No device is waiting', pairThis: 'Pair this one', offlineAlert: 'Offline for long: {n}', agoS: '{n} s ago', agoMin: '{n} min ago', agoH: '{n} h ago',
+    a_device_pair: 'device paired', a_device_update: 'device changed', a_device_revoke: 'device revoked',
     title: 'ekran · admin', skip: 'Skip to content', menu: 'Sections', welcome: 'Welcome', welcomeHint: 'Sign in to run the hall',
     name: 'Name', password: 'Password', signIn: 'Sign in', signOut: 'Sign out',
     e401: 'Wrong name or password', e429: 'Too many attempts. Try again in {s} s',
@@ -155,7 +176,7 @@ export const LANGS = [['kk', 'Қазақша'], ['ru', 'Русский'], ['en',
 
 /** Audit action codes the filter offers. */
 export const ACTIONS = ['publish', 'rollback', 'import_legacy', 'import_ekran', 'seed_demo', 'edit',
-  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked'];
+  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked', 'device_pair', 'device_update', 'device_revoke'];
 
 let lang = 'kk';
 try {

@@ -9,6 +9,7 @@ import * as audit from './audit.js';
 import * as screens from './screens.js';
 import * as users from './users.js';
 import * as transfer from './transfer.js';
+import * as devices from './devices.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -21,6 +22,7 @@ const VIEWS = {
   versions: [versions, 'versions', false],
   screens: [screens, 'screens', true],
   users: [users, 'users', true],
+  devices: [devices, 'devices', true],
   audit: [audit, 'audit', false],
   transfer: [transfer, 'transfer', false],
 };
