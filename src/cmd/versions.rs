@@ -175,7 +175,7 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(CoreError::Conflict(m)) => {
+        Err(CoreError::Conflict { message: m, .. }) => {
             eprintln!("error: {m} (--discard-changes throws them away); nothing changed");
             Ok(ExitCode::from(1))
         }
