@@ -23,6 +23,7 @@ use ekran_store::{Store, VersionInfo, WorkingCopy};
 pub mod accounts;
 pub mod audit;
 pub mod demo;
+pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;
