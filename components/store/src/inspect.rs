@@ -89,6 +89,15 @@ impl Store {
     }
 }
 
+impl crate::StoreError {
+    /// SQLite could not open the database file: missing, not readable by this user, or
+    /// (for a database in WAL mode) its `-shm` file could not be made beside it.
+    pub fn is_cannot_open(&self) -> bool {
+        matches!(self, crate::StoreError::Db { source, .. }
+        if source.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen))
+    }
+}
+
 /// The newest schema version this binary knows (its number of migrations).
 pub fn current_schema() -> i64 {
     // `pending_migrations` on an empty in-memory database counts every migration.

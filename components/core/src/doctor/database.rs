@@ -162,22 +162,29 @@ pub(crate) fn check(dir: &Path, out: &mut Report) -> Option<Content> {
 }
 
 fn unreadable(db_path: &Path, e: &StoreError) -> Finding {
+    let hint = if e.is_cannot_open() {
+        "this user may not open it (or create its -shm file beside it): run doctor as the user that runs `ekran serve`; if that fails too, restore ekran.db from a backup"
+    } else {
+        RESTORE
+    };
     Finding::new(
         Severity::Error,
         "db_unreadable",
         AREA,
-        format!("cannot be read: {}", store_reason(e)),
+        format!("cannot be read: {}", store_reason(e, db_path)),
     )
     .at(db_path)
-    .hint(RESTORE)
+    .hint(hint)
 }
 
 /// The store's error without the path it repeats.
-fn store_reason(e: &StoreError) -> String {
-    match e {
+fn store_reason(e: &StoreError, db_path: &Path) -> String {
+    let s = match e {
         StoreError::Db { source, .. } => source.to_string(),
         e => e.to_string(),
-    }
+    };
+    let tail = format!(": {}", db_path.display());
+    s.strip_suffix(&tail).map_or(s.clone(), str::to_owned)
 }
 
 fn hall(empty: bool, live: Option<&(i64, Hall)>, info: Option<&VersionInfo>, out: &mut Report) {

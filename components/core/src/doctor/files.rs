@@ -57,6 +57,7 @@ pub(crate) fn data_dir(dir: &Path, out: &mut Report) -> bool {
         );
         return false;
     }
+    not_the_owner(&meta, out);
     match writable(dir) {
         Ok(()) => out.push(
             Finding::new(Severity::Ok, "data_dir", AREA, "exists and is writable").at(dir),
@@ -89,6 +90,32 @@ pub(crate) fn data_dir(dir: &Path, out: &mut Report) -> bool {
     }
     true
 }
+
+/// Doctor sees what its user may see: run by another user than the data directory's
+/// owner (root aside), its answers about access are that user's, not the server's.
+#[cfg(unix)]
+fn not_the_owner(meta: &fs::Metadata, out: &mut Report) {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::getuid();
+    if !me.is_root() && me.as_raw() != meta.uid() {
+        out.push(
+            Finding::new(
+                Severity::Warning,
+                "doctor_user",
+                "data directory",
+                format!(
+                    "doctor runs as uid {}, the data directory belongs to uid {}: what it can read and write is not what `ekran serve` can",
+                    me.as_raw(),
+                    meta.uid()
+                ),
+            )
+            .hint("run it as the directory's owner: `sudo -u USER ekran doctor …`"),
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn not_the_owner(_meta: &fs::Metadata, _out: &mut Report) {}
 
 #[cfg(unix)]
 fn writable(dir: &Path) -> std::io::Result<()> {
