@@ -71,6 +71,8 @@ enum Command {
     User(cmd::user::UserCommand),
     /// Show who changed what and when, newest first.
     Audit(cmd::audit::AuditArgs),
+    /// Check the data directory, the database, media, disk and network; change nothing.
+    Doctor(cmd::doctor::DoctorArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Rollback(a) => cmd::versions::rollback(a),
         Command::User(c) => cmd::user::run(c),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Doctor(a) => cmd::doctor::run(a),
     };
     match result {
         Ok(code) => code,

@@ -24,6 +24,7 @@ pub mod accounts;
 pub mod audit;
 pub mod demo;
 pub mod devices;
+pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;

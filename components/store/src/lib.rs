@@ -31,12 +31,14 @@ use rusqlite_migration::{Migrations, M};
 mod accounts;
 mod convert;
 mod devices;
+mod inspect;
 mod media;
 mod read;
 mod write;
 
 pub use accounts::{Account, AuditEntry, AuditFilter, NewAudit, NewSession, Role, SessionRow};
 pub use devices::{Device, DeviceRole, NewDevice};
+pub use inspect::{current_schema, MediaRow, Schema};
 pub use media::{MediaSource, Staged};
 pub use read::{Changes, NodeHashes, Reader, VersionInfo, WorkingCopy};
 pub use write::{Existing, MediaAdded, Writer};
