@@ -406,6 +406,11 @@ async fn offline_rules_and_a_code_cache_per_build() {
         .and_then(|l| l.strip_suffix("\";"))
         .expect("the worker starts with its build");
     assert_eq!(build, ekran_server::pages::build_id());
+    // Only there, never cached by the HTTP cache (a new build must be seen at once).
+    let served = page
+        .eval("Promise.all([fetch('/sw.js').then((r) => r.headers.get('cache-control')), fetch('/static/sw.js').then((r) => r.status)])")
+        .await;
+    assert_eq!(served, serde_json::json!(["no-cache", 404]));
     let mut names = page.eval("caches.keys()").await;
     names.as_array_mut().unwrap().sort_by_key(|v| v.to_string());
     assert_eq!(

@@ -68,9 +68,13 @@ pub(crate) fn asset(path: &str) -> Option<Response> {
     )
 }
 
-/// `GET /static/{path}`: an embedded asset, or 404.
+/// `GET /static/{path}`: an embedded asset, or 404. (Not the service worker: it is served
+/// at `/sw.js` only, after its build.)
 pub async fn static_file(Path(path): Path<String>) -> Result<Response, AppError> {
-    asset(&path).ok_or_else(|| AppError::NotFound(format!("/static/{path}")))
+    (path != "sw.js")
+        .then(|| asset(&path))
+        .flatten()
+        .ok_or_else(|| AppError::NotFound(format!("/static/{path}")))
 }
 
 fn screen_page(state: &AppState, screen: &str, file: &str) -> Result<Response, AppError> {

@@ -1,12 +1,13 @@
 // The display pages' service worker (docs/displays.md). Registered with the scope
 // /display/, it sees only the requests of display pages: tablets, the admin, the API and
-// previews never pass through it. Online, every request goes to the network as if it
-// were not there (the page behaves as without it); when the network fails or hangs, it
-// answers from Cache Storage:
-// - code (the page, its scripts, styles and fonts) from `ekran-code-BUILD`, filled at
-//   install and dropped whole when the worker of another ekran build takes over;
-// - media from `ekran-content`, which the display page fills itself with what it needs
-//   offline (display-offline.js): the last state's and the idle loop's media.
+// previews never pass through it. It answers
+// - scripts, styles and fonts from `ekran-code-BUILD`: exactly this build's files,
+//   fetched when it installed, dropped whole when the worker of another build takes over
+//   (browsers look for a new worker on every page load);
+// - the page and media from the network, as if it were not there, and only when the
+//   network fails or hangs from Cache Storage: the page from the code cache (kept as
+//   last loaded), media from `ekran-content`, which the display page fills itself with
+//   what it needs offline (display-offline.js): the last state's and the idle loop's.
 // The server prepends BUILD (a hash of ekran's version and embedded files) and CODE (the
 // files the display page loads), so a new build is a new worker (pages.rs).
 import { CODE_PREFIX, CONTENT, NETWORK_WAIT_MS, kindOf, isCodeCache, parseRange } from '/static/js/offline.js';
@@ -50,16 +51,28 @@ self.addEventListener('fetch', (e) => {
   if (url.origin !== location.origin) return;
   const kind = kindOf(url.pathname);
   if (!kind) return;
-  e.respondWith(networkFirst(e, req, kind));
+  e.respondWith(kind === 'code' ? codeFirst(e, req) : networkFirst(e, req, kind));
 });
+
+/** This build's file from its cache; the network for anything it does not have. */
+async function codeFirst(e, req) {
+  const hit = await caches.match(req, { cacheName: CODE_CACHE });
+  if (hit) return hit;
+  const res = await fetch(req);
+  if (res.status === 200 && res.type === 'basic') {
+    const copy = res.clone();
+    e.waitUntil(caches.open(CODE_CACHE).then((c) => c.put(req, copy)).catch(() => {}));
+  }
+  return res;
+}
 
 /** The network's answer; the cache's when the network fails, or takes too long. */
 function networkFirst(e, req, kind) {
   const media = kind === 'media';
   const cacheName = media ? CONTENT : CODE_CACHE;
   const fromNet = fetch(req).then((res) => {
-    // Code is kept as the server last sent it; media only as the page asked (whole
-    // files, not the ranges a video asks for).
+    // The page is kept as the server last sent it; media only as the display page asked
+    // (whole files, not the ranges a video asks for).
     if (!media && res.status === 200 && res.type === 'basic') {
       const copy = res.clone();
       e.waitUntil(caches.open(cacheName).then((c) => c.put(req, copy)).catch(() => {}));

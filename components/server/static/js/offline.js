@@ -10,11 +10,11 @@ export const CONTENT = 'ekran-content';
 export const NETWORK_WAIT_MS = 3000;
 
 /**
- * What the service worker does with a same-origin GET of `path`: 'page' (a display
- * page) and 'code' (scripts, styles, fonts) are kept in the code cache; 'media' is
- * answered from the content cache when the network fails; null is none of its business
- * (WebSockets, the offline document, which the page keeps itself, and everything a
- * display never loads: the worker only sees requests of pages under /display/ anyway).
+ * What the service worker does with a same-origin GET of `path`: 'code' (scripts,
+ * styles, fonts) comes from this build's code cache; 'page' (a display page) and
+ * 'media' come from the network, and from the caches only when it fails; null is none
+ * of its business (WebSockets, the offline document, which the page keeps itself, and
+ * everything a display never loads: the worker only sees display pages' requests).
  */
 export function kindOf(path) {
   if (path.startsWith('/static/')) return 'code';
