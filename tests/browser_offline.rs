@@ -250,9 +250,9 @@ async fn a_display_outlives_the_server_and_resyncs_when_it_returns() {
         .await;
     display
         .wait_for(
-            "(() => { const v = document.querySelector('#display video'); return document.fonts.status === 'loaded' && [...document.fonts].some(f => f.family.includes('Ekran Sans') && f.status === 'loaded') && [...document.querySelectorAll('#display img')].every(i => i.complete && i.naturalWidth > 0) && !!v && v.readyState >= 2 && !v.error; })()",
+            "(() => { const v = document.querySelector('#display video'); return document.fonts.status === 'loaded' && [...document.fonts].some(f => f.family.includes('Ekran Sans') && f.status === 'loaded') && [...document.querySelectorAll('#display img')].every(i => i.complete && i.naturalWidth > 0) && !!v && v.readyState >= 2 && !v.error && document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getTiming?.().iterations === Infinity); })()",
             10,
-            "the font, pictures and video from the cache",
+            "the font, pictures and video from the cache, faded in",
         )
         .await;
     std::fs::write(
