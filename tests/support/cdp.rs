@@ -33,6 +33,8 @@ pub struct Browser {
     sink: Arc<AsyncMutex<Sink>>,
     pending: Pending,
     next_id: Arc<AtomicU64>,
+    /// Every event of every page (`sessionId`, `method`, `params`), for [`Page::reload`].
+    events: tokio::sync::broadcast::Sender<Value>,
     /// Every request URL any page made, in order.
     pub requests: Arc<Mutex<Vec<String>>>,
     /// Console errors and uncaught exceptions of every page.
@@ -55,6 +57,7 @@ pub struct Page {
     sink: Arc<AsyncMutex<Sink>>,
     pending: Pending,
     next_id: Arc<AtomicU64>,
+    events: tokio::sync::broadcast::Sender<Value>,
 }
 
 async fn call(
@@ -132,7 +135,13 @@ impl Browser {
         let pending: Pending = Arc::default();
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let console_errors: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (p, r, c) = (pending.clone(), requests.clone(), console_errors.clone());
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        let (p, r, c, ev) = (
+            pending.clone(),
+            requests.clone(),
+            console_errors.clone(),
+            events.clone(),
+        );
         tokio::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(t) = msg else { continue };
@@ -150,6 +159,7 @@ impl Browser {
                     }
                     continue;
                 }
+                let _ = ev.send(v.clone());
                 match v["method"].as_str() {
                     Some("Network.requestWillBeSent") => r.lock().unwrap().push(
                         v["params"]["request"]["url"]
@@ -177,6 +187,7 @@ impl Browser {
             sink: Arc::new(AsyncMutex::new(sink)),
             pending,
             next_id: Arc::new(AtomicU64::new(1)),
+            events,
             requests,
             console_errors,
             _profile: profile,
@@ -186,11 +197,25 @@ impl Browser {
     /// Opens `url` in a new tab of the given size, with network and console recorded
     /// from the first request on.
     pub async fn open(&self, url: &str, width: u32, height: u32) -> Page {
+        self.open_page(url, width, height, false).await
+    }
+
+    /// [`Browser::open`] in a window of its own, so it stays visible (and its timers run
+    /// at full rate) whichever tab is in front elsewhere: a device of its own, as a
+    /// display's tablet is.
+    pub async fn open_window(&self, url: &str, width: u32, height: u32) -> Page {
+        self.open_page(url, width, height, true).await
+    }
+
+    async fn open_page(&self, url: &str, width: u32, height: u32, window: bool) -> Page {
         let c =
             |m: &'static str, p: Value| call(&self.sink, &self.pending, &self.next_id, None, m, p);
-        let target = c("Target.createTarget", json!({ "url": "about:blank" }))
-            .await
-            .unwrap()["targetId"]
+        let target = c(
+            "Target.createTarget",
+            json!({ "url": "about:blank", "newWindow": window }),
+        )
+        .await
+        .unwrap()["targetId"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -209,6 +234,7 @@ impl Browser {
             sink: self.sink.clone(),
             pending: self.pending.clone(),
             next_id: self.next_id.clone(),
+            events: self.events.clone(),
         };
         page.call("Network.enable", json!({})).await.unwrap();
         page.call("Runtime.enable", json!({})).await.unwrap();
@@ -261,10 +287,16 @@ impl Page {
     /// Waits until `cond` (a JS expression) is truthy in the page, checking on every
     /// frame and DOM change; panics after `secs` with `what` and the page's state.
     pub async fn wait_for(&self, cond: &str, secs: u32, what: &str) {
+        self.wait_within(cond, Duration::from_secs(secs.into()), what)
+            .await
+    }
+
+    /// [`Page::wait_for`] with a bound finer than seconds.
+    pub async fn wait_within(&self, cond: &str, within: Duration, what: &str) {
         let expr = format!(
             "new Promise((resolve) => {{ const t0 = performance.now(); const ok = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }}; \
              const tick = () => {{ if (ok()) return resolve(true); if (performance.now() - t0 > {ms}) return resolve(false); setTimeout(tick, 10); }}; tick(); }})",
-            ms = secs * 1000
+            ms = within.as_millis()
         );
         if self.eval(&expr).await != Value::Bool(true) {
             let state = self
@@ -327,6 +359,30 @@ impl Page {
         self.call("Input.dispatchMouseEvent", json!({ "type": "mouseReleased", "x": at.0, "y": at.1, "button": "left", "clickCount": 1 }))
             .await
             .unwrap();
+    }
+
+    /// Reloads the page and waits for its `load` event (30 s at most).
+    pub async fn reload(&self) {
+        let mut events = self.events.subscribe();
+        self.call("Page.reload", json!({})).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match events.recv().await {
+                    Ok(v)
+                        if v["sessionId"] == self.session.as_str()
+                            && v["method"] == "Page.loadEventFired" =>
+                    {
+                        return
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        panic!("the browser went away during a reload")
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .expect("the page loaded again within 30 s");
     }
 
     /// Makes this tab the visible one, so it renders and animates at full rate.

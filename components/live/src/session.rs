@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::command::{Command, Refusal};
 use crate::hub::SavedPosition;
 use crate::place::{default_lang, home, place, runnable};
-use crate::view::{render, render_removed, Position, Stamp};
+use crate::view::{render, render_offline, render_removed, Position, Stamp};
 
 /// One rendered message (`state` or `removed`), shared by every client of the screen.
 #[derive(Debug, Clone)]
@@ -200,6 +200,36 @@ impl Session {
             seq: inner.seq,
             path: crate::place::path(&inner.hall, &inner.pos.node),
         }
+    }
+
+    /// The screen's `offline` document (see [`crate::view::render_offline`]): its home
+    /// and attract states and idle timings, for displays to run the idle loop while the
+    /// server is away. `None` while the screen is removed.
+    pub fn offline(&self) -> Option<String> {
+        let (hall, screen, version, attract) = {
+            let inner = self.lock();
+            let screen = inner.screen.clone()?;
+            (inner.hall.clone(), screen, inner.version, inner.attract())
+        };
+        // Rendered outside the lock: commands never wait for this.
+        let stamp = Stamp {
+            seq: 0,
+            cause: None,
+            idle: true,
+            version,
+        };
+        let lang = default_lang(&hall, &screen);
+        let at = |node: NodeKey| Position {
+            node,
+            slide: 0,
+            lang,
+        };
+        let home = render(&hall, &screen, &at(screen.root.clone()), stamp);
+        let attract: Vec<String> = attract
+            .into_iter()
+            .map(|k| render(&hall, &screen, &at(k), stamp))
+            .collect();
+        Some(render_offline(&screen, version, &home, &attract))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

@@ -290,6 +290,27 @@ pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> Str
     serde_json::to_string(&msg).expect("views always serialize")
 }
 
+/// The `offline` document of a screen: what its displays need to carry on without the
+/// server (docs/displays.md). `home` and `attract` are `state` messages (rendered with
+/// [`render`], `seq` 0 and `idle` true) for the screen at its root and at each attract
+/// node, slide 0, in its default language: exactly what the server's idle timer would
+/// show. `idle` carries the screen's timings, in seconds.
+///
+/// ```json
+/// { "type": "offline", "version": 7, "screen": "1",
+///   "idle": { "seconds": 180, "attract_seconds": 20 },
+///   "home": { "type": "state", ... }, "attract": [ { "type": "state", ... } ] }
+/// ```
+pub fn render_offline(screen: &Screen, version: i64, home: &str, attract: &[String]) -> String {
+    let id = serde_json::to_string(&screen.id).expect("strings serialize");
+    format!(
+        "{{\"type\":\"offline\",\"version\":{version},\"screen\":{id},\"idle\":{{\"seconds\":{s},\"attract_seconds\":{a}}},\"home\":{home},\"attract\":[{list}]}}",
+        s = screen.idle.seconds,
+        a = screen.idle.attract_seconds,
+        list = attract.join(","),
+    )
+}
+
 /// The `removed` message: screen `screen` is not in hall version `version`. Its pages
 /// show a notice until a later version brings the screen back (then a `state` follows).
 pub fn render_removed(screen: &str, seq: u64, version: i64) -> String {

@@ -232,3 +232,47 @@ async fn attract_sequence_loops() {
         "one timer: every step exactly once"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_offline_document_holds_what_the_idle_timer_shows() {
+    let idle = Idle {
+        seconds: 10,
+        attract: vec![k("1.1"), k("1.2")],
+        attract_seconds: 5,
+    };
+    let hub = Hub::new(hall(idle), 4, Vec::new());
+    hub.spawn_idle_timers();
+    let s = hub.session("1").unwrap();
+    s.apply(None, &go("1.10")).unwrap();
+    s.apply(None, &Command::Lang { lang: "ru".into() }).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&s.offline().unwrap()).unwrap();
+    assert_eq!(doc["type"], "offline");
+    assert_eq!(doc["version"], 4);
+    assert_eq!(doc["screen"], "1");
+    assert_eq!(doc["idle"]["seconds"], 10);
+    assert_eq!(doc["idle"]["attract_seconds"], 5);
+    // Where the screen is now does not matter: home is the root in the default language.
+    assert_eq!(label_of(&doc["home"]), "1");
+    assert_eq!(doc["home"]["lang"], "kk");
+    assert_eq!(doc["home"]["idle"], true);
+    let attract = doc["attract"].as_array().unwrap();
+    assert_eq!(
+        attract.iter().map(label_of).collect::<Vec<_>>(),
+        ["1.1", "1.2"]
+    );
+
+    // Each attract state is the frame the idle timer sends, but for `seq`.
+    let mut rx = s.subscribe();
+    rx.borrow_and_update();
+    for want in attract {
+        rx.changed().await.unwrap();
+        let mut got = json(&rx.borrow_and_update());
+        got["seq"] = 0.into();
+        assert_eq!(&got, want);
+    }
+    // A removed screen has none.
+    let mut without = (*hub.hall()).clone();
+    without.screens.retain(|x| x.id != "1");
+    hub.switch(std::sync::Arc::new(without), 5);
+    assert_eq!(s.offline(), None);
+}

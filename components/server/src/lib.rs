@@ -121,7 +121,8 @@ const CSP: &str =
     style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
-/// All routes: `/` (hall page), `/display/{screen}`, `/tablet/{screen}`, `/ws/{screen}`,
+/// All routes: `/` (hall page), `/display/{screen}` (and its `/offline` document and
+/// service worker `/sw.js`), `/tablet/{screen}`, `/ws/{screen}`,
 /// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}` and
 /// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`, `/healthz`.
 pub fn router(state: AppState) -> Router {
@@ -135,6 +136,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/display/{screen}", get(pages::display))
+        .route("/display/{screen}/offline", get(pages::offline))
+        .route("/sw.js", get(pages::service_worker))
         .route("/tablet/{screen}", get(pages::tablet))
         .route("/ws/{screen}", get(ws::upgrade))
         .route("/static/{*path}", get(pages::static_file))

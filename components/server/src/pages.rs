@@ -66,9 +66,13 @@ pub(crate) fn asset(path: &str) -> Option<Response> {
     )
 }
 
-/// `GET /static/{path}`: an embedded asset, or 404.
+/// `GET /static/{path}`: an embedded asset, or 404. (Not the service worker: it is served
+/// at `/sw.js` only, after its build.)
 pub async fn static_file(Path(path): Path<String>) -> Result<Response, AppError> {
-    asset(&path).ok_or_else(|| AppError::NotFound(format!("/static/{path}")))
+    (path != "sw.js")
+        .then(|| asset(&path))
+        .flatten()
+        .ok_or_else(|| AppError::NotFound(format!("/static/{path}")))
 }
 
 fn screen_page(state: &AppState, screen: &str, file: &str) -> Result<Response, AppError> {
@@ -99,6 +103,143 @@ pub async fn tablet(
     page.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(page)
+}
+
+/// `GET /display/{screen}/offline`: the screen's offline document (home and attract
+/// states, idle timings; see [`ekran_live::Session::offline`]), which its displays keep
+/// to run the idle loop while the server is away. 404 for a screen never known or
+/// removed.
+pub async fn offline(
+    State(state): State<AppState>,
+    Path(screen): Path<String>,
+) -> Result<Response, AppError> {
+    let doc = state
+        .hub
+        .session(&screen)
+        .and_then(|s| s.offline())
+        .ok_or_else(|| AppError::NotFound(format!("screen {screen}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            // The page keeps it itself; a browser must never answer from its HTTP cache.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        doc,
+    )
+        .into_response())
+}
+
+/// Every embedded file, with its path.
+fn all_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
+    for e in dir.entries() {
+        match e {
+            include_dir::DirEntry::Dir(d) => all_files(d, out),
+            include_dir::DirEntry::File(f) => out.push(f),
+        }
+    }
+}
+
+/// This build of the pages: the first 16 hex digits of a SHA-256 of ekran's version and
+/// every embedded file. The display's service worker names its code cache after it, so
+/// a new binary brings a new worker that replaces the cached code.
+pub fn build_id() -> &'static str {
+    static BUILD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use sha2::{Digest, Sha256};
+        let mut files = Vec::new();
+        all_files(&STATIC, &mut files);
+        files.sort_by_key(|f| f.path());
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for f in files {
+            h.update([0]);
+            h.update(f.path().to_string_lossy().as_bytes());
+            h.update([0]);
+            h.update(f.contents());
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    &BUILD
+}
+
+/// The `/static/…` files a page's text refers to: links and scripts in HTML, imports in
+/// scripts, `url(…)` in styles (absolute, or relative to `from`, a path in `static/`).
+/// Anything else that looks like a file name comes along too; the caller keeps only
+/// files that exist.
+fn references(from: &str, text: &str) -> Vec<String> {
+    let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+    text.split(|c: char| matches!(c, '"' | '\'' | '(' | ')' | '`') || c.is_whitespace())
+        .filter(|t| [".js", ".css", ".woff2"].iter().any(|e| t.ends_with(e)))
+        .filter_map(|t| {
+            if let Some(p) = t.strip_prefix("/static/") {
+                return Some(p.to_owned());
+            }
+            if t.starts_with('/') || t.contains(':') {
+                return None;
+            }
+            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            for seg in t.split('/') {
+                match seg {
+                    ".." => {
+                        parts.pop()?;
+                    }
+                    "." => {}
+                    s => parts.push(s),
+                }
+            }
+            Some(parts.join("/"))
+        })
+        .collect()
+}
+
+/// What the display page loads from `/static/`, found by following display.html's links,
+/// its scripts' imports and its styles' fonts: the code its service worker keeps, so a
+/// new module or font is never left out.
+pub fn display_code() -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec!["display.html".to_owned()];
+    while let Some(path) = todo.pop() {
+        let Some(text) = STATIC.get_file(&path).and_then(|f| f.contents_utf8()) else {
+            continue;
+        };
+        for r in references(&path, text) {
+            if STATIC.get_file(&r).is_some() && seen.insert(r.clone()) {
+                todo.push(r);
+            }
+        }
+    }
+    seen.into_iter().map(|p| format!("/static/{p}")).collect()
+}
+
+/// `GET /sw.js`: the display pages' service worker (`static/sw.js`) after the build it
+/// belongs to and the code it keeps. Browsers look for a new one on every page load;
+/// `no-cache` makes them ask, and a different build is a different file.
+pub async fn service_worker() -> Result<Response, AppError> {
+    let file = STATIC
+        .get_file("sw.js")
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| AppError::NotFound("sw.js".to_owned()))?;
+    let code = serde_json::to_string(&display_code()).expect("strings serialize");
+    let body = format!(
+        "const BUILD = \"{}\";\nconst CODE = {code};\n{file}",
+        build_id()
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn qr_svg(data: &str) -> String {
@@ -192,6 +333,66 @@ pub async fn health() -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_display_keeps_every_file_it_loads_and_no_other() {
+        let code = display_code();
+        for f in [
+            "/static/fonts/fonts.css",
+            "/static/fonts/ekran-sans-regular.woff2",
+            "/static/fonts/ekran-sans-bold.woff2",
+            "/static/css/base.css",
+            "/static/css/themes.css",
+            "/static/css/display.css",
+            "/static/js/display.js",
+            "/static/js/live.js",
+            "/static/js/i18n.js",
+            "/static/js/offline.js",
+            "/static/js/display-offline.js",
+        ] {
+            assert!(code.contains(&f.to_owned()), "{f} missing from {code:?}");
+        }
+        for c in &code {
+            assert!(
+                !c.contains("admin") && !c.contains("tablet") && !c.ends_with(".html"),
+                "{c} is not the display's"
+            );
+            assert!(asset(c.strip_prefix("/static/").unwrap()).is_some(), "{c}");
+        }
+    }
+
+    #[test]
+    fn references_resolve_relative_and_absolute_paths() {
+        assert_eq!(
+            references(
+                "js/display.js",
+                "import { a } from './live.js';\nimport b from \"../css/x.css\";"
+            ),
+            ["js/live.js", "css/x.css"]
+        );
+        assert_eq!(
+            references(
+                "display.html",
+                "<link href=\"/static/css/base.css\"><script src=\"/static/js/display.js\">"
+            ),
+            ["css/base.css", "js/display.js"]
+        );
+        assert_eq!(
+            references(
+                "fonts/fonts.css",
+                "src: url(ekran.woff2) format('woff2'), url(./a.woff2)"
+            ),
+            ["fonts/ekran.woff2", "fonts/a.woff2"]
+        );
+        assert!(references("x.js", "'../../../etc/passwd.js'").is_empty());
+    }
+
+    #[test]
+    fn the_build_id_is_stable_and_short() {
+        assert_eq!(build_id(), build_id());
+        assert_eq!(build_id().len(), 16);
+        assert!(build_id().bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 
     #[test]
     fn escapes_markup() {

@@ -1,5 +1,6 @@
 // The big screen: renders the screen's state, crossfading between slides.
-import { connect, screenId } from './live.js';
+import { connect, screenId, PREVIEW } from './live.js';
+import { keepOffline } from './display-offline.js';
 import { t, fmt, counter, regionName, removedNotice } from './i18n.js';
 
 const root = document.getElementById('display');
@@ -490,6 +491,7 @@ function mark(s) {
   root.dataset.node = s.node.id; // the node's key
   root.dataset.label = str(s.node.label);
   root.dataset.version = String(s.version ?? '');
+  root.dataset.seq = String(s.seq ?? '');
   root.dataset.slide = String(s.slide ? s.slide.index : 0);
   root.dataset.lang = s.lang;
   document.documentElement.lang = s.lang;
@@ -578,12 +580,19 @@ async function show(s) {
   commit(pending);
 }
 
+// Kept for going offline (not in a preview: that is the working copy, for staff).
+const kept = PREVIEW ? null : keepOffline({ show, root });
+
 connect({
   role: 'display',
   screen: screenId(),
-  onState: show,
+  onState: (s) => {
+    if (kept && s && s.node && s.screen) kept.state(s);
+    show(s);
+  },
   onRemoved: showRemoved,
   onConn: (st) => {
     dot.dataset.state = st;
+    if (kept) kept.conn(st);
   },
 });

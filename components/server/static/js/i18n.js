@@ -12,6 +12,8 @@ const S = {
     idle: 'Басқару үшін планшетті пайдаланыңыз',
     removed: 'Бұл экран залдан алынып тасталды',
     removedHint: 'Ол залдың жаңа нұсқасында жоқ. Әкімшіге хабарласыңыз.',
+    offline: 'Сервермен байланыс жоқ',
+    offlineHint: 'Қайта қосылуда… Батырмалар байланыс қалпына келгенде жұмыс істейді.',
   },
   ru: {
     home: 'Главная', back: 'Вернуться', prev: 'Назад', next: 'Далее',
@@ -23,6 +25,8 @@ const S = {
     idle: 'Для управления используйте планшет',
     removed: 'Этот экран удалён из зала',
     removedHint: 'Его нет в новой версии зала. Обратитесь к администратору.',
+    offline: 'Нет связи с сервером',
+    offlineHint: 'Переподключение… Кнопки заработают, когда связь восстановится.',
   },
   en: {
     home: 'Home', back: 'Back', prev: 'Previous', next: 'Next',
@@ -34,6 +38,8 @@ const S = {
     idle: 'Use the tablet to explore',
     removed: 'This screen has been removed from the hall',
     removedHint: 'It is not in the new version of the hall. Please contact the administrator.',
+    offline: 'No connection to the server',
+    offlineHint: 'Reconnecting… The buttons work again once the connection is back.',
   },
 };
 
@@ -51,24 +57,30 @@ export function t(lang, key) {
 }
 
 /**
- * The notice a removed screen's pages show: Kazakh and Russian, whatever the language,
- * so every visitor can read it. Builds DOM (textContent only) into `box`.
+ * A notice in Kazakh and Russian, whatever the language, so every visitor can read it:
+ * the strings `title` and `hint` of both, as DOM (textContent only) in `box`, with the
+ * classes `CLS-part`, `CLS-title` and `CLS-hint`.
  */
-export function removedNotice(box, screen) {
+export function bilingual(box, title, hint, cls) {
   box.replaceChildren();
   for (const l of ['kk', 'ru']) {
     const part = document.createElement('div');
-    part.className = 'removed-part';
+    part.className = `${cls}-part`;
     part.lang = l;
-    const title = document.createElement('p');
-    title.className = 'removed-title';
-    title.textContent = t(l, 'removed');
-    const hint = document.createElement('p');
-    hint.className = 'removed-hint';
-    hint.textContent = t(l, 'removedHint');
-    part.append(title, hint);
+    const head = document.createElement('p');
+    head.className = `${cls}-title`;
+    head.textContent = t(l, title);
+    const text = document.createElement('p');
+    text.className = `${cls}-hint`;
+    text.textContent = t(l, hint);
+    part.append(head, text);
     box.append(part);
   }
+}
+
+/** The notice a removed screen's pages show (see `bilingual`), with the screen's id. */
+export function removedNotice(box, screen) {
+  bilingual(box, 'removed', 'removedHint', 'removed');
   if (screen != null && screen !== '') {
     const id = document.createElement('p');
     id.className = 'removed-id';

@@ -17,8 +17,22 @@ export function screenId() {
 export const PREVIEW = location.pathname.startsWith('/preview/');
 if (PREVIEW) document.documentElement.dataset.preview = 'true';
 
-const MIN_DELAY = 500;
-const MAX_DELAY = 10000;
+const MIN_DELAY = 250;
+const MAX_DELAY = 1000;
+const REFUSED_DELAY = 10000;
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0 after a connection was lost):
+ * 250 ms doubling to a cap of 1 s, half of it random ("equal jitter"), so a hall's pages
+ * do not retry in lockstep. The cap is what keeps "screens are back within 2 s of the
+ * server" true: a returning server is tried within a second, plus the handshake. A page
+ * retrying once a second costs a server that is down nothing (a refused connection), and
+ * one that is up a handshake per page, spread over that second.
+ */
+export function retryDelay(attempt, random = Math.random) {
+  const d = Math.min(MIN_DELAY * 2 ** Math.max(0, attempt), MAX_DELAY);
+  return d / 2 + random() * (d / 2);
+}
 
 /**
  * Connects and keeps reconnecting.
@@ -32,7 +46,7 @@ export function connect(opts) {
   const { role, screen, key, onState, onRemoved, onError, onConn, probe } = opts;
   let ws = null;
   let timer = 0;
-  let delay = MIN_DELAY;
+  let attempt = 0;
   let lastSeq = -Infinity;
   let fresh = false;
   let nextId = 0;
@@ -63,7 +77,7 @@ export function connect(opts) {
     sock.onopen = () => {
       if (sock !== ws) return;
       opened = true;
-      delay = MIN_DELAY;
+      attempt = 0;
       fresh = true; // a restarted server counts seq from 1 again
       setStatus('open');
     };
@@ -97,9 +111,7 @@ export function connect(opts) {
   }
 
   async function fail(wasOpen) {
-    const wait = delay * (1 + Math.random() * 0.5);
-    delay = Math.min(delay * 2, MAX_DELAY);
-    timer = setTimeout(open, wait);
+    timer = setTimeout(open, retryDelay(attempt++));
     let refused = false;
     if (probe && !wasOpen) {
       // The page's server answers but the socket failed: most likely a wrong key.
@@ -110,13 +122,18 @@ export function connect(opts) {
         refused = false;
       }
       if (ws) return; // already reconnected meanwhile
+      if (refused) {
+        // Not an outage: no point asking every second.
+        clearTimeout(timer);
+        timer = setTimeout(open, REFUSED_DELAY * (0.5 + Math.random() * 0.5));
+      }
     }
     setStatus('closed', { refused });
   }
 
   function now() {
     if (ws || !timer) return;
-    delay = MIN_DELAY;
+    attempt = 0;
     open();
   }
   // A tablet waking up or getting its network back retries at once.

@@ -1,6 +1,6 @@
 // The tablet: shows where the screen is and sends commands (see docs/protocol.md).
 import { connect, screenId } from './live.js';
-import { t, counter, LANG_NAMES, removedNotice } from './i18n.js';
+import { t, counter, LANG_NAMES, removedNotice, bilingual } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -10,6 +10,7 @@ const langsEl = $('langs');
 const conn = $('conn');
 const connText = conn.querySelector('.conn-text');
 const hint = $('hint');
+const offlineEl = $('offline');
 const crumbs = $('crumbs');
 const titleEl = $('title');
 const slidesEl = $('slides');
@@ -57,6 +58,11 @@ function renderConn(L) {
   const showHint = connState !== 'open' && (refused || !key);
   hint.hidden = !showHint;
   if (showHint) hint.textContent = t(L, 'keyHint');
+  // The server is away (not a wrong key): say so in both languages; the controls are
+  // disabled meanwhile, so nothing is sent that could not be delivered.
+  const away = connState === 'closed' && !showHint;
+  if (away && offlineEl.hidden) bilingual(offlineEl, 'offline', 'offlineHint', 'offline');
+  offlineEl.hidden = !away;
   app.classList.toggle('offline', !online());
 }
 
