@@ -53,7 +53,8 @@ impl Server {
                     Ok(l) => l,
                     Err(e) => return ready_tx.send(Err(e)).unwrap(),
                 };
-                let state = AppState::new(hall, version, Vec::new(), KEY.into(), media);
+                let mut state = AppState::new(hall, version, Vec::new(), KEY.into(), media);
+                state.open_displays = true;
                 let ready = (listener.local_addr().unwrap(), state.hub.clone());
                 ready_tx.send(Ok(ready)).unwrap();
                 tokio::select! {
@@ -159,7 +160,14 @@ async fn a_display_outlives_the_server_and_resyncs_when_it_returns() {
     // Each in a window of its own, as on their own devices: neither is a background tab
     // whose timers the browser slows down.
     let tablet = browser
-        .open_window(&format!("http://{addr}/tablet/1?key={KEY}"), 1280, 800)
+        .open_window(
+            &format!(
+                "http://{addr}/tablet/1?key={}",
+                ekran_server::key::screen_key(KEY, "1")
+            ),
+            1280,
+            800,
+        )
         .await;
     display
         .wait_for(&shows(&hall, "1", 0, "kk", 1), 10, "the display at home")
@@ -168,10 +176,12 @@ async fn a_display_outlives_the_server_and_resyncs_when_it_returns() {
     // A guide goes to the video slide (a script tablet, for speed): offline, the video
     // comes from the cache in the byte ranges the player asks for.
     let (video_node, n) = video_slide(&hall);
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{addr}/ws/1?role=tablet&key={KEY}"))
-            .await
-            .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/ws/1?role=tablet&key={}",
+        ekran_server::key::screen_key(KEY, "1")
+    ))
+    .await
+    .unwrap();
     let go = serde_json::json!({"type": "go", "node": video_node.to_string()});
     send(&mut ws, go).await;
     send(&mut ws, serde_json::json!({"type": "slide", "n": n})).await;
