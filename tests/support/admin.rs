@@ -84,7 +84,18 @@ pub struct Hall {
 
 /// The demo hall in a temporary data directory, served with the core wired in as
 /// `ekran serve` does (the API gets the connection that seeded it), and an admin.
+/// Any display may show (open mode).
 pub async fn serve_with_api() -> Hall {
+    serve_with_api_opts(true).await
+}
+
+/// [`serve_with_api`] where displays, like tablets, must be paired first; its public
+/// URL is its own address.
+pub async fn serve_paired_only() -> Hall {
+    serve_with_api_opts(false).await
+}
+
+async fn serve_with_api_opts(open_displays: bool) -> Hall {
     use ekran_core::{accounts::Role, Core, CLI};
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_owned();
@@ -103,7 +114,8 @@ pub async fn serve_with_api() -> Hall {
         dir.join(ekran_store::MEDIA_DIR),
     )
     .with_core(core);
-    state.open_displays = true;
+    state.open_displays = open_displays;
+    state.public_urls = Arc::new(vec![format!("http://{addr}")]);
     let link = ekran_core::live::LiveLink::start(
         &dir,
         state.hub.clone(),

@@ -207,15 +207,44 @@ impl Browser {
         self.open_page(url, width, height, true).await
     }
 
-    async fn open_page(&self, url: &str, width: u32, height: u32, window: bool) -> Page {
-        let c =
-            |m: &'static str, p: Value| call(&self.sink, &self.pending, &self.next_id, None, m, p);
-        let target = c(
-            "Target.createTarget",
-            json!({ "url": "about:blank", "newWindow": window }),
+    /// [`Browser::open_window`] in a browser context of its own (its own cookies,
+    /// storage and caches): another device, as a hall's display and tablet are.
+    pub async fn open_device(&self, url: &str, width: u32, height: u32) -> Page {
+        let context = call(
+            &self.sink,
+            &self.pending,
+            &self.next_id,
+            None,
+            "Target.createBrowserContext",
+            json!({}),
         )
         .await
-        .unwrap()["targetId"]
+        .unwrap()["browserContextId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.open_in(url, width, height, true, Some(context)).await
+    }
+
+    async fn open_page(&self, url: &str, width: u32, height: u32, window: bool) -> Page {
+        self.open_in(url, width, height, window, None).await
+    }
+
+    async fn open_in(
+        &self,
+        url: &str,
+        width: u32,
+        height: u32,
+        window: bool,
+        context: Option<String>,
+    ) -> Page {
+        let c =
+            |m: &'static str, p: Value| call(&self.sink, &self.pending, &self.next_id, None, m, p);
+        let mut params = json!({ "url": "about:blank", "newWindow": window });
+        if let Some(id) = context {
+            params["browserContextId"] = json!(id);
+        }
+        let target = c("Target.createTarget", params).await.unwrap()["targetId"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -303,6 +332,36 @@ impl Page {
                 .eval("document.body ? document.body.innerText.slice(0, 400) : ''")
                 .await;
             panic!("timed out waiting for {what} ({cond}); page text: {state}");
+        }
+    }
+
+    /// [`Page::wait_for`] across page loads: a wait cut short by the page navigating
+    /// (a reload the page does by itself) starts again in the new document, within the
+    /// same overall bound.
+    pub async fn wait_across_loads(&self, cond: &str, secs: u32, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs.into());
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let expr = format!(
+                "new Promise((resolve) => {{ const t0 = performance.now(); const ok = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }}; \
+                 const tick = () => {{ if (ok()) return resolve(true); if (performance.now() - t0 > {ms}) return resolve(false); setTimeout(tick, 10); }}; tick(); }})",
+                ms = left.as_millis()
+            );
+            let r = self
+                .call(
+                    "Runtime.evaluate",
+                    json!({ "expression": expr, "returnByValue": true, "awaitPromise": true }),
+                )
+                .await;
+            match r {
+                Ok(v) if v["result"]["value"] == Value::Bool(true) => return,
+                Ok(v) if v.get("exceptionDetails").is_none() => {
+                    panic!("timed out waiting for {what} ({cond})")
+                }
+                // Navigated or destroyed context (a reload): try again in the new page.
+                _ if std::time::Instant::now() < deadline => continue,
+                _ => panic!("timed out waiting for {what} ({cond}) across page loads"),
+            }
         }
     }
 

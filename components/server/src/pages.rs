@@ -242,7 +242,8 @@ pub async fn service_worker() -> Result<Response, AppError> {
         .into_response())
 }
 
-fn qr_svg(data: &str) -> String {
+/// A QR code of `data` as an inline SVG (empty when `data` is too long for one).
+pub(crate) fn qr_svg(data: &str) -> String {
     match qrcode::QrCode::new(data.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color<'_>>()

@@ -36,8 +36,9 @@ pub struct PairingRequest {
     screen: String,
 }
 
-/// `POST /api/pairing` `{"role","screen"}`: 201 `{"request","code","expires_s"}`;
-/// 429 when this address has 5 requests waiting.
+/// `POST /api/pairing` `{"role","screen"}`: 201 `{"request","code","expires_s",
+/// "admin_url","qr_svg"}` (the last two null without a public URL); 429 when this
+/// address has 5 requests waiting.
 async fn start(
     State(state): State<AppState>,
     _: SameOrigin,
@@ -56,14 +57,25 @@ async fn start(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match state.pairings.start(&r.role, &r.screen, &addr, ua) {
-        Ok((request, code)) => Ok((
-            StatusCode::CREATED,
-            Json(json!({
-                "request": request,
-                "code": code,
-                "expires_s": PAIRING_TTL.as_secs(),
-            })),
-        )),
+        Ok((request, code)) => {
+            // For an admin's phone: the devices page with the code filled in, at the
+            // server's public address (none known: no QR code).
+            let admin_url = state
+                .public_urls
+                .first()
+                .map(|u| format!("{}/admin#/devices/pair/{code}", u.trim_end_matches('/')));
+            let qr = admin_url.as_deref().map(crate::pages::qr_svg);
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({
+                    "request": request,
+                    "code": code,
+                    "expires_s": PAIRING_TTL.as_secs(),
+                    "admin_url": admin_url,
+                    "qr_svg": qr,
+                })),
+            ))
+        }
         Err(PairingRefused::TooMany) => Err(ApiError::TooMany(60)),
     }
 }

@@ -1,6 +1,7 @@
 // The big screen: renders the screen's state, crossfading between slides.
 import { connect, screenId, PREVIEW } from './live.js';
 import { keepOffline } from './display-offline.js';
+import { ensurePaired } from './pairing.js';
 import { t, fmt, counter, regionName, removedNotice } from './i18n.js';
 
 const root = document.getElementById('display');
@@ -579,6 +580,9 @@ async function show(s) {
   if (my !== token || !pending) return;
   commit(pending);
 }
+
+// A browser that may not show this screen pairs first (or goes to its own screen).
+await ensurePaired({ role: 'display', screen: screenId(), preview: PREVIEW });
 
 // Kept for going offline (not in a preview: that is the working copy, for staff).
 const kept = PREVIEW ? null : keepOffline({ show, root });

@@ -17,6 +17,8 @@ export function screenId() {
 export const PREVIEW = location.pathname.startsWith('/preview/');
 if (PREVIEW) document.documentElement.dataset.preview = 'true';
 
+/** The close code of a revoked (or reassigned) device's connection. */
+const CLOSE_REVOKED = 4001;
 const MIN_DELAY = 250;
 const MAX_DELAY = 1000;
 const REFUSED_DELAY = 10000;
@@ -101,10 +103,18 @@ export function connect(opts) {
         } else if (onRemoved) onRemoved(m);
       } else if (m.type === 'error') {
         if (onError) onError(m);
+      } else if (m.type === 'reload') {
+        // An admin asked for it (the devices page).
+        location.reload();
       }
     };
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
       if (sock !== ws) return;
+      if (ev.code === CLOSE_REVOKED) {
+        // This device was revoked or moved: the page starts again (and pairs anew).
+        location.reload();
+        return;
+      }
       ws = null;
       fail(opened);
     };

@@ -1,5 +1,6 @@
 // The tablet: shows where the screen is and sends commands (see docs/protocol.md).
-import { connect, screenId } from './live.js';
+import { connect, screenId, PREVIEW } from './live.js';
+import { ensurePaired } from './pairing.js';
 import { t, counter, LANG_NAMES, removedNotice, bilingual } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -291,6 +292,10 @@ app.addEventListener('click', (e) => {
   window.ekranTaps.push({ cmd: sent, t: performance.timeOrigin + performance.now() });
   if (target && target !== state.node.id) setPending(b, target);
 });
+
+// ---------------------------------------------------------------- pairing
+// A browser that may not drive this screen pairs first (or goes to its own screen).
+await ensurePaired({ role: 'tablet', screen: screenId(), key, preview: PREVIEW });
 
 // ---------------------------------------------------------------- wiring
 const live = connect({
