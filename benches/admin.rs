@@ -5,9 +5,9 @@
 //!   `benches/fanout.rs` measures it), without load and while 20 sign-ins hash
 //!   passwords at once (`POST /api/session` with correct passwords for 20 users, repeated
 //!   in a loop for the whole measurement).
-//! * `reads`: `GET /api/screens/1/live` and `GET /api/versions` (default page) on a hall
-//!   with 1 001 versions, signed in; also, for information, the same reads during the
-//!   sign-in storm.
+//! * `reads`: `GET /api/screens/1/live`, `GET /api/versions` (the default page, 50
+//!   versions) and its largest page (`?limit=500`) on a hall with 1 001 versions, signed
+//!   in; also, for information, the first two during the sign-in storm.
 //!
 //! The data directory is made in this process before the server starts: a small legacy
 //! hall (the import bench's generator), 1 000 `Core::edit` + `Core::publish` rounds, and
@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{legacy_file, ms, percentile, sorted, Rng, Server};
+use common::{dechunk, legacy_file, ms, percentile, sorted, Rng, Server};
 
 /// Nodes of the hall (screen 1 starts at node 1).
 const NODES: usize = 200;
@@ -143,19 +143,6 @@ struct Resp {
     status: u16,
     head: String,
     body: String,
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = s.split_once("\r\n").unwrap();
-        let n = usize::from_str_radix(size.trim(), 16).unwrap();
-        if n == 0 {
-            return out;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
 }
 
 /// One HTTP/1.1 request on a new connection (`Connection: close`), by hand.
@@ -450,22 +437,30 @@ async fn reads(
 async fn api_reads(server: &Server) {
     let addr = &server.addr;
     let cookie = sign_in(addr, "root").await;
-    let versions: serde_json::Value = serde_json::from_str(
-        &http(addr, "GET", "/api/versions", &[("Cookie", &cookie)], "")
-            .await
-            .body,
-    )
-    .unwrap();
-    let count = versions.as_array().unwrap().len();
+    let first = http(addr, "GET", "/api/versions", &[("Cookie", &cookie)], "").await;
+    let shown = serde_json::from_str::<serde_json::Value>(&first.body)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    let count = first
+        .head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-total-count: "))
+        .expect("X-Total-Count");
     println!(
-        "\n== reads: signed-in GETs, {count} versions, {READS} requests each, one connection per request =="
+        "\n== reads: signed-in GETs, {count} versions ({shown} on the default page), {READS} requests each, one connection per request =="
     );
     println!(
         "  {:<40} {:>6} {:>9} {:>9} {:>9}",
         "", "n", "p50 ms", "p95 ms", "max ms"
     );
     // One warm-up each, then the measured requests.
-    for path in ["/api/screens/1/live", "/api/versions"] {
+    for path in [
+        "/api/screens/1/live",
+        "/api/versions",
+        "/api/versions?limit=500",
+    ] {
         reads(addr, &cookie, path, 1, 0).await;
         let (t, size) = reads(addr, &cookie, path, READS, 0).await;
         row(

@@ -411,3 +411,70 @@ async fn the_preview_shows_the_working_copy_and_leaves_live_screens_alone() {
         .contains(draft));
     assert_clean(&browser, h.addr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_versions_come_a_page_at_a_time() {
+    let h = serve_with_api().await;
+    // 59 versions more (60 in all), published by another process.
+    let dir = h.dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut core = ekran_core::Core::open(&dir).unwrap();
+        for i in 2..=60 {
+            rename_root(&dir, &format!("Нұсқа {i}"));
+            core.publish(ekran_core::CLI, "").unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    let browser = Browser::launch().await;
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 800)
+        .await;
+    sign_in(&admin, PASSWORD).await;
+    goto(
+        &admin,
+        "versions",
+        "document.querySelector('#versions tr[data-version=\"60\"][data-live=\"true\"]')",
+    )
+    .await;
+    let rows = "[...document.querySelectorAll('#versions tbody tr')].map((r) => Number(r.dataset.version))";
+    let first: Vec<i64> = serde_json::from_value(admin.eval(rows).await).unwrap();
+    assert_eq!(first, (11..=60).rev().collect::<Vec<_>>(), "the 50 newest");
+    assert_eq!(
+        admin
+            .eval("[document.getElementById('versions-more').hidden, document.getElementById('versions-more').textContent, document.getElementById('versions-count').textContent]")
+            .await,
+        serde_json::json!([false, "Ескі нұсқаларды көрсету", "Көрсетілді: 50 / 60"])
+    );
+    shot(&admin, "versions-first-page-kk").await;
+    admin.click("#versions-more").await;
+    admin
+        .wait_for(
+            "document.querySelector('#versions tr[data-version=\"1\"]')",
+            10,
+            "the older versions",
+        )
+        .await;
+    let all: Vec<i64> = serde_json::from_value(admin.eval(rows).await).unwrap();
+    assert_eq!(all, (1..=60).rev().collect::<Vec<_>>(), "no gap, no repeat");
+    assert_eq!(
+        admin
+            .eval("[document.getElementById('versions-more').hidden, document.getElementById('versions-count').textContent, document.querySelectorAll('#versions [data-live=\"true\"]').length]")
+            .await,
+        serde_json::json!([true, "", 1])
+    );
+    set_lang(&admin, "en").await;
+    goto(
+        &admin,
+        "versions",
+        "document.querySelector('#versions tr[data-version=\"11\"]')",
+    )
+    .await;
+    assert_eq!(
+        admin
+            .eval("document.getElementById('versions-more').textContent")
+            .await,
+        "Show older versions"
+    );
+    assert_clean(&browser, h.addr);
+}

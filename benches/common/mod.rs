@@ -37,14 +37,9 @@ impl Rng {
     }
 }
 
-/// A legacy array of `nodes` records in one language: a tree 1 → 1.a → 1.a.b → 1.a.b.c,
-/// each record with two slides.
-pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
-    let word = if kazakh {
-        "Қазақстан цифрлық жобасы"
-    } else {
-        "Цифровой проект Казахстана"
-    };
+/// The labels of a generated hall of `nodes` nodes: a tree 1 → 1.a → 1.a.b → 1.a.b.c
+/// (at most 30, 20 and 16 children), in numeric order.
+pub fn legacy_ids(nodes: usize) -> Vec<String> {
     let mut ids = vec!["1".to_owned()];
     'outer: for a in 1..=30 {
         ids.push(format!("1.{a}"));
@@ -58,14 +53,32 @@ pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
             }
         }
     }
+    ids.truncate(nodes);
+    ids
+}
+
+/// One legacy record labelled `id`, with two slides, as legacy editors wrote them (a
+/// raw line break and tab in a text, a trailing comma).
+pub fn legacy_record(id: &str, kazakh: bool) -> String {
+    let word = if kazakh {
+        "Қазақстан цифрлық жобасы"
+    } else {
+        "Цифровой проект Казахстана"
+    };
+    format!(
+        "{{\n  \"name\": \"1\",\n  \"ID\": \"{id}\",\n  \"logo_title\": \"NurOtan\",\n  \"logo_path\": \"/img/logo.png\",\n  \"slide_max\": 2,\n  \"slide_now\": 1,\n  \"content\": [\n    {{\"block\": \"2\", \"title\": \"{word} {id}\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\",\n     \"text\": \"{word} {id}: первый абзац.\n\n•\tпункт один;\n•\tпункт два;\",}},\n    {{\"block\": \"2\", \"title\": \"{word} {id} (2)\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\", \"text\": \"{word}\"}}\n  ]\n}}"
+    )
+}
+
+/// A legacy array of `nodes` records in one language ([`legacy_ids`], each a
+/// [`legacy_record`]).
+pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
     let mut s = String::from("[\n");
-    for (i, id) in ids.iter().enumerate() {
+    for (i, id) in legacy_ids(nodes).iter().enumerate() {
         if i > 0 {
             s.push_str(",\n");
         }
-        s.push_str(&format!(
-            "{{\n  \"name\": \"1\",\n  \"ID\": \"{id}\",\n  \"logo_title\": \"NurOtan\",\n  \"logo_path\": \"/img/logo.png\",\n  \"slide_max\": 2,\n  \"slide_now\": 1,\n  \"content\": [\n    {{\"block\": \"2\", \"title\": \"{word} {id}\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\",\n     \"text\": \"{word} {id}: первый абзац.\n\n•\tпункт один;\n•\tпункт два;\",}},\n    {{\"block\": \"2\", \"title\": \"{word} {id} (2)\", \"img_path\": \"\", \"video\": \"\", \"map\": \"\", \"text\": \"{word}\"}}\n  ]\n}}"
-        ));
+        s.push_str(&legacy_record(id, kazakh));
     }
     s.push_str("\n]\n");
     s
@@ -75,6 +88,20 @@ pub fn legacy_file(nodes: usize, kazakh: bool) -> String {
 pub fn screen_key(dir: &Path, screen: &str) -> String {
     let control = std::fs::read_to_string(dir.join("control.key")).expect("control.key");
     ekran_server::key::screen_key(control.trim(), screen)
+}
+
+/// The body of a chunked HTTP/1.1 answer, joined.
+pub fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = s.split_once("\r\n").unwrap();
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
 }
 
 /// Longest wait for `ekran serve` to say where it listens.

@@ -507,3 +507,7 @@ fn publish_if(
     let v = w.publish_changes(by.name, note, &changes)?;
     Ok((changes, Some(Published::New(v))))
 }
+
+#[cfg(test)]
+#[path = "import_tests.rs"]
+mod tests;

@@ -127,6 +127,16 @@ pub enum Published {
     Unchanged(Option<i64>),
 }
 
+/// One page of the versions, newest first ([`Core::versions_page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionPage {
+    pub versions: Vec<VersionInfo>,
+    /// Every version there is, on this page or not.
+    pub total: usize,
+    /// Whether older versions follow the last one of this page.
+    pub more: bool,
+}
+
 /// Which hall to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -198,6 +208,29 @@ impl Core {
     /// Every version, newest first, with what it changed.
     pub fn versions(&mut self) -> Result<Vec<VersionInfo>> {
         Ok(self.store.read(|r| r.versions())?)
+    }
+
+    /// Up to `limit` versions older than version `before` (from the live one when
+    /// `None`), newest first, after passing over `offset` of them; read in one
+    /// snapshot with the count of all versions. The next page starts `before` the
+    /// last version of this one.
+    pub fn versions_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<VersionPage> {
+        Ok(self.store.read(|r| -> ekran_store::Result<VersionPage> {
+            // One more than asked for says whether there are more.
+            let mut versions = r.versions_page(before, limit.saturating_add(1), offset)?;
+            let more = versions.len() > limit;
+            versions.truncate(limit);
+            Ok(VersionPage {
+                versions,
+                total: r.version_count()?,
+                more,
+            })
+        })?)
     }
 
     /// What the working copy changes compared with the live version.

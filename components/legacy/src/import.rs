@@ -6,13 +6,12 @@
 //! parent and position stay), and a record whose label no node carries makes a new
 //! node under the node labelled with the parent number.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use ekran_model::diag::{Diagnostic, Diagnostics, LineIndex, Location, Pos, Severity};
 use ekran_model::{
-    Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionRef, Screen, Slide, Tree,
-    THEMES,
+    Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionRef, Slide,
 };
 
 use crate::json::{self, Node as JNode, Value};
@@ -392,6 +391,7 @@ impl LegacyImport {
             }
         }
         let mut notes = Vec::new();
+        let mut placed = arrange::Placed::new();
         // Numeric label order: parents before their children.
         for (label, mut recs) in by_label {
             // The record with the most slides gives the structure; ties go to the hall's
@@ -429,11 +429,13 @@ impl LegacyImport {
                     let key = hall.nodes.fresh_key(Some(label));
                     let mut node = build(key.clone());
                     node.label = Some(label.clone());
-                    let parent = label.parent().and_then(|p| keys.get(&p));
-                    let at = label_position(&hall.nodes, parent, label);
+                    let parent = label.parent().and_then(|p| keys.get(&p)).cloned();
+                    // Last for now; placed among its siblings by label below, once
+                    // per parent (one at a time costs the square of a long list).
                     hall.nodes
-                        .insert(node, parent, Some(at))
-                        .expect("a fresh key, an existing parent, a position in range");
+                        .insert(node, parent.as_ref(), None)
+                        .expect("a fresh key, an existing parent");
+                    placed.entry(parent).or_default().push(key.clone());
                     keys.insert(label.clone(), key.clone());
                     summary.created += 1;
                     key
@@ -445,91 +447,11 @@ impl LegacyImport {
         for n in notes {
             self.push(n);
         }
-        reattach_orphans(hall, &keys);
-        summary.screens_created = create_screens(hall);
+        arrange::by_label(&mut hall.nodes, placed);
+        arrange::reattach_orphans(hall, &keys);
+        summary.screens_created = arrange::create_screens(hall);
         summary
     }
-}
-
-/// The position a node labelled `label` takes among the children of `parent` (or the
-/// top-level nodes): before the first sibling whose label is greater, else at the end.
-/// Unlabelled siblings are passed over.
-fn label_position(tree: &Tree, parent: Option<&NodeKey>, label: &NodeId) -> usize {
-    let siblings = match parent {
-        Some(p) => tree.children(p),
-        None => tree.roots(),
-    };
-    siblings
-        .iter()
-        .position(|k| {
-            tree.get(k)
-                .and_then(|n| n.label.as_ref())
-                .is_some_and(|l| l > label)
-        })
-        .unwrap_or(siblings.len())
-}
-
-/// Moves each top-level node that is not a screen's root under the node labelled with
-/// its parent number, when there is one now (an orphan whose parent arrived later).
-fn reattach_orphans(hall: &mut Hall, keys: &HashMap<NodeId, NodeKey>) {
-    let screen_roots: HashSet<&NodeKey> = hall.screens.iter().map(|s| &s.root).collect();
-    let orphans: Vec<(NodeKey, NodeKey, NodeId)> = hall
-        .nodes
-        .roots()
-        .iter()
-        .filter(|k| !screen_roots.contains(k))
-        .filter_map(|k| {
-            let label = hall.nodes.get(k)?.label.as_ref()?;
-            let parent = keys.get(&label.parent()?)?;
-            Some((k.clone(), parent.clone(), label.clone()))
-        })
-        .collect();
-    for (key, parent, label) in orphans {
-        let at = label_position(&hall.nodes, Some(&parent), &label);
-        // Refused only when staff put the parent inside this node; then it stays put.
-        let _ = hall.nodes.move_node(&key, Some(&parent), Some(at));
-    }
-}
-
-/// Creates a screen for each top-level node labelled with a single number that no
-/// screen has as its root and whose number no screen has as its ID; sorts the screens
-/// by their root's label (screens on unlabelled roots last), then ID. Returns the number
-/// of screens created.
-fn create_screens(hall: &mut Hall) -> usize {
-    let mut created = 0;
-    let tops: Vec<NodeKey> = hall.nodes.roots().to_vec();
-    for key in tops {
-        let Some(node) = hall.nodes.get(&key) else {
-            continue;
-        };
-        let Some(label) = node.label.as_ref().filter(|l| l.is_root()) else {
-            continue;
-        };
-        if hall.screens.iter().any(|s| s.root == key) || hall.screen(label.as_str()).is_some() {
-            continue;
-        }
-        let name = if node.header.is_blank() {
-            node.title.clone()
-        } else {
-            node.header.clone()
-        };
-        let n: usize = label.as_str().parse().unwrap_or(1);
-        hall.screens.push(Screen {
-            id: label.as_str().to_owned(),
-            name,
-            theme: THEMES[(n.max(1) - 1) % THEMES.len()].to_owned(),
-            root: key,
-            languages: vec![Lang::Kk, Lang::Ru],
-            idle: Default::default(),
-        });
-        created += 1;
-    }
-    let nodes = &hall.nodes;
-    hall.screens.sort_by_cached_key(|s| {
-        let label = nodes.get(&s.root).and_then(|n| n.label.clone());
-        (label.is_none(), label, s.id.clone())
-    });
-    created
 }
 
 /// Kind, layouts, media and regions of a node, from one record.
@@ -657,5 +579,6 @@ fn keep_other_languages(node: &mut Node, old: &Node, imported: &[Lang]) {
     }
 }
 
+mod arrange;
 #[cfg(test)]
 mod tests;

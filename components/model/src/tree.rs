@@ -2,7 +2,7 @@
 //! siblings. The tree is the only thing that changes a node's parent, so the parent
 //! stored in each [`Node`] and the children lists here always agree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::{Node, NodeId, NodeKey};
 
@@ -19,6 +19,9 @@ pub enum TreeError {
     Cycle { node: NodeKey, parent: NodeKey },
     #[error("position {index} is past the end ({len} sibling(s))")]
     Position { index: usize, len: usize },
+    /// A new order of children ([`Tree::reorder`]) that does not name each child once.
+    #[error("the new order does not list each child of {} exactly once", .parent.as_ref().map_or("the top level".to_owned(), |p| format!("node {p}")))]
+    NotTheChildren { parent: Option<NodeKey> },
     /// Building a tree: the parent was itself left out (see [`Tree::from_nodes`]).
     #[error("its parent {parent} was left out")]
     ParentLeftOut { node: NodeKey, parent: NodeKey },
@@ -166,6 +169,24 @@ impl Tree {
         })
     }
 
+    /// Every node as [`Tree::walk`] gives them, each with its 0-based position among
+    /// its siblings (what [`Tree::position`] says, without a search per node).
+    pub fn walk_positioned(&self) -> impl Iterator<Item = (&Node, usize)> + '_ {
+        let mut stack: Vec<(&NodeKey, usize)> = self
+            .roots
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, k)| (k, i))
+            .collect();
+        std::iter::from_fn(move || {
+            let (k, at) = stack.pop()?;
+            let slot = &self.slots[k];
+            stack.extend(slot.children.iter().enumerate().rev().map(|(i, k)| (k, i)));
+            Some((&slot.node, at))
+        })
+    }
+
     /// Every node in no particular order (faster than [`Tree::walk`]).
     pub fn iter(&self) -> impl Iterator<Item = &Node> + '_ {
         self.slots.values().map(|s| &s.node)
@@ -296,6 +317,84 @@ impl Tree {
         Ok(())
     }
 
+    /// Puts the children of `parent` (the top-level nodes when `None`) in the order
+    /// given, which must name each of them once. O(children).
+    pub fn reorder(
+        &mut self,
+        parent: Option<&NodeKey>,
+        order: Vec<NodeKey>,
+    ) -> Result<(), TreeError> {
+        if let Some(p) = parent.filter(|p| !self.contains(p)) {
+            return Err(TreeError::UnknownNode(p.clone()));
+        }
+        let now = self.siblings(parent);
+        let named: HashSet<&NodeKey> = order.iter().collect();
+        if order.len() != now.len()
+            || named.len() != now.len()
+            || !now.iter().all(|k| named.contains(k))
+        {
+            return Err(TreeError::NotTheChildren {
+                parent: parent.cloned(),
+            });
+        }
+        *self.siblings_mut(parent) = order;
+        Ok(())
+    }
+
+    /// Moves each node (with its subtree) to the end of its new parent's children, in
+    /// the order given: what [`Tree::move_node`] with no index does one move at a
+    /// time, in time linear in the moves and the sibling lists they leave rather than
+    /// their product. A move `move_node` would refuse (an unknown node or parent, a
+    /// parent inside the node) is left out and returned with the reason; the others
+    /// are made.
+    pub fn move_all_to_end(
+        &mut self,
+        moves: Vec<(NodeKey, Option<NodeKey>)>,
+    ) -> Vec<(NodeKey, TreeError)> {
+        let mut refused = Vec::new();
+        // Per sibling list, how many of a node's first entries in it are stale: a
+        // moved node's entry is appended to its new list, and the one it leaves is
+        // dropped at the end, in one pass per list.
+        let mut stale: HashMap<Option<NodeKey>, HashMap<NodeKey, usize>> = HashMap::new();
+        for (key, parent) in moves {
+            let Some(old) = self.get(&key).map(|n| n.parent.clone()) else {
+                refused.push((key.clone(), TreeError::UnknownNode(key)));
+                continue;
+            };
+            if let Err(e) = self.check_parent(parent.as_ref()) {
+                refused.push((key, e));
+                continue;
+            }
+            if let Some(p) = parent.as_ref().filter(|p| self.is_within(p, &key)) {
+                let e = TreeError::Cycle {
+                    node: key.clone(),
+                    parent: p.clone(),
+                };
+                refused.push((key, e));
+                continue;
+            }
+            *stale
+                .entry(old)
+                .or_default()
+                .entry(key.clone())
+                .or_default() += 1;
+            self.siblings_mut(parent.as_ref()).push(key.clone());
+            self.slots.get_mut(&key).expect("checked").node.parent = parent;
+        }
+        for (list, mut drop) in stale {
+            // A node's current entry is its last: every earlier one in a list is stale.
+            self.siblings_mut(list.as_ref())
+                .retain(|k| match drop.get_mut(k) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                });
+        }
+        refused
+    }
+
     /// Removes `key` and everything below it; returns the removed nodes, depth first.
     pub fn remove_subtree(&mut self, key: &NodeKey) -> Result<Vec<Node>, TreeError> {
         let parent = self
@@ -390,139 +489,4 @@ impl Tree {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Lang, Localized};
-
-    fn k(s: &str) -> NodeKey {
-        NodeKey::parse(s).unwrap()
-    }
-
-    fn node(s: &str) -> Node {
-        Node::new(k(s), Localized::one(Lang::Ru, s))
-    }
-
-    fn keys<'a>(it: impl IntoIterator<Item = &'a Node>) -> Vec<&'a str> {
-        it.into_iter().map(|n| n.key().as_str()).collect()
-    }
-
-    fn sample() -> Tree {
-        let mut t = Tree::default();
-        t.insert(node("a"), None, None).unwrap();
-        t.insert(node("b"), Some(&k("a")), None).unwrap();
-        t.insert(node("c"), Some(&k("a")), None).unwrap();
-        t.insert(node("d"), Some(&k("b")), None).unwrap();
-        t.insert(node("e"), None, None).unwrap();
-        t
-    }
-
-    #[test]
-    fn walks_depth_first_in_sibling_order() {
-        let t = sample();
-        assert_eq!(keys(t.walk()), ["a", "b", "d", "c", "e"]);
-        assert_eq!(keys(t.subtree(&k("b"))), ["b", "d"]);
-        assert_eq!(keys(t.ancestors(&k("d"))), ["a", "b", "d"]);
-        assert!(t.is_within(&k("d"), &k("a")));
-        assert!(!t.is_within(&k("a"), &k("d")));
-    }
-
-    #[test]
-    fn move_keeps_keys_and_refuses_cycles() {
-        let mut t = sample();
-        t.move_node(&k("b"), Some(&k("e")), None).unwrap();
-        assert_eq!(keys(t.walk()), ["a", "c", "e", "b", "d"]);
-        assert_eq!(t.parent(&k("d")), Some(&k("b")));
-        assert_eq!(t.parent(&k("b")), Some(&k("e")));
-        let before = t.clone();
-        assert_eq!(
-            t.move_node(&k("e"), Some(&k("d")), None),
-            Err(TreeError::Cycle {
-                node: k("e"),
-                parent: k("d")
-            })
-        );
-        assert_eq!(t, before);
-        // reorder: c to the front of a's children... it is alone; e before a at top
-        t.move_node(&k("e"), None, Some(0)).unwrap();
-        assert_eq!(keys(t.walk()), ["e", "b", "d", "a", "c"]);
-        assert!(matches!(
-            t.move_node(&k("e"), None, Some(2)),
-            Err(TreeError::Position { index: 2, len: 1 })
-        ));
-    }
-
-    #[test]
-    fn remove_takes_the_subtree_and_nothing_else() {
-        let mut t = sample();
-        let gone = t.remove_subtree(&k("b")).unwrap();
-        assert_eq!(keys(&gone), ["b", "d"]);
-        assert_eq!(keys(t.walk()), ["a", "c", "e"]);
-        assert_eq!(t.children(&k("a")), [k("c")]);
-    }
-
-    #[test]
-    fn from_nodes_rebuilds_and_rejects_orphans_and_cycles() {
-        let t = sample();
-        let flat: Vec<Node> = t.walk().cloned().collect();
-        let mut shuffled = flat.clone();
-        shuffled.reverse();
-        let (back, bad) = Tree::from_nodes(flat);
-        assert!(bad.is_empty());
-        assert_eq!(back, t);
-        // children order among siblings follows input order
-        let (rev, _) = Tree::from_nodes(shuffled);
-        assert_eq!(keys(rev.walk()), ["e", "a", "c", "b", "d"]);
-
-        let mut x = node("x");
-        x.parent = Some(k("nowhere"));
-        let mut y = node("y");
-        y.parent = Some(k("z"));
-        let mut z = node("z");
-        z.parent = Some(k("y"));
-        let (_, bad) = Tree::from_nodes(vec![x, y, z]);
-        let why: Vec<String> = bad.iter().map(|(_, e)| e.to_string()).collect();
-        assert_eq!(
-            why,
-            [
-                "parent node nowhere does not exist",
-                "node y cannot move under z, which lies inside it",
-                "node z cannot move under y, which lies inside it"
-            ]
-        );
-        // Below an unknown parent: only the top one is the cause.
-        let mut a = node("a");
-        a.parent = Some(k("gone"));
-        let mut b = node("b");
-        b.parent = Some(k("a"));
-        let (_, bad) = Tree::from_nodes(vec![b, a]);
-        let why: Vec<String> = bad.iter().map(|(_, e)| e.to_string()).collect();
-        assert_eq!(
-            why,
-            [
-                "its parent a was left out",
-                "parent node gone does not exist"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_whole_node_assigned_in_place_keeps_its_key_and_parent() {
-        let mut t = sample();
-        let other = node("zz");
-        *t.get_mut(&k("d")).unwrap() = other;
-        let d = t.get(&k("d")).unwrap();
-        assert_eq!((d.key(), d.parent()), (&k("d"), Some(&k("b"))));
-        assert_eq!(d.title.get(Lang::Ru), Some("zz"));
-        assert_eq!(keys(t.walk()), ["a", "b", "d", "c", "e"]);
-    }
-
-    #[test]
-    fn resolve_by_key_or_label() {
-        let mut t = sample();
-        t.get_mut(&k("d")).unwrap().label = Some(NodeId::parse("1.2.1").unwrap());
-        assert_eq!(t.resolve("d"), Some(&k("d")));
-        assert_eq!(t.resolve("1.2.1"), Some(&k("d")));
-        assert_eq!(t.resolve("1.2.2"), None);
-        assert_eq!(t.resolve("zz"), None);
-    }
-}
+mod tests;

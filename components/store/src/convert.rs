@@ -121,10 +121,10 @@ fn insert_old_version(
     let db = w.db();
     let mut now = HashMap::new();
     let mut rows = Vec::new();
-    for n in hall.nodes.walk() {
+    for (n, pos) in hall.nodes.walk_positioned() {
         let body = serde_json::to_string(n).expect("model types always serialize");
         let hash = crate::write::hash(&body);
-        let pos = hall.nodes.position(n.key()).unwrap_or(0) as i64;
+        let pos = pos as i64;
         now.insert(n.key().to_string(), hash.clone());
         rows.push((n.key().to_string(), pos, hash, body));
     }

@@ -232,6 +232,30 @@ impl Reader<'_> {
         self.version_rows("ORDER BY version DESC", params![])
     }
 
+    /// Up to `limit` versions older than `before` (all when `None`), newest first,
+    /// after passing over the `offset` newest of those.
+    pub fn versions_page(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<VersionInfo>> {
+        let clamp = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.version_rows(
+            "WHERE version < ?1 ORDER BY version DESC LIMIT ?2 OFFSET ?3",
+            params![before.unwrap_or(i64::MAX), clamp(limit), clamp(offset)],
+        )
+    }
+
+    /// How many versions there are.
+    pub fn version_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .tx
+            .query_row("SELECT count(*) FROM publication", [], |r| r.get(0))
+            .map_err(self.db())?;
+        Ok(n as usize)
+    }
+
     /// One version's description.
     pub fn version_info(&self, version: i64) -> Result<Option<VersionInfo>> {
         Ok(self

@@ -242,11 +242,7 @@ impl<'a> Writer<'a> {
             let rows = st.query_map([], |r| r.get(0)).map_err(&db)?;
             rows.collect::<rusqlite::Result<_>>().map_err(&db)?
         };
-        let mut positions = Vec::with_capacity(hall.nodes.len());
-        for n in hall.nodes.walk() {
-            positions.push((n, hall.nodes.position(n.key()).unwrap_or(0)));
-        }
-        for (n, pos) in positions {
+        for (n, pos) in hall.nodes.walk_positioned() {
             self.put_node(n, pos)?;
         }
         let gone: Vec<NodeKey> = old

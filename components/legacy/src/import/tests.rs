@@ -1,4 +1,5 @@
 use ekran_model::validate::{self, Context};
+use ekran_model::THEMES;
 
 use super::*;
 

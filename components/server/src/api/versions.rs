@@ -1,7 +1,9 @@
-//! `GET /api/versions`, `POST /api/publish`, `POST /api/versions/{v}/rollback`.
+//! `GET /api/versions` (paged), `POST /api/publish`, `POST /api/versions/{v}/rollback`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ekran_core::{Published, Unpublished, Version};
@@ -44,29 +46,54 @@ fn outcome(p: Published) -> Value {
     }
 }
 
-/// Paging of a list.
+/// Versions on a page when the request names no `limit`.
+pub const DEFAULT_PAGE: usize = 50;
+/// The largest `limit` of a page of versions.
+pub const MAX_PAGE: usize = 500;
+
+/// Which versions to list: `limit` (1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`]),
+/// older than version `before` (from the live one when absent), after passing over
+/// `offset` of them.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     limit: Option<usize>,
     #[serde(default)]
     offset: usize,
+    before: Option<i64>,
 }
 
-/// `GET /api/versions?limit=&offset=`: newest first.
+/// `GET /api/versions[?limit=N][&before=V][&offset=M]`: a page of versions, newest
+/// first, as a JSON array. `X-Total-Count` says how many versions there are, and when
+/// older ones follow, `Link: </api/versions?before=V&limit=N>; rel="next"` is the next
+/// page (it starts below the last version of this one, so a version published between
+/// two requests shifts nothing).
 async fn list(
     State(state): State<AppState>,
     _: Signed,
     Query(p): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
-    let all = core(&state, |c| c.versions()).await?;
-    let page = all
-        .iter()
-        .skip(p.offset)
-        .take(p.limit.unwrap_or(usize::MAX))
-        .map(version_json)
-        .collect();
-    Ok(Json(Value::Array(page)))
+) -> Result<Response, ApiError> {
+    let limit = p.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit={limit}: a page holds 1 to {MAX_PAGE} versions (default {DEFAULT_PAGE}); ask for older ones with before=V"
+        )));
+    }
+    let page = core(&state, move |c| c.versions_page(p.before, limit, p.offset)).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(page.total));
+    if let (true, Some(last)) = (page.more, page.versions.last()) {
+        let next = format!(
+            "</api/versions?before={}&limit={limit}>; rel=\"next\"",
+            last.version
+        );
+        headers.insert(
+            header::LINK,
+            HeaderValue::from_str(&next).expect("digits and ASCII punctuation"),
+        );
+    }
+    let rows = page.versions.iter().map(version_json).collect();
+    Ok((headers, Json(Value::Array(rows))).into_response())
 }
 
 /// The publish form.

@@ -28,6 +28,23 @@ export class ApiError extends Error {
  * Resolves with the parsed JSON (or null); rejects with ApiError (status 0: no network).
  */
 export async function api(method, path, body, opts = {}) {
+  return (await request(method, path, body, opts)).data;
+}
+
+/**
+ * GETs one page of a paged list (`/api/{path}`, e.g. `versions`): `{ rows, next, total }`.
+ * `next` is the path of the next page, from the `Link: </api/…>; rel="next"` header
+ * (null on the last page); `total` is `X-Total-Count` (null when not sent).
+ */
+export async function page(path, key) {
+  const { data, headers } = await request('GET', path);
+  const next = /<\/api\/([^>]+)>;\s*rel="next"/.exec(headers.get('Link') || '');
+  const total = headers.get('X-Total-Count');
+  return { rows: list(data, key), next: next ? next[1] : null, total: total == null ? null : Number(total) };
+}
+
+/** As `api`, resolving with `{ data, headers }`. */
+async function request(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   let payload;
   if (body instanceof FormData) payload = body;
@@ -59,7 +76,7 @@ export async function api(method, path, body, opts = {}) {
     if (r.status === 401 && !opts.signIn) onSignedOut(err);
     throw err;
   }
-  return data;
+  return { data, headers: r.headers };
 }
 
 /** `x` as an array, whether the API sent an array or `{ <key>: [...] }`. */

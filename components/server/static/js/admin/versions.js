@@ -1,6 +1,8 @@
 // Versions: what each publish changed, publishing the working copy with a note, and
 // rolling back (confirmed; a conflict over unpublished changes offers to discard them).
-import { api, list } from './api.js';
+// The API answers a page of versions at a time, newest first; "show older" asks for
+// the next one and adds its rows.
+import { api, page } from './api.js';
 import { h, field, formError, toast, ask } from './dom.js';
 import { t, when, actor } from './i18n.js';
 
@@ -60,30 +62,58 @@ export function render(main, { describe, rerender }) {
     }
   });
   const table = h('table', { class: 'table', id: 'versions' });
-  main.replaceChildren(h('h1', { text: t('versions') }), form, h('div', { class: 'scroll' }, table));
+  const tbody = h('tbody');
+  const more = h('button', { class: 'btn btn-quiet', type: 'button', id: 'versions-more', text: t('olderVersions'), hidden: true });
+  const count = h('span', { class: 'muted', id: 'versions-count' });
+  main.replaceChildren(h('h1', { text: t('versions') }), form, h('div', { class: 'scroll' }, table),
+    h('div', { class: 'row more' }, more, count));
 
-  api('GET', 'versions').then((body) => {
-    const rows = list(body, 'versions');
+  let live = null; // the live version: the first row of the first page
+  let next = null; // the path of the next page
+  let shown = 0;
+  const row = (v) => {
+    const isLive = v.version === live;
+    return h('tr', { 'data-version': v.version, 'data-live': isLive ? 'true' : false },
+      h('td', {}, h('b', { text: v.version }), isLive ? h('span', { class: 'badge', text: t('live') }) : null),
+      h('td', { class: 'nowrap', text: when(v.at) }),
+      h('td', { text: actor(v.by) }),
+      h('td', { text: v.note ?? '' }),
+      h('td', { class: 'muted' }, changes(v), v.nodes != null ? ` · ${t('nodes')}: ${v.nodes}` : ''),
+      h('td', {}, isLive ? null : h('button', {
+        class: 'btn btn-quiet', type: 'button', 'data-rollback': v.version, text: t('rollback'),
+        'aria-label': `${t('rollback')} ${v.version}`,
+        onclick: () => rollback(v.version, describe, rerender),
+      })));
+  };
+  const show = (p) => {
+    tbody.append(...p.rows.map(row));
+    shown += p.rows.length;
+    next = p.next;
+    more.hidden = !next;
+    count.textContent = p.total != null && (next || shown < p.total) ? t('shownOf', { n: shown, total: p.total }) : '';
+  };
+
+  page('versions', 'versions').then((p) => {
+    if (!p.rows.length) {
+      table.replaceWith(h('p', { class: 'muted', text: t('noVersions') }));
+      return;
+    }
+    live = p.rows[0].version;
     table.replaceChildren(h('thead', {}, h('tr', {},
-      ...[t('version'), t('at'), t('by'), t('note'), t('what'), ''].map((c) => h('th', { scope: 'col', text: c })))));
-    const tb = h('tbody');
-    rows.forEach((v, i) => {
-      const live = i === 0;
-      tb.append(h('tr', { 'data-version': v.version, 'data-live': live ? 'true' : false },
-        h('td', {}, h('b', { text: v.version }), live ? h('span', { class: 'badge', text: t('live') }) : null),
-        h('td', { class: 'nowrap', text: when(v.at) }),
-        h('td', { text: actor(v.by) }),
-        h('td', { text: v.note ?? '' }),
-        h('td', { class: 'muted' }, changes(v), v.nodes != null ? ` · ${t('nodes')}: ${v.nodes}` : ''),
-        h('td', {}, live ? null : h('button', {
-          class: 'btn btn-quiet', type: 'button', 'data-rollback': v.version, text: t('rollback'),
-          'aria-label': `${t('rollback')} ${v.version}`,
-          onclick: () => rollback(v.version, describe, rerender),
-        }))));
-    });
-    table.append(tb);
-    if (!rows.length) table.replaceWith(h('p', { class: 'muted', text: t('noVersions') }));
+      ...[t('version'), t('at'), t('by'), t('note'), t('what'), ''].map((c) => h('th', { scope: 'col', text: c })))), tbody);
+    show(p);
   }).catch((err) => {
     table.replaceWith(h('p', { class: 'form-error', role: 'alert', text: describe(err) }));
+  });
+  more.addEventListener('click', async () => {
+    if (!next) return;
+    more.disabled = true;
+    try {
+      show(await page(next, 'versions'));
+    } catch (err) {
+      toast(describe(err), 'error');
+    } finally {
+      more.disabled = false;
+    }
   });
 }
