@@ -2,11 +2,15 @@
 //! WebSocket channel. Domain logic lives in `ekran-live` and `ekran-model`; this crate
 //! only speaks HTTP. Switching to a newly published hall goes through [`AppState::hub`]
 //! ([`Hub::switch`]); connections stay open across switches.
+//!
+//! [`launch_with_tcp_listener`] runs the accept loop of `listen.rs`: connection caps per
+//! address and in total, header and idle timeouts ([`Limits`]), and a graceful shutdown
+//! that tells live pages to reconnect. `/healthz` and `/metrics` ([`Metrics`]) are for
+//! the technician.
 
 #![warn(missing_docs)]
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -19,14 +23,21 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub mod api;
 mod error;
+mod gate;
+pub mod health;
 pub mod key;
+mod listen;
 mod media;
+pub mod metrics;
 pub mod pages;
 pub mod preview;
+mod push;
 mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};
 pub use error::AppError;
+pub use listen::Limits;
+pub use metrics::{Metrics, MetricsAccess};
 pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.
@@ -53,6 +64,14 @@ pub struct AppState {
     pub connections: Arc<Connections>,
     /// The working copy's preview sessions (`/preview/…`).
     pub previews: Arc<preview::Previews>,
+    /// Connection caps and timeouts of [`launch_with_tcp_listener`].
+    pub limits: Limits,
+    /// The registry behind `/metrics`, updated by the handlers.
+    pub metrics: Arc<Metrics>,
+    /// Who may read `/metrics`.
+    pub metrics_access: MetricsAccess,
+    /// Turns true when the server shuts down: live connections close.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -81,6 +100,10 @@ impl AppState {
             hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             connections: Arc::default(),
             previews: Arc::default(),
+            limits: Limits::default(),
+            metrics: Arc::default(),
+            metrics_access: MetricsAccess::default(),
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 
@@ -100,7 +123,8 @@ const CSP: &str =
 
 /// All routes: `/` (hall page), `/display/{screen}`, `/tablet/{screen}`, `/ws/{screen}`,
 /// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}` and
-/// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`, `/healthz`.
+/// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`,
+/// `/healthz`, `/metrics`. Every answer is counted in the metrics (refusals, errors).
 pub fn router(state: AppState) -> Router {
     // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
     // the guard refuses hidden files (any segment starting with a dot).
@@ -121,7 +145,8 @@ pub fn router(state: AppState) -> Router {
         .route("/preview/display/{screen}", get(preview::display))
         .route("/preview/tablet/{screen}", get(preview::tablet))
         .route("/ws/preview/{screen}", get(preview::upgrade))
-        .route("/healthz", get(pages::health))
+        .route("/healthz", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api", api::router())
         .nest_service(
             "/media",
@@ -134,6 +159,10 @@ pub fn router(state: AppState) -> Router {
                 .service(media),
         )
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::count_answers,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -149,17 +178,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on an already bound listener until `shutdown` completes. Tests bind
+/// Serves on an already bound listener until `shutdown` completes, under
+/// [`AppState::limits`]; then stops accepting, sends live pages a close frame, and
+/// waits up to [`Limits::shutdown_grace`] for open connections to finish. Tests bind
 /// 127.0.0.1:0 and pass the listener in, so they know the port before the server runs.
 pub async fn launch_with_tcp_listener(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    listen::serve(listener, state, shutdown).await
 }

@@ -117,8 +117,9 @@ pub async fn upgrade(
         .session(&screen)
         .ok_or_else(|| ApiError::NotFound(format!("screen {screen}")))?;
     let live = state.liveness;
+    let stopping = state.stopping.subscribe();
     Ok(crate::ws::limits(ws).on_upgrade(move |socket| async move {
-        if let Err(e) = crate::ws::serve(socket, &session, p.role, live).await {
+        if let Err(e) = crate::ws::serve(socket, &session, p.role, live, stopping, None).await {
             tracing::debug!(screen = %session.id(), "preview connection ended: {e}");
         }
     }))
