@@ -21,12 +21,12 @@ use crate::AppState;
 pub enum MetricsAccess {
     /// `/metrics` answers 404.
     Off,
-    /// Clients on the server itself (loopback), and anyone presenting
-    /// `Authorization: Bearer TOKEN` when a token is set. The default, without a token.
+    /// Clients on the server itself (loopback) only. The default.
     #[default]
     Local,
-    /// As [`MetricsAccess::Local`], and anyone presenting this token.
-    LocalOrToken(Arc<str>),
+    /// Clients presenting `Authorization: Bearer TOKEN`, wherever they are (behind a
+    /// reverse proxy every client looks local, so the loopback rule would not hold).
+    Token(Arc<str>),
 }
 
 /// `reason` values of `ekran_refusals_total`.
@@ -189,7 +189,7 @@ pub(crate) fn is_loopback(ip: IpAddr) -> bool {
 }
 
 /// `GET /metrics`: the Prometheus text format. 404 when turned off; 401 for a client
-/// that is neither on the server itself nor presents the token.
+/// [`MetricsAccess`] does not let in.
 pub async fn metrics(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -198,20 +198,17 @@ pub async fn metrics(
     let allowed = match &state.metrics_access {
         MetricsAccess::Off => return crate::pages::not_found().await.into_response(),
         MetricsAccess::Local => is_loopback(peer.ip()),
-        MetricsAccess::LocalOrToken(token) => {
-            is_loopback(peer.ip())
-                || headers
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("Bearer "))
-                    .is_some_and(|given| crate::key::matches(token, given.trim()))
-        }
+        MetricsAccess::Token(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| crate::key::matches(token, given.trim())),
     };
     if !allowed {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
-            "metrics: only from the server itself, or with the metrics token\n",
+            "metrics: only from the server itself, or with the metrics token (see docs/api.md)\n",
         )
             .into_response();
     }
