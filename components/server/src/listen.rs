@@ -151,7 +151,7 @@ pub(crate) async fn serve(
     }
     drop(listener);
     let open = gate.open();
-    tracing::warn!(
+    tracing::info!(
         "shutting down: no new connections; telling {open} open connection(s) to close (at most {:?})",
         limits.shutdown_grace
     );
