@@ -299,7 +299,7 @@ impl Connection {
                 closing = true;
                 conn.as_mut().graceful_shutdown();
             }
-            let idle_at = activity.idle_deadline(self.limits.idle_timeout);
+            let idle_at = activity.next_check(self.limits.idle_timeout);
             tokio::select! {
                 // Ends when the client closes, a timeout of hyper's fires, or the socket
                 // is handed to a WebSocket.
@@ -348,12 +348,26 @@ impl Activity {
         self.last.store(ms, Ordering::Relaxed);
     }
 
+    fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::Relaxed) > 0
+    }
+
     fn idle_deadline(&self, idle: Duration) -> Instant {
         self.start + Duration::from_millis(self.last.load(Ordering::Relaxed)) + idle
     }
 
+    /// When to look again: when the connection would have been idle for `idle`, or,
+    /// while a request is being handled, `idle` from now.
+    fn next_check(&self, idle: Duration) -> Instant {
+        if self.is_busy() {
+            Instant::now() + idle
+        } else {
+            self.idle_deadline(idle)
+        }
+    }
+
     fn is_idle(&self, idle: Duration) -> bool {
-        self.busy.load(Ordering::Relaxed) == 0 && Instant::now() >= self.idle_deadline(idle)
+        !self.is_busy() && Instant::now() >= self.idle_deadline(idle)
     }
 }
 
@@ -431,5 +445,26 @@ impl AsyncWrite for Tracked {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_in_flight_is_never_idle_and_never_spins_the_watchdog() {
+        let idle = Duration::from_secs(30);
+        let hour_ago = Activity {
+            start: Instant::now() - Duration::from_secs(3600),
+            last: AtomicU64::new(0),
+            busy: AtomicUsize::new(1),
+        };
+        assert!(!hour_ago.is_idle(idle));
+        assert!(hour_ago.next_check(idle) > Instant::now());
+        hour_ago.busy.store(0, Ordering::Relaxed);
+        assert!(hour_ago.is_idle(idle));
+        hour_ago.touch();
+        assert!(!hour_ago.is_idle(idle));
     }
 }
