@@ -37,7 +37,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() {
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        // Every simulated display comes from this one address.
+        .args(["--max-connections-per-address", "100000", "--data"])
         .arg(data.path())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -121,8 +121,12 @@ impl Server {
     /// Starts it on `dir`, bound to a free loopback port, and waits for it to listen.
     pub fn start(dir: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            // Every simulated device comes from this one address.
+            .args(["--max-connections-per-address", "100000", "--data"])
             .arg(dir)
+            // Warnings only: a line per connecting device would drown the numbers.
+            .env("EKRAN_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,15 +1,21 @@
 //! `ekran serve`: the live hall. Loads the latest published version of the hall and
 //! serves the hall page, displays, tablets and media.
+//!
+//! Every argument is checked (the address bound, the metrics token read) before
+//! anything is written, and SIGTERM and SIGINT are caught from then on: a stop during
+//! start-up or while serving ends the same way, positions saved and a throwaway demo
+//! directory removed.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
 use std::sync::Arc;
 
 use clap::Args;
 use ekran_core::live::{LiveLink, ServeLock};
 use ekran_core::{Core, CoreError, CLI};
+use ekran_server::{Limits, MetricsAccess};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -27,29 +33,137 @@ pub struct ServeArgs {
     /// Serve the built-in demo hall.
     #[arg(long)]
     demo: bool,
+    /// Connections open at once from one client address (an IPv6 client: its /64).
+    /// Behind a reverse proxy every client has the proxy's address: raise it.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = Limits::default().per_address as u32,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    max_connections_per_address: u32,
+    /// Connections open at once in all (lowered to what the open-file limit allows).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = Limits::default().total as u32,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    max_connections: u32,
+    /// Answer `/metrics` with 404.
+    #[arg(long, conflicts_with = "metrics_token_file")]
+    no_metrics: bool,
+    /// Serve `/metrics` only to clients sending `Authorization: Bearer TOKEN`, TOKEN
+    /// being this file's content (at least 16 characters). Without it, `/metrics` is
+    /// served to this machine only.
+    #[arg(long, value_name = "FILE", env = "EKRAN_METRICS_TOKEN_FILE")]
+    metrics_token_file: Option<PathBuf>,
 }
 
+/// File descriptors kept for the database, media files being served and the like.
+#[cfg(unix)]
+const RESERVED_FILES: u64 = 128;
+
 pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
-    // Warnings and errors on standard error; `EKRAN_LOG=info` or `debug` for more.
+    // One line per notable event on standard error (listening, devices, refusals,
+    // shutdown); `EKRAN_LOG=warn` for less, `debug` for more.
     let level = std::env::var("EKRAN_LOG")
         .ok()
         .and_then(|l| l.parse().ok())
-        .unwrap_or(tracing::Level::WARN);
+        .unwrap_or(tracing::Level::INFO);
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
-    let _tmp;
+    // Nothing on disk yet: first everything the arguments say.
+    let metrics_access = metrics_access(&args)?;
+    if let Some(d) = &args.data {
+        if d.exists() && !d.is_dir() {
+            return Err(format!("--data {}: not a directory", d.display()));
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let (listener, stop) = runtime.block_on(async {
+        let stop = Stop::catch()?;
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .map_err(|e| bind_error(&args.bind, e))?;
+        Ok::<_, String>((listener, stop))
+    })?;
+    let limits = limits(&args);
+
+    let tmp;
     let dir = match (&args.data, args.demo) {
         (Some(d), _) => d.clone(),
         (None, true) => {
-            _tmp = tempfile::tempdir().map_err(|e| format!("temporary data directory: {e}"))?;
-            _tmp.path().to_owned()
+            tmp = tempfile::tempdir().map_err(|e| format!("temporary data directory: {e}"))?;
+            tmp.path().to_owned()
         }
         (None, false) => PathBuf::from("ekran-data"),
     };
-    let _lock = ServeLock::acquire(&dir).map_err(|e| e.to_string())?;
-    let mut core = Core::open(&dir).map_err(|e| e.to_string())?;
+    let lock = ServeLock::acquire(&dir).map_err(|e| e.to_string())?;
+    let (mut core, version, hall, demo_admin) = open(&dir, &args)?;
+    let restored = ekran_core::live::restored_positions(core.store());
+    let key = ekran_server::key::load_or_create(&dir)
+        .map_err(|e| format!("{}: control key: {e}", dir.display()))?;
+    let media_dir = dir.join(ekran_store::MEDIA_DIR);
+
+    let link = runtime.block_on(async {
+        let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+        // The JSON API gets this connection; the live link opens its own.
+        let mut state =
+            ekran_server::AppState::new(Arc::new(hall), version, restored, key, media_dir)
+                .with_core(core);
+        state.limits = limits;
+        state.metrics_access = metrics_access;
+        // Newly published versions (from this process or another) go live by themselves.
+        let link = LiveLink::start(&dir, state.hub.clone(), tokio::runtime::Handle::current())
+            .map_err(|e| e.to_string())?;
+        // Scripts wait for this exact line; keep it first and stable.
+        println!("listening on http://{addr}");
+        let open = if addr.ip().is_unspecified() {
+            SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        } else {
+            addr
+        };
+        println!("open http://{open}/ in a browser on this machine (published version {version})");
+        if let Some(password) = &demo_admin {
+            println!("admin: http://{open}/admin  user demo  password {password}");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        tracing::info!(
+            "serving {} on http://{addr} (at most {} connections, {} per address)",
+            dir.display(),
+            limits.total,
+            limits.per_address
+        );
+        ekran_server::launch_with_tcp_listener(listener, state, stop.wait())
+            .await
+            .map_err(|e| format!("server error: {e}"))?;
+        Ok::<_, String>(link)
+    })?;
+    // Saves where every screen is, for the next start.
+    link.stop();
+    drop(lock);
+    tracing::info!("stopped; screen positions saved");
+    // A throwaway demo directory (`tmp`) is removed here, on the way out.
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the data directory (a new one gets the demo hall); the live version, its
+/// hall, and the demo admin's password for a throwaway demo.
+fn open(
+    dir: &Path,
+    args: &ServeArgs,
+) -> Result<(Core, i64, ekran_model::Hall, Option<String>), String> {
+    let mut core = Core::open(dir).map_err(|e| e.to_string())?;
     if core.is_empty().map_err(|e| e.to_string())? {
         core.seed_demo(CLI).map_err(|e| match e {
             CoreError::Invalid(d) => d.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"),
@@ -81,70 +195,105 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     } else {
         None
     };
-    let restored = ekran_core::live::restored_positions(core.store());
-    let key = ekran_server::key::load_or_create(&dir)
-        .map_err(|e| format!("{}: control key: {e}", dir.display()))?;
-    let media_dir = dir.join(ekran_store::MEDIA_DIR);
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let link = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.bind)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
-        let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-        // The JSON API gets this connection; the live link opens its own.
-        let state = ekran_server::AppState::new(Arc::new(hall), version, restored, key, media_dir)
-            .with_core(core);
-        // Newly published versions (from this process or another) go live by themselves.
-        let link = LiveLink::start(&dir, state.hub.clone(), tokio::runtime::Handle::current())
-            .map_err(|e| e.to_string())?;
-        // Scripts wait for this exact line; keep it first and stable.
-        println!("listening on http://{addr}");
-        let open = if addr.ip().is_unspecified() {
-            SocketAddr::from(([127, 0, 0, 1], addr.port()))
-        } else {
-            addr
-        };
-        println!("open http://{open}/ in a browser on this machine (published version {version})");
-        if let Some(password) = &demo_admin {
-            println!("admin: http://{open}/admin  user demo  password {password}");
-        }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        ekran_server::launch_with_tcp_listener(listener, state, shutdown())
-            .await
-            .map_err(|e| format!("server error: {e}"))?;
-        Ok::<_, String>(link)
-    })?;
-    // Saves where every screen is, for the next start.
-    link.stop();
-    Ok(ExitCode::SUCCESS)
+    Ok((core, version, hall, demo_admin))
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM (how service managers stop a program), so
-/// the live positions are saved on the way out.
-async fn shutdown() {
+fn bind_error(bind: &str, e: std::io::Error) -> String {
+    if bind.parse::<SocketAddr>().is_err() && e.kind() == std::io::ErrorKind::InvalidInput {
+        format!(
+            "--bind {bind:?}: not an address to listen on; give HOST:PORT, such as 0.0.0.0:8080, [::]:8080 or 127.0.0.1:0 ({e})"
+        )
+    } else {
+        format!("cannot listen on {bind}: {e}")
+    }
+}
+
+/// Who may read `/metrics`, from the arguments.
+fn metrics_access(args: &ServeArgs) -> Result<MetricsAccess, String> {
+    if args.no_metrics {
+        return Ok(MetricsAccess::Off);
+    }
+    let Some(file) = &args.metrics_token_file else {
+        return Ok(MetricsAccess::Local);
+    };
+    let token = std::fs::read_to_string(file)
+        .map_err(|e| format!("--metrics-token-file {}: {e}", file.display()))?;
+    let token = token.trim();
+    if token.chars().count() < 16 || token.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "--metrics-token-file {}: the token must be at least 16 characters, without spaces",
+            file.display()
+        ));
+    }
+    Ok(MetricsAccess::Token(token.into()))
+}
+
+/// The connection limits, the total lowered to what the open-file limit allows (raised
+/// to its hard limit first): each connection may hold a socket and a media file.
+fn limits(args: &ServeArgs) -> Limits {
+    let mut limits = Limits {
+        per_address: args.max_connections_per_address as usize,
+        total: args.max_connections as usize,
+        ..Limits::default()
+    };
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => {
+            let fit = (files.saturating_sub(RESERVED_FILES) / 2).max(1) as usize;
+            if limits.total > fit {
+                tracing::warn!(
+                    "--max-connections {} lowered to {fit}: this process may open only {files} files (ulimit -n)",
+                    limits.total
+                );
+                limits.total = fit;
             }
         }
+        Err(e) => tracing::warn!("cannot read the open-file limit: {e}"),
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+    limits
+}
+
+/// SIGTERM (how service managers stop a program) and SIGINT (Ctrl-C), caught from the
+/// moment it is made.
+struct Stop {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    /// Catches the signals from now on. Inside the runtime.
+    fn catch() -> Result<Stop, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let catch = |kind: SignalKind, name: &str| {
+                signal(kind).map_err(|e| format!("cannot catch {name}: {e}"))
+            };
+            Ok(Stop {
+                term: catch(SignalKind::terminate(), "SIGTERM")?,
+                int: catch(SignalKind::interrupt(), "SIGINT")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    /// Completes on the first signal, naming it in the log.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            let name = tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            };
+            tracing::info!("{name} received: shutting down");
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C: shutting down");
+        }
     }
 }

@@ -2,11 +2,15 @@
 //! WebSocket channel. Domain logic lives in `ekran-live` and `ekran-model`; this crate
 //! only speaks HTTP. Switching to a newly published hall goes through [`AppState::hub`]
 //! ([`Hub::switch`]); connections stay open across switches.
+//!
+//! [`launch_with_tcp_listener`] runs the accept loop of `listen.rs`: connection caps per
+//! address and in total, header and idle timeouts ([`Limits`]), and a graceful shutdown
+//! that tells live pages to reconnect. `/healthz` and `/metrics` ([`Metrics`]) are for
+//! the technician.
 
 #![warn(missing_docs)]
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,15 +24,22 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub mod api;
 pub mod devices;
 mod error;
+mod gate;
+pub mod health;
 pub mod key;
+mod listen;
 mod media;
+pub mod metrics;
 mod origin;
 pub mod pages;
 pub mod preview;
+mod push;
 mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};
 pub use error::AppError;
+pub use listen::Limits;
+pub use metrics::{Metrics, MetricsAccess};
 pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.
@@ -66,6 +77,14 @@ pub struct AppState {
     /// `serve --public-url`, else the machine's non-loopback addresses. Links and QR
     /// codes are built from them, never from a request's `Host`. Empty: no QR codes.
     pub public_urls: Arc<Vec<String>>,
+    /// Connection caps and timeouts of [`launch_with_tcp_listener`].
+    pub limits: Limits,
+    /// The registry behind `/metrics`, updated by the handlers.
+    pub metrics: Arc<Metrics>,
+    /// Who may read `/metrics`.
+    pub metrics_access: MetricsAccess,
+    /// Turns true when the server shuts down: live connections close.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -98,6 +117,10 @@ impl AppState {
             pairings: Arc::default(),
             device_links: Arc::default(),
             public_urls: Arc::default(),
+            limits: Limits::default(),
+            metrics: Arc::default(),
+            metrics_access: MetricsAccess::default(),
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 
@@ -124,7 +147,8 @@ const CSP: &str =
 /// All routes: `/` (hall page), `/display/{screen}` (and its `/offline` document and
 /// service worker `/sw.js`), `/tablet/{screen}`, `/ws/{screen}`,
 /// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}` and
-/// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`, `/healthz`.
+/// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`,
+/// `/healthz`, `/metrics`. Every answer is counted in the metrics (refusals, errors).
 pub fn router(state: AppState) -> Router {
     // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
     // the guard refuses hidden files (any segment starting with a dot).
@@ -147,7 +171,8 @@ pub fn router(state: AppState) -> Router {
         .route("/preview/display/{screen}", get(preview::display))
         .route("/preview/tablet/{screen}", get(preview::tablet))
         .route("/ws/preview/{screen}", get(preview::upgrade))
-        .route("/healthz", get(pages::health))
+        .route("/healthz", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api", api::router())
         .nest_service(
             "/media",
@@ -160,6 +185,10 @@ pub fn router(state: AppState) -> Router {
                 .service(media),
         )
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::count_answers,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -175,17 +204,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on an already bound listener until `shutdown` completes. Tests bind
+/// Serves on an already bound listener until `shutdown` completes, under
+/// [`AppState::limits`]; then stops accepting, sends live pages a close frame, and
+/// waits up to [`Limits::shutdown_grace`] for open connections to finish. Tests bind
 /// 127.0.0.1:0 and pass the listener in, so they know the port before the server runs.
 pub async fn launch_with_tcp_listener(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    listen::serve(listener, state, shutdown).await
 }

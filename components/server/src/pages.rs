@@ -326,11 +326,6 @@ pub async fn not_found() -> Response {
     }
 }
 
-/// `GET /healthz`: `ok`.
-pub async fn health() -> impl IntoResponse {
-    (StatusCode::OK, "ok\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

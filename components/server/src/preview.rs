@@ -117,9 +117,18 @@ pub async fn upgrade(
         .session(&screen)
         .ok_or_else(|| ApiError::NotFound(format!("screen {screen}")))?;
     let live = state.liveness;
+    let stopping = state.stopping.subscribe();
     Ok(crate::ws::limits(ws).on_upgrade(move |socket| async move {
-        if let Err(e) =
-            crate::ws::serve(socket, &session, p.role, live, crate::ws::Control::none()).await
+        if let Err(e) = crate::ws::serve(
+            socket,
+            &session,
+            p.role,
+            live,
+            stopping,
+            None,
+            crate::ws::Control::none(),
+        )
+        .await
         {
             tracing::debug!(screen = %session.id(), "preview connection ended: {e}");
         }

@@ -1,12 +1,13 @@
 //! The live channel: one WebSocket per page. Each connection runs one task that sends
-//! the screen's latest state, reads commands (tablets only), and pings.
+//! the screen's latest state, reads commands (tablets only), and pings. When the server
+//! shuts down, every page is sent a close frame (1001, going away) and reconnects.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use std::net::SocketAddr;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -14,12 +15,14 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use ekran_live::{command, view, Applied, Session};
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
 
 use crate::devices::{Bucket, DeviceLinks, Signal};
 
 use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::push::{PageMark, PushClock};
 use crate::AppState;
 
 /// How often the server pings, and how long a silent client may stay connected.
@@ -42,6 +45,10 @@ impl Default for Liveness {
 }
 /// A send that takes longer than this means the client is stuck: drop it.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the close frame of a shutdown may take to send.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// RFC 6455 "going away": the server is shutting down; pages reconnect.
+const GOING_AWAY: u16 = 1001;
 /// Frames above this are refused by the transport (the connection closes); between
 /// [`command::MAX_COMMAND`] and this, the client gets a `too_large` error and stays.
 const MAX_FRAME: usize = 64 * 1024;
@@ -57,6 +64,8 @@ pub struct Connections {
 struct Counts {
     displays: AtomicUsize,
     tablets: AtomicUsize,
+    /// Times the screen's pushes (`ekran_push_seconds`).
+    clock: PushClock,
 }
 
 impl Counts {
@@ -68,12 +77,29 @@ impl Counts {
     }
 }
 
-/// One counted connection; uncounted when dropped.
-struct Counted(Arc<Counts>, Role);
+/// One counted page of a live screen; uncounted when dropped. Feeds the screen's
+/// metrics: commands, refusals, push latency.
+pub(crate) struct Page {
+    counts: Arc<Counts>,
+    role: Role,
+    mark: PageMark,
+    metrics: Arc<Metrics>,
+}
 
-impl Drop for Counted {
+impl Page {
+    fn sent(&mut self, seq: u64) {
+        self.counts
+            .clock
+            .sent(&mut self.mark, seq, &self.metrics.push_seconds);
+    }
+}
+
+impl Drop for Page {
     fn drop(&mut self) {
-        self.0.of(self.1).fetch_sub(1, Ordering::Relaxed);
+        self.counts.of(self.role).fetch_sub(1, Ordering::Relaxed);
+        self.counts
+            .clock
+            .leave(&self.mark, &self.metrics.push_seconds);
     }
 }
 
@@ -89,11 +115,18 @@ impl Connections {
         })
     }
 
-    fn enter(&self, screen: &str, role: Role) -> Counted {
+    fn enter(&self, screen: &str, role: Role, metrics: Arc<Metrics>) -> Page {
         let mut screens = self.screens.lock().unwrap_or_else(|e| e.into_inner());
-        let c = screens.entry(screen.to_owned()).or_default().clone();
-        c.of(role).fetch_add(1, Ordering::Relaxed);
-        Counted(c, role)
+        let counts = screens.entry(screen.to_owned()).or_default().clone();
+        drop(screens);
+        counts.of(role).fetch_add(1, Ordering::Relaxed);
+        let mark = counts.clock.join();
+        Page {
+            counts,
+            role,
+            mark,
+            metrics,
+        }
     }
 }
 
@@ -105,6 +138,15 @@ pub enum Role {
     Display,
     /// A tablet beside it.
     Tablet,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Display => "display",
+            Role::Tablet => "tablet",
+        }
+    }
 }
 
 /// The query of `/ws/{screen}`: `role=display` or `role=tablet`, and `key=KEY` (the
@@ -137,10 +179,10 @@ pub(crate) enum Access {
 /// for displays in open mode, anyone; 400 for a bad role.
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(screen): Path<String>,
     Query(p): Query<Params>,
     headers: HeaderMap,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     crate::origin::check_ws(&headers)?;
@@ -170,8 +212,10 @@ pub async fn upgrade(
     let live = state.liveness;
     let connections = state.connections.clone();
     let links = state.device_links.clone();
+    let metrics = state.metrics.clone();
+    let stopping = state.stopping.subscribe();
     Ok(limits(ws).on_upgrade(move |socket| async move {
-        let _counted = connections.enter(session.id(), role);
+        let mut page = connections.enter(session.id(), role, metrics.clone());
         let mut registration = match access {
             Access::Device(id) => Some(links.register(id)),
             _ => None,
@@ -183,8 +227,32 @@ pub async fn upgrade(
                 _ => Limit::Connection(Bucket::default()),
             },
         };
-        if let Err(e) = serve(socket, &session, role, live, control).await {
-            tracing::debug!(screen = %session.id(), "connection ended: {e}");
+        let screen = session.id().to_owned();
+        let since = Instant::now();
+        tracing::info!("{} of screen {screen} connected from {peer}", role.name());
+        let ended = serve(
+            socket,
+            &session,
+            role,
+            live,
+            stopping,
+            Some(&mut page),
+            control,
+        )
+        .await;
+        let after = humane(since.elapsed());
+        match ended {
+            Ok(()) => tracing::info!(
+                "{} of screen {screen} at {peer} disconnected after {after}",
+                role.name()
+            ),
+            Err(e) => {
+                metrics.errors.with_label_values(&["websocket"]).inc();
+                tracing::info!(
+                    "{} of screen {screen} at {peer} dropped after {after}: {e}",
+                    role.name()
+                );
+            }
         }
     }))
 }
@@ -211,11 +279,11 @@ async fn authorize(
                         d.screen
                     )));
                 }
-                if d.role.as_str() != role.as_str() {
+                if d.role.as_str() != role.name() {
                     return Err(AppError::Forbidden(format!(
                         "this device is paired as a {}, not a {}",
                         d.role,
-                        role.as_str()
+                        role.name()
                     )));
                 }
                 return Ok(Access::Device(d.id));
@@ -274,15 +342,6 @@ impl Limit<'_> {
     }
 }
 
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Display => "display",
-            Role::Tablet => "tablet",
-        }
-    }
-}
-
 /// The frame limits of every live connection.
 pub(crate) fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME)
@@ -318,18 +377,42 @@ async fn next_signal(signals: &mut Option<&mut mpsc::UnboundedReceiver<Signal>>)
 /// The close code telling a device page it was revoked (or moved): pair again.
 pub const CLOSE_REVOKED: u16 = 4001;
 
-/// Serves one connection on `session` (live or preview) until it ends.
+/// "3 s", "12 min", "5 h": how long a page was connected, for the log.
+fn humane(d: Duration) -> String {
+    match d.as_secs() {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s => format!("{} h", s / 3600),
+    }
+}
+
+/// The latest frame's sequence number and bytes.
+fn latest(rx: &mut watch::Receiver<ekran_live::Frame>) -> (u64, bytes::Bytes) {
+    let f = rx.borrow_and_update();
+    (f.seq, f.json.clone())
+}
+
+/// Serves one connection on `session` (live, counted as `page`, or preview) until it
+/// ends or `stopping` turns true (the server shuts down: the page is sent a close frame).
 pub(crate) async fn serve(
     mut socket: WebSocket,
     session: &Session,
     role: Role,
     live: Liveness,
+    mut stopping: watch::Receiver<bool>,
+    mut page: Option<&mut Page>,
     mut control: Control<'_>,
 ) -> Result<(), String> {
+    if *stopping.borrow_and_update() {
+        return close(socket).await;
+    }
     let mut rx = session.subscribe();
     // The full current state (or the `removed` notice) first, always.
-    let first = rx.borrow_and_update().json.clone();
+    let (seq, first) = latest(&mut rx);
     send(&mut socket, text(first)?).await?;
+    if let Some(p) = page.as_deref_mut() {
+        p.sent(seq);
+    }
     let mut ping = interval(live.ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
@@ -342,8 +425,11 @@ pub(crate) async fn serve(
                 }
                 // Only the latest frame: intermediate ones are skipped for slow clients.
                 // Hall switches come the same way: the connection stays.
-                let frame = rx.borrow_and_update().json.clone();
+                let (seq, frame) = latest(&mut rx);
                 send(&mut socket, text(frame)?).await?;
+                if let Some(p) = page.as_deref_mut() {
+                    p.sent(seq);
+                }
             }
             signal = next_signal(&mut control.signals) => match signal {
                 Signal::Close => {
@@ -359,12 +445,13 @@ pub(crate) async fn serve(
                     send(&mut socket, Message::Text(r#"{"type":"reload"}"#.into())).await?;
                 }
             },
+            _ = stopping.changed() => return close(socket).await,
             msg = socket.recv() => {
                 let Some(msg) = msg else { return Ok(()) };
                 let msg = msg.map_err(|e| e.to_string())?;
                 last_heard = Instant::now();
                 let reply = match msg {
-                    Message::Text(t) => handle(session, role, t.as_str(), &mut control.limit),
+                    Message::Text(t) => handle(session, role, t.as_str(), page.as_deref(), &mut control.limit),
                     Message::Binary(_) => Some(view::render_error(None, "bad_json", "binary frames are not commands")),
                     Message::Close(_) => return Ok(()),
                     Message::Ping(_) | Message::Pong(_) => None,
@@ -384,29 +471,63 @@ pub(crate) async fn serve(
     }
 }
 
+/// Tells the page the server is going away, and ends the connection.
+async fn close(mut socket: WebSocket) -> Result<(), String> {
+    let frame = CloseFrame {
+        code: GOING_AWAY,
+        reason: "the server is shutting down; reconnect shortly".into(),
+    };
+    let _ = timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+    Ok(())
+}
+
 /// Applies one text frame; returns the error reply, if any. Accepted commands reach this
-/// client through the state broadcast like everyone else.
-fn handle(session: &Session, role: Role, text: &str, limit: &mut Limit<'_>) -> Option<String> {
+/// client through the state broadcast like everyone else. A live page (`page`) counts
+/// the command, its refusal and the push it causes in the metrics; `limit` drops
+/// commands over the device's rate.
+fn handle(
+    session: &Session,
+    role: Role,
+    text: &str,
+    page: Option<&Page>,
+    limit: &mut Limit<'_>,
+) -> Option<String> {
+    let arrived = std::time::Instant::now();
+    let refuse = |id, code: &str, message: &str| {
+        if let Some(p) = page {
+            p.metrics
+                .command_refusals
+                .with_label_values(&[session.id(), code])
+                .inc();
+        }
+        Some(view::render_error(id, code, message))
+    };
     let (id, cmd) = match command::parse(text) {
         Ok(v) => v,
-        Err((id, r)) => return Some(view::render_error(id, r.code, &r.message)),
+        Err((id, r)) => return refuse(id, r.code, &r.message),
     };
     if role == Role::Display {
-        return Some(view::render_error(
-            id,
-            "forbidden",
-            "displays cannot send commands",
-        ));
+        return refuse(id, "forbidden", "displays cannot send commands");
     }
     if !limit.allow() {
-        return Some(view::render_error(
+        return refuse(
             id,
             "rate_limited",
             "too many commands; this one was dropped",
-        ));
+        );
     }
-    match session.apply(id, &cmd) {
+    let push = page.map(|p| {
+        p.metrics.commands.with_label_values(&[session.id()]).inc();
+        p.counts.clock.start(session.current().seq, arrived)
+    });
+    let applied = session.apply(id, &cmd);
+    if let (Some(p), Some(push)) = (page, push) {
+        if !matches!(applied, Ok(Applied::Changed(_))) {
+            p.counts.clock.cancel(push);
+        }
+    }
+    match applied {
         Ok(Applied::Changed(_)) | Ok(Applied::Unchanged) => None,
-        Err(r) => Some(view::render_error(id, r.code, &r.message)),
+        Err(r) => refuse(id, r.code, &r.message),
     }
 }

@@ -80,11 +80,25 @@ pub fn hall() -> Hall {
 pub struct Server {
     pub addr: SocketAddr,
     pub hub: Arc<Hub>,
+    /// Sent: the server shuts down (dropped unsent: it keeps running).
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The server's task: ends after a shutdown.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     _media: tempfile::TempDir,
 }
 
 /// Serves `hall` as version 1, restored to `restored`.
 pub async fn start_full(live: Liveness, hall: Hall, restored: Vec<SavedPosition>) -> Server {
+    start_tweaked(hall, restored, |state| state.liveness = live).await
+}
+
+/// Serves `hall` as version 1, restored to `restored`, with `tweak` applied to the
+/// state (limits, liveness, metrics access).
+pub async fn start_tweaked(
+    hall: Hall,
+    restored: Vec<SavedPosition>,
+    tweak: impl FnOnce(&mut AppState),
+) -> Server {
     let media = tempfile::tempdir().unwrap();
     // The library is <tmp>/lib; a file beside it must never be served, nor hidden ones.
     std::fs::create_dir_all(media.path().join("lib/img")).unwrap();
@@ -107,18 +121,22 @@ pub async fn start_full(live: Liveness, hall: Hall, restored: Vec<SavedPosition>
         KEY.into(),
         media.path().join("lib"),
     );
-    state.liveness = live;
     state.open_displays = true;
     state.public_urls = Arc::new(vec![PUBLIC_URL.to_owned()]);
+    tweak(&mut state);
     let hub = state.hub.clone();
-    tokio::spawn(launch_with_tcp_listener(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let task = tokio::spawn(launch_with_tcp_listener(listener, state, shutdown));
     Server {
         addr,
         hub,
+        stop: Some(stop),
+        task,
         _media: media,
     }
 }

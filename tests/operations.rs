@@ -1,0 +1,182 @@
+//! `ekran serve` as a service manager runs it: arguments checked before anything is
+//! written, and SIGTERM or SIGINT ending it cleanly (live pages told, a throwaway demo
+//! directory removed, exit 0).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Guards every wait, so a failing test ends instead of hanging.
+const GUARD: Duration = Duration::from_secs(20);
+
+/// `ekran serve ARGS` in `cwd`, run to its end.
+fn serve_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .arg("serve")
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("EKRAN_DATA")
+        .env_remove("EKRAN_BIND")
+        .output()
+        .expect("run ekran")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn bad_serve_arguments_fail_clearly_and_create_nothing() {
+    let cwd = tempfile::tempdir().unwrap();
+    let x = cwd.path().join("X");
+    let xs = x.to_str().unwrap();
+    let o = serve_in(cwd.path(), &["--bind", "nonsense", "--data", xs]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("--bind \"nonsense\": not an address"), "{e}");
+    assert!(e.contains("0.0.0.0:8080"), "{e}");
+    assert!(!x.exists(), "X was created");
+    // Without --data nothing appears in the working directory either, whatever is wrong.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let token = cwd.path().join("short-token");
+    std::fs::write(&token, "short\n").unwrap();
+    let cases: [(&[&str], i32, &str); 6] = [
+        (&["--bind", "nonsense"], 1, "not an address"),
+        (&["--bind", "127.0.0.1:99999"], 1, "not an address"),
+        (&["--bind", &taken], 1, "cannot listen on"),
+        (&["--max-connections", "0"], 2, "--max-connections"),
+        (
+            &["--metrics-token-file", "no-such-file"],
+            1,
+            "--metrics-token-file no-such-file",
+        ),
+        (
+            &["--metrics-token-file", token.to_str().unwrap()],
+            1,
+            "at least 16 characters",
+        ),
+    ];
+    for (args, code, says) in cases {
+        let o = serve_in(cwd.path(), args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        let left: Vec<_> = entries(cwd.path())
+            .into_iter()
+            .filter(|e| e != "short-token")
+            .collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+}
+
+/// `ekran serve --demo` with its temporary directory under `tmp`, and its address.
+fn start_demo(tmp: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("TMPDIR", tmp)
+        .env_remove("EKRAN_DATA")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+fn signal(child: &Child, name: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Waits for the exit (bounded by [`GUARD`]); its status and standard error.
+async fn exit(child: Child) -> (std::process::ExitStatus, String) {
+    let out = tokio::time::timeout(
+        GUARD,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("exited in time")
+    .unwrap()
+    .unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_tells_live_pages_removes_the_demo_directory_and_exits_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (child, addr) = start_demo(tmp.path());
+    assert_eq!(entries(tmp.path()).len(), 1, "the demo's directory");
+    let (mut display, _) = connect_async(format!("ws://{addr}/ws/1?role=display"))
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(GUARD, display.next()).await.unwrap();
+    assert!(matches!(first, Some(Ok(Message::Text(_)))), "{first:?}");
+
+    signal(&child, "TERM");
+    let close = tokio::time::timeout(GUARD, async {
+        loop {
+            match display.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("no close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap()
+    .expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Away);
+    let (status, err) = exit(child).await;
+    assert!(status.success(), "{status}: {err}");
+    assert!(err.contains("SIGTERM received: shutting down"), "{err}");
+    assert!(err.contains("stopped; screen positions saved"), "{err}");
+    assert!(
+        entries(tmp.path()).is_empty(),
+        "left {:?}",
+        entries(tmp.path())
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_ends_it_the_same_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (child, _) = start_demo(tmp.path());
+    signal(&child, "INT");
+    let (status, err) = exit(child).await;
+    assert!(status.success(), "{status}: {err}");
+    assert!(err.contains("SIGINT received"), "{err}");
+    assert!(
+        entries(tmp.path()).is_empty(),
+        "left {:?}",
+        entries(tmp.path())
+    );
+}
