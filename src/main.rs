@@ -73,6 +73,9 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
     /// Check the data directory, the database, media, disk and network; change nothing.
     Doctor(cmd::doctor::DoctorArgs),
+    /// Print the key that lets a script show or drive one screen (browsers are paired
+    /// in the admin instead).
+    Key(cmd::key::KeyArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::User(c) => cmd::user::run(c),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Doctor(a) => cmd::doctor::run(a),
+        Command::Key(a) => cmd::key::run(a),
     };
     match result {
         Ok(code) => code,

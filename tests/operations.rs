@@ -54,7 +54,17 @@ fn bad_serve_arguments_fail_clearly_and_create_nothing() {
     let taken = taken.local_addr().unwrap().to_string();
     let token = cwd.path().join("short-token");
     std::fs::write(&token, "short\n").unwrap();
-    let cases: [(&[&str], i32, &str); 6] = [
+    let cases: [(&[&str], i32, &str); 8] = [
+        (
+            &["--public-url", "hall.local:8080"],
+            1,
+            "--public-url \"hall.local:8080\": not an http",
+        ),
+        (
+            &["--public-url", "http://hall/x?y"],
+            1,
+            "only a scheme, a host and a port",
+        ),
         (&["--bind", "nonsense"], 1, "not an address"),
         (&["--bind", "127.0.0.1:99999"], 1, "not an address"),
         (&["--bind", &taken], 1, "cannot listen on"),
@@ -82,11 +92,13 @@ fn bad_serve_arguments_fail_clearly_and_create_nothing() {
     }
 }
 
-/// `ekran serve --demo` with its temporary directory under `tmp`, and its address.
-fn start_demo(tmp: &Path) -> (Child, String) {
+/// `ekran serve --demo` with its temporary directory under `tmp` and its kept control
+/// key under `state` (`$XDG_STATE_HOME`), and its address.
+fn start_demo(tmp: &Path, state: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .env("TMPDIR", tmp)
+        .env("XDG_STATE_HOME", state)
         .env_remove("EKRAN_DATA")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -132,7 +144,8 @@ async fn exit(child: Child) -> (std::process::ExitStatus, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_tells_live_pages_removes_the_demo_directory_and_exits_0() {
     let tmp = tempfile::tempdir().unwrap();
-    let (child, addr) = start_demo(tmp.path());
+    let state = tempfile::tempdir().unwrap();
+    let (child, addr) = start_demo(tmp.path(), state.path());
     assert_eq!(entries(tmp.path()).len(), 1, "the demo's directory");
     let (mut display, _) = connect_async(format!("ws://{addr}/ws/1?role=display"))
         .await
@@ -169,7 +182,8 @@ async fn sigterm_tells_live_pages_removes_the_demo_directory_and_exits_0() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigint_ends_it_the_same_way() {
     let tmp = tempfile::tempdir().unwrap();
-    let (child, _) = start_demo(tmp.path());
+    let state = tempfile::tempdir().unwrap();
+    let (child, _) = start_demo(tmp.path(), state.path());
     signal(&child, "INT");
     let (status, err) = exit(child).await;
     assert!(status.success(), "{status}: {err}");
@@ -178,5 +192,60 @@ async fn sigint_ends_it_the_same_way() {
         entries(tmp.path()).is_empty(),
         "left {:?}",
         entries(tmp.path())
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_lets_any_display_show_and_keeps_its_screen_keys_across_restarts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let key_dir = state.path().join("ekran/demo");
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let (child, addr) = start_demo(tmp.path(), state.path());
+        // Open mode: a display needs no pairing; a tablet needs its screen's key.
+        let (mut display, _) = connect_async(format!("ws://{addr}/ws/1?role=display"))
+            .await
+            .expect("any display may show the demo");
+        tokio::time::timeout(GUARD, display.next()).await.unwrap();
+        assert!(connect_async(format!("ws://{addr}/ws/1?role=tablet"))
+            .await
+            .is_err());
+        let printed = Command::new(env!("CARGO_BIN_EXE_ekran"))
+            .args(["key", "--screen", "1", "--data"])
+            .arg(&key_dir)
+            .output()
+            .unwrap();
+        assert!(printed.status.success(), "{}", stderr(&printed));
+        let key = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
+        assert_eq!(key.len(), 32);
+        let (mut tablet, _) = connect_async(format!("ws://{addr}/ws/1?role=tablet&key={key}"))
+            .await
+            .expect("screen 1's key drives screen 1");
+        tokio::time::timeout(GUARD, tablet.next()).await.unwrap();
+        assert!(
+            connect_async(format!("ws://{addr}/ws/2?role=tablet&key={key}"))
+                .await
+                .is_err(),
+            "but not screen 2"
+        );
+        keys.push(key);
+        signal(&child, "TERM");
+        let (status, err) = exit(child).await;
+        assert!(status.success(), "{status}: {err}");
+    }
+    assert_eq!(keys[0], keys[1], "a restarted demo keeps its keys");
+    // Without a control key, `ekran key` says how to get one.
+    let none = Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["key", "--screen", "1", "--data"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("no control key yet"),
+        "{}",
+        stderr(&none)
     );
 }

@@ -3,6 +3,7 @@ pub mod check;
 pub mod doctor;
 pub mod export;
 pub mod import;
+pub mod key;
 pub mod serve;
 pub mod user;
 pub mod versions;

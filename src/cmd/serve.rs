@@ -30,9 +30,19 @@ pub struct ServeArgs {
         default_value = "0.0.0.0:8080"
     )]
     bind: String,
-    /// Serve the built-in demo hall.
+    /// Serve the built-in demo hall (any browser may be a display, as with
+    /// `--open-displays`).
     #[arg(long)]
     demo: bool,
+    /// The address devices reach this server at, for the hall page's links and QR codes
+    /// (`http://HOST:PORT`, or `https://…` behind a TLS proxy). Without it: this
+    /// machine's LAN addresses for the port listened on.
+    #[arg(long, value_name = "URL", env = "EKRAN_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Let any browser show a screen without pairing (a trusted network). Tablets
+    /// still need pairing.
+    #[arg(long)]
+    open_displays: bool,
     /// Connections open at once from one client address (an IPv6 client: its /64).
     /// Behind a reverse proxy every client has the proxy's address: raise it.
     #[arg(
@@ -79,6 +89,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         .try_init();
     // Nothing on disk yet: first everything the arguments say.
     let metrics_access = metrics_access(&args)?;
+    let public_url = args.public_url.as_deref().map(public_url).transpose()?;
     if let Some(d) = &args.data {
         if d.exists() && !d.is_dir() {
             return Err(format!("--data {}: not a directory", d.display()));
@@ -110,8 +121,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let lock = ServeLock::acquire(&dir).map_err(|e| e.to_string())?;
     let (mut core, version, hall, demo_admin) = open(&dir, &args)?;
     let restored = ekran_core::live::restored_positions(core.store());
-    let key = ekran_server::key::load_or_create(&dir)
-        .map_err(|e| format!("{}: control key: {e}", dir.display()))?;
+    // The throwaway demo keeps its control key where the next demo finds it, so the
+    // screen keys scripts were given survive a restart.
+    let key_dir = match (&args.data, args.demo) {
+        (None, true) => demo_key_dir().unwrap_or_else(|| dir.clone()),
+        _ => dir.clone(),
+    };
+    let key = ekran_server::key::load_or_create(&key_dir)
+        .map_err(|e| format!("{}: control key: {e}", key_dir.display()))?;
     let media_dir = dir.join(ekran_store::MEDIA_DIR);
 
     let link = runtime.block_on(async {
@@ -122,6 +139,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 .with_core(core);
         state.limits = limits;
         state.metrics_access = metrics_access;
+        state.open_displays = args.open_displays || args.demo;
+        let urls = match &public_url {
+            Some(u) => vec![u.clone()],
+            None => ekran_core::doctor::public_urls(addr),
+        };
+        state.public_urls = Arc::new(urls.clone());
         // Newly published versions (from this process or another) go live by themselves.
         let link = LiveLink::start(&dir, state.hub.clone(), tokio::runtime::Handle::current())
             .map_err(|e| e.to_string())?;
@@ -135,6 +158,16 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         println!("open http://{open}/ in a browser on this machine (published version {version})");
         if let Some(password) = &demo_admin {
             println!("admin: http://{open}/admin  user demo  password {password}");
+        }
+        match urls.first() {
+            Some(u) => println!(
+                "devices reach this hall at {u}/ (pair them in the admin: {u}/admin#/devices){}",
+                if args.open_displays || args.demo { "; any browser may be a display" } else { "" }
+            ),
+            None => println!(
+                "no LAN address found for the hall page's QR codes: give --public-url http://ADDRESS:{}",
+                addr.port()
+            ),
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
@@ -196,6 +229,40 @@ fn open(
         None
     };
     Ok((core, version, hall, demo_admin))
+}
+
+/// `--public-url`: an absolute `http(s)://HOST[:PORT]` URL, without a path beyond `/`;
+/// returned without the trailing slash.
+fn public_url(u: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!("--public-url {u:?}: {why}; give the address devices open, such as http://192.168.1.10:8080")
+    };
+    let rest = u
+        .strip_prefix("http://")
+        .or_else(|| u.strip_prefix("https://"))
+        .ok_or_else(|| bad("not an http:// or https:// URL"))?;
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    if host.contains(['/', '?', '#', '@'])
+        || host.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(bad("only a scheme, a host and a port"));
+    }
+    Ok(u.trim_end_matches('/').to_owned())
+}
+
+/// Where the throwaway demo keeps its control key: `$XDG_STATE_HOME/ekran/demo`, else
+/// `~/.local/state/ekran/demo`; `None` when neither can be made.
+fn demo_key_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    let dir = base.join("ekran").join("demo");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
 }
 
 fn bind_error(bind: &str, e: std::io::Error) -> String {

@@ -124,29 +124,15 @@ pub fn hall_addresses(bind: SocketAddr, interfaces: &[Interface]) -> Vec<Finding
         )
         .hint(format!("bind 0.0.0.0:{port}, or this machine's LAN address"))];
     }
-    let others: Vec<&Interface> = interfaces.iter().filter(|i| !i.ip.is_loopback()).collect();
-    let reachable: Vec<&Interface> = if ip.is_unspecified() {
-        // 0.0.0.0 takes IPv4 only; [::] takes IPv6 and (dual-stack, Linux's default)
-        // IPv4 too.
-        others
-            .into_iter()
-            .filter(|i| ip.is_ipv6() || i.ip.is_ipv4())
-            .collect()
-    } else {
-        let own: Vec<&Interface> = others.into_iter().filter(|i| i.ip == ip).collect();
-        if own.is_empty() {
-            return vec![Finding::new(
-                Severity::Error,
-                "bind_unknown",
-                AREA,
-                format!("no network interface of this machine has the address {ip}: `ekran serve --bind {bind}` cannot listen"),
-            )
-            .hint(format!("bind 0.0.0.0:{port}, or one of the addresses `ip addr` shows"))];
-        }
-        own
+    let Some((usable, link_local)) = reachable(bind, interfaces) else {
+        return vec![Finding::new(
+            Severity::Error,
+            "bind_unknown",
+            AREA,
+            format!("no network interface of this machine has the address {ip}: `ekran serve --bind {bind}` cannot listen"),
+        )
+        .hint(format!("bind 0.0.0.0:{port}, or one of the addresses `ip addr` shows"))];
     };
-    let (link_local, usable): (Vec<&Interface>, Vec<&Interface>) =
-        reachable.into_iter().partition(|i| is_link_local(i.ip));
     let show = |list: &[&Interface]| -> Vec<String> {
         list.iter()
             .map(|i| format!("{} ({})", url(i.ip, port), i.name))
@@ -190,6 +176,51 @@ pub fn hall_addresses(bind: SocketAddr, interfaces: &[Interface]) -> Vec<Finding
         );
     }
     out
+}
+
+/// The non-loopback interfaces a server bound to `bind` listens on, as (usable,
+/// link-local); `None` when `bind` names an address no interface has.
+fn reachable(
+    bind: SocketAddr,
+    interfaces: &[Interface],
+) -> Option<(Vec<&Interface>, Vec<&Interface>)> {
+    let ip = bind.ip();
+    let others: Vec<&Interface> = interfaces.iter().filter(|i| !i.ip.is_loopback()).collect();
+    let reachable: Vec<&Interface> = if ip.is_unspecified() {
+        // 0.0.0.0 takes IPv4 only; [::] takes IPv6 and (dual-stack, Linux's default)
+        // IPv4 too.
+        others
+            .into_iter()
+            .filter(|i| ip.is_ipv6() || i.ip.is_ipv4())
+            .collect()
+    } else {
+        let own: Vec<&Interface> = others.into_iter().filter(|i| i.ip == ip).collect();
+        if own.is_empty() {
+            return None;
+        }
+        own
+    };
+    Some(reachable.into_iter().partition(|i| !is_link_local(i.ip)))
+}
+
+/// The addresses devices can reach a server bound to `bind` at, as
+/// `http://HOST:PORT` (no trailing slash), IPv4 first: this machine's usable
+/// (non-loopback, non-link-local) interface addresses; for a loopback `bind`, that
+/// address itself. Empty when there is none or they cannot be listed.
+pub fn public_urls(bind: SocketAddr) -> Vec<String> {
+    if bind.ip().is_loopback() {
+        return vec![url(bind.ip(), bind.port()).trim_end_matches('/').to_owned()];
+    }
+    let list = interfaces().unwrap_or_default();
+    let Some((mut usable, _)) = reachable(bind, &list) else {
+        return Vec::new();
+    };
+    usable.sort_by_key(|i| (i.ip.is_ipv6(), i.ip));
+    usable.dedup_by_key(|i| i.ip);
+    usable
+        .iter()
+        .map(|i| url(i.ip, bind.port()).trim_end_matches('/').to_owned())
+        .collect()
 }
 
 /// 169.254.0.0/16 and fe80::/10.

@@ -19,7 +19,7 @@ mod database;
 mod files;
 mod host;
 
-pub use host::{hall_addresses, Interface};
+pub use host::{hall_addresses, public_urls, Interface};
 
 /// How a finding weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
