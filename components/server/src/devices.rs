@@ -194,10 +194,25 @@ struct Link {
     tx: mpsc::UnboundedSender<Signal>,
 }
 
+/// A picture or video a display could not show, as it reported it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MediaError {
+    /// `image` or `video`.
+    pub kind: String,
+    /// The media's address as the page had it (cut to 300 characters).
+    pub src: String,
+    /// When it was reported, Unix milliseconds.
+    pub at: i64,
+}
+
+/// Media errors kept per device, newest last.
+pub const MEDIA_ERRORS_KEPT: usize = 5;
+
 /// What is known of a device at run time.
 #[derive(Debug, Default)]
 struct Live {
     links: Vec<Link>,
+    media_errors: Vec<MediaError>,
     /// When the last connection closed (None while connected or never seen).
     offline_since: Option<SystemTime>,
     bucket: Option<(f64, Instant)>,
@@ -210,6 +225,8 @@ pub struct Presence {
     pub connections: usize,
     /// Since when it has had none (Unix milliseconds), if it connected since start.
     pub offline_since_ms: Option<i64>,
+    /// Its last media errors (at most [`MEDIA_ERRORS_KEPT`]), oldest first.
+    pub media_errors: Vec<MediaError>,
 }
 
 /// Live connections of paired devices.
@@ -291,6 +308,22 @@ impl DeviceLinks {
         }
     }
 
+    /// Keeps a media error `device` reported (the last [`MEDIA_ERRORS_KEPT`]; the same
+    /// media again only moves to the end).
+    pub fn media_error(&self, device: i64, kind: &str, src: &str) {
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let live = d.entry(device).or_default();
+        let src: String = src.chars().take(300).collect();
+        live.media_errors.retain(|e| e.src != src);
+        live.media_errors.push(MediaError {
+            kind: kind.to_owned(),
+            src,
+            at: unix_ms(SystemTime::now()),
+        });
+        let over = live.media_errors.len().saturating_sub(MEDIA_ERRORS_KEPT);
+        live.media_errors.drain(..over);
+    }
+
     /// The run-time state of `device`.
     pub fn presence(&self, device: i64) -> Presence {
         let d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
@@ -298,10 +331,12 @@ impl DeviceLinks {
             Some(live) => Presence {
                 connections: live.links.len(),
                 offline_since_ms: live.offline_since.map(unix_ms),
+                media_errors: live.media_errors.clone(),
             },
             None => Presence {
                 connections: 0,
                 offline_since_ms: None,
+                media_errors: Vec::new(),
             },
         }
     }

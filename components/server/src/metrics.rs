@@ -62,6 +62,9 @@ pub struct Metrics {
     pub(crate) errors: IntCounterVec,
     /// `ekran_connections_open`: TCP connections open now (HTTP and WebSocket).
     pub(crate) connections_open: IntGauge,
+    /// `ekran_media_failures_total{screen, kind}`: pictures and videos displays could
+    /// not show, as they reported them.
+    pub(crate) media_failures: IntCounterVec,
     live_version: IntGauge,
     uptime: Gauge,
 }
@@ -121,6 +124,13 @@ impl Metrics {
             "ekran_connections_open",
             "TCP connections open now (HTTP and WebSocket)",
         )?;
+        let media_failures = IntCounterVec::new(
+            Opts::new(
+                "ekran_media_failures_total",
+                "Pictures and videos displays reported they could not show",
+            ),
+            &["screen", "kind"],
+        )?;
         let live_version = IntGauge::new("ekran_live_version", "The live version's number")?;
         let uptime = Gauge::new("ekran_uptime_seconds", "Seconds since the server started")?;
         registry.register(Box::new(devices.clone()))?;
@@ -130,6 +140,7 @@ impl Metrics {
         registry.register(Box::new(refusals.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(connections_open.clone()))?;
+        registry.register(Box::new(media_failures.clone()))?;
         registry.register(Box::new(live_version.clone()))?;
         registry.register(Box::new(uptime.clone()))?;
         // Present from the start at 0, so alerts on them need no special case.
@@ -149,6 +160,7 @@ impl Metrics {
             refusals,
             errors,
             connections_open,
+            media_failures,
             live_version,
             uptime,
         })

@@ -480,6 +480,15 @@ async fn close(mut socket: WebSocket) -> Result<(), String> {
     Ok(())
 }
 
+/// A display's report of a picture or video it could not show:
+/// `{"type":"media_error","kind":"image"|"video","src":"/media/…"}`.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename = "media_error")]
+struct MediaErrorReport {
+    kind: String,
+    src: String,
+}
+
 /// Applies one text frame; returns the error reply, if any. Accepted commands reach this
 /// client through the state broadcast like everyone else. A live page (`page`) counts
 /// the command, its refusal and the push it causes in the metrics; `limit` drops
@@ -501,6 +510,31 @@ fn handle(
         }
         Some(view::render_error(id, code, message))
     };
+    if role == Role::Display && text.len() <= command::MAX_COMMAND {
+        if let Ok(MediaErrorReport { kind, src }) = serde_json::from_str(text) {
+            if limit.allow() {
+                let kind = if matches!(kind.as_str(), "image" | "video") {
+                    kind.as_str()
+                } else {
+                    "other"
+                };
+                if let Some(p) = page {
+                    p.metrics
+                        .media_failures
+                        .with_label_values(&[session.id(), kind])
+                        .inc();
+                }
+                if let Limit::Device(links, device) = limit {
+                    links.media_error(*device, kind, &src);
+                }
+                tracing::info!(
+                    "screen {}: a display could not show {kind} {src:?}",
+                    session.id()
+                );
+            }
+            return None;
+        }
+    }
     let (id, cmd) = match command::parse(text) {
         Ok(v) => v,
         Err((id, r)) => return refuse(id, r.code, &r.message),

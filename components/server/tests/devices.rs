@@ -201,6 +201,37 @@ async fn only_paired_devices_show_and_drive_their_own_screen_until_revoked() {
     .await
     .unwrap();
     let first = next(&mut display).await;
+    // A display reports a video it cannot show; the admin sees it with the device.
+    display
+        .send(Message::Text(
+            json!({"type": "media_error", "kind": "video", "src": "/media/video/1.mp4"})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    // Frames are handled in order: once a refused command's answer is back, the report
+    // before it has been taken.
+    display
+        .send(Message::Text(
+            json!({"type": "next", "id": 7}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let refused = next(&mut display).await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    let devices = root.get("/api/devices").await.json();
+    let shown = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["role"] == "display")
+        .unwrap();
+    assert_eq!(
+        shown["media_errors"][0]["src"], "/media/video/1.mp4",
+        "{shown}"
+    );
+    assert_eq!(shown["media_errors"][0]["kind"], "video", "{shown}");
     let mut tablet = ws(&api, "1", "role=tablet", &with_cookie).await.unwrap();
     next(&mut tablet).await;
     tablet

@@ -54,6 +54,7 @@ fn device_json(state: &AppState, d: &Device) -> Value {
         "connections": p.connections,
         "offline_since": p.offline_since_ms,
         "shows": shows,
+        "media_errors": p.media_errors,
     })
 }
 

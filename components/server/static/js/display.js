@@ -125,12 +125,25 @@ function inlineSvg(text, n) {
   return out;
 }
 
+// ---------------------------------------------------------------- media errors
+// A picture or video that cannot be shown is reported to the server once per page
+// (the admin's devices page and /metrics show them); nothing is sent while offline.
+const reported = new Set();
+let sendReport = null;
+function reportMedia(kind, src) {
+  if (PREVIEW || !sendReport || !src || reported.has(src)) return;
+  if (sendReport({ type: 'media_error', kind, src: String(src).slice(0, 300) })) reported.add(src);
+}
+
 // ---------------------------------------------------------------- building blocks
 function img(src, cls, waits) {
   const im = h('img', cls);
   im.alt = '';
   im.decoding = 'async';
-  im.addEventListener('error', () => im.classList.add('broken'), { once: true });
+  im.addEventListener('error', () => {
+    im.classList.add('broken');
+    reportMedia('image', src);
+  }, { once: true });
   im.src = src;
   waits.push(im.decode().catch(() => {}));
   return im;
@@ -266,6 +279,7 @@ const LAYOUTS = {
         v.addEventListener('error', res, { once: true });
       }),
     );
+    v.addEventListener('error', () => reportMedia('video', sl.video), { once: true });
     v.src = sl.video;
     fig.append(v);
     if (sl.title) fig.append(h('figcaption', 'caption', sl.title));
@@ -587,7 +601,7 @@ await ensurePaired({ role: 'display', screen: screenId(), preview: PREVIEW });
 // Kept for going offline (not in a preview: that is the working copy, for staff).
 const kept = PREVIEW ? null : keepOffline({ show, root });
 
-connect({
+const live = connect({
   role: 'display',
   screen: screenId(),
   onState: (s) => {
@@ -600,3 +614,4 @@ connect({
     if (kept) kept.conn(st);
   },
 });
+sendReport = (m) => live.send(m);

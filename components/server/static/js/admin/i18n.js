@@ -2,7 +2,7 @@
 
 const S = {
   kk: {
-    devices: 'Құрылғылар', roleDisplay: 'экран', roleTablet: 'планшет', deviceName: 'Атауы', screen: 'Экран', state: 'Күйі', lastSeen: 'Соңғы қосылу', browser: 'Браузер',
+    devices: 'Құрылғылар', mediaError: 'Көрсетілмеді', roleDisplay: 'экран', roleTablet: 'планшет', deviceName: 'Атауы', screen: 'Экран', state: 'Күйі', lastSeen: 'Соңғы қосылу', browser: 'Браузер',
     online: 'желіде', change: 'Өзгерту', reload: 'Қайта жүктеу', revoke: 'Кері қайтару', revokeTitle: '{n} кері қайтарылсын ба?', revokeText: 'Құрылғы бірден ажыратылады; қайта қосу үшін оны жаңадан жұптау керек.',
     revoked: 'Құрылғы кері қайтарылды', reloadSent: 'Қайта жүктеу жіберілді ({n} бет)', pair: 'Жұптау', pairTitle: 'Құрылғыны жұптау', pairCode: 'Жұптау коды',
     pairText: 'Экранда немесе планшетте /display/1 не /tablet/1 бетін ашыңыз: ол 6 таңбалы код көрсетеді. Кодты осында енгізіп, экранды және рөлді таңдаңыз.',
@@ -59,7 +59,7 @@ const S = {
     a_sign_in_failed: 'сәтсіз кіру', a_sign_out: 'шығу', a_user_unlock: 'кіру құлпы ашылды', a_sign_in_locked: 'кіру құлыпталды', a_screen_update: 'экран баптаулары', a_user_role: 'рөл өзгертілді',
   },
   ru: {
-    devices: 'Устройства', roleDisplay: 'экран', roleTablet: 'планшет', deviceName: 'Название', screen: 'Экран', state: 'Состояние', lastSeen: 'Последнее подключение', browser: 'Браузер',
+    devices: 'Устройства', mediaError: 'Не показано', roleDisplay: 'экран', roleTablet: 'планшет', deviceName: 'Название', screen: 'Экран', state: 'Состояние', lastSeen: 'Последнее подключение', browser: 'Браузер',
     online: 'в сети', change: 'Изменить', reload: 'Перезагрузить', revoke: 'Отозвать', revokeTitle: 'Отозвать {n}?', revokeText: 'Устройство сразу отключится; чтобы подключить его снова, его нужно заново сопрячь.',
     revoked: 'Устройство отозвано', reloadSent: 'Перезагрузка отправлена ({n} стр.)', pair: 'Сопрячь', pairTitle: 'Сопряжение устройства', pairCode: 'Код сопряжения',
     pairText: 'Откройте на экране или планшете страницу /display/1 или /tablet/1: она покажет 6-значный код. Введите код здесь и выберите экран и роль.',
@@ -116,7 +116,7 @@ const S = {
     a_sign_in_failed: 'неудачный вход', a_sign_out: 'выход', a_user_unlock: 'вход разблокирован', a_sign_in_locked: 'вход заблокирован', a_screen_update: 'настройки экрана', a_user_role: 'смена роли',
   },
   en: {
-    devices: 'Devices', roleDisplay: 'display', roleTablet: 'tablet', deviceName: 'Name', screen: 'Screen', state: 'State', lastSeen: 'Last connected', browser: 'Browser',
+    devices: 'Devices', mediaError: 'Could not show', roleDisplay: 'display', roleTablet: 'tablet', deviceName: 'Name', screen: 'Screen', state: 'State', lastSeen: 'Last connected', browser: 'Browser',
     online: 'online', change: 'Change', reload: 'Reload', revoke: 'Revoke', revokeTitle: 'Revoke {n}?', revokeText: 'The device disconnects at once; to connect it again, pair it anew.',
     revoked: 'Device revoked', reloadSent: 'Reload sent ({n} page(s))', pair: 'Pair', pairTitle: 'Pair a device', pairCode: 'Pairing code',
     pairText: 'Open /display/1 or /tablet/1 on the display or tablet: it shows a 6-digit code. Enter the code here and choose the screen and role.',
