@@ -90,12 +90,22 @@ fn a_healthy_hall_is_all_ok_and_exits_0() {
         "ok       hall: the working copy equals the live version".into(),
         "ok       media: 1 library file(s) present (9 bytes), sizes match".into(),
         "info     server: no `ekran serve` is running on this data directory".into(),
-        "ok       disk: ".into(),
         "warning  network: `ekran serve --bind 127.0.0.1:0` listens on this machine only".into(),
-        format!("{}: 0 error(s), 1 warning(s)", s(&data)),
+        format!("{}: 0 error(s), ", s(&data)),
     ] {
         assert!(out.contains(&expected), "missing {expected:?} in\n{out}");
     }
+    // The disk line depends on this machine: ok, or a warning when it is nearly full.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok       disk: ") || l.starts_with("warning  disk: ")),
+        "{out}"
+    );
+    let warnings = out.lines().filter(|l| l.starts_with("warning ")).count();
+    assert!(
+        out.contains(&format!("0 error(s), {warnings} warning(s)")) && warnings <= 2,
+        "{out}"
+    );
     assert!(!out.contains("error "), "{out}");
 }
 
@@ -122,7 +132,11 @@ fn a_deleted_media_file_and_a_stray_one_are_named_and_exit_1() {
         .find(|l| l.starts_with("warning  media: a file the library does not list"))
         .unwrap_or_else(|| panic!("no stray line in\n{out}"));
     assert!(stray_line.contains(s(&stray)), "{stray_line}");
-    assert!(out.contains(": 1 error(s), 2 warning(s)"), "{out}");
+    let warnings = out.lines().filter(|l| l.starts_with("warning ")).count();
+    assert!(
+        out.contains(&format!(": 1 error(s), {warnings} warning(s)")),
+        "{out}"
+    );
     // Read-only: the stray file stays, the missing one is not recreated.
     assert!(stray.exists() && !logo.exists());
 }
