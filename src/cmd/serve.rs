@@ -43,6 +43,13 @@ pub struct ServeArgs {
     /// still need pairing.
     #[arg(long)]
     open_displays: bool,
+    /// Seconds a paired device may be offline before it is alerted (log, admin, webhook).
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    offline_alert: u64,
+    /// POST a JSON alert here when a device goes offline for long and when it is back
+    /// (`http://HOST:PORT/PATH` on the hall's network).
+    #[arg(long, value_name = "URL", env = "EKRAN_ALERT_WEBHOOK")]
+    alert_webhook: Option<String>,
     /// Connections open at once from one client address (an IPv6 client: its /64).
     /// Behind a reverse proxy every client has the proxy's address: raise it.
     #[arg(
@@ -90,6 +97,15 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     // Nothing on disk yet: first everything the arguments say.
     let metrics_access = metrics_access(&args)?;
     let public_url = args.public_url.as_deref().map(public_url).transpose()?;
+    let alerts = ekran_server::alerts::Alerts {
+        after: std::time::Duration::from_secs(args.offline_alert),
+        webhook: args
+            .alert_webhook
+            .as_deref()
+            .map(ekran_server::alerts::Webhook::parse)
+            .transpose()
+            .map_err(|e| format!("--alert-webhook {e}"))?,
+    };
     if let Some(d) = &args.data {
         if d.exists() && !d.is_dir() {
             return Err(format!("--data {}: not a directory", d.display()));
@@ -140,6 +156,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         state.limits = limits;
         state.metrics_access = metrics_access;
         state.open_displays = args.open_displays || args.demo;
+        state.alerts = Arc::new(alerts);
         let urls = match &public_url {
             Some(u) => vec![u.clone()],
             None => ekran_core::doctor::public_urls(addr),

@@ -215,6 +215,8 @@ struct Live {
     media_errors: Vec<MediaError>,
     /// When the last connection closed (None while connected or never seen).
     offline_since: Option<SystemTime>,
+    /// Whether an offline alert was raised and not yet followed by "back online".
+    alerted: bool,
     bucket: Option<(f64, Instant)>,
 }
 
@@ -287,6 +289,30 @@ impl DeviceLinks {
         self.signal(device, Signal::Close);
         let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
         d.remove(&device);
+    }
+
+    /// Devices offline for at least `after` that were not alerted yet (marked now), with
+    /// since when (Unix ms); and alerted devices that are connected again (unmarked now).
+    pub fn take_alerts(&self, after: Duration) -> (Vec<(i64, i64)>, Vec<i64>) {
+        let now = SystemTime::now();
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut offline, mut back) = (Vec::new(), Vec::new());
+        for (id, live) in d.iter_mut() {
+            match live.offline_since {
+                Some(t) if !live.alerted && now.duration_since(t).unwrap_or_default() >= after => {
+                    live.alerted = true;
+                    offline.push((*id, unix_ms(t)));
+                }
+                None if live.alerted && !live.links.is_empty() => {
+                    live.alerted = false;
+                    back.push(*id);
+                }
+                _ => {}
+            }
+        }
+        offline.sort_unstable();
+        back.sort_unstable();
+        (offline, back)
     }
 
     /// Whether `device` may send one more command now: a token bucket of

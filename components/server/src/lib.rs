@@ -21,6 +21,7 @@ use ekran_model::Hall;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub mod alerts;
 pub mod api;
 pub mod devices;
 mod error;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub pairings: Arc<devices::Pairings>,
     /// Open connections of paired devices.
     pub device_links: Arc<devices::DeviceLinks>,
+    /// When a device offline for long is alerted, and where to ([`alerts::spawn`]).
+    pub alerts: Arc<alerts::Alerts>,
     /// The addresses (`http://host:port`) devices reach this server at, best first:
     /// `serve --public-url`, else the machine's non-loopback addresses. Links and QR
     /// codes are built from them, never from a request's `Host`. Empty: no QR codes.
@@ -116,6 +119,7 @@ impl AppState {
             open_displays: false,
             pairings: Arc::default(),
             device_links: Arc::default(),
+            alerts: Arc::default(),
             public_urls: Arc::default(),
             limits: Limits::default(),
             metrics: Arc::default(),
@@ -213,5 +217,8 @@ pub async fn launch_with_tcp_listener(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if state.core.is_some() {
+        alerts::spawn(state.clone());
+    }
     listen::serve(listener, state, shutdown).await
 }

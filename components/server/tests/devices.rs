@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::api_client::{raw, start_closed, Api, Client};
+use common::api_client::{raw, start_closed, start_closed_with, Api, Client};
 use common::{next, GUARD, KEY};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -350,4 +350,76 @@ async fn pairing_codes_are_bounded_and_a_wrong_code_pairs_nothing() {
     // An editor may not pair.
     let anna = Client::sign_in(&api, "anna").await;
     assert_eq!(anna.get("/api/devices").await.status, 403);
+}
+
+/// One HTTP request as a webhook receives it: its head and JSON body; answered 204.
+async fn webhook_request(listener: &tokio::net::TcpListener) -> (String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut sock, _) = tokio::time::timeout(GUARD, listener.accept())
+        .await
+        .expect("the webhook is called")
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(GUARD, sock.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= len {
+                sock.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                    .await
+                    .unwrap();
+                return (head.to_owned(), serde_json::from_str(&body[..len]).unwrap());
+            }
+        }
+        assert!(n > 0, "the webhook request ended early: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_offline_for_long_is_alerted_and_so_is_its_return() {
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/ekran-alerts", hook.local_addr().unwrap());
+    let api = start_closed_with(|state| {
+        state.alerts = std::sync::Arc::new(ekran_server::alerts::Alerts {
+            after: std::time::Duration::from_millis(300),
+            webhook: Some(ekran_server::alerts::Webhook::parse(&url).unwrap()),
+        });
+    })
+    .await;
+    let root = Client::sign_in(&api, "root").await;
+    let (id, cookie) = pair(&api, &root, ask(&api, "display", "1").await, "display", "1").await;
+    let headers = [("Cookie", cookie), origin(&api)];
+    let mut display = ws(&api, "1", "role=display", &headers).await.unwrap();
+    next(&mut display).await;
+    drop(display);
+
+    let (head, alert) = webhook_request(&hook).await;
+    assert!(head.starts_with("POST /ekran-alerts "), "{head}");
+    assert_eq!(alert["event"], "device_offline", "{alert}");
+    assert_eq!(alert["device"]["id"], id, "{alert}");
+    assert_eq!(alert["device"]["name"], "display 1", "{alert}");
+    assert!(alert["offline_since"].as_i64().is_some(), "{alert}");
+    let listed = root.get("/api/devices").await.json();
+    assert_eq!(listed[0]["alert"], true, "{listed}");
+
+    let mut display = ws(&api, "1", "role=display", &headers).await.unwrap();
+    next(&mut display).await;
+    let (_, back) = webhook_request(&hook).await;
+    assert_eq!(back["event"], "device_online", "{back}");
+    assert_eq!(back["device"]["id"], id, "{back}");
+    let listed = root.get("/api/devices").await.json();
+    assert_eq!(listed[0]["alert"], false, "{listed}");
 }

@@ -39,7 +39,20 @@ pub async fn start_closed() -> Api {
     start_opts(PoolSettings::default(), false).await
 }
 
+/// [`start_closed`] with the state changed by `tweak` before it serves.
+pub async fn start_closed_with(tweak: impl FnOnce(&mut AppState)) -> Api {
+    start_full(PoolSettings::default(), false, tweak).await
+}
+
 async fn start_opts(pool: PoolSettings, open_displays: bool) -> Api {
+    start_full(pool, open_displays, |_| {}).await
+}
+
+async fn start_full(
+    pool: PoolSettings,
+    open_displays: bool,
+    tweak: impl FnOnce(&mut AppState),
+) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_owned();
     let (core, version, hall) = tokio::task::spawn_blocking(move || {
@@ -61,6 +74,7 @@ async fn start_opts(pool: PoolSettings, open_displays: bool) -> Api {
     )
     .with_core_pool(CorePool::new(core, pool));
     state.open_displays = open_displays;
+    tweak(&mut state);
     let link = LiveLink::start(
         dir.path(),
         state.hub.clone(),

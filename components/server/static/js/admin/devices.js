@@ -1,14 +1,12 @@
 // Devices (admins): pair a display or tablet by the code it shows, see which devices
 // are online and what their screen shows, rename, reassign, reload, revoke. Polls every
-// 3 s while the page is visible; a device offline for longer than OFFLINE_ALERT_S is
-// flagged at the top.
+// 3 s while the page is visible; a device offline for longer than the server's alert
+// threshold (`alert`, `serve --offline-alert`) is flagged at the top.
 import { api, list } from './api.js';
 import { h, field, select, formError, toast, ask } from './dom.js';
 import { t, pick } from './i18n.js';
 
 const EVERY_MS = 3000;
-/** Seconds offline after which a device is flagged. */
-export const OFFLINE_ALERT_S = 120;
 
 const roles = () => [['display', t('roleDisplay')], ['tablet', t('roleTablet')]];
 
@@ -118,8 +116,7 @@ export function render(main, { describe, rerender, rest }) {
   let pf = null;
 
   function showDevices(devices) {
-    const now = Date.now();
-    const offline = devices.filter((d) => !d.online && d.offline_since && now - d.offline_since > OFFLINE_ALERT_S * 1000);
+    const offline = devices.filter((d) => d.alert);
     alert.hidden = !offline.length;
     alert.textContent = offline.length ? t('offlineAlert', { n: offline.map((d) => d.name).join(', ') }) : '';
     table.replaceChildren(h('thead', {}, h('tr', {},
