@@ -42,9 +42,14 @@ fn role(s: &str) -> Result<DeviceRole, ApiError> {
 /// `offline_since` (Unix ms, since this server started), and what its screen shows.
 fn device_json(state: &AppState, d: &Device) -> Value {
     let p = state.device_links.presence(d.id);
+    let hall = state.hub.hall();
     let shows = state.hub.session(&d.screen).map(|s| {
         let pos = s.saved();
-        json!({"node": pos.node.as_str(), "slide": pos.slide, "lang": pos.lang})
+        let title = hall
+            .nodes
+            .get(&pos.node)
+            .and_then(|n| n.title.resolve(pos.lang, &hall.fallback));
+        json!({"node": pos.node.as_str(), "title": title, "slide": pos.slide, "lang": pos.lang})
     });
     json!({
         "id": d.id,

@@ -120,9 +120,9 @@ export function render(main, { describe, rerender, rest }) {
     alert.hidden = !offline.length;
     alert.textContent = offline.length ? t('offlineAlert', { n: offline.map((d) => d.name).join(', ') }) : '';
     table.replaceChildren(h('thead', {}, h('tr', {},
-      ...[t('deviceName'), t('role'), t('screen'), t('state'), t('lastSeen'), t('address'), t('browser'), ''].map((c) => h('th', { scope: 'col', text: c })))));
+      ...[t('deviceName'), t('role'), t('screen'), t('state'), t('shows'), t('lastSeen'), t('address'), t('browser'), ''].map((c) => h('th', { scope: 'col', text: c })))));
     if (!devices.length) {
-      table.append(h('tbody', {}, h('tr', {}, h('td', { colspan: '8', class: 'muted', text: t('noDevices') }))));
+      table.append(h('tbody', {}, h('tr', {}, h('td', { colspan: '9', class: 'muted', text: t('noDevices') }))));
       return;
     }
     table.append(h('tbody', {}, ...devices.map((d) => {
@@ -133,6 +133,7 @@ export function render(main, { describe, rerender, rest }) {
         h('td', { text: d.role === 'tablet' ? t('roleTablet') : t('roleDisplay') }),
         h('td', { text: d.screen }),
         h('td', {}, h('span', { class: `badge ${d.online ? '' : 'badge-warn'}`, text: state })),
+        h('td', { 'data-k': 'shows', text: d.shows ? `${d.shows.title || d.shows.node} · ${(d.shows.slide ?? 0) + 1}` : '' }),
         h('td', { class: 'nowrap', text: d.last_seen_at ? ago(d.last_seen_at) : '—' }),
         h('td', { class: 'muted', text: d.address || '' }),
         h('td', { class: 'muted', text: browser(d.user_agent) },
