@@ -284,9 +284,9 @@ impl Connection {
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
         let tracked = Tracked {
+            _permit: permit,
             stream,
             activity: activity.clone(),
-            _permit: permit,
         };
         match self.tls.take() {
             None => self.serve(TokioIo::new(tracked), activity).await,
@@ -488,9 +488,11 @@ impl Drop for Busy {
 
 /// The socket, noting every byte moved, with the permit it is counted by.
 struct Tracked {
+    /// Dropped first (fields drop in order): once a client sees the socket close, its
+    /// place is free again.
+    _permit: Permit,
     stream: TcpStream,
     activity: Arc<Activity>,
-    _permit: Permit,
 }
 
 impl AsyncRead for Tracked {
