@@ -23,6 +23,8 @@ fn serve_in(cwd: &Path, args: &[&str]) -> Output {
         .current_dir(cwd)
         .env_remove("EKRAN_DATA")
         .env_remove("EKRAN_BIND")
+        .env_remove("EKRAN_TLS_CERT")
+        .env_remove("EKRAN_TLS_KEY")
         .output()
         .expect("run ekran")
 }
@@ -90,6 +92,122 @@ fn bad_serve_arguments_fail_clearly_and_create_nothing() {
             .collect();
         assert!(left.is_empty(), "{args:?} left {left:?}");
     }
+}
+
+/// A self-signed certificate for 127.0.0.1 and its key, as PEM.
+fn self_signed() -> (String, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    (made.cert.pem(), made.signing_key.serialize_pem())
+}
+
+#[test]
+fn bad_tls_files_fail_clearly_and_create_nothing() {
+    let cwd = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = files.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let (cert, key) = self_signed();
+    let (_, other_key) = self_signed();
+    let (cert, key, other_key) = (
+        file("cert.pem", &cert),
+        file("key.pem", &key),
+        file("other-key.pem", &other_key),
+    );
+    let garbage = file("garbage.pem", "not a certificate\n");
+    let missing = files.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    let cases: [(&[&str], String); 6] = [
+        (
+            &["--tls-cert", missing, "--tls-key", &key],
+            format!("{missing}: cannot read it"),
+        ),
+        (
+            &["--tls-key", &key],
+            "--tls-cert and --tls-key go together".into(),
+        ),
+        (
+            &["--tls-cert", &garbage, "--tls-key", &key],
+            format!("{garbage}: no certificate in it"),
+        ),
+        (
+            &["--tls-cert", &cert, "--tls-key", &garbage],
+            format!("{garbage}: no private key in it"),
+        ),
+        (
+            &["--tls-cert", &cert, "--tls-key", &other_key],
+            format!("{other_key}: this private key does not belong to the certificate in {cert}"),
+        ),
+        (
+            &[
+                "--tls-cert",
+                &cert,
+                "--tls-key",
+                &key,
+                "--public-url",
+                "http://hall:8080",
+            ],
+            "this server speaks HTTPS".into(),
+        ),
+    ];
+    for (args, says) in cases {
+        let o = serve_in(cwd.path(), args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&says), "{args:?}: {}", stderr(&o));
+        assert!(
+            entries(cwd.path()).is_empty(),
+            "{args:?} left {:?}",
+            entries(cwd.path())
+        );
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_certificate_it_listens_on_https_and_gives_https_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed();
+    std::fs::write(tmp.path().join("cert.pem"), cert).unwrap();
+    std::fs::write(tmp.path().join("key.pem"), key).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("EKRAN_TLS_CERT", tmp.path().join("cert.pem"))
+        .env("EKRAN_TLS_KEY", tmp.path().join("key.pem"))
+        .env("TMPDIR", tmp.path())
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("EKRAN_DATA")
+        .env_remove("EKRAN_PUBLIC_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    while !lines
+        .iter()
+        .any(|l: &String| l.starts_with("devices reach"))
+    {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        lines.push(line);
+    }
+    signal(&child, "TERM");
+    let (status, err) = exit(child).await;
+    assert!(status.success(), "{status}: {err}");
+    assert!(
+        lines[0].starts_with("listening on https://127.0.0.1:"),
+        "{lines:?}"
+    );
+    let devices = lines.last().unwrap();
+    assert!(
+        devices.starts_with("devices reach this hall at https://127.0.0.1:"),
+        "{lines:?}"
+    );
 }
 
 /// `ekran serve --demo` with its temporary directory under `tmp` and its kept control

@@ -1,10 +1,10 @@
 //! `ekran serve`: the live hall. Loads the latest published version of the hall and
 //! serves the hall page, displays, tablets and media.
 //!
-//! Every argument is checked (the address bound, the metrics token read) before
-//! anything is written, and SIGTERM and SIGINT are caught from then on: a stop during
-//! start-up or while serving ends the same way, positions saved and a throwaway demo
-//! directory removed.
+//! Every argument is checked (the address bound, the metrics token and TLS files read)
+//! before anything is written, and SIGTERM and SIGINT are caught from then on: a stop
+//! during start-up or while serving ends the same way, positions saved and a throwaway
+//! demo directory removed.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -35,10 +35,18 @@ pub struct ServeArgs {
     #[arg(long)]
     demo: bool,
     /// The address devices reach this server at, for the hall page's links and QR codes
-    /// (`http://HOST:PORT`, or `https://…` behind a TLS proxy). Without it: this
+    /// (`http://HOST:PORT`; `https://…` with --tls-cert or behind a TLS proxy). Without it: this
     /// machine's LAN addresses for the port listened on.
     #[arg(long, value_name = "URL", env = "EKRAN_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Serve HTTPS (and WSS) with this PEM certificate chain (the server's certificate
+    /// first); needs --tls-key. Service workers, and so displays that keep playing
+    /// while the server is down, need HTTPS on any address but localhost.
+    #[arg(long, value_name = "FILE", env = "EKRAN_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (unencrypted).
+    #[arg(long, value_name = "FILE", env = "EKRAN_TLS_KEY")]
+    tls_key: Option<PathBuf>,
     /// Let any browser show a screen without pairing (a trusted network). Tablets
     /// still need pairing.
     #[arg(long)]
@@ -96,6 +104,19 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         .try_init();
     // Nothing on disk yet: first everything the arguments say.
     let metrics_access = metrics_access(&args)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            ekran_server::Tls::from_pem_files(cert, key)
+                .map_err(|e| format!("--tls-cert/--tls-key: {e}"))?,
+        ),
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(
+                "--tls-cert and --tls-key go together (the certificate and its private key, PEM files): give both, or neither for plain HTTP".into(),
+            )
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = args.public_url.as_deref().map(public_url).transpose()?;
     let alerts = ekran_server::alerts::Alerts {
         after: std::time::Duration::from_secs(args.offline_alert),
@@ -106,6 +127,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             .transpose()
             .map_err(|e| format!("--alert-webhook {e}"))?,
     };
+    if let Some(u) = public_url
+        .as_deref()
+        .filter(|u| tls.is_some() && u.starts_with("http://"))
+    {
+        return Err(format!(
+            "--public-url {u:?}: this server speaks HTTPS (--tls-cert); give https://…"
+        ));
+    }
     if let Some(d) = &args.data {
         if d.exists() && !d.is_dir() {
             return Err(format!("--data {}: not a directory", d.display()));
@@ -157,24 +186,31 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         state.metrics_access = metrics_access;
         state.open_displays = args.open_displays || args.demo;
         state.alerts = Arc::new(alerts);
+        state.tls = tls;
         let urls = match &public_url {
             Some(u) => vec![u.clone()],
-            None => ekran_core::doctor::public_urls(addr),
+            None => ekran_core::doctor::public_urls(addr)
+                .into_iter()
+                .map(|u| match u.strip_prefix("http://") {
+                    Some(rest) => format!("{scheme}://{rest}"),
+                    None => u,
+                })
+                .collect(),
         };
         state.public_urls = Arc::new(urls.clone());
         // Newly published versions (from this process or another) go live by themselves.
         let link = LiveLink::start(&dir, state.hub.clone(), tokio::runtime::Handle::current())
             .map_err(|e| e.to_string())?;
         // Scripts wait for this exact line; keep it first and stable.
-        println!("listening on http://{addr}");
+        println!("listening on {scheme}://{addr}");
         let open = if addr.ip().is_unspecified() {
             SocketAddr::from(([127, 0, 0, 1], addr.port()))
         } else {
             addr
         };
-        println!("open http://{open}/ in a browser on this machine (published version {version})");
+        println!("open {scheme}://{open}/ in a browser on this machine (published version {version})");
         if let Some(password) = &demo_admin {
-            println!("admin: http://{open}/admin  user demo  password {password}");
+            println!("admin: {scheme}://{open}/admin  user demo  password {password}");
         }
         match urls.first() {
             Some(u) => println!(
@@ -182,14 +218,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 if args.open_displays || args.demo { "; any browser may be a display" } else { "" }
             ),
             None => println!(
-                "no LAN address found for the hall page's QR codes: give --public-url http://ADDRESS:{}",
+                "no LAN address found for the hall page's QR codes: give --public-url {scheme}://ADDRESS:{}",
                 addr.port()
             ),
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         tracing::info!(
-            "serving {} on http://{addr} (at most {} connections, {} per address)",
+            "serving {} on {scheme}://{addr} (at most {} connections, {} per address)",
             dir.display(),
             limits.total,
             limits.per_address

@@ -5,8 +5,8 @@
 //!
 //! [`launch_with_tcp_listener`] runs the accept loop of `listen.rs`: connection caps per
 //! address and in total, header and idle timeouts ([`Limits`]), and a graceful shutdown
-//! that tells live pages to reconnect. `/healthz` and `/metrics` ([`Metrics`]) are for
-//! the technician.
+//! that tells live pages to reconnect; HTTPS with [`AppState::tls`] ([`Tls`]).
+//! `/healthz` and `/metrics` ([`Metrics`]) are for the technician.
 
 #![warn(missing_docs)]
 
@@ -35,12 +35,14 @@ mod origin;
 pub mod pages;
 pub mod preview;
 mod push;
+pub mod tls;
 mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};
 pub use error::AppError;
 pub use listen::Limits;
 pub use metrics::{Metrics, MetricsAccess};
+pub use tls::{Tls, TlsError};
 pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.
@@ -86,6 +88,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Who may read `/metrics`.
     pub metrics_access: MetricsAccess,
+    /// Serve HTTPS (and WSS) with this certificate instead of plain HTTP; cookies then
+    /// get `Secure`. `None`: plain HTTP (`Secure` only behind a TLS proxy that sends
+    /// `X-Forwarded-Proto: https`).
+    pub tls: Option<Tls>,
     /// Turns true when the server shuts down: live connections close.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -124,6 +130,7 @@ impl AppState {
             limits: Limits::default(),
             metrics: Arc::default(),
             metrics_access: MetricsAccess::default(),
+            tls: None,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }

@@ -5,8 +5,14 @@
 //! stops accepting, live pages are sent a close frame (`ws.rs`), HTTP connections finish
 //! the request they serve, and after [`Limits::shutdown_grace`] the rest is dropped.
 //!
-//! HTTP/1.1 only: browsers speak HTTP/2 only over TLS, and cleartext HTTP/2 would slip
-//! past the header read timeout.
+//! With [`AppState::tls`] the same loop speaks HTTPS: an admitted connection (counted
+//! by the gate from its first byte) must finish the TLS handshake within
+//! [`Limits::header_timeout`] of connecting, else it is closed; a plain-HTTP request on
+//! the port is answered with a short 400 saying the port speaks HTTPS.
+//!
+//! HTTP/1.1 only, also over TLS (ALPN offers only `http/1.1`): hyper's header read
+//! timeout and our idle watchdog are built for HTTP/1.1, HTTP/2 would multiplex
+//! requests past them, and a hall's few dozen devices gain nothing from it.
 
 use std::future::Future;
 use std::io;
@@ -27,12 +33,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::time::{sleep, sleep_until, timeout, Instant};
+use tokio::time::{sleep, sleep_until, timeout, timeout_at, Instant};
+use tokio_rustls::TlsAcceptor;
 use tower::Service;
 use tower_http::timeout::TimeoutBody;
 
 use crate::gate::{Gate, Permit, RefusalLog, Refused, LOG_EVERY};
-use crate::AppState;
+use crate::{AppState, Metrics};
 
 /// Connection limits and timeouts of the HTTP server ([`AppState::limits`]).
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +91,7 @@ pub(crate) async fn serve(
     let limits = state.limits;
     let metrics = state.metrics.clone();
     let stopping = state.stopping.clone();
+    let tls = state.tls.as_ref().map(crate::Tls::acceptor);
     let app = crate::router(state);
     let gate = Gate::new(
         limits.per_address,
@@ -118,6 +126,8 @@ pub(crate) async fn serve(
                             peer,
                             limits,
                             stopping: stopping.subscribe(),
+                            tls: tls.clone(),
+                            metrics: metrics.clone(),
                         };
                         tokio::spawn(conn.run(stream, permit));
                     }
@@ -257,18 +267,86 @@ struct Connection {
     peer: SocketAddr,
     limits: Limits,
     stopping: watch::Receiver<bool>,
+    /// HTTPS: the handshake comes first.
+    tls: Option<TlsAcceptor>,
+    metrics: Arc<Metrics>,
 }
+
+/// The first byte of a TLS record carrying a handshake message (a ClientHello).
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// The body of the answer to a plain-HTTP request on the HTTPS port.
+const SPEAKS_HTTPS: &str = "This port speaks HTTPS: open it with https:// instead of http://\n";
 
 impl Connection {
     async fn run(mut self, stream: TcpStream, permit: Permit) {
         // Small frames (a state, a tap) go out at once.
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(Tracked {
+        let tracked = Tracked {
+            _permit: permit,
             stream,
             activity: activity.clone(),
-            _permit: permit,
-        });
+        };
+        match self.tls.take() {
+            None => self.serve(TokioIo::new(tracked), activity).await,
+            Some(acceptor) => {
+                if let Some(tls) = self.handshake(&acceptor, tracked).await {
+                    self.serve(TokioIo::new(tls), activity).await;
+                }
+            }
+        }
+    }
+
+    /// The TLS handshake, within the header timeout of connecting and given up when the
+    /// server stops; `None`: the connection is closed (a plain-HTTP request answered
+    /// first).
+    async fn handshake(
+        &mut self,
+        acceptor: &TlsAcceptor,
+        mut tracked: Tracked,
+    ) -> Option<tokio_rustls::server::TlsStream<Tracked>> {
+        let deadline = Instant::now() + self.limits.header_timeout;
+        let peer = self.peer;
+        let work = async {
+            let mut first = [0u8; 1];
+            if tracked.stream.peek(&mut first).await? == 0 {
+                return Ok(None); // closed before saying anything
+            }
+            if first[0] != TLS_HANDSHAKE {
+                if first[0].is_ascii_uppercase() {
+                    speaks_https(&mut tracked.stream).await?;
+                }
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "not TLS (plain HTTP on the HTTPS port?)",
+                ));
+            }
+            acceptor.accept(tracked).await.map(Some)
+        };
+        let outcome = tokio::select! {
+            done = timeout_at(deadline, work) => done,
+            _ = self.stopping.wait_for(|s| *s) => return None,
+        };
+        let why = match outcome {
+            Ok(Ok(tls)) => return tls,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no TLS handshake within {:?}", self.limits.header_timeout),
+        };
+        self.metrics
+            .refusals
+            .with_label_values(&["tls_handshake"])
+            .inc();
+        tracing::debug!(peer = %peer, "TLS handshake failed: {why}");
+        None
+    }
+
+    /// Serves HTTP/1.1 on `io` until it closes, a timeout fires or the socket is
+    /// handed to a WebSocket.
+    async fn serve<I>(mut self, io: I, activity: Arc<Activity>)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
         let (app, peer, act) = (self.app.clone(), self.peer, activity.clone());
         let body_timeout = self.limits.idle_timeout;
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
@@ -324,6 +402,26 @@ impl Connection {
             }
         }
     }
+}
+
+/// Reads a plain-HTTP request's head (so closing does not reset the connection before
+/// the client reads the answer) and answers it with a 400 saying [`SPEAKS_HTTPS`].
+async fn speaks_https(stream: &mut TcpStream) -> io::Result<()> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while head.len() < 16 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await? {
+            0 => break,
+            n => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{SPEAKS_HTTPS}",
+        SPEAKS_HTTPS.len()
+    );
+    stream.write_all(answer.as_bytes()).await?;
+    stream.shutdown().await
 }
 
 /// When a connection last moved a byte, and how many requests it is handling.
@@ -390,9 +488,11 @@ impl Drop for Busy {
 
 /// The socket, noting every byte moved, with the permit it is counted by.
 struct Tracked {
+    /// Dropped first (fields drop in order): once a client sees the socket close, its
+    /// place is free again.
+    _permit: Permit,
     stream: TcpStream,
     activity: Arc<Activity>,
-    _permit: Permit,
 }
 
 impl AsyncRead for Tracked {

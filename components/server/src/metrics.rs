@@ -30,9 +30,10 @@ pub enum MetricsAccess {
 }
 
 /// `reason` values of `ekran_refusals_total`.
-const REFUSALS: [&str; 5] = [
+const REFUSALS: [&str; 6] = [
     "connections_per_address",
     "connections_total",
+    "tls_handshake",
     "auth",
     "rate_limit",
     "too_large",
@@ -109,7 +110,7 @@ impl Metrics {
         let refusals = IntCounterVec::new(
             Opts::new(
                 "ekran_refusals_total",
-                "Connections and requests refused: connection caps, failed authorisation, rate limits, bodies too large",
+                "Connections and requests refused: connection caps, failed TLS handshakes, failed authorisation, rate limits, bodies too large",
             ),
             &["reason"],
         )?;

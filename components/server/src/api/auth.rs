@@ -85,13 +85,19 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim_matches('"').to_owned())
 }
 
+/// Whether cookies set in answer to a request with these headers get `Secure`: when
+/// this server speaks HTTPS ([`AppState::tls`]), or the request came through a TLS
+/// proxy that says so with `X-Forwarded-Proto: https`.
+pub fn secure_cookies(state: &AppState, headers: &HeaderMap) -> bool {
+    state.tls.is_some()
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Strict, Path=/, 7 days; Secure
-/// when the request came over TLS (this server speaks plain HTTP: behind a TLS proxy
-/// that sets `X-Forwarded-Proto: https`, Secure is added).
-pub fn session_cookie(token: &str, headers: &HeaderMap) -> HeaderValue {
-    let secure = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+/// when `secure` ([`secure_cookies`]).
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
     let v = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         MAX_SESSION_AGE.as_secs(),

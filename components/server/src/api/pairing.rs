@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{cookie, ClientAddr, SameOrigin};
+use super::auth::{cookie, secure_cookies, ClientAddr, SameOrigin};
 use super::{core, ApiError, Body};
 use crate::devices::{PairingRefused, PairingState, PAIRING_TTL};
 use crate::ws::DEVICE_COOKIE;
@@ -81,11 +81,12 @@ async fn start(
 }
 
 /// The cookie that carries a device's token: HttpOnly, SameSite=Strict, for ten years
-/// (revoking the device ends it sooner).
-fn device_cookie(token: &str) -> HeaderValue {
+/// (revoking the device ends it sooner); Secure when `secure` ([`secure_cookies`]).
+fn device_cookie(token: &str, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&format!(
-        "{DEVICE_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        10 * 365 * 24 * 3600
+        "{DEVICE_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        10 * 365 * 24 * 3600,
+        if secure { "; Secure" } else { "" }
     ))
     .expect("hex token and fixed attributes")
 }
@@ -93,13 +94,20 @@ fn device_cookie(token: &str) -> HeaderValue {
 /// `GET /api/pairing/{request}`: `{"state":"waiting","code"}` while no admin has paired
 /// it; `{"state":"paired"}` with the device cookie, once; 410 `{"state":"gone"}` when
 /// unknown or expired (start again).
-async fn poll(State(state): State<AppState>, Path(request): Path<String>) -> Response {
+async fn poll(
+    State(state): State<AppState>,
+    Path(request): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match state.pairings.poll(&request) {
         PairingState::Waiting(code) => {
             Json(json!({"state": "waiting", "code": code})).into_response()
         }
         PairingState::Paired(token) => (
-            [(header::SET_COOKIE, device_cookie(&token))],
+            [(
+                header::SET_COOKIE,
+                device_cookie(&token, secure_cookies(&state, &headers)),
+            )],
             Json(json!({"state": "paired"})),
         )
             .into_response(),

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{cleared_cookie, session_cookie, ClientAddr, SameOrigin, Signed};
+use super::auth::{cleared_cookie, secure_cookies, session_cookie, ClientAddr, SameOrigin, Signed};
 use super::throttle::LockKind;
 use super::{core, ApiError, Body};
 use crate::AppState;
@@ -58,7 +58,10 @@ async fn sign_in(
             state.throttle.succeeded(&s.name, &addr);
             let body = json!({"name": s.name, "role": s.role.as_str(), "csrf": s.csrf});
             Ok((
-                [(header::SET_COOKIE, session_cookie(&s.token, &headers))],
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&s.token, secure_cookies(&state, &headers)),
+                )],
                 Json(body),
             )
                 .into_response())
