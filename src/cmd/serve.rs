@@ -85,6 +85,9 @@ pub struct ServeArgs {
     metrics_token_file: Option<PathBuf>,
 }
 
+/// How long the end waits for blocking work (a request's database work) to finish.
+const SHUTDOWN_BLOCKING: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// File descriptors kept for the database, media files being served and the like.
 #[cfg(unix)]
 const RESERVED_FILES: u64 = 128;
@@ -237,6 +240,10 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     })?;
     // Saves where every screen is, for the next start.
     link.stop();
+    // Work still running on blocking threads (a long import a client started) is not
+    // waited for: its transaction is rolled back when the process ends, and what it
+    // staged is removed at the next start.
+    runtime.shutdown_timeout(SHUTDOWN_BLOCKING);
     drop(lock);
     tracing::info!("stopped; screen positions saved");
     // A throwaway demo directory (`tmp`) is removed here, on the way out.

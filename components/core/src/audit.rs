@@ -119,6 +119,34 @@ pub struct Actor<'a> {
     /// The client's network address (an IP address as text) for changes made over
     /// HTTP; `None` from the command line.
     pub address: Option<&'a str>,
+    /// The signed-in user's role; `None` from the command line (which may do
+    /// everything). Use cases refuse what the role may not do ([`Actor::check_screens`]).
+    pub role: Option<ekran_store::Role>,
+}
+
+impl Actor<'_> {
+    /// `Forbidden` unless this actor may change screens (admins and the command line)
+    /// or `before` equals `after`; `what` names the change for the message.
+    pub(crate) fn check_screens(
+        &self,
+        before: &[ekran_model::Screen],
+        after: &[ekran_model::Screen],
+        what: &str,
+    ) -> crate::Result<()> {
+        if self.role != Some(ekran_store::Role::Editor) || before == after {
+            return Ok(());
+        }
+        let ids = |l: &[ekran_model::Screen]| l.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+        let (b, a) = (ids(before), ids(after));
+        let detail = if b != a {
+            format!("screens {} would become {}", b.join(", "), a.join(", "))
+        } else {
+            "the screens' settings would change".to_owned()
+        };
+        Err(crate::CoreError::Forbidden(format!(
+            "only an admin may change screens: {what} changes them ({detail}); import content whose screens are as they are now, or ask an admin"
+        )))
+    }
 }
 
 impl<'a> From<&'a str> for Actor<'a> {
@@ -126,6 +154,7 @@ impl<'a> From<&'a str> for Actor<'a> {
         Actor {
             name,
             address: None,
+            role: None,
         }
     }
 }

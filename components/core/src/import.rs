@@ -260,6 +260,7 @@ impl Core {
             if diagnostics.has_errors() {
                 return Err(CoreError::Invalid(diagnostics).into());
             }
+            by.check_screens(&w.screens()?, &hall.screens, &note)?;
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
             kept_warnings(&mut diagnostics, &added.kept);
@@ -386,6 +387,7 @@ impl Core {
             if diagnostics.has_errors() {
                 return Err(CoreError::Invalid(std::mem::take(&mut diagnostics)).into());
             }
+            by.check_screens(&w.screens()?, &hall.screens, &note)?;
             w.put_hall(&hall)?;
             let added = w.add_media(&staged, Existing::Keep)?;
             kept_warnings(&mut diagnostics, &added.kept);

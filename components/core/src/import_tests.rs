@@ -142,3 +142,51 @@ fn a_duplicate_among_two_thousand_files_is_still_found() {
     let title = &hall.nodes.get(k).unwrap().title;
     assert_eq!(title.get(Lang::Ru), Some("Узел 1500, позже"));
 }
+
+#[test]
+fn an_editor_cannot_add_a_screen_with_a_legacy_import() {
+    let (_d, mut core) = core();
+    core.import_legacy(
+        LegacyBatch::parse(&inputs()[..3], Options::default()),
+        None,
+        After::Publish,
+        CLI,
+    )
+    .unwrap();
+    let editor = crate::Actor {
+        name: "anna",
+        address: Some("10.0.0.7"),
+        role: Some(ekran_store::Role::Editor),
+    };
+    // A new top-level node would become a new screen: refused, nothing stored.
+    let before = core.working_copy().unwrap().hall;
+    let new_root = [Input {
+        name: "ru/2.json".into(),
+        bytes: record("2", "Второй зал"),
+    }];
+    let e = core
+        .import_legacy(
+            LegacyBatch::parse(&new_root, Options::default()),
+            None,
+            After::Publish,
+            editor,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&e, CoreError::Forbidden(m) if m.contains("only an admin may change screens")),
+        "{e:?}"
+    );
+    assert_eq!(core.working_copy().unwrap().hall, before);
+    // Content under an existing screen is fine.
+    let more = [Input {
+        name: "ru/1.9999.json".into(),
+        bytes: record("1.9999", "Ещё узел"),
+    }];
+    core.import_legacy(
+        LegacyBatch::parse(&more, Options::default()),
+        None,
+        After::Publish,
+        editor,
+    )
+    .unwrap();
+}

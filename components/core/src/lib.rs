@@ -57,6 +57,9 @@ pub enum CoreError {
     /// A node, screen, version or user that does not exist.
     #[error("{0} does not exist")]
     NotFound(String),
+    /// The actor's role may not do this (an editor changing screens through an import).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// A sign-in with an unknown name or a wrong password: one error for both, so it
     /// does not tell which names exist.
     #[error("wrong name or password")]

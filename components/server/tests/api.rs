@@ -436,9 +436,30 @@ async fn a_dry_run_import_reports_positions_and_changes_nothing() {
     );
     assert_eq!(r.json()["diagnostics"][0]["line"], 3);
 
-    // A valid export as a dry run: what it would change, and still nothing stored.
+    // An editor may not change screens through an import either (only admins may):
+    // refused as a dry run and for real, nothing stored.
     let mut doc: Value = serde_json::from_str(&before).unwrap();
     doc["screens"][0]["theme"] = json!("jade");
+    let (ct, body) = multipart(&[("hall.json", &doc.to_string())]);
+    for path in ["/api/import?dry_run=1", "/api/import?publish=1"] {
+        let r = post(path, ct.clone(), body.clone()).await;
+        assert_eq!(
+            (r.status, r.json()["error"].as_str()),
+            (403, Some("forbidden")),
+            "{path}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("only an admin may change screens"),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(anna.get("/api/export").await.body, before);
+    // Content with the screens as they are: a dry run says what it would change, then
+    // it goes live.
+    let mut doc: Value = serde_json::from_str(&before).unwrap();
+    doc["hall"]["title"] = json!({"kk": "Жаңа зал", "ru": "Новый зал"});
     let (ct, body) = multipart(&[("hall.json", &doc.to_string())]);
     let r = post("/api/import?dry_run=1", ct.clone(), body.clone()).await;
     assert_eq!(r.json()["ok"], true, "{}", r.body);
@@ -448,6 +469,20 @@ async fn a_dry_run_import_reports_positions_and_changes_nothing() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["published"]["version"], 2);
     assert_eq!(r.json()["published"]["by"], "anna");
+    // An admin may import screens.
+    let root = Client::sign_in(&api, "root").await;
+    let mut doc: Value = serde_json::from_str(&root.get("/api/export").await.body).unwrap();
+    doc["screens"][0]["theme"] = json!("jade");
+    let (ct, body) = multipart(&[("hall.json", &doc.to_string())]);
+    let h = vec![
+        ("Cookie", root.cookie.clone()),
+        ("Origin", format!("http://{}", api.addr)),
+        ("X-CSRF-Token", root.csrf.clone()),
+        ("Content-Type", ct),
+    ];
+    let r = raw(api.addr, "POST", "/api/import?publish=1", &h, &body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["published"]["version"], 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -124,6 +124,11 @@ impl Reader<'_> {
             .map_err(self.db())
     }
 
+    /// The working copy's screens (cheap: no node is read).
+    pub fn screens(&self) -> Result<Vec<Screen>> {
+        Ok(self.settings()?.screens)
+    }
+
     pub(crate) fn settings(&self) -> Result<Meta> {
         let (title, fallback): (String, String) = self
             .tx

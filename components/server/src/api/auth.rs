@@ -42,6 +42,7 @@ impl Signed {
         Actor {
             name: &self.name,
             address: Some(&self.address),
+            role: Some(self.role),
         }
     }
 }

@@ -102,6 +102,7 @@ impl From<CoreError> for ApiError {
             },
             CoreError::NotFound(what) => ApiError::NotFound(what),
             CoreError::Unauthorized => ApiError::Unauthorized("wrong name or password".into()),
+            CoreError::Forbidden(m) => ApiError::forbidden(m),
             CoreError::Store(e @ ekran_core::StoreError::Busy { .. }) => {
                 tracing::warn!("api: {e}");
                 ApiError::Unavailable(
