@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use ekran_model::Hall;
@@ -211,6 +212,18 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ))
+        // A bug in a handler answers 500 (logged, counted) instead of dropping the
+        // connection without a word.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked; answered 500");
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; see the server's log\n",
+                )
+                    .into_response()
+            },
         ))
         .with_state(state)
 }

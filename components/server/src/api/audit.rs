@@ -67,30 +67,59 @@ async fn list(
     ))
 }
 
-/// A `since`/`until` bound: a UTC date or date and time in ISO 8601
-/// (`2026-11-29`, `2026-11-29T12:00`, `2026-11-29T12:00:00.000Z`), compared with the
-/// entries' times as text; anything else is a 400.
+/// A `since`/`until` bound: a UTC date or date and time in ISO 8601, whole or any
+/// prefix of it from the year on (`2026`, `2026-11`, `2026-11-29`, `2026-11-29T12:00`,
+/// `2026-11-29T12:00:00.000Z`), compared with the entries' times as text; anything
+/// else is a 400.
 fn time_bound(name: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(v) = v.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let b = v.as_bytes();
-    let date = b.len() >= 10
-        && b[..10].iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
+    // `0` stands for a digit; every other character must be as it is.
+    const SHAPE: &[u8] = b"0000-00-00T00:00:00.000Z";
+    let fits = v.len() >= 4
+        && v.len() <= SHAPE.len()
+        && v.bytes().zip(SHAPE).all(|(c, s)| match s {
+            b'0' => c.is_ascii_digit(),
+            s => c == *s,
         });
-    let rest_ok = v[10..]
-        .bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'T' | b':' | b'.' | b'Z'));
-    if date && rest_ok {
+    if fits {
         Ok(Some(v))
     } else {
         Err(ApiError::BadRequest(format!(
-            "{name} must be a UTC date or time in ISO 8601, such as 2026-11-29 or 2026-11-29T12:00"
+            "{name} must be a UTC date or time in ISO 8601, or its start: 2026, 2026-11, 2026-11-29 or 2026-11-29T12:00"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_bounds_are_iso_8601_or_a_prefix_of_it() {
+        for ok in [
+            "2026",
+            "2026-11",
+            "2026-11-29",
+            "2026-11-29T12:00",
+            "2026-11-29T12:00:00.000Z",
+        ] {
+            assert_eq!(
+                time_bound("since", Some(ok.into())).unwrap().as_deref(),
+                Some(ok)
+            );
+        }
+        for bad in [
+            "20",
+            "garbage",
+            "2026-1x",
+            "2026-11-29 12:00",
+            "жыл-2026",
+            "2026-11-29T12:00:00.000Z!",
+        ] {
+            assert!(time_bound("since", Some(bad.into())).is_err(), "{bad}");
+        }
+        assert_eq!(time_bound("since", Some(String::new())).unwrap(), None);
     }
 }
