@@ -367,3 +367,60 @@ async fn the_demo_lets_any_display_show_and_keeps_its_screen_keys_across_restart
         stderr(&none)
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn under_a_low_file_limit_one_address_cannot_take_every_connection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    // `ulimit -n 256` leaves room for 64 connections: one address gets a quarter.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 256 && exec {} serve --demo --bind 127.0.0.1:0",
+            env!("CARGO_BIN_EXE_ekran")
+        ))
+        .env("TMPDIR", tmp.path())
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("EKRAN_DATA")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    // One address tries to hold all 64 (only its share is let in).
+    let mut held = Vec::new();
+    for _ in 0..64 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    // A display on another address still connects.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let stream = socket
+        .connect(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .unwrap();
+    let (mut display, _) =
+        tokio_tungstenite::client_async(format!("ws://127.0.0.1:{port}/ws/1?role=display"), stream)
+            .await
+            .expect("a display from another address connects");
+    let first = tokio::time::timeout(GUARD, display.next()).await.unwrap();
+    assert!(matches!(first, Some(Ok(Message::Text(_)))), "{first:?}");
+    drop(held);
+    signal(&child, "TERM");
+    let (status, err) = exit(child).await;
+    assert!(status.success(), "{status}: {err}");
+    assert!(
+        err.contains("--max-connections-per-address 64 lowered to 16"),
+        "{err}"
+    );
+}

@@ -58,7 +58,7 @@ pub struct ServeArgs {
     /// (`http://HOST:PORT/PATH` on the hall's network).
     #[arg(long, value_name = "URL", env = "EKRAN_ALERT_WEBHOOK")]
     alert_webhook: Option<String>,
-    /// Connections open at once from one client address (an IPv6 client: its /64).
+    /// Connections open at once from one client address.
     /// Behind a reverse proxy every client has the proxy's address: raise it.
     #[arg(
         long,
@@ -373,6 +373,15 @@ fn limits(args: &ServeArgs) -> Limits {
                     limits.total
                 );
                 limits.total = fit;
+                // One address may then not take the whole total: a quarter at most.
+                let share = (fit / 4).max(1);
+                if limits.per_address > share {
+                    tracing::warn!(
+                        "--max-connections-per-address {} lowered to {share}: a quarter of the {fit} connections this process may hold",
+                        limits.per_address
+                    );
+                    limits.per_address = share;
+                }
             }
         }
         Err(e) => tracing::warn!("cannot read the open-file limit: {e}"),

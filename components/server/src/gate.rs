@@ -5,14 +5,16 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-/// A client as the caps count it: its IPv4 address, or the /64 network of an IPv6
-/// address (one device can take any number of addresses in its /64).
+/// A client as the caps count it: its address (an IPv4-mapped IPv6 address as IPv4).
+/// Not an IPv6 client's /64, as internet-facing limits do: on a hall's LAN every
+/// device shares the one /64, which would then share one budget; the total cap bounds
+/// a device that takes many addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Client(IpAddr);
 
@@ -22,9 +24,7 @@ impl Client {
             IpAddr::V4(_) => Client(ip),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => Client(IpAddr::V4(v4)),
-                None => Client(IpAddr::V6(Ipv6Addr::from(
-                    u128::from(v6) & !((1u128 << 64) - 1),
-                ))),
+                None => Client(IpAddr::V6(v6)),
             },
         }
     }
@@ -34,7 +34,7 @@ impl fmt::Display for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             IpAddr::V4(a) => write!(f, "{a}"),
-            IpAddr::V6(a) => write!(f, "{a}/64"),
+            IpAddr::V6(a) => write!(f, "{a}"),
         }
     }
 }
@@ -289,11 +289,12 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_clients_count_by_their_64_and_mapped_v4_as_v4() {
+    fn clients_count_by_their_address_and_mapped_v4_as_v4() {
+        // Two devices of one LAN /64 are two clients.
         let a = Client::of("2001:db8:1:2:aaaa::1".parse().unwrap());
         let b = Client::of("2001:db8:1:2:bbbb::9".parse().unwrap());
-        assert_eq!(a, b);
-        assert_eq!(a.to_string(), "2001:db8:1:2::/64");
+        assert_ne!(a, b);
+        assert_eq!(a.to_string(), "2001:db8:1:2:aaaa::1");
         let v4 = Client::of("::ffff:127.0.0.1".parse().unwrap());
         assert_eq!(v4, Client::of("127.0.0.1".parse().unwrap()));
     }

@@ -52,8 +52,8 @@ pub struct Limits {
     /// handled is closed, and a request body that stalls this long fails. WebSockets
     /// are exempt (their pings are in [`crate::Liveness`]). Default 30 s.
     pub idle_timeout: Duration,
-    /// Connections (HTTP and WebSocket) open at once from one client address; an IPv6
-    /// client counts by its /64 network. Default 64.
+    /// Connections (HTTP and WebSocket) open at once from one client address. Default
+    /// 64.
     pub per_address: usize,
     /// Connections open at once in all. Default 2048.
     pub total: usize,
