@@ -66,6 +66,23 @@ pub fn spawn(state: AppState) {
     let client = Arc::new(client);
     let mut stopping = state.stopping.subscribe();
     tokio::spawn(async move {
+        // Devices paired before this start count as offline since they were last seen
+        // (or since now), until they connect.
+        match crate::api::core(&state, |c| c.devices()).await {
+            Ok(devices) => {
+                let now = std::time::SystemTime::now();
+                for d in devices {
+                    let since = d
+                        .last_seen_at
+                        .and_then(|ms| u64::try_from(ms).ok())
+                        .map(|ms| std::time::UNIX_EPOCH + Duration::from_millis(ms))
+                        .filter(|t| *t <= now)
+                        .unwrap_or(now);
+                    state.device_links.seed_offline(d.id, since);
+                }
+            }
+            Err(e) => tracing::warn!("alerts: cannot read the devices: {e}"),
+        }
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

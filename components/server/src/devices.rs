@@ -291,6 +291,18 @@ impl DeviceLinks {
         d.remove(&device);
     }
 
+    /// Notes a paired device not connected since this server started as offline since
+    /// `since` (its last connection as stored, or the start), so that one that never
+    /// comes back after a restart or a power cut is alerted too. A device already known
+    /// is left as it is.
+    pub fn seed_offline(&self, device: i64, since: SystemTime) {
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        d.entry(device).or_insert_with(|| Live {
+            offline_since: Some(since),
+            ..Live::default()
+        });
+    }
+
     /// Devices offline for at least `after` that were not alerted yet (marked now), with
     /// since when (Unix ms); and alerted devices that are connected again (unmarked now).
     pub fn take_alerts(&self, after: Duration) -> (Vec<(i64, i64)>, Vec<i64>) {

@@ -392,12 +392,15 @@ async fn webhook_request(listener: &tokio::net::TcpListener) -> (String, Value) 
 async fn a_device_offline_for_long_is_alerted_and_so_is_its_return() {
     let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/ekran-alerts", hook.local_addr().unwrap());
-    let api = start_closed_with(|state| {
-        state.alerts = std::sync::Arc::new(ekran_server::alerts::Alerts {
-            after: std::time::Duration::from_millis(300),
-            webhook: Some(ekran_server::alerts::Webhook::parse(&url).unwrap()),
-        });
-    })
+    let api = start_closed_with(
+        |_| {},
+        |state| {
+            state.alerts = std::sync::Arc::new(ekran_server::alerts::Alerts {
+                after: std::time::Duration::from_millis(300),
+                webhook: Some(ekran_server::alerts::Webhook::parse(&url).unwrap()),
+            });
+        },
+    )
     .await;
     let root = Client::sign_in(&api, "root").await;
     let (id, cookie) = pair(&api, &root, ask(&api, "display", "1").await, "display", "1").await;
@@ -422,4 +425,32 @@ async fn a_device_offline_for_long_is_alerted_and_so_is_its_return() {
     assert_eq!(back["device"]["id"], id, "{back}");
     let listed = root.get("/api/devices").await.json();
     assert_eq!(listed[0]["alert"], false, "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_that_never_comes_back_after_a_restart_is_alerted() {
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/alerts", hook.local_addr().unwrap());
+    // Paired before this server started (as before a power cut), never connected since.
+    let _api = start_closed_with(
+        |core| {
+            core.pair_device(
+                "Tablet by the map",
+                ekran_core::devices::DeviceRole::Tablet,
+                "1",
+                ekran_core::CLI,
+            )
+            .unwrap();
+        },
+        |state| {
+            state.alerts = std::sync::Arc::new(ekran_server::alerts::Alerts {
+                after: std::time::Duration::from_millis(200),
+                webhook: Some(ekran_server::alerts::Webhook::parse(&url).unwrap()),
+            });
+        },
+    )
+    .await;
+    let (_, alert) = webhook_request(&hook).await;
+    assert_eq!(alert["event"], "device_offline", "{alert}");
+    assert_eq!(alert["device"]["name"], "Tablet by the map", "{alert}");
 }

@@ -39,18 +39,23 @@ pub async fn start_closed() -> Api {
     start_opts(PoolSettings::default(), false).await
 }
 
-/// [`start_closed`] with the state changed by `tweak` before it serves.
-pub async fn start_closed_with(tweak: impl FnOnce(&mut AppState)) -> Api {
-    start_full(PoolSettings::default(), false, tweak).await
+/// [`start_closed`] with the store set up further by `setup` (before the server
+/// starts) and the state changed by `tweak` before it serves.
+pub async fn start_closed_with(
+    setup: impl FnOnce(&mut Core) + Send + 'static,
+    tweak: impl FnOnce(&mut AppState),
+) -> Api {
+    start_full(PoolSettings::default(), false, setup, tweak).await
 }
 
 async fn start_opts(pool: PoolSettings, open_displays: bool) -> Api {
-    start_full(pool, open_displays, |_| {}).await
+    start_full(pool, open_displays, |_| {}, |_| {}).await
 }
 
 async fn start_full(
     pool: PoolSettings,
     open_displays: bool,
+    setup: impl FnOnce(&mut Core) + Send + 'static,
     tweak: impl FnOnce(&mut AppState),
 ) -> Api {
     let dir = tempfile::tempdir().unwrap();
@@ -60,6 +65,7 @@ async fn start_full(
         core.seed_demo(CLI).unwrap();
         core.add_user("root", Role::Admin, PW, CLI).unwrap();
         core.add_user("anna", Role::Editor, PW, CLI).unwrap();
+        setup(&mut core);
         let (v, hall) = core.live().unwrap().unwrap();
         (core, v, hall)
     })
