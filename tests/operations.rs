@@ -366,6 +366,30 @@ async fn the_demo_lets_any_display_show_and_keeps_its_screen_keys_across_restart
         "{}",
         stderr(&none)
     );
+    // A screen that is not one (or cannot be) gets no key.
+    let data = tmp.path().join("hall");
+    let imported = Command::new(env!("CARGO_BIN_EXE_ekran"))
+        .args(["import", "ekran", "--data"])
+        .arg(&data)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/demo-ekran1.json"
+        ))
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    for (screen, says) in [
+        ("99", "there is no screen 99"),
+        ("../x", "a screen ID is 1-32"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ekran"))
+            .args(["key", "--screen", screen, "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{screen}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{screen}: {}", stderr(&o));
+    }
 }
 
 #[cfg(unix)]

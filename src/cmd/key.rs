@@ -18,6 +18,32 @@ pub struct KeyArgs {
 }
 
 pub fn run(args: KeyArgs) -> Result<ExitCode, String> {
+    let id = &args.screen;
+    if id.is_empty()
+        || id.len() > 32
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(format!(
+            "--screen {id:?}: a screen ID is 1-32 letters, digits, '-' or '_'"
+        ));
+    }
+    // A data directory with a hall: the screen must be one of its screens (the demo's
+    // kept key has no hall beside it).
+    if args.data.dir.join(ekran_store::DB_FILE).exists() {
+        let mut store =
+            ekran_store::Store::open_read_only(&args.data.dir).map_err(|e| e.to_string())?;
+        let screens = store.read(|r| r.screens()).map_err(|e| e.to_string())?;
+        if !screens.iter().any(|s| &s.id == id) {
+            let ids: Vec<&str> = screens.iter().map(|s| s.id.as_str()).collect();
+            return Err(format!(
+                "{}: there is no screen {id} (screens: {})",
+                args.data.dir.display(),
+                ids.join(", ")
+            ));
+        }
+    }
     let path = args.data.dir.join(ekran_server::key::KEY_FILE);
     let control = match std::fs::read_to_string(&path) {
         Ok(k) if k.trim().len() >= 16 => k,

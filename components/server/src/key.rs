@@ -10,18 +10,30 @@ use std::path::Path;
 /// The key's file name in the data directory.
 pub const KEY_FILE: &str = "control.key";
 
-/// Reads the key from `dir`, creating a random one if there is none.
+/// Reads the key from `dir`, creating a random one (readable by its owner only) if
+/// there is none. A key file that is there but too short (under 16 characters) is an
+/// error naming the file: replacing it silently would change every screen key
+/// scripts were given.
 pub fn load_or_create(dir: &Path) -> io::Result<String> {
     let path = dir.join(KEY_FILE);
     match fs::read_to_string(&path) {
         Ok(k) if k.trim().len() >= 16 => return Ok(k.trim().to_owned()),
-        Ok(_) => {}
+        Ok(k) => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} holds {} character(s); a control key has at least 16. Delete the file to make a new one (the screen keys scripts use change with it)",
+                    path.display(),
+                    k.trim().len()
+                ),
+            ))
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
     let key = random_key()?;
     let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -30,6 +42,7 @@ pub fn load_or_create(dir: &Path) -> io::Result<String> {
     let mut f = opts.open(&path)?;
     f.write_all(key.as_bytes())?;
     f.write_all(b"\n")?;
+    f.sync_all()?;
     Ok(key)
 }
 
@@ -67,6 +80,34 @@ pub fn screen_key(control_key: &str, screen: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_made_once_owner_only_and_a_short_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = load_or_create(dir.path()).unwrap();
+        assert_eq!(k.len(), 32);
+        assert_eq!(load_or_create(dir.path()).unwrap(), k, "kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        fs::write(dir.path().join(KEY_FILE), "short\n").unwrap();
+        let e = load_or_create(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("5 character(s)") && e.contains("Delete the file"),
+            "{e}"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(),
+            "short\n",
+            "left as it was"
+        );
+    }
 
     #[test]
     fn screen_keys_differ_per_screen_and_per_hall() {

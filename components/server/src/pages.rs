@@ -108,11 +108,13 @@ pub async fn tablet(
 /// `GET /display/{screen}/offline`: the screen's offline document (home and attract
 /// states, idle timings; see [`ekran_live::Session::offline`]), which its displays keep
 /// to run the idle loop while the server is away. 404 for a screen never known or
-/// removed.
+/// removed; 403 for a browser that may not show it (as on `/ws`).
 pub async fn offline(
     State(state): State<AppState>,
     Path(screen): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
+    crate::ws::authorize(&state, &screen, crate::ws::Role::Display, None, &headers).await?;
     let doc = state
         .hub
         .session(&screen)

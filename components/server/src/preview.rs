@@ -110,8 +110,14 @@ pub async fn upgrade(
     _user: Signed,
     Path(screen): Path<String>,
     Query(p): Query<Params>,
+    headers: axum::http::HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    // As on the live channel: a browser's Origin must be this server's own.
+    crate::origin::check_ws(&headers).map_err(|e| ApiError::Forbidden {
+        code: "origin",
+        message: e.to_string(),
+    })?;
     let hub = state.previews.hub(&state).await?;
     let session = hub
         .session(&screen)

@@ -257,7 +257,7 @@ pub async fn upgrade(
 }
 
 /// Whether this page may show (display) or drive (tablet) `screen`.
-async fn authorize(
+pub(crate) async fn authorize(
     state: &AppState,
     screen: &str,
     role: Role,

@@ -192,6 +192,34 @@ async fn only_paired_devices_show_and_drive_their_own_screen_until_revoked() {
     // A display pairs too, and sees what the tablet does.
     let (_, display_cookie) =
         pair(&api, &root, ask(&api, "display", "1").await, "display", "1").await;
+    // The offline document (what a display keeps for when the server is away) is
+    // the display's only, like its live channel.
+    let doc = raw(api.addr, "GET", "/display/1/offline", &[], b"").await;
+    assert_eq!(doc.status, 403, "{}", doc.body);
+    let doc = raw(
+        api.addr,
+        "GET",
+        "/display/1/offline",
+        &[("Cookie", display_cookie.clone())],
+        b"",
+    )
+    .await;
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    // The preview channel (staff) refuses a foreign Origin too.
+    assert_eq!(
+        ws(
+            &api,
+            "preview/1",
+            "role=display",
+            &[
+                ("Cookie", root.cookie.clone()),
+                ("Origin", "http://evil.example".into())
+            ]
+        )
+        .await
+        .err(),
+        Some(403)
+    );
     let mut display = ws(
         &api,
         "1",

@@ -2,7 +2,7 @@
 -- (display) or drive (tablet) one screen. Only the SHA-256 (hex) of the device's random
 -- token is stored. Revoking a device deletes its row (the audit log keeps the record).
 CREATE TABLE device (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the audit log names devices by id
     name TEXT NOT NULL,             -- for people: "Tablet by the map"
     role TEXT NOT NULL CHECK (role IN ('display', 'tablet')),
     screen TEXT NOT NULL,           -- the screen id it shows or drives
