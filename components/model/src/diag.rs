@@ -332,6 +332,18 @@ impl FromIterator<Diagnostic> for Diagnostics {
 pub struct LineIndex<'a> {
     text: &'a [u8],
     starts: Vec<usize>,
+    /// Characters before each [`BLOCK`] of bytes: a column is found by counting at most
+    /// one block, however long the line (minified JSON is one line of megabytes).
+    blocks: Vec<usize>,
+}
+
+/// Bytes per entry of [`LineIndex::blocks`].
+const BLOCK: usize = 1024;
+
+/// Characters in `b`: bytes that do not continue a UTF-8 sequence (an invalid byte
+/// counts as one character, as it shows as one replacement character).
+fn chars_in(b: &[u8]) -> usize {
+    b.iter().filter(|&&x| (x & 0xC0) != 0x80).count()
 }
 
 /// Longest part of a line shown in a snippet, in characters on each side of the caret.
@@ -346,7 +358,24 @@ impl<'a> LineIndex<'a> {
                 .filter(|(_, b)| **b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { text, starts }
+        let mut blocks = Vec::with_capacity(text.len() / BLOCK + 1);
+        let mut seen = 0;
+        for chunk in text.chunks(BLOCK) {
+            blocks.push(seen);
+            seen += chars_in(chunk);
+        }
+        blocks.push(seen);
+        LineIndex {
+            text,
+            starts,
+            blocks,
+        }
+    }
+
+    /// Characters in the text before byte `offset` (at most one block counted).
+    fn chars_before(&self, offset: usize) -> usize {
+        let k = offset / BLOCK;
+        self.blocks[k] + chars_in(&self.text[k * BLOCK..offset])
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -361,10 +390,7 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let col = String::from_utf8_lossy(&self.text[start..offset])
-            .chars()
-            .count()
-            + 1;
+        let col = self.chars_before(offset) - self.chars_before(start) + 1;
         Pos {
             line: line + 1,
             col,
@@ -393,25 +419,40 @@ impl<'a> LineIndex<'a> {
         let line = self.line_of(offset);
         let start = self.starts[line];
         let end = self.starts.get(line + 1).map_or(self.text.len(), |e| e - 1);
-        let raw = String::from_utf8_lossy(&self.text[start..end]);
-        let raw = raw.trim_end_matches('\r');
-        let before: Vec<char> = String::from_utf8_lossy(&self.text[start..offset])
+        // Only a window around the caret is decoded (a character is at most 4 bytes),
+        // so a snippet costs the same on a line of a megabyte as on a short one.
+        let reach = (SNIPPET_HALF + 1) * 4;
+        let boundary_back = |mut o: usize| {
+            while o > start && o < self.text.len() && (self.text[o] & 0xC0) == 0x80 {
+                o -= 1;
+            }
+            o
+        };
+        let lo = boundary_back(offset.saturating_sub(reach).max(start));
+        let hi = boundary_back((offset + reach).min(end)).max(offset.min(end));
+        let clean = |c: char| if c == '\t' || c.is_control() { ' ' } else { c };
+        let before: Vec<char> = String::from_utf8_lossy(&self.text[lo..offset.min(end)])
             .chars()
+            .map(clean)
             .collect();
-        let all: Vec<char> = raw
-            .chars()
-            .map(|c| if c == '\t' || c.is_control() { ' ' } else { c })
-            .collect();
-        let caret = before.len().min(all.len());
-        let from = caret.saturating_sub(SNIPPET_HALF);
-        let to = (caret + SNIPPET_HALF).min(all.len());
-        let mut shown: String = all[from..to].iter().collect();
-        let mut pad = caret - from;
-        if from > 0 {
+        let after_text = String::from_utf8_lossy(&self.text[offset.min(end)..hi]);
+        // The line's own end: a CR before the newline is not shown.
+        let after_text = if hi == end {
+            after_text.trim_end_matches('\r').to_owned()
+        } else {
+            after_text.into_owned()
+        };
+        let after: Vec<char> = after_text.chars().map(clean).collect();
+        let keep_before = before.len().min(SNIPPET_HALF);
+        let keep_after = after.len().min(SNIPPET_HALF);
+        let mut shown: String = before[before.len() - keep_before..].iter().collect();
+        shown.extend(&after[..keep_after]);
+        let mut pad = keep_before;
+        if lo > start || before.len() > keep_before {
             shown.insert(0, '…');
             pad += 1;
         }
-        if to < all.len() {
+        if hi < end || after.len() > keep_after {
             shown.push('…');
         }
         let num = (line + 1).to_string();
@@ -423,6 +464,37 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_and_snippets_on_a_line_of_a_megabyte_show_the_window_around_the_caret() {
+        // Minified JSON: one line; a column and a snippet each cost a bounded window.
+        let mut line = "ә".repeat(300_000);
+        line.push_str("<here>");
+        line.push_str(&"x".repeat(700_000));
+        let text = format!("first\n{line}\r\nlast");
+        let idx = LineIndex::new(text.as_bytes());
+        let offset = text.find("<here>").unwrap();
+        assert_eq!(
+            idx.pos(offset),
+            Pos {
+                line: 2,
+                col: 300_001
+            }
+        );
+        let snip = idx.snippet(offset);
+        let (shown, caret) = snip.split_once('\n').unwrap();
+        assert!(
+            shown.starts_with("2 | …әәә") && shown.ends_with("xxx…"),
+            "{shown}"
+        );
+        assert_eq!(shown.chars().count(), "2 | ".len() + 1 + 60 + 60 + 1);
+        let at = caret.find('^').unwrap();
+        assert_eq!(shown.chars().nth(at), Some('<'), "{snip}");
+        // At the line's end the CR is not shown and nothing is cut after the caret.
+        let end = text.find("\r\n").unwrap();
+        let tail = idx.snippet(end);
+        assert!(tail.lines().next().unwrap().ends_with('x'), "{tail}");
+    }
 
     #[test]
     fn columns_count_characters() {
