@@ -86,8 +86,14 @@ struct Shared {
     /// States a display never saw because a newer one replaced it (its queue of one).
     skipped: AtomicU64,
     commands: AtomicU64,
-    /// Commands whose state did not come back to their tablet within `ANSWER_WAIT`.
+    /// Commands whose state did not come back to their tablet within `ANSWER_WAIT`
+    /// although the tablet received every `seq` meanwhile.
     unanswered: AtomicU64,
+    /// Commands whose state the tablet may have missed because a newer state replaced
+    /// it (its `seq` jumped while the command was pending).
+    superseded: AtomicU64,
+    /// What happened to the first unanswered commands.
+    notes: Mutex<Vec<String>>,
     errors: AtomicU64,
     error_texts: Mutex<Vec<String>>,
     /// Latencies in ms since the last report.
@@ -309,12 +315,13 @@ async fn tablet(
     let mut view = View::default();
     let v: serde_json::Value = serde_json::from_str(&first).expect("first state is JSON");
     parse_state(&v, &mut view);
-    sh.screen_seq[s].fetch_max(v["seq"].as_u64().unwrap_or(0), Relaxed);
+    let mut seq = v["seq"].as_u64().unwrap_or(0);
+    sh.screen_seq[s].fetch_max(seq, Relaxed);
     let pause =
         |rng: &mut Rng| Duration::from_millis(PAUSE_MS.0 + rng.below(PAUSE_MS.1 - PAUSE_MS.0 + 1));
     let mut next_at = tokio::time::Instant::now() + pause(&mut rng);
     // The command sent last whose state has not come back yet, and when it was sent.
-    let mut pending: Option<(u64, tokio::time::Instant)> = None;
+    let mut pending: Option<(u64, tokio::time::Instant, String)> = None;
     let why = loop {
         tokio::select! {
             msg = ws.next() => match msg {
@@ -329,10 +336,15 @@ async fn tablet(
                     match v["type"].as_str() {
                         Some("state") => {
                             parse_state(&v, &mut view);
-                            sh.screen_seq[s].fetch_max(v["seq"].as_u64().unwrap_or(0), Relaxed);
-                            if pending.is_some_and(|(id, _)| v["ref"].as_u64() == Some(id)) {
+                            let new = v["seq"].as_u64().unwrap_or(0);
+                            sh.screen_seq[s].fetch_max(new, Relaxed);
+                            if pending.as_ref().is_some_and(|(id, ..)| v["ref"].as_u64() == Some(*id)) {
+                                pending = None;
+                            } else if pending.is_some() && new > seq + 1 {
+                                sh.superseded.fetch_add(1, Relaxed);
                                 pending = None;
                             }
+                            seq = new;
                         }
                         _ => sh.error(format!("{name}: {:.200}", t.as_str())),
                     }
@@ -350,11 +362,17 @@ async fn tablet(
                     }
                     continue;
                 }
-                if let Some((_, sent)) = pending {
+                if let Some((id, sent, cmd)) = &pending {
                     if sent.elapsed() < ANSWER_WAIT {
                         continue;
                     }
-                    sh.unanswered.fetch_add(1, Relaxed);
+                    if sh.unanswered.fetch_add(1, Relaxed) < 10 {
+                        let at = sh.t0.elapsed().as_secs_f64();
+                        sh.notes.lock().unwrap().push(format!(
+                            "{at:.1}s {name}: no state with ref {id} for {cmd}; last seq {seq}, node {}, slide {}/{}, lang {}",
+                            view.label, view.slide, view.slides, view.lang
+                        ));
+                    }
                 }
                 let id = sh.next_id.fetch_add(1, Relaxed);
                 let cmd = if !navigates {
@@ -369,7 +387,7 @@ async fn tablet(
                     format!(r#"{{"type":"go","node":"{node}","id":{id}}}"#)
                 };
                 sh.sent_at[id as usize % RING].store(sh.now_ns(), Relaxed);
-                pending = Some((id, tokio::time::Instant::now()));
+                pending = Some((id, tokio::time::Instant::now(), cmd.clone()));
                 if let Err(e) = ws.send(Message::Text(cmd.into())).await {
                     break format!("send failed: {e}");
                 }
@@ -475,6 +493,8 @@ async fn main() {
         skipped: AtomicU64::new(0),
         commands: AtomicU64::new(0),
         unanswered: AtomicU64::new(0),
+        superseded: AtomicU64::new(0),
+        notes: Mutex::new(Vec::new()),
         errors: AtomicU64::new(0),
         error_texts: Mutex::new(Vec::new()),
         window: Mutex::new(Vec::new()),
@@ -655,10 +675,17 @@ async fn main() {
         rss_end / rss_start
     );
     println!(
-        "errors: {errors} (target: none); {} since the warm-up; commands without their state back within {ANSWER_WAIT:?}: {}",
-        errors - errors_start,
-        sh.unanswered.load(Relaxed)
+        "errors: {errors} (target: none); {} since the warm-up",
+        errors - errors_start
     );
+    println!(
+        "commands whose tablet saw no state with their ref within {ANSWER_WAIT:?}: {}; whose state a newer one may have replaced in the tablet's queue: {}",
+        sh.unanswered.load(Relaxed),
+        sh.superseded.load(Relaxed)
+    );
+    for n in sh.notes.lock().unwrap().iter() {
+        println!("  {n}");
+    }
     println!(
         "commands: {commands} ({:.1}/s); states delivered to displays: {states} ({:.0}/s), {skipped} skipped for a newer one (queue of one)",
         commands as f64 / run,
