@@ -120,10 +120,17 @@ pub struct Server {
 impl Server {
     /// Starts it on `dir`, bound to a free loopback port, and waits for it to listen.
     pub fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    /// [`Server::start`] with more arguments for `ekran serve` (e.g. `--max-connections`).
+    pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
             .args(["serve", "--bind", "127.0.0.1:0"])
             // Every simulated device comes from this one address.
-            .args(["--max-connections-per-address", "100000", "--data"])
+            .args(["--max-connections-per-address", "100000"])
+            .args(extra)
+            .arg("--data")
             .arg(dir)
             // Warnings only: a line per connecting device would drown the numbers.
             .env("EKRAN_LOG", "warn")
