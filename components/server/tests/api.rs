@@ -93,6 +93,25 @@ async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
     // A sign-in body is small: a huge name is refused before anything is kept of it.
     let huge = sign_in(&api, &"A".repeat(100_000), "whatever whatever").await;
     assert_eq!(huge.status, 413, "{}", huge.body);
+    assert!(huge.body.contains("at most 8 KiB"), "{}", huge.body);
+    // A body declared huge is refused at once, before any of it is sent.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(api.addr).await.unwrap();
+        let head = format!(
+            "POST /api/session HTTP/1.1\r\nHost: {a}\r\nOrigin: http://{a}\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\n",
+            a = api.addr
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        tokio::time::timeout(common::GUARD, s.read_to_end(&mut buf))
+            .await
+            .expect("answered without waiting for the body")
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+        assert!(text.contains("at most 8 KiB"), "{text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -41,7 +41,7 @@ pub enum ApiError {
         message: String,
     },
     /// 413: the body is larger than the route accepts.
-    #[error("the request is too large (at most {0} MiB)")]
+    #[error("the request is too large (at most {})", size(*.0))]
     TooLarge(usize),
     /// 422: the input or its result is invalid; the diagnostics say where.
     #[error("{}", invalid_message(.0))]
@@ -55,6 +55,15 @@ pub enum ApiError {
     /// 500: logged in full; the client gets a generic message.
     #[error("{0}")]
     Internal(String),
+}
+
+/// `n` bytes for people: `8 KiB`, `2 MiB`.
+fn size(n: usize) -> String {
+    if n >= 1 << 20 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{} KiB", (n >> 10).max(1))
+    }
 }
 
 /// The first error's message, and how many more there are.

@@ -83,7 +83,7 @@ async fn files(mut form: Multipart) -> Result<Vec<Input>, ApiError> {
     let mut out = Vec::new();
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(IMPORT_LIMIT >> 20)
+            ApiError::TooLarge(IMPORT_LIMIT)
         } else {
             ApiError::BadRequest(e.body_text())
         }

@@ -71,10 +71,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(DEFAULT_LIMIT, |l| l.0);
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
             Err(r) if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::TooLarge(DEFAULT_LIMIT >> 20))
+                Err(ApiError::TooLarge(limit))
             }
             Err(r) => Err(ApiError::BadRequest(r.body_text())),
         }
@@ -83,6 +87,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 
 /// The body limit of every route but the import (axum's default).
 pub const DEFAULT_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A route's body limit in bytes, as [`limit`] set it (for its 413 message).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// `router` with bodies of at most `bytes`: a body declared larger (`Content-Length`)
+/// is refused with 413 before any of it is read; one that turns out larger, when it
+/// gets there.
+pub fn limit(router: Router<AppState>, bytes: usize) -> Router<AppState> {
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(bytes))
+        .layer(axum::middleware::from_fn(
+            move |mut req: Request, next: axum::middleware::Next| async move {
+                let declared = req
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if declared.is_some_and(|n| n > bytes as u64) {
+                    return axum::response::IntoResponse::into_response(ApiError::TooLarge(bytes));
+                }
+                req.extensions_mut().insert(BodyLimit(bytes));
+                next.run(req).await
+            },
+        ))
+}
 
 /// A query string; a malformed one is a 400 in the API's error shape.
 pub struct Query<T>(pub T);

@@ -16,10 +16,11 @@ use crate::AppState;
 
 /// The session routes.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/session", post(sign_in).get(whoami).delete(sign_out))
-        // A name and a password: a few hundred bytes; nothing bigger is read.
-        .layer(axum::extract::DefaultBodyLimit::max(SIGN_IN_LIMIT))
+    // A name and a password: a few hundred bytes; nothing bigger is read.
+    super::limit(
+        Router::new().route("/session", post(sign_in).get(whoami).delete(sign_out)),
+        SIGN_IN_LIMIT,
+    )
 }
 
 /// Largest sign-in body read, in bytes (a name of at most 64 characters and a password
