@@ -78,8 +78,19 @@ pub const PASSWORD: &str = "correct-horse-battery-staple-7";
 pub struct Hall {
     pub addr: SocketAddr,
     pub dir: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     _link: ekran_core::live::LiveLink,
     _data: tempfile::TempDir,
+}
+
+impl Hall {
+    /// Stops serving, as `ekran serve` does on SIGTERM: the listener closes at once (new
+    /// connections are refused) and open pages are told to close.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 /// The demo hall in a temporary data directory, served with the core wired in as
@@ -122,14 +133,20 @@ async fn serve_with_api_opts(open_displays: bool) -> Hall {
         tokio::runtime::Handle::current(),
     )
     .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // Only an explicit stop ends it (not the `Hall` being dropped early).
+    let shutdown = async move {
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::spawn(ekran_server::launch_with_tcp_listener(
-        listener,
-        state,
-        std::future::pending(),
+        listener, state, shutdown,
     ));
     Hall {
         addr,
         dir,
+        stop: Some(stop),
         _link: link,
         _data: data,
     }

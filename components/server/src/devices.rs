@@ -12,9 +12,22 @@ use tokio::sync::mpsc;
 
 /// How long a pairing code waits for an admin.
 pub const PAIRING_TTL: Duration = Duration::from_secs(10 * 60);
-/// Pending pairing requests kept at most, in all and per address.
-const MAX_PENDING: usize = 200;
-const MAX_PENDING_PER_ADDRESS: usize = 5;
+/// A page that asked about its request within this is still showing its code (pages
+/// ask every 2 s): only such requests are listed for admins and may be paired.
+pub const PAIRING_ALIVE: Duration = Duration::from_secs(30);
+/// A request its page has not asked about for this long is forgotten (it frees its
+/// place under the limits).
+const PAIRING_FORGET: Duration = Duration::from_secs(2 * 60);
+/// A waiting request not asked about within this (or never) has no page polling it: a
+/// new request of the same page (address, browser, role and screen) replaces it.
+const PAIRING_QUIET: Duration = Duration::from_secs(6);
+/// Pending pairing requests kept at most, in all and per address (a hall's devices may
+/// share one address behind NAT).
+pub const MAX_PENDING: usize = 200;
+/// See [`MAX_PENDING`].
+pub const MAX_PENDING_PER_ADDRESS: usize = 20;
+/// Characters kept of a request's screen (longer ones are refused by the API).
+pub const SCREEN_HINT_MAX: usize = 64;
 /// Digits of a pairing code.
 const CODE_DIGITS: u32 = 6;
 
@@ -37,6 +50,8 @@ pub struct Pending {
     /// Its browser, as it says (`User-Agent`, cut to 300 characters).
     pub user_agent: String,
     started: Instant,
+    /// When the page last asked about it (`GET /api/pairing/{request}`); None: never.
+    last_poll: Option<Instant>,
     /// Set when an admin paired it: the token to hand over, once.
     token: Option<String>,
 }
@@ -45,6 +60,32 @@ impl Pending {
     /// Seconds since the page asked.
     pub fn age_s(&self) -> u64 {
         self.started.elapsed().as_secs()
+    }
+
+    /// When the page last showed signs of life: its last poll, or its start.
+    fn asked(&self) -> Instant {
+        self.last_poll.unwrap_or(self.started)
+    }
+
+    /// Whether it is still kept at `now` (not expired, not forgotten).
+    fn kept(&self, now: Instant) -> bool {
+        now.saturating_duration_since(self.started) < PAIRING_TTL
+            && now.saturating_duration_since(self.asked()) < PAIRING_FORGET
+    }
+
+    /// Whether a page is still showing its code at `now`: unpaired, kept, and asked
+    /// about within [`PAIRING_ALIVE`].
+    fn alive(&self, now: Instant) -> bool {
+        self.token.is_none()
+            && self.kept(now)
+            && now.saturating_duration_since(self.asked()) < PAIRING_ALIVE
+    }
+
+    /// How long until it is no longer kept.
+    fn left(&self, now: Instant) -> Duration {
+        (self.started + PAIRING_TTL)
+            .min(self.asked() + PAIRING_FORGET)
+            .saturating_duration_since(now)
     }
 }
 
@@ -55,15 +96,30 @@ pub enum PairingState {
     Waiting(String),
     /// Paired: the token, handed over now and forgotten here.
     Paired(String),
-    /// Unknown or expired: start again.
+    /// Unknown, expired, released or replaced: start again.
     Gone,
 }
 
 /// Why a pairing request was not taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PairingRefused {
-    /// Too many pending requests from this address (or in all).
-    TooMany,
+    /// Too many pending requests from this address (or in all); a place frees up
+    /// after `retry_after` at the latest.
+    TooMany {
+        /// When to try again.
+        retry_after: Duration,
+        /// Whether it is this address's limit (else the total one).
+        per_address: bool,
+    },
+}
+
+/// Why a code cannot be paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotWaiting {
+    /// No request shows it (mistyped, expired, released, or already paired).
+    Unknown,
+    /// Its page stopped asking about it (closed, reloaded, or offline).
+    Quiet,
 }
 
 /// Pending pairing requests, by their secret request id (held by the page only).
@@ -85,8 +141,24 @@ fn random_code() -> String {
     format!("{n:06}")
 }
 
+fn clip(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
 impl Pairings {
+    fn lock(&self, now: Instant) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.retain(|_, x| x.kept(now));
+        p
+    }
+
     /// A device page asks to be paired: its request id (a secret it keeps) and code.
+    ///
+    /// A waiting request of the same page (address, browser, role and screen) that no
+    /// page asks about any more (a reload that lost its request) is replaced, so
+    /// reloads do not pile codes up. It is never handed to the new page: its id is the
+    /// old page's secret, and its code may still be on a screen, so the new request
+    /// gets a code of its own.
     pub fn start(
         &self,
         role_hint: &str,
@@ -94,11 +166,45 @@ impl Pairings {
         address: &str,
         user_agent: &str,
     ) -> Result<(String, String), PairingRefused> {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        p.retain(|_, x| x.started.elapsed() < PAIRING_TTL);
-        let from_here = p.values().filter(|x| x.address == address).count();
-        if p.len() >= MAX_PENDING || from_here >= MAX_PENDING_PER_ADDRESS {
-            return Err(PairingRefused::TooMany);
+        self.start_at(role_hint, screen_hint, address, user_agent, Instant::now())
+    }
+
+    fn start_at(
+        &self,
+        role_hint: &str,
+        screen_hint: &str,
+        address: &str,
+        user_agent: &str,
+        now: Instant,
+    ) -> Result<(String, String), PairingRefused> {
+        let role_hint = clip(role_hint, 16);
+        let screen_hint = clip(screen_hint, SCREEN_HINT_MAX);
+        let user_agent = clip(user_agent, 300);
+        let mut p = self.lock(now);
+        p.retain(|_, x| {
+            let same = x.address == address
+                && x.user_agent == user_agent
+                && x.role_hint == role_hint
+                && x.screen_hint == screen_hint;
+            let quiet = x
+                .last_poll
+                .is_none_or(|t| now.saturating_duration_since(t) >= PAIRING_QUIET);
+            !(same && quiet && x.token.is_none())
+        });
+        let from_here: Vec<&Pending> = p.values().filter(|x| x.address == address).collect();
+        let per_address = from_here.len() >= MAX_PENDING_PER_ADDRESS;
+        if per_address || p.len() >= MAX_PENDING {
+            let soonest = if per_address {
+                from_here.iter().map(|x| x.left(now)).min()
+            } else {
+                p.values().map(|x| x.left(now)).min()
+            };
+            return Err(PairingRefused::TooMany {
+                retry_after: soonest
+                    .unwrap_or(PAIRING_FORGET)
+                    .max(Duration::from_secs(1)),
+                per_address,
+            });
         }
         let code = loop {
             let c = random_code();
@@ -107,72 +213,90 @@ impl Pairings {
             }
         };
         let id = random_hex::<16>();
-        let clip = |s: &str, n: usize| s.chars().take(n).collect::<String>();
         p.insert(
             id.clone(),
             Pending {
                 code: code.clone(),
-                role_hint: clip(role_hint, 16),
-                screen_hint: clip(screen_hint, 64),
+                role_hint,
+                screen_hint,
                 address: address.to_owned(),
-                user_agent: clip(user_agent, 300),
-                started: Instant::now(),
+                user_agent,
+                started: now,
+                last_poll: None,
                 token: None,
             },
         );
         Ok((id, code))
     }
 
-    /// Where request `id` stands; a token is handed over once.
+    /// Where request `id` stands (the page is still there); a token is handed over
+    /// once.
     pub fn poll(&self, id: &str) -> PairingState {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        self.poll_at(id, Instant::now())
+    }
+
+    fn poll_at(&self, id: &str, now: Instant) -> PairingState {
+        let mut p = self.lock(now);
         match p.get_mut(id) {
-            Some(x) if x.started.elapsed() >= PAIRING_TTL => {
-                p.remove(id);
-                PairingState::Gone
-            }
-            Some(x) => match x.token.take() {
-                Some(t) => {
-                    p.remove(id);
-                    PairingState::Paired(t)
+            Some(x) => {
+                x.last_poll = Some(now);
+                match x.token.take() {
+                    Some(t) => {
+                        p.remove(id);
+                        PairingState::Paired(t)
+                    }
+                    None => PairingState::Waiting(x.code.clone()),
                 }
-                None => PairingState::Waiting(x.code.clone()),
-            },
+            }
             None => PairingState::Gone,
         }
     }
 
-    /// The pending request showing `code`, if any (not yet paired, not expired).
-    pub fn find(&self, code: &str) -> Option<Pending> {
-        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        p.values()
-            .find(|x| x.code == code && x.token.is_none() && x.started.elapsed() < PAIRING_TTL)
-            .cloned()
+    /// The page that made request `id` no longer wants it: forgotten now, its code
+    /// cannot be paired. Whether there was one.
+    pub fn release(&self, id: &str) -> bool {
+        self.lock(Instant::now()).remove(id).is_some()
     }
 
-    /// Hands `token` to the request showing `code`; whether there was one waiting.
-    pub fn complete(&self, code: &str, token: String) -> bool {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        match p
-            .values_mut()
-            .find(|x| x.code == code && x.token.is_none() && x.started.elapsed() < PAIRING_TTL)
-        {
-            Some(x) => {
-                x.token = Some(token);
-                true
-            }
-            None => false,
+    /// The request showing `code` on a page that is still asking about it.
+    pub fn find(&self, code: &str) -> Result<Pending, NotWaiting> {
+        self.find_at(code, Instant::now())
+    }
+
+    fn find_at(&self, code: &str, now: Instant) -> Result<Pending, NotWaiting> {
+        let p = self.lock(now);
+        match p.values().find(|x| x.code == code && x.token.is_none()) {
+            Some(x) if x.alive(now) => Ok(x.clone()),
+            Some(_) => Err(NotWaiting::Quiet),
+            None => Err(NotWaiting::Unknown),
         }
     }
 
-    /// Requests waiting for an admin, newest first.
+    /// Hands `token` to the request showing `code`, if its page is still asking.
+    pub fn complete(&self, code: &str, token: String) -> Result<(), NotWaiting> {
+        self.complete_at(code, token, Instant::now())
+    }
+
+    fn complete_at(&self, code: &str, token: String, now: Instant) -> Result<(), NotWaiting> {
+        let mut p = self.lock(now);
+        match p.values_mut().find(|x| x.code == code && x.token.is_none()) {
+            Some(x) if x.alive(now) => {
+                x.token = Some(token);
+                Ok(())
+            }
+            Some(_) => Err(NotWaiting::Quiet),
+            None => Err(NotWaiting::Unknown),
+        }
+    }
+
+    /// Requests whose page is waiting for an admin, newest first.
     pub fn waiting(&self) -> Vec<Pending> {
-        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let mut v: Vec<Pending> = p
-            .values()
-            .filter(|x| x.token.is_none() && x.started.elapsed() < PAIRING_TTL)
-            .cloned()
-            .collect();
+        self.waiting_at(Instant::now())
+    }
+
+    fn waiting_at(&self, now: Instant) -> Vec<Pending> {
+        let p = self.lock(now);
+        let mut v: Vec<Pending> = p.values().filter(|x| x.alive(now)).cloned().collect();
         v.sort_by_key(|x| std::cmp::Reverse(x.started));
         v
     }
@@ -429,19 +553,91 @@ mod tests {
         assert_eq!(code.len(), 6);
         assert_eq!(p.poll(&id), PairingState::Waiting(code.clone()));
         assert_eq!(p.find(&code).unwrap().screen_hint, "1");
-        assert!(p.complete(&code, "t0k3n".into()));
-        assert!(!p.complete(&code, "again".into()), "one pairing per code");
+        assert_eq!(p.complete(&code, "t0k3n".into()), Ok(()));
+        assert_eq!(
+            p.complete(&code, "again".into()),
+            Err(NotWaiting::Unknown),
+            "one pairing per code"
+        );
         assert!(p.waiting().is_empty());
         assert_eq!(p.poll(&id), PairingState::Paired("t0k3n".into()));
         assert_eq!(p.poll(&id), PairingState::Gone, "handed over once");
-        for _ in 0..MAX_PENDING_PER_ADDRESS {
-            p.start("display", "1", "10.0.0.9", "x").unwrap();
+        // Pages of one address (devices behind NAT: different browsers or screens).
+        for i in 0..MAX_PENDING_PER_ADDRESS {
+            p.start("display", &i.to_string(), "10.0.0.9", "x").unwrap();
         }
-        assert_eq!(
-            p.start("display", "1", "10.0.0.9", "x"),
-            Err(PairingRefused::TooMany)
-        );
+        match p.start("display", "x", "10.0.0.9", "x") {
+            Err(PairingRefused::TooMany {
+                retry_after,
+                per_address: true,
+            }) => assert!(retry_after >= Duration::from_secs(1) && retry_after <= PAIRING_FORGET),
+            other => panic!("{other:?}"),
+        }
         assert!(p.start("display", "1", "10.0.0.10", "x").is_ok());
+    }
+
+    #[test]
+    fn a_page_asking_again_replaces_its_quiet_request_and_live_pages_keep_theirs() {
+        let p = Pairings::default();
+        let t0 = Instant::now();
+        // Ten reloads that lost their request: one code waits, the last one.
+        let mut last = None;
+        for _ in 0..10 {
+            last = Some(p.start_at("tablet", "2", "10.0.0.5", "UA", t0).unwrap());
+        }
+        let (id, code) = last.unwrap();
+        let w = p.waiting_at(t0);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].code, code);
+        // A second identical device, polling, keeps its own request.
+        assert_eq!(p.poll_at(&id, t0), PairingState::Waiting(code.clone()));
+        let (id2, code2) = p.start_at("tablet", "2", "10.0.0.5", "UA", t0).unwrap();
+        assert_ne!(code2, code);
+        assert_eq!(p.poll_at(&id2, t0), PairingState::Waiting(code2.clone()));
+        assert_eq!(p.waiting_at(t0).len(), 2);
+        // Another screen or browser is another page.
+        p.start_at("tablet", "3", "10.0.0.5", "UA", t0).unwrap();
+        p.start_at("tablet", "2", "10.0.0.5", "UA2", t0).unwrap();
+        assert_eq!(p.waiting_at(t0).len(), 4);
+        // Released: gone, and its code cannot be paired.
+        assert!(p.release(&id2));
+        assert_eq!(p.poll_at(&id2, t0), PairingState::Gone);
+        assert_eq!(
+            p.complete_at(&code2, "t".into(), t0),
+            Err(NotWaiting::Unknown)
+        );
+    }
+
+    #[test]
+    fn only_a_page_still_asking_is_listed_and_paired_and_quiet_ones_are_forgotten() {
+        let p = Pairings::default();
+        let t0 = Instant::now();
+        let (id, code) = p.start_at("display", "1", "10.0.0.5", "UA", t0).unwrap();
+        let (other, other_code) = p.start_at("display", "2", "10.0.0.5", "UA", t0).unwrap();
+        let t1 = t0 + PAIRING_ALIVE - Duration::from_secs(1);
+        assert_eq!(p.poll_at(&id, t1), PairingState::Waiting(code.clone()));
+        // 31 s after its last sign of life the other page is no longer waiting.
+        let t2 = t0 + PAIRING_ALIVE + Duration::from_secs(1);
+        let listed: Vec<String> = p.waiting_at(t2).into_iter().map(|x| x.code).collect();
+        assert_eq!(listed, vec![code.clone()]);
+        assert_eq!(p.find_at(&other_code, t2).unwrap_err(), NotWaiting::Quiet);
+        assert_eq!(
+            p.complete_at(&other_code, "t".into(), t2),
+            Err(NotWaiting::Quiet),
+            "no orphan device for a page that went away"
+        );
+        assert!(p.find_at(&code, t2).is_ok());
+        // Forgotten after a while: the page starts again with a new code.
+        let t3 = t0 + PAIRING_FORGET;
+        assert_eq!(p.poll_at(&other, t3), PairingState::Gone);
+        assert_eq!(p.find_at(&other_code, t3).unwrap_err(), NotWaiting::Unknown);
+        // A page polling all along keeps its code for the full TTL, then it expires.
+        let mut t = t1;
+        while t < t0 + PAIRING_TTL - Duration::from_secs(2) {
+            t += Duration::from_secs(2);
+            assert_eq!(p.poll_at(&id, t), PairingState::Waiting(code.clone()));
+        }
+        assert_eq!(p.poll_at(&id, t0 + PAIRING_TTL), PairingState::Gone);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::api_client::{raw, start_closed, start_closed_with, Api, Client};
+use common::api_client::{raw, raw_from, start_closed, start_closed_with, Api, Client};
 use common::{next, GUARD, KEY};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -346,26 +346,100 @@ async fn only_paired_devices_show_and_drive_their_own_screen_until_revoked() {
     );
 }
 
+/// `POST /api/pairing` `{role, screen}` from `from` with these extra headers.
+async fn ask_from(
+    api: &Api,
+    from: [u8; 4],
+    role: &str,
+    screen: &str,
+    extra: &[(&str, String)],
+) -> common::api_client::Resp {
+    let body = json!({"role": role, "screen": screen}).to_string();
+    let mut h = vec![
+        ("Origin", format!("http://{}", api.addr)),
+        ("Content-Type", "application/json".into()),
+    ];
+    h.extend(extra.iter().cloned());
+    raw_from(from, api.addr, "POST", "/api/pairing", &h, body.as_bytes()).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pairing_codes_are_bounded_and_a_wrong_code_pairs_nothing() {
     let api = start_closed().await;
     let root = Client::sign_in(&api, "root").await;
-    for _ in 0..5 {
-        ask(&api, "display", "1").await;
+    let ua = |s: &str| [("User-Agent", s.to_owned())];
+    // Ten reloads of one page that lost its request: one code waits, not ten.
+    let mut last = Value::Null;
+    for _ in 0..10 {
+        let r = ask_from(&api, [127, 0, 0, 2], "tablet", "2", &ua("Kiosk/1")).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        last = r.json();
     }
-    let body = json!({"role": "display", "screen": "1"}).to_string();
-    let h = [
-        ("Origin", format!("http://{}", api.addr)),
-        ("Content-Type", "application/json".into()),
-    ];
-    let r = raw(api.addr, "POST", "/api/pairing", &h, body.as_bytes()).await;
-    assert_eq!(r.status, 429, "five codes wait from one address at most");
+    let waiting = root.get("/api/pairings").await.json();
+    assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+    assert_eq!(waiting[0]["code"], last["code"], "{waiting}");
+    assert_eq!(
+        (&waiting[0]["role"], &waiting[0]["screen"]),
+        (&json!("tablet"), &json!("2"))
+    );
+
+    // Twenty devices behind one address may wait at once; the 21st is told why.
+    for i in 0..20 {
+        let r = ask_from(&api, [127, 0, 0, 3], "display", "1", &ua(&format!("D{i}"))).await;
+        assert_eq!(r.status, 201, "device {i}: {}", r.body);
+    }
+    let r = ask_from(&api, [127, 0, 0, 3], "display", "1", &ua("D20")).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"], "too_many_requests", "{}", r.body);
+    let message = r.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("too many pairing requests from this address")
+            && !message.contains("sign-in"),
+        "{message}"
+    );
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+    assert!(message.contains(&format!("{retry} s")), "{message}");
+    // Another address is not held up.
+    assert_eq!(
+        ask_from(&api, [127, 0, 0, 4], "display", "1", &[])
+            .await
+            .status,
+        201
+    );
+
+    // Only screens of the hall on air, of sane length; only same-origin pages.
+    for screen in ["999", "<img src=x onerror=alert(1)>"] {
+        let r = ask_from(&api, [127, 0, 0, 5], "display", screen, &[]).await;
+        assert_eq!(r.status, 404, "{screen}: {}", r.body);
+        assert!(
+            r.json()["message"].as_str().unwrap().contains("screen"),
+            "{}",
+            r.body
+        );
+    }
+    let r = ask_from(&api, [127, 0, 0, 5], "display", &"1".repeat(65), &[]).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = ask_from(&api, [127, 0, 0, 5], "kiosk", "1", &[]).await;
+    assert_eq!(r.status, 400, "{}", r.body);
     let foreign = [
         ("Origin", "http://evil.example".to_owned()),
         ("Content-Type", "application/json".into()),
     ];
+    let body = json!({"role": "display", "screen": "1"}).to_string();
     let r = raw(api.addr, "POST", "/api/pairing", &foreign, body.as_bytes()).await;
     assert_eq!(r.status, 403);
+    let listed = root.get("/api/pairings").await.json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["screen"] == "1" || p["screen"] == "2"),
+        "{listed}"
+    );
+
+    // A wrong code pairs nothing.
     let r = root
         .send(
             "POST",
@@ -374,10 +448,71 @@ async fn pairing_codes_are_bounded_and_a_wrong_code_pairs_nothing() {
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.json()["error"], "not_waiting", "{}", r.body);
     assert_eq!(root.get("/api/devices").await.json(), json!([]));
     // An editor may not pair.
     let anna = Client::sign_in(&api, "anna").await;
     assert_eq!(anna.get("/api/devices").await.status, 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_released_code_cannot_be_paired_and_reload_knows_its_devices() {
+    let api = start_closed().await;
+    let root = Client::sign_in(&api, "root").await;
+    let (request, code) = ask(&api, "display", "1").await;
+    // The page now wants another screen: it releases its request (same-origin only).
+    let path = format!("/api/pairing/{request}");
+    let foreign = [("Origin", "http://evil.example".to_owned())];
+    assert_eq!(
+        raw(api.addr, "DELETE", &path, &foreign, b"").await.status,
+        403
+    );
+    assert_eq!(
+        raw(api.addr, "DELETE", &path, &[origin(&api)], b"")
+            .await
+            .status,
+        204
+    );
+    assert_eq!(raw(api.addr, "GET", &path, &[], b"").await.status, 410);
+    let listed = root.get("/api/pairings").await.json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["code"] != code.as_str()),
+        "{listed}"
+    );
+    let r = root
+        .send(
+            "POST",
+            "/api/devices",
+            Some(json!({"code": code, "name": "Stale", "role": "display", "screen": "1"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.json()["error"], "not_waiting", "{}", r.body);
+    assert_eq!(
+        root.get("/api/devices").await.json(),
+        json!([]),
+        "no orphan device"
+    );
+    // Releasing again is harmless.
+    assert_eq!(
+        raw(api.addr, "DELETE", &path, &[origin(&api)], b"")
+            .await
+            .status,
+        204
+    );
+
+    // Reload: 404 for a device that does not exist, the count for one that does.
+    let r = root.send("POST", "/api/devices/99/reload", None).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let (id, _) = pair(&api, &root, ask(&api, "tablet", "1").await, "tablet", "1").await;
+    let r = root
+        .send("POST", &format!("/api/devices/{id}/reload"), None)
+        .await;
+    assert_eq!((r.status, r.json()["connections"].clone()), (200, json!(0)));
 }
 
 /// One HTTP request as a webhook receives it: its head and JSON body; answered 204.

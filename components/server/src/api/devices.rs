@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::Admin;
 use super::{core, ApiError, Body};
-use crate::devices::Signal;
+use crate::devices::{NotWaiting, Signal};
 use crate::AppState;
 
 /// The device routes.
@@ -115,19 +115,30 @@ pub struct PairForm {
     screen: String,
 }
 
+/// Why `code` cannot be paired, as an answer.
+fn not_waiting(code: &str, why: NotWaiting) -> ApiError {
+    ApiError::NotWaiting(match why {
+        NotWaiting::Unknown => format!(
+            "no device is showing the code {code:?} (mistyped, expired after 10 minutes, or already paired)"
+        ),
+        NotWaiting::Quiet => format!(
+            "the device showing the code {code:?} is no longer waiting (its page was closed, reloaded or lost the server); reload it and use its new code"
+        ),
+    })
+}
+
 /// `POST /api/devices` `{"code","name","role","screen"}`: 201 the device; the page
-/// showing `code` gets its token. 404 for a code no page shows (expired or mistyped),
-/// 422 for a bad name, 404 for an unknown screen.
+/// showing `code` gets its token. 404 `not_waiting` for a code no page is showing now
+/// (mistyped, expired, released, or its page stopped asking: no device is made that
+/// nobody would receive), 422 for a bad name, 404 for an unknown screen.
 async fn pair(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Body(f): Body<PairForm>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let code: String = f.code.chars().filter(|c| c.is_ascii_digit()).collect();
-    if state.pairings.find(&code).is_none() {
-        return Err(ApiError::NotFound(format!(
-            "a device showing the code {code:?} (codes last 10 minutes)"
-        )));
+    if let Err(why) = state.pairings.find(&code) {
+        return Err(not_waiting(&code, why));
     }
     let r = role(&f.role)?;
     let by = admin.clone();
@@ -135,13 +146,11 @@ async fn pair(
         c.pair_device(&f.name, r, &f.screen, by.actor())
     })
     .await?;
-    if !state.pairings.complete(&code, paired.token.clone()) {
-        // Expired or taken between the check and now: undo, so no orphan token stays.
+    if let Err(why) = state.pairings.complete(&code, paired.token.clone()) {
+        // Gone between the check and now: undo, so no orphan token stays.
         let id = paired.device.id;
         let _ = core(&state, move |c| c.revoke_device(id, admin.actor())).await;
-        return Err(ApiError::NotFound(format!(
-            "a device showing the code {code:?} (it expired meanwhile)"
-        )));
+        return Err(not_waiting(&code, why));
     }
     Ok((
         StatusCode::CREATED,
@@ -201,12 +210,16 @@ async fn revoke(
 }
 
 /// `POST /api/devices/{id}/reload`: `{"connections": N}`, how many open pages of the
-/// device were told to reload.
+/// device were told to reload; 404 for a device that is not paired.
 async fn reload(
     State(state): State<AppState>,
     _: Admin,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
+    let known = core(&state, move |c| Ok(c.devices()?.iter().any(|d| d.id == id))).await?;
+    if !known {
+        return Err(ApiError::NotFound(format!("device {id}")));
+    }
     let n = state.device_links.signal(id, Signal::Reload);
     Ok(Json(json!({"connections": n})))
 }

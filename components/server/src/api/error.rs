@@ -31,6 +31,10 @@ pub enum ApiError {
     /// 404.
     #[error("{0} does not exist")]
     NotFound(String),
+    /// 404 `not_waiting`: no device page is showing this pairing code any more (or
+    /// none ever did); the message says what to do.
+    #[error("{0}")]
+    NotWaiting(String),
     /// 409: a stale change, or one that would lose unpublished work or the last admin;
     /// `reason` is a stable code ([`ekran_core::Conflict::code`]).
     #[error("{message}")]
@@ -46,9 +50,19 @@ pub enum ApiError {
     /// 422: the input or its result is invalid; the diagnostics say where.
     #[error("{}", invalid_message(.0))]
     Invalid(Diagnostics),
-    /// 429: too many failed sign-ins; try again after this many seconds.
+    /// 429 `too_many_attempts`: too many failed sign-ins; try again after this many
+    /// seconds.
     #[error("too many failed sign-ins; try again in {0} s")]
     TooMany(u64),
+    /// 429 `too_many_requests`: too many requests of another kind (say, pairing codes
+    /// from one address); `message` says which, `Retry-After` when to try again.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Seconds until a new request may succeed.
+        retry_after: u64,
+        /// For people (English).
+        message: String,
+    },
     /// 503: the API has no data directory (or the database is busy); try again.
     #[error("{0}")]
     Unavailable(String),
@@ -91,10 +105,14 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::NotWaiting(_) => (StatusCode::NOT_FOUND, "not_waiting"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -172,7 +190,10 @@ impl IntoResponse for ApiError {
         }
         let mut response = (status, axum::Json(body)).into_response();
         let retry_after = match self {
-            ApiError::TooMany(secs) => Some(secs),
+            ApiError::TooMany(secs)
+            | ApiError::TooManyRequests {
+                retry_after: secs, ..
+            } => Some(secs),
             // Busy: the change that held things up is usually over in seconds.
             ApiError::Unavailable(_) => Some(RETRY_BUSY_SECS),
             _ => None,

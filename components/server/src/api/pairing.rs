@@ -1,7 +1,9 @@
 //! Pairing, from the device's side (no sign-in: the device has nothing yet):
 //! `POST /api/pairing` starts a request and gets a six-digit code to show;
 //! `GET /api/pairing/{request}` says whether an admin paired it, and hands the device
-//! its token once, as an HttpOnly cookie (never in a URL or a page); `GET /api/device`
+//! its token once, as an HttpOnly cookie (never in a URL or a page);
+//! `DELETE /api/pairing/{request}` releases a request the page no longer uses (the page
+//! keeps its request over reloads and asks again with it first); `GET /api/device`
 //! tells a page what its browser is (paired or not, which screen and role).
 
 use axum::extract::{Path, State};
@@ -14,7 +16,7 @@ use serde_json::json;
 
 use super::auth::{cookie, secure_cookies, ClientAddr, SameOrigin};
 use super::{core, ApiError, Body};
-use crate::devices::{PairingRefused, PairingState, PAIRING_TTL};
+use crate::devices::{PairingRefused, PairingState, PAIRING_TTL, SCREEN_HINT_MAX};
 use crate::ws::DEVICE_COOKIE;
 use crate::AppState;
 
@@ -22,7 +24,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/pairing", post(start))
-        .route("/pairing/{request}", get(poll))
+        .route("/pairing/{request}", get(poll).delete(release))
         .route("/device", get(whoami))
 }
 
@@ -37,8 +39,11 @@ pub struct PairingRequest {
 }
 
 /// `POST /api/pairing` `{"role","screen"}`: 201 `{"request","code","expires_s",
-/// "admin_url","qr_svg"}` (the last two null without a public URL); 429 when this
-/// address has 5 requests waiting.
+/// "admin_url","qr_svg"}` (the last two null without a public URL). 404 for a screen
+/// the published hall does not have; 429 when this address has
+/// [`MAX_PENDING_PER_ADDRESS`](crate::devices::MAX_PENDING_PER_ADDRESS) requests kept
+/// (or the server [`MAX_PENDING`](crate::devices::MAX_PENDING)). A request of the same
+/// page (address, browser, role, screen) that no page asks about any more is replaced.
 async fn start(
     State(state): State<AppState>,
     _: SameOrigin,
@@ -51,6 +56,15 @@ async fn start(
             "{:?} is not a device role: display or tablet",
             r.role
         )));
+    }
+    if r.screen.is_empty() || r.screen.chars().count() > SCREEN_HINT_MAX {
+        return Err(ApiError::BadRequest(format!(
+            "a screen id has 1 to {SCREEN_HINT_MAX} characters"
+        )));
+    }
+    // Only a screen of the hall on air: the admin's list shows what pages ask for.
+    if state.hub.session(&r.screen).is_none_or(|s| s.is_removed()) {
+        return Err(ApiError::NotFound(format!("screen {:?}", r.screen)));
     }
     let ua = headers
         .get(header::USER_AGENT)
@@ -76,7 +90,23 @@ async fn start(
                 })),
             ))
         }
-        Err(PairingRefused::TooMany) => Err(ApiError::TooMany(60)),
+        Err(PairingRefused::TooMany {
+            retry_after,
+            per_address,
+        }) => {
+            let retry_after = retry_after.as_secs_f64().ceil() as u64;
+            Err(ApiError::TooManyRequests {
+                retry_after,
+                message: format!(
+                    "too many pairing requests {}; try again in {retry_after} s",
+                    if per_address {
+                        "from this address"
+                    } else {
+                        "waiting on this server"
+                    }
+                ),
+            })
+        }
     }
 }
 
@@ -113,6 +143,18 @@ async fn poll(
             .into_response(),
         PairingState::Gone => (StatusCode::GONE, Json(json!({"state": "gone"}))).into_response(),
     }
+}
+
+/// `DELETE /api/pairing/{request}`: 204, whether or not it was still there. The page
+/// that made it no longer uses it (it asks for another screen or role now): its code
+/// can no longer be paired.
+async fn release(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    Path(request): Path<String>,
+) -> StatusCode {
+    state.pairings.release(&request);
+    StatusCode::NO_CONTENT
 }
 
 /// `GET /api/device`: `{"paired": true, "id", "name", "role", "screen", "open"}` for a

@@ -2,13 +2,14 @@
 // browser is (GET /api/device). A browser paired with this screen and role goes on; one
 // paired with another screen or role goes to its own page; an unpaired one shows a
 // six-digit code (and a QR code of the admin's devices page) until an admin pairs it,
-// then reloads with its token in an HttpOnly cookie. See docs/api.md, "Devices".
+// then reloads with its token in an HttpOnly cookie. The request is kept over reloads
+// (sessionStorage), so a reloaded page shows the same code. See docs/api.md, "Devices".
 
 const POLL_MS = 2000;
 const TEXT = {
-  kk: { title: 'Бұл құрылғы әлі жұпталмаған', hint: 'Әкімші бетінде, «Құрылғылар» бөлімінде осы кодты енгізіңіз', busy: 'Тым көп сұрау: бір минуттан кейін қайталанады', role: { display: 'экран', tablet: 'планшет' }, screen: 'экран' },
-  ru: { title: 'Это устройство ещё не сопряжено', hint: 'Введите этот код в админке, в разделе «Устройства»', busy: 'Слишком много запросов: повтор через минуту', role: { display: 'экран', tablet: 'планшет' }, screen: 'экран' },
-  en: { title: 'This device is not paired yet', hint: 'Enter this code in the admin, under “Devices”', busy: 'Too many requests: retrying in a minute', role: { display: 'display', tablet: 'tablet' }, screen: 'screen' },
+  kk: { title: 'Бұл құрылғы әлі жұпталмаған', hint: 'Әкімші бетінде, «Құрылғылар» бөлімінде осы кодты енгізіңіз', busy: 'Бұл адрестен тым көп сұрау: сәлден соң қайталанады', noScreen: (n) => `Залда № ${n} экран жоқ`, role: { display: 'экран', tablet: 'планшет' }, screen: 'экран' },
+  ru: { title: 'Это устройство ещё не сопряжено', hint: 'Введите этот код в админке, в разделе «Устройства»', busy: 'Слишком много запросов с этого адреса: повтор чуть позже', noScreen: (n) => `В зале нет экрана № ${n}`, role: { display: 'экран', tablet: 'планшет' }, screen: 'экран' },
+  en: { title: 'This device is not paired yet', hint: 'Enter this code in the admin, under “Devices”', busy: 'Too many requests from this address: retrying shortly', noScreen: (n) => `The hall has no screen ${n}`, role: { display: 'display', tablet: 'tablet' }, screen: 'screen' },
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -71,47 +72,105 @@ async function json(method, path, body) {
   } catch {
     data = null;
   }
-  return { status: r.status, data };
+  return { status: r.status, data, retryAfter: Number(r.headers.get('Retry-After')) || 0 };
+}
+
+// The page's pending request ({request, code, role, screen, qr_svg}) survives reloads
+// in this tab: a reload asks about it first and keeps its code while it waits, instead
+// of asking for a new code every time.
+const STORE = 'ekran-pairing';
+
+function saved() {
+  try {
+    const x = JSON.parse(sessionStorage.getItem(STORE) || 'null');
+    return x && typeof x.request === 'string' && typeof x.code === 'string' ? x : null;
+  } catch {
+    return null;
+  }
+}
+function save(x) {
+  try {
+    if (x) sessionStorage.setItem(STORE, JSON.stringify(x));
+    else sessionStorage.removeItem(STORE);
+  } catch {
+    // No storage (a private window): a reload asks for a new code.
+  }
+}
+
+/** Releases a request this page no longer uses (best effort). */
+async function release(request) {
+  try {
+    await json('DELETE', `/api/pairing/${encodeURIComponent(request)}`);
+  } catch {
+    // The server forgets it by itself once nobody asks about it.
+  }
+}
+
+/** A new pairing request, asked until the server gives one. */
+async function start(ui, role, screen) {
+  for (;;) {
+    let r;
+    try {
+      r = await json('POST', '/api/pairing', { role, screen });
+    } catch {
+      await sleep(POLL_MS);
+      continue;
+    }
+    if (r.status === 201 && r.data && r.data.request) {
+      ui.note('');
+      return { request: r.data.request, code: r.data.code, qr_svg: r.data.qr_svg || '', role, screen };
+    }
+    if (r.status === 429) {
+      ui.note(`${TEXT.kk.busy} · ${TEXT.ru.busy}`);
+      await sleep(Math.min(Math.max(r.retryAfter || 60, 5), 600) * 1000);
+    } else if (r.status === 404) {
+      ui.note(`${TEXT.kk.noScreen(screen)} · ${TEXT.ru.noScreen(screen)}`);
+      await sleep(30000);
+    } else {
+      await sleep(POLL_MS * 5);
+    }
+  }
 }
 
 /** Shows the code until an admin pairs this browser, then reloads. Never resolves. */
 async function pairHere(role, screen) {
   const ui = overlay(role, screen);
   ui.code('');
+  let req = saved();
+  if (req && (req.role !== role || req.screen !== screen)) {
+    // This tab asked for another screen or role before: that code is of no use now.
+    save(null);
+    await release(req.request);
+    req = null;
+  }
   for (;;) {
-    let started;
-    try {
-      started = await json('POST', '/api/pairing', { role, screen });
-    } catch {
-      await sleep(POLL_MS);
-      continue;
+    if (!req) {
+      req = await start(ui, role, screen);
+      save(req);
     }
-    if (started.status === 429) {
-      ui.note(`${TEXT.kk.busy} · ${TEXT.ru.busy}`);
-      await sleep(60000);
-      continue;
-    }
-    if (started.status !== 201 || !started.data) {
-      await sleep(POLL_MS * 5);
-      continue;
-    }
-    ui.note('');
-    ui.code(started.data.code);
-    ui.qr(started.data.qr_svg);
+    let shown = false;
     for (;;) {
-      await sleep(POLL_MS);
       let r;
       try {
-        r = await json('GET', `/api/pairing/${encodeURIComponent(started.data.request)}`);
+        r = await json('GET', `/api/pairing/${encodeURIComponent(req.request)}`);
       } catch {
-        continue; // the server is away: keep the code, ask again
+        r = null; // the server is away: keep the code, ask again
       }
-      if (r.data && r.data.state === 'paired') {
+      if (r && r.data && r.data.state === 'paired') {
+        save(null);
         location.reload();
         return new Promise(() => {});
       }
-      if (r.status === 410) break; // expired: a new code
+      if (r && r.status === 410) break; // expired, or forgotten: a new code
+      if (!shown && (r ? r.status === 200 : true)) {
+        shown = true;
+        ui.code(r && r.data && r.data.code ? r.data.code : req.code);
+        ui.qr(req.qr_svg);
+      }
+      await sleep(POLL_MS);
     }
+    save(null);
+    req = null;
   }
 }
 

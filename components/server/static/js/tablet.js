@@ -56,7 +56,9 @@ const online = () => connState === 'open';
 function renderConn(L) {
   conn.dataset.state = connState;
   connText.textContent = t(L, connState);
-  const showHint = connState !== 'open' && (refused || !key);
+  // Only a page opened with a screen key (`?key=`, a kiosk script's link) can have a
+  // wrong one; a paired tablet has no key to check.
+  const showHint = connState !== 'open' && refused && !!key;
   hint.hidden = !showHint;
   if (showHint) hint.textContent = t(L, 'keyHint');
   // The server is away (not a wrong key): say so in both languages; the controls are
@@ -297,6 +299,22 @@ app.addEventListener('click', (e) => {
 // A browser that may not drive this screen pairs first (or goes to its own screen).
 await ensurePaired({ role: 'tablet', screen: screenId(), key, preview: PREVIEW });
 
+// A paired tablet refused while the server is up was revoked or moved while it was
+// away (it missed the close): start again, which pairs anew or goes to its own screen.
+// At most once a minute, so a refusal for another reason does not reload in a loop.
+function recheck() {
+  const KEY = 'ekran-refused-reload';
+  let last = 0;
+  try {
+    last = Number(sessionStorage.getItem(KEY)) || 0;
+    if (Date.now() - last < 60000) return;
+    sessionStorage.setItem(KEY, String(Date.now()));
+  } catch {
+    return;
+  }
+  location.reload();
+}
+
 // ---------------------------------------------------------------- wiring
 const live = connect({
   role: 'tablet',
@@ -325,6 +343,7 @@ const live = connect({
     else {
       clearPending();
       if (st === 'closed') refused = !!(info && info.refused);
+      if (refused && !key && !PREVIEW) recheck();
     }
     render();
   },

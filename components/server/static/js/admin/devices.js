@@ -69,16 +69,62 @@ async function reloadDevice(d, describe) {
   }
 }
 
+const roleName = (r) => (r === 'tablet' ? t('roleTablet') : t('roleDisplay'));
+
+/**
+ * The pairing form. A code that a waiting page shows fills in the role and screen that
+ * page asked for (its URL), unless the admin chose them by hand; the page's own role
+ * and screen stay in view next to the code, flagged when the form differs.
+ */
 function pairForm(screens, describe, done, preset) {
   const code = h('input', { name: 'code', required: true, inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9 ]{6,7}', maxlength: '7', value: preset.code || '' });
   const name = h('input', { name: 'name', required: true, maxlength: '64', autocomplete: 'off' });
-  const role = select(roles(), preset.role || 'display', { name: 'role' });
-  const screen = select(screens, preset.screen || (screens[0] && screens[0][0]), { name: 'screen' });
+  const role = select(roles(), 'display', { name: 'role' });
+  const screen = select(screens, screens[0] && screens[0][0], { name: 'screen' });
+  const asks = h('p', { id: 'pair-asks', class: 'muted', 'aria-live': 'polite' });
   const button = h('button', { class: 'btn', type: 'submit', text: t('pair') });
   const form = h('form', { class: 'card', id: 'pair' }, h('h2', { text: t('pairTitle') }),
     h('p', { class: 'muted', text: t('pairText') }),
     h('div', { class: 'row' }, field(t('pairCode'), code), field(t('deviceName'), name), field(t('role'), role), field(t('screen'), screen)),
-    h('p', {}, button));
+    asks, h('p', {}, button));
+  let waiting = null; // the pages waiting, once known
+  let filled = ''; // the code whose page's role and screen were filled in
+  const byHand = { role: false, screen: false };
+
+  /** Fills in what the page showing `p.code` asked for (`force`: over a hand choice). */
+  function take(p, force) {
+    if (force || !byHand.role) role.value = p.role === 'tablet' ? 'tablet' : 'display';
+    if ((force || !byHand.screen) && screens.some(([v]) => v === p.screen)) screen.value = p.screen;
+    if (force) byHand.role = byHand.screen = false;
+    filled = p.code;
+  }
+
+  /** Matches the typed code with the waiting pages: fills in and says what it asks. */
+  function check() {
+    const digits = code.value.replace(/\D/g, '');
+    const p = waiting && waiting.find((x) => x.code === digits);
+    if (p && filled !== p.code) take(p, false);
+    if (!p) filled = '';
+    asks.replaceChildren();
+    asks.className = 'muted';
+    delete asks.dataset.role;
+    delete asks.dataset.screen;
+    if (p) {
+      asks.dataset.role = p.role;
+      asks.dataset.screen = p.screen;
+      asks.append(t('pairAsks', { what: `${roleName(p.role)} · ${t('screen')} ${p.screen}` }));
+      if (role.value !== p.role || screen.value !== p.screen) {
+        asks.className = 'warn';
+        asks.append(h('br'), h('b', { text: t('pairDiffers') }));
+      }
+    } else if (waiting && digits.length === 6) {
+      asks.textContent = t('pairNoSuchCode');
+    }
+  }
+
+  code.addEventListener('input', check);
+  role.addEventListener('change', () => { byHand.role = true; check(); });
+  screen.addEventListener('change', () => { byHand.screen = true; check(); });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     formError(form, '');
@@ -89,18 +135,23 @@ function pairForm(screens, describe, done, preset) {
       location.hash = '#/devices';
       done();
     } catch (err) {
-      formError(form, describe(err));
+      formError(form, err.code === 'not_waiting' ? t('pairNotWaiting') : describe(err));
     } finally {
       button.disabled = false;
     }
   });
   const fill = (p) => {
     code.value = p.code;
-    if (p.role) role.value = p.role;
-    if (screens.some(([v]) => v === p.screen)) screen.value = p.screen;
+    take(p, true);
+    check();
     name.focus();
   };
-  return { form, fill, focus: () => (preset.code ? name : code).focus() };
+  /** The pages waiting now (every poll). */
+  const known = (pending) => {
+    waiting = pending;
+    check();
+  };
+  return { form, fill, known, focus: () => (preset.code ? name : code).focus() };
 }
 
 export function render(main, { describe, rerender, rest }) {
@@ -110,7 +161,8 @@ export function render(main, { describe, rerender, rest }) {
   const waiting = h('div', { id: 'pairings' });
   const table = h('table', { class: 'table', id: 'devices' });
   main.replaceChildren(h('h1', { text: t('devices') }), alert, h('p', { class: 'muted', text: t('loading') }));
-  // `#/devices/pair/CODE` (the QR code a device shows) fills the code in.
+  // `#/devices/pair/CODE` (the QR code a device shows) fills the code in, and the role
+  // and screen that device's page asked for once the waiting pages are known.
   const preset = rest[0] === 'pair' && /^\d{6}$/.test(rest[1] || '') ? { code: rest[1] } : {};
   let screens = [];
   let pf = null;
@@ -152,7 +204,7 @@ export function render(main, { describe, rerender, rest }) {
     }
     waiting.replaceChildren(h('ul', { class: 'pairings' }, ...pending.map((p) => h('li', { 'data-code': p.code },
       h('b', { class: 'code', text: p.code.replace(/(\d{3})(\d{3})/, '$1 $2') }), ' ',
-      h('span', { text: `${p.role === 'tablet' ? t('roleTablet') : t('roleDisplay')} · ${t('screen')} ${p.screen}` }), ' ',
+      h('span', { text: `${roleName(p.role)} · ${t('screen')} ${p.screen}` }), ' ',
       h('span', { class: 'muted', text: `${p.address} · ${browser(p.user_agent)}` }), ' ',
       h('button', { class: 'btn btn-quiet', type: 'button', 'data-use': p.code, text: t('pairThis'), onclick: () => pf && pf.fill(p) })))));
   }
@@ -164,7 +216,9 @@ export function render(main, { describe, rerender, rest }) {
         const [devices, pending] = await Promise.all([api('GET', 'devices'), api('GET', 'pairings')]);
         if (stopped) return;
         showDevices(list(devices, 'devices'));
-        showWaiting(list(pending, 'pairings'));
+        const pages = list(pending, 'pairings');
+        showWaiting(pages);
+        if (pf) pf.known(pages);
       } catch (err) {
         alert.hidden = false;
         alert.textContent = describe(err);
