@@ -241,9 +241,11 @@ fn the_audit_lists_every_change_with_its_actor() {
 
 #[test]
 fn serve_demo_prints_a_demo_admin() {
+    let state = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .env_remove("EKRAN_DATA")
+        .env("XDG_STATE_HOME", state.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -212,14 +212,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             addr
         };
         println!("open {scheme}://{open}/ in a browser on this machine (published version {version})");
+        if let Some(password) = &demo_admin {
+            println!("admin: {scheme}://{open}/admin  user demo  password {password}");
+        }
         if args.data.is_none() && args.demo && key_dir != dir {
             println!(
                 "screen keys for scripts: ekran key --data {} --screen ID",
                 key_dir.display()
             );
-        }
-        if let Some(password) = &demo_admin {
-            println!("admin: {scheme}://{open}/admin  user demo  password {password}");
         }
         match urls.first() {
             Some(u) => println!(
