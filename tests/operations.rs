@@ -448,3 +448,27 @@ async fn under_a_low_file_limit_one_address_cannot_take_every_connection() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_open_file_limit_too_low_for_a_hall_is_refused_before_anything_is_written() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = cwd.path().join("X");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 128 && exec {} serve --bind 127.0.0.1:0 --data {}",
+            env!("CARGO_BIN_EXE_ekran"),
+            data.display()
+        ))
+        .env_remove("EKRAN_DATA")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("raise it (ulimit -n 4096"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!data.exists(), "the data directory was made");
+}

@@ -49,7 +49,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode, String> {
         Ok(k) if k.trim().len() >= 16 => k,
         Ok(_) => {
             return Err(format!(
-                "{}: the control key is too short; `ekran serve` makes a new one",
+                "{}: the control key is too short; delete the file and start `ekran serve` to make a new one (screen keys change with it)",
                 path.display()
             ))
         }

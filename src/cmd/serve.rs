@@ -85,6 +85,9 @@ pub struct ServeArgs {
     metrics_token_file: Option<PathBuf>,
 }
 
+/// Fewer connections than this (from a low open-file limit) is refused at start.
+const MIN_CONNECTIONS: usize = 16;
+
 /// How long the end waits for blocking work (a request's database work) to finish.
 const SHUTDOWN_BLOCKING: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -155,7 +158,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             .map_err(|e| bind_error(&args.bind, e))?;
         Ok::<_, String>((listener, stop))
     })?;
-    let limits = limits(&args);
+    let limits = limits(&args)?;
 
     let tmp;
     let dir = match (&args.data, args.demo) {
@@ -363,7 +366,7 @@ fn metrics_access(args: &ServeArgs) -> Result<MetricsAccess, String> {
 
 /// The connection limits, the total lowered to what the open-file limit allows (raised
 /// to its hard limit first): each connection may hold a socket and a media file.
-fn limits(args: &ServeArgs) -> Limits {
+fn limits(args: &ServeArgs) -> Result<Limits, String> {
     let mut limits = Limits {
         per_address: args.max_connections_per_address as usize,
         total: args.max_connections as usize,
@@ -373,6 +376,11 @@ fn limits(args: &ServeArgs) -> Limits {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(files) => {
             let fit = (files.saturating_sub(RESERVED_FILES) / 2).max(1) as usize;
+            if fit < MIN_CONNECTIONS {
+                return Err(format!(
+                    "this process may open only {files} files (ulimit -n), room for {fit} connection(s): too few for a hall's displays and tablets; raise it (ulimit -n 4096, or LimitNOFILE=4096 in the systemd unit)"
+                ));
+            }
             if limits.total > fit {
                 tracing::warn!(
                     "--max-connections {} lowered to {fit}: this process may open only {files} files (ulimit -n)",
@@ -392,7 +400,7 @@ fn limits(args: &ServeArgs) -> Limits {
         }
         Err(e) => tracing::warn!("cannot read the open-file limit: {e}"),
     }
-    limits
+    Ok(limits)
 }
 
 /// SIGTERM (how service managers stop a program) and SIGINT (Ctrl-C), caught from the

@@ -190,3 +190,35 @@ fn an_editor_cannot_add_a_screen_with_a_legacy_import() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_editor_cannot_bring_back_old_screens_with_a_rollback() {
+    let (_d, mut core) = core();
+    core.seed_demo(CLI).unwrap();
+    let id = core.working_copy().unwrap().hall.screens[0].id.clone();
+    core.update_screen(
+        &id,
+        crate::screens::ScreenPatch {
+            theme: Some("jade".into()),
+            ..Default::default()
+        },
+        CLI,
+    )
+    .unwrap();
+    core.publish(CLI, "jade").unwrap();
+    let editor = crate::Actor {
+        name: "anna",
+        address: None,
+        role: Some(ekran_store::Role::Editor),
+    };
+    let e = core
+        .rollback(1, crate::Unpublished::Refuse, editor)
+        .unwrap_err();
+    assert!(
+        matches!(&e, CoreError::Forbidden(m) if m.contains("rolling back to version 1")),
+        "{e:?}"
+    );
+    assert_eq!(core.working_copy().unwrap().hall.screens[0].theme, "jade");
+    // An admin (here the command line) may.
+    core.rollback(1, crate::Unpublished::Refuse, CLI).unwrap();
+}

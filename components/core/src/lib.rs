@@ -311,6 +311,11 @@ impl Core {
                     describe(&changes)
                 )));
             }
+            by.check_screens(
+                &w.screens()?,
+                &hall.screens,
+                &format!("rolling back to version {version}"),
+            )?;
             w.put_hall(&hall)?;
             let changes = w.unpublished()?;
             if changes.is_empty() {

@@ -363,6 +363,39 @@ async fn ask_from(
     raw_from(from, api.addr, "POST", "/api/pairing", &h, body.as_bytes()).await
 }
 
+/// The answer to `POST path` whose head declares a body of 99 999 999 999 bytes (none
+/// is sent).
+async fn declared_huge(api: &Api, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(api.addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {a}\r\nOrigin: http://{a}\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\n",
+        a = api.addr
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(GUARD, s.read_to_end(&mut buf))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_declared_too_large_are_refused_before_they_are_read() {
+    let api = start_closed().await;
+    for (path, says) in [
+        ("/api/pairing", "at most 8 KiB"),
+        ("/api/devices", "at most 2 MiB"),
+        ("/api/publish", "at most 2 MiB"),
+        ("/api/import", "at most 64 MiB"),
+    ] {
+        let answer = declared_huge(&api, path).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains(says), "{path}: {answer}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pairing_codes_are_bounded_and_a_wrong_code_pairs_nothing() {
     let api = start_closed().await;

@@ -67,6 +67,14 @@ async fn list(
     ))
 }
 
+/// Whether the two digits at `at` (when there) are within `lo..=hi`.
+fn in_range(v: &str, at: usize, lo: u32, hi: u32) -> bool {
+    match v.get(at..at + 2).and_then(|d| d.parse::<u32>().ok()) {
+        Some(n) => (lo..=hi).contains(&n),
+        None => true,
+    }
+}
+
 /// A `since`/`until` bound: a UTC date or date and time in ISO 8601, whole or any
 /// prefix of it from the year on (`2026`, `2026-11`, `2026-11-29`, `2026-11-29T12:00`,
 /// `2026-11-29T12:00:00.000Z`), compared with the entries' times as text; anything
@@ -77,12 +85,22 @@ fn time_bound(name: &str, v: Option<String>) -> Result<Option<String>, ApiError>
     };
     // `0` stands for a digit; every other character must be as it is.
     const SHAPE: &[u8] = b"0000-00-00T00:00:00.000Z";
+    // `…:00Z` (no milliseconds) means `…:00.000Z` and its prefix `…:00`.
+    let v = match v.strip_suffix('Z') {
+        Some(t) if t.len() == 19 => t.to_owned(),
+        _ => v,
+    };
     let fits = v.len() >= 4
         && v.len() <= SHAPE.len()
         && v.bytes().zip(SHAPE).all(|(c, s)| match s {
             b'0' => c.is_ascii_digit(),
             s => c == *s,
-        });
+        })
+        && in_range(&v, 5, 1, 12)
+        && in_range(&v, 8, 1, 31)
+        && in_range(&v, 11, 0, 23)
+        && in_range(&v, 14, 0, 59)
+        && in_range(&v, 17, 0, 59);
     if fits {
         Ok(Some(v))
     } else {
@@ -105,6 +123,18 @@ mod tests {
             "2026-11-29T12:00",
             "2026-11-29T12:00:00.000Z",
         ] {
+            assert!(time_bound("since", Some(ok.into())).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            time_bound("since", Some("2026-11-29T10:00:00Z".into()))
+                .unwrap()
+                .as_deref(),
+            Some("2026-11-29T10:00:00")
+        );
+        for bad in ["2026-13", "2026-00-01", "2026-11-32", "2026-11-29T24:00"] {
+            assert!(time_bound("since", Some(bad.into())).is_err(), "{bad}");
+        }
+        for ok in ["2026", "2026-11"] {
             assert_eq!(
                 time_bound("since", Some(ok.into())).unwrap().as_deref(),
                 Some(ok)

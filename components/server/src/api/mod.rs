@@ -37,13 +37,14 @@ pub use pool::{CorePool, PoolSettings};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
-        .merge(versions::router())
-        .merge(screens::router())
-        .merge(audit::router())
-        .merge(hall::router())
-        .merge(users::router())
-        .merge(devices::router())
-        .merge(pairing::router())
+        .merge(limit(versions::router(), DEFAULT_LIMIT))
+        .merge(limit(screens::router(), DEFAULT_LIMIT))
+        .merge(limit(audit::router(), DEFAULT_LIMIT))
+        .merge(limit(hall::router(), hall::IMPORT_LIMIT))
+        .merge(limit(users::router(), DEFAULT_LIMIT))
+        .merge(limit(devices::router(), DEFAULT_LIMIT))
+        // No sign-in there: a role and a screen id are a few bytes.
+        .merge(limit(pairing::router(), 8 * 1024))
         .fallback(|| async { ApiError::NotFound("this API endpoint".into()) })
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
