@@ -343,8 +343,16 @@ impl Limit<'_> {
 
 /// The frame limits of every live connection.
 pub(crate) fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME)
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        // Commands are at most 4 KiB and displays send almost nothing: the library's
+        // 128 KiB default (zero-filled on the first read) was most of a connection's
+        // memory. Larger frames are still read, in several reads.
+        .read_buffer_size(READ_BUFFER)
 }
+
+/// Bytes read from a live connection at a time.
+const READ_BUFFER: usize = 4 * 1024;
 
 async fn send(socket: &mut WebSocket, msg: Message) -> Result<(), String> {
     match timeout(SEND_TIMEOUT, socket.send(msg)).await {
