@@ -210,6 +210,18 @@ async fn with_a_certificate_it_listens_on_https_and_gives_https_links() {
     );
 }
 
+/// The `HOST:PORT` of a started `ekran serve`, from its first line.
+fn listening(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned()
+}
+
 /// `ekran serve --demo` with its temporary directory under `tmp` and its kept control
 /// key under `state` (`$XDG_STATE_HOME`), and its address.
 fn start_demo(tmp: &Path, state: &Path) -> (Child, String) {
@@ -222,15 +234,7 @@ fn start_demo(tmp: &Path, state: &Path) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let addr = listening(&mut child);
     (child, addr)
 }
 
@@ -411,15 +415,7 @@ async fn under_a_low_file_limit_one_address_cannot_take_every_connection() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let addr = listening(&mut child);
     let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
     // One address tries to hold all 64 (only its share is let in).
     let mut held = Vec::new();

@@ -19,12 +19,7 @@ pub struct KeyArgs {
 
 pub fn run(args: KeyArgs) -> Result<ExitCode, String> {
     let id = &args.screen;
-    if id.is_empty()
-        || id.len() > 32
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !ekran_model::validate::is_screen_id(id) {
         return Err(format!(
             "--screen {id:?}: a screen ID is 1-32 letters, digits, '-' or '_'"
         ));

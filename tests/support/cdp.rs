@@ -322,11 +322,7 @@ impl Page {
 
     /// [`Page::wait_for`] with a bound finer than seconds.
     pub async fn wait_within(&self, cond: &str, within: Duration, what: &str) {
-        let expr = format!(
-            "new Promise((resolve) => {{ const t0 = performance.now(); const ok = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }}; \
-             const tick = () => {{ if (ok()) return resolve(true); if (performance.now() - t0 > {ms}) return resolve(false); setTimeout(tick, 10); }}; tick(); }})",
-            ms = within.as_millis()
-        );
+        let expr = wait_expr(cond, within);
         if self.eval(&expr).await != Value::Bool(true) {
             let state = self
                 .eval("document.body ? document.body.innerText.slice(0, 400) : ''")
@@ -342,11 +338,7 @@ impl Page {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs.into());
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let expr = format!(
-                "new Promise((resolve) => {{ const t0 = performance.now(); const ok = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }}; \
-                 const tick = () => {{ if (ok()) return resolve(true); if (performance.now() - t0 > {ms}) return resolve(false); setTimeout(tick, 10); }}; tick(); }})",
-                ms = left.as_millis()
-            );
+            let expr = wait_expr(cond, left);
             let r = self
                 .call(
                     "Runtime.evaluate",
@@ -460,4 +452,14 @@ impl Page {
             .decode(r["data"].as_str().unwrap())
             .unwrap()
     }
+}
+
+/// A page expression that resolves `true` as soon as `cond` (a JS expression) holds,
+/// or `false` after `within`; `cond` is checked every 10 ms, its exceptions as false.
+fn wait_expr(cond: &str, within: Duration) -> String {
+    format!(
+        "new Promise((resolve) => {{ const t0 = performance.now(); const ok = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }}; \
+         const tick = () => {{ if (ok()) return resolve(true); if (performance.now() - t0 > {ms}) return resolve(false); setTimeout(tick, 10); }}; tick(); }})",
+        ms = within.as_millis()
+    )
 }

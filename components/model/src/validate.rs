@@ -74,6 +74,15 @@ impl Out {
     }
 }
 
+/// Whether `id` can be a screen's ID: 1-32 ASCII letters, digits, `-` or `_`.
+pub fn is_screen_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Checks a hall: screens, tree, labels, titles, translations, layouts and media.
 pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
     let mut out = Out::default();
@@ -90,13 +99,7 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
         if !seen_screens.insert(s.id.as_str()) {
             out.error("duplicate_screen", &subj, "duplicate screen ID");
         }
-        if s.id.is_empty()
-            || s.id.len() > 32
-            || !s
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+        if !is_screen_id(&s.id) {
             out.error(
                 "screen_id",
                 &subj,

@@ -504,6 +504,18 @@ impl DeviceLinks {
     }
 }
 
+impl Presence {
+    /// Whether the device has had no connection for at least `after` (the alert
+    /// threshold: the admin's flag and [`DeviceLinks::take_alerts`] agree).
+    pub fn offline_longer_than(&self, after: Duration) -> bool {
+        self.connections == 0
+            && self.offline_since_ms.is_some_and(|t| {
+                unix_ms(SystemTime::now()) - t
+                    >= i64::try_from(after.as_millis()).unwrap_or(i64::MAX)
+            })
+    }
+}
+
 fn unix_ms(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

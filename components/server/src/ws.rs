@@ -264,8 +264,8 @@ pub(crate) async fn authorize(
     key: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Access, AppError> {
-    if let Some(token) = crate::api::auth::cookie(headers, DEVICE_COOKIE)
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    if let Some(token) =
+        crate::api::auth::cookie(headers, DEVICE_COOKIE).filter(|t| crate::api::auth::plausible(t))
     {
         if state.core.is_some() {
             let device = crate::api::core(state, move |c| c.device_for_token(&token))

@@ -6,7 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::api_client::{
-    display, multipart, raw, sign_in, sign_in_from, start, with_core, Client, PW, XSS,
+    declared_huge, display, multipart, raw, sign_in, sign_in_from, start, with_core, Client, PW,
+    XSS,
 };
 use common::{next, KEY};
 use ekran_core::Source;
@@ -95,23 +96,9 @@ async fn wrong_passwords_are_401_then_throttled_with_retry_after() {
     assert_eq!(huge.status, 413, "{}", huge.body);
     assert!(huge.body.contains("at most 8 KiB"), "{}", huge.body);
     // A body declared huge is refused at once, before any of it is sent.
-    {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut s = tokio::net::TcpStream::connect(api.addr).await.unwrap();
-        let head = format!(
-            "POST /api/session HTTP/1.1\r\nHost: {a}\r\nOrigin: http://{a}\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\n",
-            a = api.addr
-        );
-        s.write_all(head.as_bytes()).await.unwrap();
-        let mut buf = Vec::new();
-        tokio::time::timeout(common::GUARD, s.read_to_end(&mut buf))
-            .await
-            .expect("answered without waiting for the body")
-            .unwrap();
-        let text = String::from_utf8_lossy(&buf);
-        assert!(text.starts_with("HTTP/1.1 413"), "{text}");
-        assert!(text.contains("at most 8 KiB"), "{text}");
-    }
+    let text = declared_huge(&api, "/api/session").await;
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("at most 8 KiB"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::api_client::{raw, raw_from, start_closed, start_closed_with, Api, Client};
+use common::api_client::{
+    declared_huge, raw, raw_from, start_closed, start_closed_with, Api, Client,
+};
 use common::{next, GUARD, KEY};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -361,24 +363,6 @@ async fn ask_from(
     ];
     h.extend(extra.iter().cloned());
     raw_from(from, api.addr, "POST", "/api/pairing", &h, body.as_bytes()).await
-}
-
-/// The answer to `POST path` whose head declares a body of 99 999 999 999 bytes (none
-/// is sent).
-async fn declared_huge(api: &Api, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(api.addr).await.unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {a}\r\nOrigin: http://{a}\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\n",
-        a = api.addr
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(GUARD, s.read_to_end(&mut buf))
-        .await
-        .expect("answered without waiting for the body")
-        .unwrap();
-    String::from_utf8_lossy(&buf).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

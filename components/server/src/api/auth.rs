@@ -143,8 +143,8 @@ fn check_csrf(parts: &Parts, csrf: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A session token as the core makes them: 64 hex digits.
-fn plausible(token: &str) -> bool {
+/// A session or device token as the core makes them: 64 hex digits.
+pub(crate) fn plausible(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

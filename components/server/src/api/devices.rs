@@ -26,12 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/pairings", get(pairings))
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 fn role(s: &str) -> Result<DeviceRole, ApiError> {
     DeviceRole::parse(s).ok_or_else(|| {
         ApiError::BadRequest(format!("{s:?} is not a device role: display or tablet"))
@@ -67,9 +61,7 @@ fn device_json(state: &AppState, d: &Device) -> Value {
         "shows": shows,
         "media_errors": p.media_errors,
         // Offline for longer than the alert threshold (the same as the log and webhook).
-        "alert": p.connections == 0 && p.offline_since_ms.is_some_and(|t| {
-            now_ms() - t >= i64::try_from(state.alerts.after.as_millis()).unwrap_or(i64::MAX)
-        }),
+        "alert": p.offline_longer_than(state.alerts.after),
         "alert_after_s": state.alerts.after.as_secs(),
     })
 }

@@ -165,8 +165,7 @@ async fn whoami(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let open = state.open_displays;
-    let token = cookie(&headers, DEVICE_COOKIE)
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    let token = cookie(&headers, DEVICE_COOKIE).filter(|t| super::auth::plausible(t));
     let device = match token {
         Some(t) if state.core.is_some() => core(&state, move |c| c.device_for_token(&t)).await?,
         _ => None,
