@@ -10,6 +10,8 @@ import * as screens from './screens.js';
 import * as users from './users.js';
 import * as transfer from './transfer.js';
 import * as devices from './devices.js';
+import * as content from './content.js';
+import * as media from './media.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -19,6 +21,8 @@ const signout = document.getElementById('signout');
 /** View name → [module, label key, admins only]. */
 const VIEWS = {
   hall: [hall, 'hall', false],
+  content: [content, 'content', false],
+  media: [media, 'media', false],
   versions: [versions, 'versions', false],
   screens: [screens, 'screens', true],
   users: [users, 'users', true],
