@@ -285,3 +285,112 @@ pub async fn type_text(page: &Page, text: &str) {
         .await
         .unwrap();
 }
+
+/// Presses a key with modifiers (`1` Alt, `2` Ctrl, `4` Meta, `8` Shift) in the focused
+/// element.
+pub async fn key_with(page: &Page, key: &str, code: u32, modifiers: u32) {
+    for kind in ["rawKeyDown", "keyUp"] {
+        page.call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "modifiers": modifiers }),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Puts the files at `paths` into the file input `selector` at once (a person choosing
+/// several files); the page gets one `change` event.
+pub async fn choose_files(page: &Page, selector: &str, paths: &[&std::path::Path]) {
+    let doc = page
+        .call("DOM.getDocument", serde_json::json!({ "depth": 0 }))
+        .await
+        .unwrap();
+    let node = page
+        .call(
+            "DOM.querySelector",
+            serde_json::json!({ "nodeId": doc["root"]["nodeId"], "selector": selector }),
+        )
+        .await
+        .unwrap();
+    let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    page.call(
+        "DOM.setFileInputFiles",
+        serde_json::json!({ "nodeId": node["nodeId"], "files": files }),
+    )
+    .await
+    .unwrap();
+}
+
+/// The JSON of `GET /api/{path}`, read by the page with its session.
+pub async fn api_get(page: &Page, path: &str) -> serde_json::Value {
+    page.eval(&format!(
+        "fetch('/api/' + {}, {{ cache: 'no-store' }}).then(async r => ({{ status: r.status, body: await r.json().catch(() => null) }}))",
+        js(path)
+    ))
+    .await
+}
+
+/// The centre of the first element matching `selector`, scrolled into view; `at` is
+/// where along its height (0 top, 1 bottom).
+pub async fn point(page: &Page, selector: &str, at: f64) -> (f64, f64) {
+    let r = page
+        .eval(&format!(
+            "(() => {{ const e = document.querySelector({}); e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height * {at}]; }})()",
+            js(selector)
+        ))
+        .await;
+    (r[0].as_f64().unwrap(), r[1].as_f64().unwrap())
+}
+
+/// A real PNG of `w`×`h` pixels (a colour gradient), made here: stored (uncompressed)
+/// deflate blocks, so no image library is needed.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0); // no filter
+        for x in 0..w {
+            raw.extend_from_slice(&[(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 160]);
+        }
+    }
+    let mut z = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, b) in blocks.iter().enumerate() {
+        z.push(u8::from(i + 1 == blocks.len()));
+        z.extend_from_slice(&(b.len() as u16).to_le_bytes());
+        z.extend_from_slice(&(!(b.len() as u16)).to_le_bytes());
+        z.extend_from_slice(b);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + u32::from(x)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &z);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}

@@ -412,6 +412,63 @@ impl Page {
             .unwrap();
     }
 
+    /// Drags the element `from` (a selector) with the mouse and drops it at `to`
+    /// (page coordinates), through the browser's own drag and drop: the page gets
+    /// `dragstart` from real mouse input, then `dragenter`, `dragover` and `drop` from
+    /// `Input.dispatchDragEvent` with the data the drag carries (headless Chromium has
+    /// no OS drag loop, so the browser hands the drag to DevTools: `setInterceptDrags`).
+    pub async fn drag_to(&self, from: &str, to: (f64, f64)) {
+        let mut events = self.events.subscribe();
+        self.call("Input.setInterceptDrags", json!({ "enabled": true }))
+            .await
+            .unwrap();
+        let start = self.press(from).await;
+        // A few steps, past the drag threshold, towards the target.
+        for i in 1..=4 {
+            let f = f64::from(i) / 4.0;
+            let (x, y) = (
+                start.0 + (to.0 - start.0) * f,
+                start.1 + (to.1 - start.1) * f,
+            );
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({ "type": "mouseMoved", "x": x, "y": y, "button": "left", "buttons": 1 }),
+            )
+            .await
+            .unwrap();
+        }
+        let data = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match events.recv().await {
+                    Ok(v)
+                        if v["sessionId"] == self.session.as_str()
+                            && v["method"] == "Input.dragIntercepted" =>
+                    {
+                        return v["params"]["data"].clone()
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        panic!("the browser went away during a drag")
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("dragging {from} started no drag within 10 s"));
+        for kind in ["dragEnter", "dragOver", "drop"] {
+            self.call(
+                "Input.dispatchDragEvent",
+                json!({ "type": kind, "x": to.0, "y": to.1, "data": data }),
+            )
+            .await
+            .unwrap();
+        }
+        self.release(to).await;
+        self.call("Input.setInterceptDrags", json!({ "enabled": false }))
+            .await
+            .unwrap();
+    }
+
     /// Reloads the page and waits for its `load` event (30 s at most).
     pub async fn reload(&self) {
         let mut events = self.events.subscribe();

@@ -1,0 +1,451 @@
+//! The content editor's tree and the media library in real headless Chromium, through
+//! the admin pages only (the real API underneath): add nodes with titles in both
+//! languages, move them by drag and drop and by the keyboard, delete a node with its
+//! children (the confirmation says how many), search in Kazakh; upload pictures with a
+//! progress bar, the unused filter, a refused upload's message, deleting used media
+//! refused. Screenshots in `target/tmp/screenshots/admin-content-*.png`.
+
+#[path = "support/admin.rs"]
+mod admin;
+mod support;
+
+use admin::*;
+use serde_json::Value;
+use support::cdp::{Browser, Page};
+
+/// The title selector of the tree row of `key`.
+fn row(key: &str) -> String {
+    format!("#tree li[data-key=\"{key}\"] > .tree-row .tree-title")
+}
+
+/// Signs in and opens the content view of screen 1; returns its root's key.
+async fn open_content(admin: &Page) -> String {
+    sign_in(admin, PASSWORD).await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'hall'",
+            10,
+            "signed in",
+        )
+        .await;
+    admin.click("[data-nav=\"content\"]").await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'content' && document.getElementById('main').dataset.ready === 'true' && document.querySelector('#tree > li[aria-level=\"1\"][aria-expanded=\"true\"] > ul > li[aria-level=\"2\"]')",
+            10,
+            "screen 1's tree with the root's children",
+        )
+        .await;
+    admin
+        .eval("document.querySelector('#tree > li').dataset.key")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Adds a node under `parent` through the toolbar's dialog; returns its key once its
+/// row is in the tree.
+async fn add_node(admin: &Page, parent: &str, kk: &str, ru: &str) -> String {
+    admin.click(&row(parent)).await;
+    admin
+        .wait_for(
+            &format!("document.activeElement && document.activeElement.dataset.key === {}", js(parent)),
+            10,
+            "the parent focused",
+        )
+        .await;
+    admin.click("#node-add").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open && document.querySelector('#dialog [name=title_kk]')",
+            10,
+            "the add dialog",
+        )
+        .await;
+    type_into(admin, "#dialog [name=title_kk]", kk).await;
+    type_into(admin, "#dialog [name=title_ru]", ru).await;
+    admin.click("#dialog [data-action=add]").await;
+    let find = format!(
+        "[...document.querySelectorAll('#tree li[data-key={}] > ul > li')].find(li => li.querySelector(':scope > .tree-row .tree-title').textContent === {})",
+        js(parent),
+        js(kk)
+    );
+    admin
+        .wait_for(&find, 10, &format!("{kk} in the tree under its parent"))
+        .await;
+    admin
+        .eval(&format!("({find}).dataset.key"))
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn node(admin: &Page, key: &str) -> Value {
+    let r = api_get(admin, &format!("nodes/{key}")).await;
+    assert_eq!(r["status"], 200, "GET nodes/{key}: {r}");
+    r["body"].clone()
+}
+
+/// The parent of `key` (the last of its path) and the keys of that parent's children.
+async fn placed(admin: &Page, key: &str) -> (String, Vec<String>) {
+    let n = node(admin, key).await;
+    let path = n["path"].as_array().unwrap();
+    let parent = path.last().unwrap()["key"].as_str().unwrap().to_owned();
+    let kids = api_get(admin, &format!("nodes?parent={parent}")).await;
+    let keys = kids["body"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap().to_owned())
+        .collect();
+    (parent, keys)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_adds_moves_deletes_and_searches_nodes() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 900)
+        .await;
+    let root = open_content(&admin).await;
+    // Tree semantics: a tree, its root at level 1, one item reachable by Tab.
+    assert_eq!(
+        admin
+            .eval("[document.querySelector('#tree').getAttribute('role'), document.querySelectorAll('#tree [role=treeitem][tabindex=\"0\"]').length, document.querySelectorAll('#tree [role=group]').length > 0]")
+            .await,
+        serde_json::json!(["tree", 1, true])
+    );
+
+    // Add two nodes under the root, titles in both languages.
+    let a = add_node(&admin, &root, "Қымызхана тарихы", "История кумысной").await;
+    let b = add_node(&admin, &root, "Бәйтерек залы", "Зал Байтерек").await;
+    let n = node(&admin, &a).await;
+    assert_eq!(n["node"]["title"]["kk"], "Қымызхана тарихы");
+    assert_eq!(n["node"]["title"]["ru"], "История кумысной");
+    assert_eq!(placed(&admin, &a).await.0, root);
+    // The new node is open in the editor pane and selected in the tree.
+    admin
+        .wait_for(
+            &format!("document.getElementById('content-pane').dataset.key === {0} && document.querySelector('#tree li[data-key={0}]').getAttribute('aria-selected') === 'true'", js(&b)),
+            10,
+            "the new node opened",
+        )
+        .await;
+
+    // Titles follow the admin's language.
+    set_lang(&admin, "ru").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('main').dataset.ready === 'true' && document.querySelector({}) && document.querySelector({}).textContent === 'История кумысной'", js(&row(&a)), js(&row(&a))),
+            10,
+            "the tree in Russian",
+        )
+        .await;
+    set_lang(&admin, "kk").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('main').dataset.ready === 'true' && document.querySelector({})", js(&row(&a))),
+            10,
+            "the tree in Kazakh again",
+        )
+        .await;
+
+    // Drag and drop: A onto the middle of B's row puts it inside B.
+    let target = point(&admin, &format!("#tree li[data-key=\"{b}\"] > .tree-row"), 0.5).await;
+    admin
+        .drag_to(&format!("#tree li[data-key=\"{a}\"] > .tree-row"), target)
+        .await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#tree li[data-key={}] > ul > li[data-key={}]')", js(&b), js(&a)),
+            10,
+            "A shown inside B",
+        )
+        .await;
+    assert_eq!(placed(&admin, &a).await.0, b, "the drop made B A's parent");
+
+    // The same with the keyboard: Alt+← takes A out of B, right after it.
+    admin.click(&row(&a)).await;
+    key_with(&admin, "ArrowLeft", 37, 1).await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#tree > li > ul > li[data-key={}]') && document.activeElement.dataset.key === {0}", js(&a)),
+            10,
+            "A back under the root, still focused",
+        )
+        .await;
+    let (parent, kids) = placed(&admin, &a).await;
+    assert_eq!(parent, root);
+    let (ia, ib) = (
+        kids.iter().position(|k| *k == a).unwrap(),
+        kids.iter().position(|k| *k == b).unwrap(),
+    );
+    assert_eq!(ia, ib + 1, "outdented right after its old parent");
+    // Alt+↑: before B.
+    key_with(&admin, "ArrowUp", 38, 1).await;
+    admin
+        .wait_for(
+            &format!("(() => {{ const li = document.querySelector('#tree li[data-key={}]'); return li.nextElementSibling && li.nextElementSibling.dataset.key === {}; }})()", js(&a), js(&b)),
+            10,
+            "A before B in the tree",
+        )
+        .await;
+    let (_, kids) = placed(&admin, &a).await;
+    let (ia, ib) = (
+        kids.iter().position(|k| *k == a).unwrap(),
+        kids.iter().position(|k| *k == b).unwrap(),
+    );
+    assert_eq!(ia + 1, ib, "reordered before B");
+    // Alt+→: into the node before it (B is after it now: A goes into its previous
+    // sibling), then dropping on the lower edge of B's row puts it right after B.
+    let before = kids[ia - 1].clone();
+    key_with(&admin, "ArrowRight", 39, 1).await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#tree li[data-key={}] > ul > li[data-key={}]')", js(&before), js(&a)),
+            10,
+            "A indented into its previous sibling",
+        )
+        .await;
+    assert_eq!(placed(&admin, &a).await.0, before);
+    let lower = point(&admin, &format!("#tree li[data-key=\"{b}\"] > .tree-row"), 0.92).await;
+    admin
+        .drag_to(&format!("#tree li[data-key=\"{a}\"] > .tree-row"), lower)
+        .await;
+    admin
+        .wait_for(
+            &format!("(() => {{ const li = document.querySelector('#tree li[data-key={}]'); return li && li.previousElementSibling && li.previousElementSibling.dataset.key === {}; }})()", js(&a), js(&b)),
+            10,
+            "A dropped right after B",
+        )
+        .await;
+    let (parent, kids) = placed(&admin, &a).await;
+    assert_eq!(parent, root);
+    assert_eq!(
+        kids.iter().position(|k| *k == a).unwrap(),
+        kids.iter().position(|k| *k == b).unwrap() + 1
+    );
+
+    // Delete a node with children: the confirmation says how many go with it.
+    let c = add_node(&admin, &b, "Ақ шаңқан киіз үй", "Белая юрта").await;
+    let d = add_node(&admin, &c, "Шаңырақ", "Шанырак").await;
+    admin.click(&row(&b)).await;
+    admin.click("#node-delete").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open && document.getElementById('delete-count')",
+            10,
+            "the delete confirmation",
+        )
+        .await;
+    assert_eq!(
+        admin
+            .eval("[document.getElementById('delete-count').dataset.descendants, document.getElementById('delete-count').textContent]")
+            .await,
+        serde_json::json!(["2", "«Бәйтерек залы» және оның ішіндегі тағы 2 түйін жойылады."])
+    );
+    shot(&admin, "content-delete").await;
+    admin.click("#dialog [data-action=delete]").await;
+    admin
+        .wait_for(
+            &format!("!document.querySelector('#tree li[data-key={}]') && document.getElementById('tree-status').textContent.includes('3')", js(&b)),
+            10,
+            "B gone from the tree, 3 nodes deleted",
+        )
+        .await;
+    for k in [&b, &c, &d] {
+        assert_eq!(api_get(&admin, &format!("nodes/{k}")).await["status"], 404, "{k} deleted");
+    }
+
+    // Search in Kazakh finds a node deep in a collapsed branch and opens it there.
+    let e = add_node(&admin, &a, "Домбыра шеберханасы", "Мастерская домбры").await;
+    // The view afresh: only the root expanded.
+    admin.eval("location.hash = '#/content/1'").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('main').dataset.ready === 'true' && !document.getElementById('content-pane').dataset.key && document.querySelector({}) && !document.querySelector({})", js(&row(&a)), js(&row(&e))),
+            10,
+            "the tree again, A collapsed",
+        )
+        .await;
+    admin.click("#content-search").await;
+    type_text(&admin, "шеберхана").await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#search-results button[data-key={}]')", js(&e)),
+            10,
+            "the search result",
+        )
+        .await;
+    let found = admin
+        .eval(&format!("document.querySelector('#search-results button[data-key={}]').innerText", js(&e)))
+        .await;
+    assert!(found.as_str().unwrap().contains("Қымызхана тарихы"), "the result shows its path: {found}");
+    admin
+        .click(&format!("#search-results button[data-key=\"{e}\"]"))
+        .await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#tree li[data-key={0}][aria-expanded=true] > ul > li[data-key={1}][aria-selected=true]') && document.getElementById('content-pane').dataset.key === {1} && location.hash.endsWith({1})", js(&a), js(&e)),
+            10,
+            "the found node opened, its ancestors expanded",
+        )
+        .await;
+    admin.eval("document.getElementById('search-results').hidden = true").await;
+    shot(&admin, "content-tree").await;
+    assert_clean(&browser, h.addr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 900)
+        .await;
+    let root = open_content(&admin).await;
+    let files = tempfile::tempdir().unwrap();
+    let picture = files.path().join("Бәйтерек ../../etc/passwd.png");
+    std::fs::write(&picture, png(640, 400)).unwrap();
+    let fake = files.path().join("not-a-picture.jpg");
+    std::fs::write(&fake, b"<!doctype html><script>alert(1)</script>").unwrap();
+
+    admin.click("[data-nav=\"media\"]").await;
+    admin
+        .wait_for(
+            "document.getElementById('main').dataset.view === 'media' && document.getElementById('media-grid').getAttribute('aria-busy') === 'false'",
+            10,
+            "the media library",
+        )
+        .await;
+    // Record every progress value the bar of the picture shows.
+    admin
+        .eval("window.__progress = []; new MutationObserver((ms) => { for (const m of ms) for (const n of m.addedNodes) { const bar = n.querySelector && n.querySelector('progress'); if (bar && n.dataset.name.endsWith('.png')) new MutationObserver(() => window.__progress.push(bar.value)).observe(bar, { attributes: true }); } }).observe(document.getElementById('uploads'), { childList: true }); true")
+        .await;
+    // Two files at once: the picture is taken, the HTML named .jpg refused with a
+    // message in the admin's language.
+    choose_files(&admin, "#media-files", &[&picture, &fake]).await;
+    admin
+        .wait_for(
+            "document.querySelectorAll('#uploads li[data-state=done], #uploads li[data-state=error]').length === 2",
+            20,
+            "both uploads finished",
+        )
+        .await;
+    let done = admin
+        .eval("(() => { const li = document.querySelector('#uploads li[data-state=done]'); return [li.dataset.name, li.querySelector('progress').value, li.dataset.ref]; })()")
+        .await;
+    assert_eq!(done[0], "Бәйтерек ../../etc/passwd.png");
+    assert_eq!(done[1], 100, "the picture's progress bar reached 100%");
+    let reference = done[2].as_str().unwrap().to_owned();
+    assert!(
+        reference.starts_with("lib/") && reference.ends_with(".png") && !reference.contains(".."),
+        "stored under its hash: {reference}"
+    );
+    let err = admin
+        .eval("document.querySelector('#uploads li[data-state=error]').innerText")
+        .await;
+    assert!(
+        err.as_str().unwrap().contains("not-a-picture.jpg")
+            && err.as_str().unwrap().contains("Бұл сурет те, бейне де емес"),
+        "the refusal in Kazakh: {err}"
+    );
+    let progress = admin.eval("window.__progress").await;
+    assert!(
+        progress.as_array().is_some_and(|p| p.last() == Some(&Value::from(100))),
+        "the bar moved to 100: {progress}"
+    );
+    // In the grid, with its label (the file's name), size and dimensions, unused.
+    let card = format!("#media-grid [data-ref={}]", js(&reference));
+    admin
+        .wait_for(&format!("document.querySelector({})", js(&card)), 10, "the picture in the grid")
+        .await;
+    let text = admin
+        .eval(&format!("document.querySelector({}).innerText", js(&card)))
+        .await;
+    let text = text.as_str().unwrap();
+    assert!(text.contains("Бәйтерек ../../etc/passwd.png") && text.contains("640×400") && text.contains("пайдаланылмаған"), "{text}");
+    // The thumbnail loaded (the tile-size picture served as an image).
+    admin
+        .wait_for(
+            &format!("(() => {{ const i = document.querySelector({}); return i && i.complete && i.naturalWidth > 0; }})()", js(&format!("{card} img"))),
+            10,
+            "the thumbnail",
+        )
+        .await;
+    // The unused filter shows it.
+    admin.click("#media-unused").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('media-grid').dataset.filter === 'unused' && document.getElementById('media-grid').getAttribute('aria-busy') === 'false' && document.querySelector({})", js(&card)),
+            10,
+            "the unused filter with the picture",
+        )
+        .await;
+    shot(&admin, "content-media").await;
+    admin.click("#media-unused").await;
+
+    // Used as the root's tile, it cannot be deleted: the refusal lists the use.
+    let base = node(&admin, &root).await["node"]["rev"].clone();
+    let patched = admin
+        .eval(&format!(
+            "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/nodes/' + {}, {{ method: 'PATCH', referrerPolicy: 'same-origin', headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: JSON.stringify({{ base: {}, tile: {} }}) }})).then(r => r.status)",
+            js(&root),
+            base,
+            js(&reference)
+        ))
+        .await;
+    assert_eq!(patched, 200);
+    admin.eval("location.hash = '#/hall'; location.hash = '#/media'").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('main').dataset.view === 'media' && document.querySelector({}) && document.querySelector({}).dataset.uses === '1'", js(&card), js(&card)),
+            10,
+            "the picture, used once",
+        )
+        .await;
+    admin.click(&card).await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('media-details').dataset.ref === {} && document.querySelector('#used-by a[data-key={}]')", js(&reference), js(&root)),
+            10,
+            "the details with where it is used",
+        )
+        .await;
+    admin.click("#media-delete").await;
+    admin
+        .wait_for("document.getElementById('dialog').open", 10, "the delete confirmation")
+        .await;
+    admin.click("#dialog [data-action=delete]").await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#media-problem [role=alert]') && document.querySelector('#media-problem a[data-key={}]')", js(&root)),
+            10,
+            "the refusal listing the use",
+        )
+        .await;
+    let r = api_get(&admin, &format!("media/{reference}")).await;
+    assert_eq!(r["status"], 200, "still in the library");
+    // The use links to the node in the content view.
+    admin
+        .wait_for(
+            &format!("document.querySelector('#media-problem a[data-key={}]').getAttribute('href').startsWith('#/content/1/')", js(&root)),
+            10,
+            "a link to the node on screen 1",
+        )
+        .await;
+    admin
+        .click(&format!("#media-problem a[data-key=\"{root}\"]"))
+        .await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('main').dataset.view === 'content' && document.getElementById('content-pane').dataset.key === {}", js(&root)),
+            10,
+            "the node opened from the list of uses",
+        )
+        .await;
+    assert_clean(&browser, h.addr);
+}
