@@ -4,17 +4,6 @@
 import { api } from './api.js';
 import { t } from './i18n.js';
 
-/**
- * The page's `no-referrer` policy makes a browser send `Origin: null` with a POST, and
- * the API refuses a change that does not come from this origin. fetch() can ask for
- * `same-origin` per request (api.js does); XMLHttpRequest cannot, so the admin document
- * uses `same-origin` (Referer and Origin are still never sent to another site).
- */
-function sameOriginReferrer() {
-  if (document.querySelector('meta[name="referrer"]')) return;
-  document.head.append(Object.assign(document.createElement('meta'), { name: 'referrer', content: 'same-origin' }));
-}
-
 /** What the server's refusal of a file means, in the admin's language. */
 export function uploadError(status, body) {
   const msg = (body && body.message) || '';
@@ -67,7 +56,6 @@ function sendOne(file, csrf, onProgress) {
  * ITEM, or `{ error }` (a message for people) with `status` and `code`.
  */
 export async function uploadFiles(files, { onProgress } = {}) {
-  sameOriginReferrer();
   const list = [...files];
   let csrf = '';
   try {
