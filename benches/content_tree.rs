@@ -83,7 +83,12 @@ fn build(dir: &std::path::Path) -> String {
     let report = core
         .import_ekran("bench.json", &bytes, None, After::Publish, CLI)
         .unwrap();
-    println!("hall: {} nodes ({} added), {:.1} MB of ekran/2", report.nodes, n, bytes.len() as f64 / 1e6);
+    println!(
+        "hall: {} nodes ({} added), {:.1} MB of ekran/2",
+        report.nodes,
+        n,
+        bytes.len() as f64 / 1e6
+    );
     core.add_user(ADMIN, Role::Admin, PASSWORD, CLI).unwrap();
     big
 }
@@ -121,16 +126,24 @@ async fn main() {
 
     let browser = cdp::Browser::launch().await;
     let page = browser.open(&format!("{base}/admin"), 1280, 900).await;
-    page.wait_for("document.querySelector('#signin [name=name]')", 20, "the sign-in form")
-        .await;
+    page.wait_for(
+        "document.querySelector('#signin [name=name]')",
+        20,
+        "the sign-in form",
+    )
+    .await;
     page.eval(&format!(
         "(() => {{ const f = document.getElementById('signin'); f.querySelector('[name=name]').value = {}; f.querySelector('[name=password]').value = {}; f.querySelector('button[type=submit]').click(); }})()",
         serde_json::to_string(ADMIN).unwrap(),
         serde_json::to_string(PASSWORD).unwrap()
     ))
     .await;
-    page.wait_for("document.getElementById('main').dataset.view === 'hall'", 30, "signed in")
-        .await;
+    page.wait_for(
+        "document.getElementById('main').dataset.view === 'hall'",
+        30,
+        "signed in",
+    )
+    .await;
     page.front().await;
 
     let big_sel = format!("#tree li[data-key=\"{big}\"]");
@@ -139,8 +152,12 @@ async fn main() {
     let mut all_rows = Vec::new();
     for i in 0..RUNS {
         page.eval("location.hash = '#/hall'").await;
-        page.wait_for("document.getElementById('main').dataset.view === 'hall'", 10, "the hall view")
-            .await;
+        page.wait_for(
+            "document.getElementById('main').dataset.view === 'hall'",
+            10,
+            "the hall view",
+        )
+        .await;
         let took = page
             .eval(&format!("(() => {{ const t0 = performance.now(); location.hash = '#/content/1'; return {}.then(t => t - t0); }})()", frame_when(TREE_READY)))
             .await;
@@ -166,13 +183,23 @@ async fn main() {
 
     let mut load = Vec::new();
     for _ in 0..LOADS {
-        page.call("Page.navigate", json!({ "url": "about:blank" })).await.unwrap();
-        page.wait_across_loads("location.href === 'about:blank'", 10, "a blank page").await;
-        page.call("Page.navigate", json!({ "url": format!("{base}/admin#/content/1") }))
+        page.call("Page.navigate", json!({ "url": "about:blank" }))
             .await
             .unwrap();
-        page.wait_across_loads("document.getElementById('main') !== null", 10, "the admin page")
+        page.wait_across_loads("location.href === 'about:blank'", 10, "a blank page")
             .await;
+        page.call(
+            "Page.navigate",
+            json!({ "url": format!("{base}/admin#/content/1") }),
+        )
+        .await
+        .unwrap();
+        page.wait_across_loads(
+            "document.getElementById('main') !== null",
+            10,
+            "the admin page",
+        )
+        .await;
         let t = page.eval(&frame_when(TREE_READY)).await;
         load.push(t.as_f64().unwrap());
     }

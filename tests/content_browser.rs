@@ -50,7 +50,10 @@ async fn add_node(admin: &Page, parent: &str, kk: &str, ru: &str) -> String {
     admin.click(&row(parent)).await;
     admin
         .wait_for(
-            &format!("document.activeElement && document.activeElement.dataset.key === {}", js(parent)),
+            &format!(
+                "document.activeElement && document.activeElement.dataset.key === {}",
+                js(parent)
+            ),
             10,
             "the parent focused",
         )
@@ -154,13 +157,22 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         .await;
 
     // Drag and drop: A onto the middle of B's row puts it inside B.
-    let target = point(&admin, &format!("#tree li[data-key=\"{b}\"] > .tree-row"), 0.5).await;
+    let target = point(
+        &admin,
+        &format!("#tree li[data-key=\"{b}\"] > .tree-row"),
+        0.5,
+    )
+    .await;
     admin
         .drag_to(&format!("#tree li[data-key=\"{a}\"] > .tree-row"), target)
         .await;
     admin
         .wait_for(
-            &format!("document.querySelector('#tree li[data-key={}] > ul > li[data-key={}]')", js(&b), js(&a)),
+            &format!(
+                "document.querySelector('#tree li[data-key={}] > ul > li[data-key={}]')",
+                js(&b),
+                js(&a)
+            ),
             10,
             "A shown inside B",
         )
@@ -205,13 +217,22 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
     key_with(&admin, "ArrowRight", 39, 1).await;
     admin
         .wait_for(
-            &format!("document.querySelector('#tree li[data-key={}] > ul > li[data-key={}]')", js(&before), js(&a)),
+            &format!(
+                "document.querySelector('#tree li[data-key={}] > ul > li[data-key={}]')",
+                js(&before),
+                js(&a)
+            ),
             10,
             "A indented into its previous sibling",
         )
         .await;
     assert_eq!(placed(&admin, &a).await.0, before);
-    let lower = point(&admin, &format!("#tree li[data-key=\"{b}\"] > .tree-row"), 0.92).await;
+    let lower = point(
+        &admin,
+        &format!("#tree li[data-key=\"{b}\"] > .tree-row"),
+        0.92,
+    )
+    .await;
     admin
         .drag_to(&format!("#tree li[data-key=\"{a}\"] > .tree-row"), lower)
         .await;
@@ -257,8 +278,69 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         )
         .await;
     for k in [&b, &c, &d] {
-        assert_eq!(api_get(&admin, &format!("nodes/{k}")).await["status"], 404, "{k} deleted");
+        assert_eq!(
+            api_get(&admin, &format!("nodes/{k}")).await["status"],
+            404,
+            "{k} deleted"
+        );
     }
+
+    // Rename with F2: both titles in the dialog; the row follows.
+    admin.click(&row(&a)).await;
+    key(&admin, "F2", 113).await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open && document.querySelector('#dialog [name=title_kk]').value === 'Қымызхана тарихы' && document.querySelector('#dialog [name=title_ru]').value === 'История кумысной'",
+            10,
+            "the rename dialog with both titles",
+        )
+        .await;
+    type_into(&admin, "#dialog [name=title_kk]", "Қымызхана мен саумал").await;
+    admin.click("#dialog [data-action=save]").await;
+    admin
+        .wait_for(
+            &format!(
+                "document.querySelector({}).textContent === 'Қымызхана мен саумал'",
+                js(&row(&a))
+            ),
+            10,
+            "the renamed row",
+        )
+        .await;
+    let n = node(&admin, &a).await;
+    assert_eq!(n["node"]["title"]["kk"], "Қымызхана мен саумал");
+    assert_eq!(n["node"]["title"]["ru"], "История кумысной");
+
+    // Duplicate: the copy comes right after the original.
+    admin.click("#node-duplicate").await;
+    admin
+        .wait_for(
+            &format!("(() => {{ const n = document.querySelector('#tree li[data-key={}]').nextElementSibling; return n && n.querySelector('.tree-title').textContent === 'Қымызхана мен саумал' && n.getAttribute('aria-selected') === 'true'; }})()", js(&a)),
+            10,
+            "the copy after the original, opened",
+        )
+        .await;
+    let copy = admin
+        .eval(&format!(
+            "document.querySelector('#tree li[data-key={}]').nextElementSibling.dataset.key",
+            js(&a)
+        ))
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(copy, a);
+    assert_eq!(placed(&admin, &copy).await.0, root);
+    // A node without its Russian title is marked in the tree.
+    let base = node(&admin, &copy).await["node"]["rev"].clone();
+    let patched = admin
+        .eval(&format!(
+            "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/nodes/' + {}, {{ method: 'PATCH', referrerPolicy: 'same-origin', headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: JSON.stringify({{ base: {}, title: {{ kk: 'Тек қазақша' }} }}) }})).then(r => r.status)",
+            js(&copy),
+            base
+        ))
+        .await;
+    assert_eq!(patched, 200);
 
     // Search in Kazakh finds a node deep in a collapsed branch and opens it there.
     let e = add_node(&admin, &a, "Домбыра шеберханасы", "Мастерская домбры").await;
@@ -271,19 +353,35 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
             "the tree again, A collapsed",
         )
         .await;
+    assert_eq!(
+        admin
+            .eval(&format!("(() => {{ const li = document.querySelector('#tree li[data-key={}]'); return [li.dataset.missing, li.querySelector('.tree-missing').textContent, li.getAttribute('aria-label').includes('орысша')]; }})()", js(&copy)))
+            .await,
+        serde_json::json!(["ru", "RU", true]),
+        "the missing Russian title marked"
+    );
     admin.click("#content-search").await;
     type_text(&admin, "шеберхана").await;
     admin
         .wait_for(
-            &format!("document.querySelector('#search-results button[data-key={}]')", js(&e)),
+            &format!(
+                "document.querySelector('#search-results button[data-key={}]')",
+                js(&e)
+            ),
             10,
             "the search result",
         )
         .await;
     let found = admin
-        .eval(&format!("document.querySelector('#search-results button[data-key={}]').innerText", js(&e)))
+        .eval(&format!(
+            "document.querySelector('#search-results button[data-key={}]').innerText",
+            js(&e)
+        ))
         .await;
-    assert!(found.as_str().unwrap().contains("Қымызхана тарихы"), "the result shows its path: {found}");
+    assert!(
+        found.as_str().unwrap().contains("Қымызхана мен саумал"),
+        "the result shows its path: {found}"
+    );
     admin
         .click(&format!("#search-results button[data-key=\"{e}\"]"))
         .await;
@@ -294,7 +392,9 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
             "the found node opened, its ancestors expanded",
         )
         .await;
-    admin.eval("document.getElementById('search-results').hidden = true").await;
+    admin
+        .eval("document.getElementById('search-results').hidden = true")
+        .await;
     shot(&admin, "content-tree").await;
     assert_clean(&browser, h.addr);
 }
@@ -308,7 +408,9 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         .await;
     let root = open_content(&admin).await;
     let files = tempfile::tempdir().unwrap();
-    let picture = files.path().join("Бәйтерек ../../etc/passwd.png");
+    // Markup in a file name is only ever a label, shown as text.
+    let name = "Бәйтерек <img src=x onerror=window.__pwned=1>.png";
+    let picture = files.path().join(name);
     std::fs::write(&picture, png(640, 400)).unwrap();
     let fake = files.path().join("not-a-picture.jpg");
     std::fs::write(&fake, b"<!doctype html><script>alert(1)</script>").unwrap();
@@ -338,7 +440,7 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
     let done = admin
         .eval("(() => { const li = document.querySelector('#uploads li[data-state=done]'); return [li.dataset.name, li.querySelector('progress').value, li.dataset.ref]; })()")
         .await;
-    assert_eq!(done[0], "Бәйтерек ../../etc/passwd.png");
+    assert_eq!(done[0], name);
     assert_eq!(done[1], 100, "the picture's progress bar reached 100%");
     let reference = done[2].as_str().unwrap().to_owned();
     assert!(
@@ -350,24 +452,36 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         .await;
     assert!(
         err.as_str().unwrap().contains("not-a-picture.jpg")
-            && err.as_str().unwrap().contains("Бұл сурет те, бейне де емес"),
+            && err
+                .as_str()
+                .unwrap()
+                .contains("Бұл сурет те, бейне де емес"),
         "the refusal in Kazakh: {err}"
     );
     let progress = admin.eval("window.__progress").await;
     assert!(
-        progress.as_array().is_some_and(|p| p.last() == Some(&Value::from(100))),
+        progress
+            .as_array()
+            .is_some_and(|p| p.last() == Some(&Value::from(100))),
         "the bar moved to 100: {progress}"
     );
     // In the grid, with its label (the file's name), size and dimensions, unused.
     let card = format!("#media-grid [data-ref={}]", js(&reference));
     admin
-        .wait_for(&format!("document.querySelector({})", js(&card)), 10, "the picture in the grid")
+        .wait_for(
+            &format!("document.querySelector({})", js(&card)),
+            10,
+            "the picture in the grid",
+        )
         .await;
     let text = admin
         .eval(&format!("document.querySelector({}).innerText", js(&card)))
         .await;
     let text = text.as_str().unwrap();
-    assert!(text.contains("Бәйтерек ../../etc/passwd.png") && text.contains("640×400") && text.contains("пайдаланылмаған"), "{text}");
+    assert!(
+        text.contains(name) && text.contains("640×400") && text.contains("пайдаланылмаған"),
+        "{text}"
+    );
     // The thumbnail loaded (the tile-size picture served as an image).
     admin
         .wait_for(
@@ -385,6 +499,11 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
             "the unused filter with the picture",
         )
         .await;
+    assert_eq!(
+        admin.eval("[window.__pwned === undefined, document.querySelectorAll('img[src=\"x\"], img[src$=\"/x\"]').length]").await,
+        serde_json::json!([true, 0]),
+        "the file name's markup ran or was built"
+    );
     shot(&admin, "content-media").await;
     admin.click("#media-unused").await;
 
@@ -399,7 +518,9 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         ))
         .await;
     assert_eq!(patched, 200);
-    admin.eval("location.hash = '#/hall'; location.hash = '#/media'").await;
+    admin
+        .eval("location.hash = '#/hall'; location.hash = '#/media'")
+        .await;
     admin
         .wait_for(
             &format!("document.getElementById('main').dataset.view === 'media' && document.querySelector({}) && document.querySelector({}).dataset.uses === '1'", js(&card), js(&card)),
@@ -417,7 +538,11 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         .await;
     admin.click("#media-delete").await;
     admin
-        .wait_for("document.getElementById('dialog').open", 10, "the delete confirmation")
+        .wait_for(
+            "document.getElementById('dialog').open",
+            10,
+            "the delete confirmation",
+        )
         .await;
     admin.click("#dialog [data-action=delete]").await;
     admin

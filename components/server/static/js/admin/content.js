@@ -11,6 +11,9 @@ import { TreeView } from './content-tree.js';
 
 const enc = encodeURIComponent;
 
+/** Whether this page made changes since it last published (the Publish reminder). */
+let pending = false;
+
 /** The screen, node and field of `#/content/{screen}/{key}?field=F`. */
 function parseRoute() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
@@ -49,8 +52,8 @@ export function render(main, { describe }) {
   const search = h('input', { type: 'search', id: 'content-search', placeholder: t('ctSearch'), 'aria-label': t('ctSearch'), autocomplete: 'off' });
   const results = h('div', { class: 'search-results', id: 'search-results', hidden: true });
   const report = h('a', { class: 'btn btn-quiet', id: 'translations-link', text: t('ctTranslations') });
-  const unpublished = h('span', { class: 'unpublished', id: 'unpublished', hidden: true, text: t('ctUnpublished') });
-  const publish = h('button', { class: 'btn', type: 'button', id: 'content-publish', text: t('publish') });
+  const unpublished = h('span', { class: 'unpublished', id: 'unpublished', hidden: !pending, text: t('ctUnpublished') });
+  const publish = h('button', { class: `btn ${pending ? 'btn-attn' : ''}`, type: 'button', id: 'content-publish', text: t('publish') });
   const tools = h('div', { class: 'tree-tools', role: 'toolbar', 'aria-label': t('ctActions'), 'aria-controls': 'tree' });
   const treeBox = h('div', { class: 'tree-box' });
   const pane = h('section', { class: 'content-pane', id: 'content-pane', 'aria-label': t('ctEditor') });
@@ -63,7 +66,11 @@ export function render(main, { describe }) {
       h('aside', { class: 'content-side card' }, tools, treeBox, status),
       pane));
 
-  const changed = () => { unpublished.hidden = false; publish.classList.add('btn-attn'); };
+  const changed = () => {
+    pending = true;
+    unpublished.hidden = false;
+    publish.classList.add('btn-attn');
+  };
 
   const tree = new TreeView({
     onOpen: (key) => open(key, null, true),
@@ -357,6 +364,7 @@ export function render(main, { describe }) {
     try {
       const r = await api('POST', 'publish', { note: note.value });
       toast(r && r.published === false ? t('nothingToPublish') : t('published', { v: (r && r.version) ?? '' }));
+      pending = false;
       unpublished.hidden = true;
       publish.classList.remove('btn-attn');
       say(t('published', { v: (r && r.version) ?? '' }));
