@@ -574,3 +574,144 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         .await;
     assert_clean(&browser, h.addr);
 }
+
+/// Opens the media picker from the admin page (as the editor does), uploads `file`
+/// through it and chooses it; returns the chosen media ref.
+async fn pick_uploaded(admin: &Page, file: &std::path::Path) -> String {
+    admin
+        .eval("import('/static/js/admin/media-picker.js').then((m) => { window.__picked = undefined; m.pickMedia({ kind: 'image' }).then((r) => { window.__picked = r; }); return true; })")
+        .await;
+    admin
+        .wait_for(
+            "document.getElementById('media-picker') && document.getElementById('media-picker').open && document.getElementById('picker-grid').getAttribute('aria-busy') === 'false'",
+            10,
+            "the media picker",
+        )
+        .await;
+    choose_files(admin, "#picker-files", &[file]).await;
+    admin
+        .wait_for(
+            "document.querySelector('#media-picker #uploads li[data-state=done]') && document.querySelector('#picker-grid [aria-current=true]')",
+            20,
+            "the upload in the picker, chosen",
+        )
+        .await;
+    admin.click("#picker-grid [aria-current=true]").await;
+    admin
+        .wait_for(
+            "typeof window.__picked === 'string' && !document.getElementById('media-picker')",
+            10,
+            "the picker closed with the choice",
+        )
+        .await;
+    admin.eval("window.__picked").await.as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let admin = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 900)
+        .await;
+    let root = open_content(&admin).await;
+    let node_key = add_node(&admin, &root, "Саумал дүкені", "Лавка саумала").await;
+
+    let files = tempfile::tempdir().unwrap();
+    let picture = files.path().join("саумал.png");
+    std::fs::write(&picture, png(800, 500)).unwrap();
+    let reference = pick_uploaded(&admin, &picture).await;
+    assert!(reference.starts_with("lib/") && reference.ends_with(".png"), "{reference}");
+
+    // An image+text slide with the picture, and the picture as the node's tile.
+    let base = node(&admin, &node_key).await["node"]["rev"].clone();
+    let slide = serde_json::json!([{
+        "layout": "image_text",
+        "title": { "kk": "Саумал дегеніміз не", "ru": "Что такое саумал" },
+        "text": { "kk": "Жаңа сауылған бие сүті.", "ru": "Свежее кобылье молоко." },
+        "image": reference,
+    }]);
+    let patched = admin
+        .eval(&format!(
+            "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/nodes/' + {}, {{ method: 'PATCH', referrerPolicy: 'same-origin', headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: JSON.stringify({{ base: {}, tile: {}, slides: {} }}) }})).then(r => r.status)",
+            js(&node_key),
+            base,
+            js(&reference),
+            slide
+        ))
+        .await;
+    assert_eq!(patched, 200);
+
+    // Not live before Publish: the tablet has no tile for it yet.
+    let display = browser
+        .open_window(&format!("http://{}/display/1", h.addr), 1280, 720)
+        .await;
+    let tablet = browser
+        .open_window(
+            &format!(
+                "http://{}/tablet/1?key={}",
+                h.addr,
+                ekran_server::key::screen_key(KEY, "1")
+            ),
+            1024,
+            768,
+        )
+        .await;
+    display
+        .wait_for(
+            &format!("document.getElementById('display') && document.getElementById('display').dataset.node === {}", js(&root)),
+            10,
+            "the display at home",
+        )
+        .await;
+    tablet
+        .wait_for("document.querySelector('.tile')", 10, "the tablet's tiles")
+        .await;
+    let tile = format!(".tile[data-node=\"{node_key}\"]");
+    assert_eq!(
+        tablet
+            .eval(&format!("document.querySelector({}) === null", js(&tile)))
+            .await,
+        true,
+        "the new node is live before Publish"
+    );
+
+    // Publish from the content view.
+    admin.click("#content-publish").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open && document.querySelector('#dialog [data-action=publish]')",
+            10,
+            "the publish dialog",
+        )
+        .await;
+    admin.click("#dialog [data-action=publish]").await;
+    admin
+        .wait_for(
+            "document.getElementById('unpublished').hidden && document.getElementById('tree-status').textContent.includes('2')",
+            10,
+            "version 2 published",
+        )
+        .await;
+
+    // The tablet gets the new tile (with the picture); a tap shows the slide.
+    tablet
+        .wait_for(
+            &format!("document.querySelector({})", js(&tile)),
+            10,
+            "the new node's tile on the tablet",
+        )
+        .await;
+    tablet.click(&tile).await;
+    display
+        .wait_for(
+            &format!("(() => {{ const d = document.getElementById('display'); const im = d && d.querySelector('img.media-img'); return d.dataset.node === {} && d.innerText.includes('Саумал дегеніміз не') && im && im.complete && im.naturalWidth > 0 && im.src.includes({}); }})()",
+                js(&node_key),
+                js(reference.trim_start_matches("lib/").split('.').next().unwrap())),
+            10,
+            "the display showing the new slide with its picture",
+        )
+        .await;
+    shot(&display, "content-live-display").await;
+    assert_clean(&browser, h.addr);
+}
