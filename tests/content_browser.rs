@@ -122,6 +122,29 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         serde_json::json!(["tree", 1, true])
     );
 
+    // Another editor renames the root meanwhile: a rename based on what this page
+    // loaded is refused as stale, the page says so and shows the other's title.
+    rename_root(&h.dir, "Басқа редактордың атауы");
+    admin.click(&row(&root)).await;
+    key(&admin, "F2", 113).await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open && document.querySelector('#dialog [name=title_kk]')",
+            10,
+            "the rename dialog",
+        )
+        .await;
+    type_into(&admin, "#dialog [name=title_kk]", "Менің атауым").await;
+    admin.click("#dialog [data-action=save]").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('toast').textContent.startsWith('Бұл түйінді басқа біреу өзгертіп қойды') && document.querySelector({}).textContent === 'Басқа редактордың атауы'", js(&row(&root))),
+            10,
+            "the stale rename refused, the row reloaded",
+        )
+        .await;
+    assert_eq!(node(&admin, &root).await["node"]["title"]["kk"], "Басқа редактордың атауы");
+
     // Add two nodes under the root, titles in both languages.
     let a = add_node(&admin, &root, "Қымызхана тарихы", "История кумысной").await;
     let b = add_node(&admin, &root, "Бәйтерек залы", "Зал Байтерек").await;
