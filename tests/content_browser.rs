@@ -415,9 +415,11 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
             "the found node opened, its ancestors expanded",
         )
         .await;
-    admin
-        .eval("document.getElementById('search-results').hidden = true")
-        .await;
+    assert_eq!(
+        admin.eval("document.getElementById('search-results').hidden").await,
+        true,
+        "the results close on a choice"
+    );
     shot(&admin, "content-tree").await;
     assert_clean(&browser, h.addr);
 }

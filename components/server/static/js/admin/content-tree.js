@@ -125,8 +125,12 @@ export class TreeView {
     if (this.active === item) this.active = null;
   }
 
-  /** Renders an item's group from `kids`: the first rows at once, the rest in chunks. */
-  renderGroup(item) {
+  /**
+   * Renders an item's group from `kids`: the first rows at once, the rest in chunks
+   * frame by frame (all at once with `all`). The group's `data-rendered` says when
+   * every row is in.
+   */
+  renderGroup(item, all = false) {
     if (!item.group) {
       item.group = h('ul', { role: 'group' });
       item.li.append(item.group);
@@ -147,7 +151,7 @@ export class TreeView {
       item.group.append(frag);
     };
     item.group.replaceChildren();
-    const first = Math.min(keys.length, FIRST);
+    const first = all ? keys.length : Math.min(keys.length, FIRST);
     place(0, first);
     item.group.dataset.rendered = String(first === keys.length);
     if (first === keys.length) return;
@@ -235,11 +239,7 @@ export class TreeView {
     if (!it) return false;
     // A long list renders in chunks: make sure the row is in the document.
     const p = this.items.get(it.parent);
-    if (p && !it.li.isConnected) {
-      p.chunk++;
-      p.group.replaceChildren(...p.kids.map((k) => this.items.get(k).li));
-      p.group.dataset.rendered = 'true';
-    }
+    if (p && !it.li.isConnected) this.renderGroup(p, true);
     this.setActive(it, true);
     it.li.scrollIntoView({ block: 'nearest' });
     return true;

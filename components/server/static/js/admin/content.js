@@ -336,7 +336,13 @@ export function render(main, { describe }) {
       const r = await api('GET', `search?q=${enc(q)}&screen=${enc(screen.id)}&limit=50`);
       if (seq !== searchSeq || !alive) return;
       const rows = (r.results || []).map((x) => h('li', {},
-        h('button', { type: 'button', class: 'result', 'data-key': x.key, onclick: () => open(x.key, x.field && !x.field.startsWith('title') ? x.field : null, true) },
+        h('button', {
+          type: 'button', class: 'result', 'data-key': x.key,
+          onclick: () => {
+            results.hidden = true;
+            open(x.key, x.field && !x.field.startsWith('title') ? x.field : null, true);
+          },
+        },
           h('span', { class: 'result-title', text: pick(x.title) || t('ctUntitled') }),
           x.label ? h('span', { class: 'tree-label', text: x.label }) : null,
           h('span', { class: 'result-path', text: (x.path || []).map(pick).join(' › ') }),
@@ -354,6 +360,8 @@ export function render(main, { describe }) {
   search.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') { search.value = ''; runSearch(); }
   });
+  // Back in the box: the last results again.
+  search.addEventListener('focus', () => { if (search.value.trim() && results.childElementCount) results.hidden = false; });
 
   publish.addEventListener('click', async () => {
     const note = h('input', { name: 'note', maxlength: '500' });

@@ -9,7 +9,8 @@ import { t, pick, when, actor } from './i18n.js';
 import { card, facts, itemPath, mediaUrl, uploadQueue, dropFiles } from './media-items.js';
 
 const enc = encodeURIComponent;
-const LIMIT = 200;
+/** Items per page (the API allows 1-500). */
+const LIMIT = 100;
 
 /** The screens (for links to where an item is used), loaded once per view. */
 function screenFinder() {
@@ -59,6 +60,7 @@ export function render(main, { describe }) {
   const queue = uploadQueue();
   const grid = h('div', { class: 'media-grid', id: 'media-grid', 'aria-busy': 'true' });
   const count = h('p', { class: 'muted', id: 'media-count', role: 'status' });
+  const more = h('button', { class: 'btn btn-quiet', type: 'button', id: 'media-more', text: t('mdMore'), hidden: true });
   const details = h('section', { class: 'media-details card', id: 'media-details', hidden: true, 'aria-label': t('mdDetails') });
   main.replaceChildren(
     h('h1', { text: t('media') }),
@@ -67,26 +69,40 @@ export function render(main, { describe }) {
       h('label', { class: 'check' }, unused, t('mdUnusedOnly')),
       h('div', { class: 'media-upload' }, files, chooser, h('span', { class: 'muted', text: t('mdDropHint') }))),
     queue.el,
-    h('div', { class: 'media-split' }, h('div', {}, count, grid), details));
+    h('div', { class: 'media-split' }, h('div', {}, count, grid, h('div', { class: 'row more' }, more)), details));
 
   let seq = 0;
-  async function load() {
+  let shown = 0;
+  let last = null; // the ref of the last item shown: where the next page starts
+  /** Loads the first page (`append` false) or the next one. */
+  async function load(append = false) {
     const mine = ++seq;
     const params = new URLSearchParams({ limit: String(LIMIT) });
     if (q.value.trim()) params.set('q', q.value.trim());
     if (unused.checked) params.set('unused', 'true');
+    if (append && last) params.set('before', last);
     grid.setAttribute('aria-busy', 'true');
+    more.disabled = true;
     try {
-      const items = list(await api('GET', `media?${params}`), 'items');
+      const body = await api('GET', `media?${params}`);
+      const items = list(body, 'items');
       if (!alive || mine !== seq) return;
-      grid.replaceChildren(...items.map((it) => card(it, show)));
-      count.textContent = items.length ? t('mdCount', { n: items.length }) : (unused.checked ? t('mdNoUnused') : t('mdEmpty'));
+      const cards = items.map((it) => card(it, show));
+      if (append) grid.append(...cards);
+      else grid.replaceChildren(...cards);
+      shown = (append ? shown : 0) + items.length;
+      if (items.length) last = items[items.length - 1].ref;
+      more.hidden = !body.more;
+      count.textContent = shown ? t('mdCount', { n: shown }) + (body.more ? '+' : '') : (unused.checked ? t('mdNoUnused') : t('mdEmpty'));
       grid.dataset.filter = unused.checked ? 'unused' : 'all';
       grid.dataset.q = q.value.trim();
     } catch (err) {
       if (alive) count.textContent = describe(err);
     } finally {
-      if (mine === seq) grid.setAttribute('aria-busy', 'false');
+      if (mine === seq) {
+        grid.setAttribute('aria-busy', 'false');
+        more.disabled = false;
+      }
     }
   }
 
@@ -168,8 +184,9 @@ export function render(main, { describe }) {
   });
   const undrop = dropFiles(main, upload);
   let timer = 0;
-  q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(load, 200); });
-  unused.addEventListener('change', load);
+  q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => load(), 200); });
+  unused.addEventListener('change', () => load());
+  more.addEventListener('click', () => load(true));
   load();
 
   return () => {
