@@ -15,6 +15,8 @@
 //! Russian and a text slide, written as an `ekran/2` document and imported as `ekran
 //! import ekran` does (`Core::import_ekran`).
 //!
+//! Also the API's share: the two requests' time, fetched by the page.
+//!
 //! Run: `cargo bench --bench content_tree`. Prints p50/p95/max in milliseconds; asserts
 //! nothing about time. Every wait is bounded by a timeout that panics.
 
@@ -150,6 +152,16 @@ async fn main() {
     let mut open = Vec::new();
     let mut first_rows = Vec::new();
     let mut all_rows = Vec::new();
+    let mut api_root = Vec::new();
+    let mut api_big = Vec::new();
+    let mut api_screens = Vec::new();
+    // The API's share, from the page: one request and its JSON parsed.
+    let fetch_ms = |path: String| {
+        format!(
+            "(async () => {{ const t0 = performance.now(); const r = await fetch({}, {{ cache: 'no-store' }}); await r.json(); return performance.now() - t0; }})()",
+            serde_json::to_string(&path).unwrap()
+        )
+    };
     for i in 0..RUNS {
         page.eval("location.hash = '#/hall'").await;
         page.wait_for(
@@ -179,6 +191,11 @@ async fn main() {
             .await;
         first_rows.push(times[0].as_f64().unwrap());
         all_rows.push(times[1].as_f64().unwrap());
+        let root = page.eval("document.querySelector('#tree > li').dataset.key").await;
+        let root = root.as_str().unwrap();
+        api_root.push(page.eval(&fetch_ms(format!("/api/nodes/{root}"))).await.as_f64().unwrap());
+        api_screens.push(page.eval(&fetch_ms("/api/screens".into())).await.as_f64().unwrap());
+        api_big.push(page.eval(&fetch_ms(format!("/api/nodes?parent={big}"))).await.as_f64().unwrap());
     }
 
     let mut load = Vec::new();
@@ -209,5 +226,9 @@ async fn main() {
     report("page load -> tree usable", load);
     report("expand 1 000 children: first rows painted", first_rows);
     report("expand 1 000 children: all 1 000 rows in", all_rows);
+    println!("of which the API (fetch + JSON in the page):");
+    report("  GET /api/screens", api_screens);
+    report("  GET /api/nodes/{root} (47 children)", api_root);
+    report("  GET /api/nodes?parent={big} (1 000 children)", api_big);
     drop(server);
 }

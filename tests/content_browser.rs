@@ -200,6 +200,7 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
             "A shown inside B",
         )
         .await;
+
     assert_eq!(placed(&admin, &a).await.0, b, "the drop made B A's parent");
 
     // The same with the keyboard: Alt+← takes A out of B, right after it.

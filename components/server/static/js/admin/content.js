@@ -14,6 +14,17 @@ const enc = encodeURIComponent;
 /** Whether this page made changes since it last published (the Publish reminder). */
 let pending = false;
 
+/**
+ * The screens as last loaded: the view opens from them at once and checks them again
+ * meanwhile (a screen whose root changed is shown again).
+ */
+let screensCache = null;
+
+const rootOf = (screens, id) => {
+  const s = (screens || []).find((x) => String(x.id) === String(id));
+  return s ? (s.root_node ? s.root_node.key : s.root) : null;
+};
+
 /** The screen, node and field of `#/content/{screen}/{key}?field=F`. */
 function parseRoute() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
@@ -38,7 +49,7 @@ function titleFields(title = {}) {
   return { kk, ru, fields: [field(t('ctTitleKk'), kk), field(t('ctTitleRu'), ru)] };
 }
 
-export function render(main, { describe }) {
+export function render(main, { describe, rerender }) {
   const route = parseRoute();
   let alive = true;
   let screen = null; // the screen's settings (GET /api/screens)
@@ -116,15 +127,17 @@ export function render(main, { describe }) {
     if (p) await tree.load(p);
   }
 
-  /** Loads the screen's root, its children and its own summary (from its parent's list). */
+  /**
+   * Loads the screen's root and its children; the root's own summary (its missing
+   * translations) follows from its parent's list, off the way to a usable tree.
+   */
   async function loadRoot(initial) {
     const rootKey = screen.root_node ? screen.root_node.key : screen.root;
     const d = await api('GET', `nodes/${enc(rootKey)}`);
-    const parent = d.path && d.path.length ? d.path[d.path.length - 1].key : null;
-    const siblings = await api('GET', parent ? `nodes?parent=${enc(parent)}` : 'nodes');
-    const sum = (siblings.nodes || []).find((s) => s.key === d.node.key)
-      || { key: d.node.key, label: d.node.label, title: d.node.title, rev: d.node.rev, children: d.children.length, missing: [] };
     if (!alive) return;
+    const parent = d.path && d.path.length ? d.path[d.path.length - 1].key : null;
+    const n = d.node;
+    const sum = { key: n.key, label: n.label, kind: n.kind, title: n.title, rev: n.rev, children: (d.children || []).length, slides: (n.slides || []).length, missing: [] };
     if (initial) {
       tree.setRoot(sum, parent, d.children || []);
     } else {
@@ -133,6 +146,12 @@ export function render(main, { describe }) {
       tree.renderGroup(tree.root);
       tree.update(tree.root);
     }
+    api('GET', parent ? `nodes?parent=${enc(parent)}` : 'nodes').then((siblings) => {
+      const full = (siblings.nodes || []).find((x) => x.key === n.key);
+      if (!alive || !full || !tree.root || tree.root.key !== n.key || tree.root.sum.rev !== full.rev) return;
+      tree.root.sum = { ...full, children: tree.root.sum.children };
+      tree.update(tree.root);
+    }).catch(() => {});
   }
 
   /** Opens `key` in the editor, expanding the tree down to it. */
@@ -385,22 +404,38 @@ export function render(main, { describe }) {
 
   picker.addEventListener('change', () => { location.hash = `#/content/${enc(picker.value)}`; });
 
+  const fillPicker = (screens) => {
+    picker.replaceChildren(...screens.map((s) => h('option', { value: s.id, text: `${s.id} · ${pick(s.name)}` })));
+    picker.value = screen.id;
+  };
+
   (async () => {
     try {
-      const screens = list(await api('GET', 'screens'), 'screens');
+      const fresh = api('GET', 'screens').then((b) => list(b, 'screens'));
+      const cached = screensCache;
+      const screens = cached || await fresh;
+      screensCache = screens;
       if (!alive) return;
       if (!screens.length) {
         treeBox.replaceChildren(h('p', { class: 'muted', text: t('ctNoScreens') }));
         return;
       }
       screen = screens.find((s) => String(s.id) === route.screen) || screens[0];
-      picker.replaceChildren(...screens.map((s) => h('option', { value: s.id, text: `${s.id} · ${pick(s.name)}` })));
-      picker.value = screen.id;
+      fillPicker(screens);
       report.href = `#/translations/${enc(screen.id)}`;
+      if (cached) {
+        fresh.then((now) => {
+          screensCache = now;
+          if (!alive) return;
+          if (rootOf(now, screen.id) !== rootOf(cached, screen.id)) rerender();
+          else fillPicker(now);
+        }).catch(() => {});
+      }
       await loadRoot(true);
       if (!alive) return;
-      main.dataset.ready = 'true';
       if (route.key) await open(route.key, route.focus, false);
+      // The tree is usable (and the node of the URL open): for people and for tests.
+      if (alive) main.dataset.ready = 'true';
     } catch (err) {
       if (alive) treeBox.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: describe(err) }));
     }

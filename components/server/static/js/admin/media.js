@@ -120,7 +120,8 @@ export function render(main, { describe }) {
     if (!alive || details.dataset.ref !== item.ref) return;
     const preview = full.kind === 'video'
       ? h('video', { src: mediaUrl(full.ref), controls: true, preload: 'metadata', class: 'media-preview' })
-      : h('img', { src: mediaUrl(full.display || full.ref), alt: full.label || '', class: 'media-preview' });
+      // Its size known before it loads, so nothing below moves when it comes.
+      : h('img', { src: mediaUrl(full.display || full.ref), alt: full.label || '', class: 'media-preview', width: full.width || false, height: full.height || false });
     const label = h('input', { name: 'label', value: full.label || '', maxlength: '200' });
     const save = h('button', { class: 'btn', type: 'submit', text: t('save') });
     const form = h('form', { class: 'row', id: 'media-rename' }, field(t('mdLabel'), label), save);
