@@ -191,11 +191,28 @@ async fn main() {
             .await;
         first_rows.push(times[0].as_f64().unwrap());
         all_rows.push(times[1].as_f64().unwrap());
-        let root = page.eval("document.querySelector('#tree > li').dataset.key").await;
+        let root = page
+            .eval("document.querySelector('#tree > li').dataset.key")
+            .await;
         let root = root.as_str().unwrap();
-        api_root.push(page.eval(&fetch_ms(format!("/api/nodes/{root}"))).await.as_f64().unwrap());
-        api_screens.push(page.eval(&fetch_ms("/api/screens".into())).await.as_f64().unwrap());
-        api_big.push(page.eval(&fetch_ms(format!("/api/nodes?parent={big}"))).await.as_f64().unwrap());
+        api_root.push(
+            page.eval(&fetch_ms(format!("/api/nodes/{root}")))
+                .await
+                .as_f64()
+                .unwrap(),
+        );
+        api_screens.push(
+            page.eval(&fetch_ms("/api/screens".into()))
+                .await
+                .as_f64()
+                .unwrap(),
+        );
+        api_big.push(
+            page.eval(&fetch_ms(format!("/api/nodes?parent={big}")))
+                .await
+                .as_f64()
+                .unwrap(),
+        );
     }
 
     let mut load = Vec::new();

@@ -143,7 +143,10 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
             "the stale rename refused, the row reloaded",
         )
         .await;
-    assert_eq!(node(&admin, &root).await["node"]["title"]["kk"], "Басқа редактордың атауы");
+    assert_eq!(
+        node(&admin, &root).await["node"]["title"]["kk"],
+        "Басқа редактордың атауы"
+    );
 
     // Add two nodes under the root, titles in both languages.
     let a = add_node(&admin, &root, "Қымызхана тарихы", "История кумысной").await;
@@ -417,7 +420,9 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         )
         .await;
     assert_eq!(
-        admin.eval("document.getElementById('search-results').hidden").await,
+        admin
+            .eval("document.getElementById('search-results').hidden")
+            .await,
         true,
         "the results close on a choice"
     );
@@ -630,7 +635,12 @@ async fn pick_uploaded(admin: &Page, file: &std::path::Path) -> String {
             "the picker closed with the choice",
         )
         .await;
-    admin.eval("window.__picked").await.as_str().unwrap().to_owned()
+    admin
+        .eval("window.__picked")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -647,7 +657,10 @@ async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
     let picture = files.path().join("саумал.png");
     std::fs::write(&picture, png(800, 500)).unwrap();
     let reference = pick_uploaded(&admin, &picture).await;
-    assert!(reference.starts_with("lib/") && reference.ends_with(".png"), "{reference}");
+    assert!(
+        reference.starts_with("lib/") && reference.ends_with(".png"),
+        "{reference}"
+    );
 
     // An image+text slide with the picture, and the picture as the node's tile.
     let base = node(&admin, &node_key).await["node"]["rev"].clone();
