@@ -426,7 +426,67 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         true,
         "the results close on a choice"
     );
+    // "Move to…": a new parent found by search in a dialog (E, focused, to the root).
+    admin.click("#node-move").await;
+    admin
+        .wait_for(
+            "document.getElementById('dialog').open && document.querySelector('#dialog [name=parent_q]')",
+            10,
+            "the move dialog",
+        )
+        .await;
+    type_text(&admin, "Басқа редактор").await;
+    admin
+        .wait_for(
+            &format!(
+                "document.querySelector('#dialog input[name=parent][value={}]')",
+                js(&root)
+            ),
+            10,
+            "the root among the choices",
+        )
+        .await;
+    admin
+        .click(&format!("#dialog input[name=parent][value=\"{root}\"]"))
+        .await;
+    admin.click("#dialog [data-action=move]").await;
+    admin
+        .wait_for(
+            &format!(
+                "document.querySelector('#tree > li > ul > li[data-key={}]:last-child')",
+                js(&e)
+            ),
+            10,
+            "E last under the root",
+        )
+        .await;
+    let (parent, kids) = placed(&admin, &e).await;
+    assert_eq!((parent.as_str(), kids.last()), (root.as_str(), Some(&e)));
     shot(&admin, "content-tree").await;
+    // In Russian and English too, and on a tablet-sized window; nothing sticks out.
+    for (lang, w, ht, size) in [
+        ("ru", 1280, 900, ""),
+        ("en", 1280, 900, ""),
+        ("kk", 820, 1180, "-tablet"),
+    ] {
+        admin.resize(w, ht).await;
+        set_lang(&admin, lang).await;
+        admin
+            .wait_for(
+                &format!("document.getElementById('main').dataset.ready === 'true' && document.getElementById('content-pane').dataset.key === {}", js(&e)),
+                10,
+                &format!("the content view in {lang}"),
+            )
+            .await;
+        assert_eq!(
+            admin
+                .eval("document.documentElement.scrollWidth <= innerWidth")
+                .await,
+            true,
+            "the content view overflows at {w}x{ht}"
+        );
+        shot(&admin, &format!("content-tree{size}-{lang}")).await;
+    }
     assert_clean(&browser, h.addr);
 }
 
@@ -536,6 +596,19 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         "the file name's markup ran or was built"
     );
     shot(&admin, "content-media").await;
+    for lang in ["ru", "en", "kk"] {
+        set_lang(&admin, lang).await;
+        admin
+            .wait_for(
+                &format!("document.getElementById('main').dataset.view === 'media' && document.getElementById('media-grid').getAttribute('aria-busy') === 'false' && document.querySelector({})", js(&card)),
+                10,
+                &format!("the library in {lang}"),
+            )
+            .await;
+        if lang != "kk" {
+            shot(&admin, &format!("content-media-{lang}")).await;
+        }
+    }
     admin.click("#media-unused").await;
 
     // Used as the root's tile, it cannot be deleted: the refusal lists the use.
