@@ -104,15 +104,20 @@ export function render(main, { describe, rerender }) {
     button('node-delete', t('remove'), remove, 'Delete'),
     h('p', { class: 'hint tree-hint', text: t('ctKeys') }));
 
-  /** A failed change: a stale base reloads the node's row and says so. */
+  /** The editor shows `key` without unsaved changes (so it may be reloaded). */
+  const editorClean = (key) => editorKey === key && !(editor && editor.isDirty && editor.isDirty());
+
+  /**
+   * A failed change: a stale base (409) or a node gone meanwhile (404) reloads what
+   * the tree shows of it and says so.
+   */
   async function fail(err, key) {
-    if (err.status === 409 && err.body && err.body.reason === 'stale') {
-      toast(t('ctStale'), 'error');
+    const stale = err.status === 409 && err.body && err.body.reason === 'stale';
+    toast(stale ? t('ctStale') : describe(err), 'error');
+    if (stale || err.status === 404) {
       await refresh(key).catch(() => {});
-      if (editorKey === key) open(key, null, false);
-      return;
+      if (stale && editorClean(key)) open(key, null, false);
     }
-    toast(describe(err), 'error');
   }
 
   /** Reloads the list `key` is in (its row's summary), or the root's own row. */
@@ -228,7 +233,7 @@ export function render(main, { describe, rerender }) {
       changed();
       await refresh(key);
       say(t('saved'));
-      if (editorKey === key) open(key, null, false);
+      if (editorClean(key)) open(key, null, false);
     } catch (err) {
       await fail(err, key);
     }
