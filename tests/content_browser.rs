@@ -44,20 +44,38 @@ async fn open_content(admin: &Page) -> String {
         .to_owned()
 }
 
-/// Adds a node under `parent` through the toolbar's dialog; returns its key once its
-/// row is in the tree.
-async fn add_node(admin: &Page, parent: &str, kk: &str, ru: &str) -> String {
-    admin.click(&row(parent)).await;
+/// Waits until the node `key` is open on the right: the editor with its form (or,
+/// without the editor module, the node's title) — nothing moves on the page after.
+async fn settled(admin: &Page, key: &str) {
+    admin
+        .wait_for(
+            &format!("document.getElementById('content-pane').dataset.key === {0} && !!(document.querySelector('#content-pane .editor[data-key=' + {0} + '] .ed-form') || document.querySelector('#content-pane .node-title'))", js(key)),
+            15,
+            &format!("{key} open in the editor"),
+        )
+        .await;
+}
+
+/// Clicks the row of `key` (opening it) and waits until it is focused and open.
+async fn select(admin: &Page, key: &str) {
+    admin.click(&row(key)).await;
     admin
         .wait_for(
             &format!(
                 "document.activeElement && document.activeElement.dataset.key === {}",
-                js(parent)
+                js(key)
             ),
             10,
-            "the parent focused",
+            "the row focused",
         )
         .await;
+    settled(admin, key).await;
+}
+
+/// Adds a node under `parent` through the toolbar's dialog; returns its key once its
+/// row is in the tree.
+async fn add_node(admin: &Page, parent: &str, kk: &str, ru: &str) -> String {
+    select(admin, parent).await;
     admin.click("#node-add").await;
     admin
         .wait_for(
@@ -77,12 +95,14 @@ async fn add_node(admin: &Page, parent: &str, kk: &str, ru: &str) -> String {
     admin
         .wait_for(&find, 10, &format!("{kk} in the tree under its parent"))
         .await;
-    admin
+    let key = admin
         .eval(&format!("({find}).dataset.key"))
         .await
         .as_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    settled(admin, &key).await;
+    key
 }
 
 async fn node(admin: &Page, key: &str) -> Value {
@@ -125,7 +145,7 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
     // Another editor renames the root meanwhile: a rename based on what this page
     // loaded is refused as stale, the page says so and shows the other's title.
     rename_root(&h.dir, "Басқа редактордың атауы");
-    admin.click(&row(&root)).await;
+    select(&admin, &root).await;
     key(&admin, "F2", 113).await;
     admin
         .wait_for(
@@ -207,7 +227,7 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
     assert_eq!(placed(&admin, &a).await.0, b, "the drop made B A's parent");
 
     // The same with the keyboard: Alt+← takes A out of B, right after it.
-    admin.click(&row(&a)).await;
+    select(&admin, &a).await;
     key_with(&admin, "ArrowLeft", 37, 1).await;
     admin
         .wait_for(
@@ -280,7 +300,7 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
     // Delete a node with children: the confirmation says how many go with it.
     let c = add_node(&admin, &b, "Ақ шаңқан киіз үй", "Белая юрта").await;
     let d = add_node(&admin, &c, "Шаңырақ", "Шанырак").await;
-    admin.click(&row(&b)).await;
+    select(&admin, &b).await;
     admin.click("#node-delete").await;
     admin
         .wait_for(
@@ -313,7 +333,7 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
     }
 
     // Rename with F2: both titles in the dialog; the row follows.
-    admin.click(&row(&a)).await;
+    select(&admin, &a).await;
     key(&admin, "F2", 113).await;
     admin
         .wait_for(
