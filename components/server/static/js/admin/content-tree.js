@@ -80,6 +80,7 @@ export class TreeView {
     item.missing.hidden = !missing.length;
     item.missing.title = missing.length ? t('ctMissing', { langs: missing.map((l) => t(`lang_${l}`)).join(', ') }) : '';
     item.li.dataset.missing = missing.join(' ');
+    item.li.dataset.slides = String(s.slides ?? '');
     const n = s.children || 0;
     item.count.textContent = n ? String(n) : '';
     item.count.title = n ? t('ctChildren', { n }) : '';
