@@ -28,6 +28,8 @@ pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;
+pub mod nodes;
+pub mod preview;
 pub mod screens;
 
 pub use audit::Actor;
@@ -337,13 +339,14 @@ impl Core {
 
     /// The working copy as of now: the cached one when no one changed it since, else
     /// read again. Called inside a write transaction, so it cannot change meanwhile.
+    /// Reads (node reads, search, preview) use it too, inside a read transaction.
     fn fresh<'c>(
         cache: &'c mut Option<WorkingCopy>,
-        w: &ekran_store::Writer<'_>,
+        r: &ekran_store::Reader<'_>,
     ) -> Result<&'c mut WorkingCopy> {
-        let rev = w.revision()?;
+        let rev = r.revision()?;
         if cache.as_ref().is_none_or(|c| c.revision != rev) {
-            *cache = Some(w.working_copy()?);
+            *cache = Some(r.working_copy()?);
         }
         Ok(cache.as_mut().expect("just set"))
     }
@@ -401,3 +404,5 @@ fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) ->
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod nodes_tests;
