@@ -480,7 +480,12 @@ fn duplicate(
     let mut order = Vec::with_capacity(originals.len());
     for (i, (orig, orig_parent)) in originals.iter().enumerate() {
         let new = wc.hall.nodes.fresh_key(None);
-        let node = wc.hall.nodes.get(orig).expect("in the subtree").copy_as(new.clone());
+        let node = wc
+            .hall
+            .nodes
+            .get(orig)
+            .expect("in the subtree")
+            .copy_as(new.clone());
         let (under, at) = if i == 0 {
             (parent.clone(), index)
         } else {

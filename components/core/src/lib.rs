@@ -403,6 +403,6 @@ fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) ->
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod nodes_tests;
+#[cfg(test)]
+mod tests;

@@ -166,7 +166,10 @@ fn duplicate_copies_the_subtree_with_new_keys_after_the_original() {
     assert_eq!(e2.created, 2);
     let wc = core.working_copy().unwrap();
     assert_eq!(wc.hall.nodes.children(&k("c")), [e2.key.clone()]);
-    assert_eq!(actions(&mut core)[..2], ["node_duplicate", "node_duplicate"]);
+    assert_eq!(
+        actions(&mut core)[..2],
+        ["node_duplicate", "node_duplicate"]
+    );
     // An unknown node or parent changes nothing.
     for (key, parent) in [("zz", None), ("a", Some(Some(k("zz"))))] {
         let err = core
@@ -232,7 +235,11 @@ fn search_and_translation_report_see_every_text() {
     assert!(hit.snippet.contains("қазақ"), "{}", hit.snippet);
     assert_eq!(hit.path.len(), 2);
     // Screen 2 (rooted at b) does not hold a1.
-    assert!(core.search("қазақ", Some("2"), 10).unwrap().results.is_empty());
+    assert!(core
+        .search("қазақ", Some("2"), 10)
+        .unwrap()
+        .results
+        .is_empty());
     let found = core.search("A", None, 2).unwrap();
     assert_eq!((found.results.len(), found.more), (2, true));
     let report = core.translations("1").unwrap();

@@ -71,7 +71,9 @@ impl Core {
                     }
                     hall.nodes
                         .insert(node, parent.as_ref(), None)
-                        .map_err(|e| CoreError::invalid(Diagnostic::error("tree", e.to_string())))?;
+                        .map_err(|e| {
+                            CoreError::invalid(Diagnostic::error("tree", e.to_string()))
+                        })?;
                     None
                 }
             };
