@@ -31,6 +31,7 @@ pub mod live;
 pub mod nodes;
 pub mod preview;
 pub mod screens;
+pub mod search;
 
 pub use audit::Actor;
 pub use ekran_store::{AuditEntry, AuditFilter, Changes, StoreError, VersionInfo as Version};
@@ -159,6 +160,8 @@ pub struct Core {
     /// The working copy as of a revision; reused while no one else changes it, so a
     /// node edit in a large hall does not read the whole hall again.
     cache: Option<WorkingCopy>,
+    /// The working copy's texts lower-cased for [`Core::search`], as of a revision.
+    search: Option<search::Index>,
 }
 
 impl Core {
@@ -167,6 +170,7 @@ impl Core {
         Ok(Core {
             store: Store::open(dir)?,
             cache: None,
+            search: None,
         })
     }
 
@@ -177,6 +181,7 @@ impl Core {
         Ok(Core {
             store: Store::open_connection(dir, ekran_store::Durability::Full)?,
             cache: None,
+            search: None,
         })
     }
 

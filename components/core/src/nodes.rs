@@ -1,6 +1,6 @@
 //! Reads for the content editor: a parent's children (the tree, loaded lazily), one
-//! node with where it stands, search over every text, and the translation report of a
-//! screen. All read the working copy this [`Core`] keeps in memory between calls (read
+//! node with where it stands, and the translation report of a screen (search:
+//! [`crate::search`]). All read the working copy this [`Core`] keeps in memory between calls (read
 //! again only when someone changed it), so each costs a revision check plus the work
 //! on the nodes it answers about, also in a hall of 10 000 nodes.
 
@@ -63,28 +63,6 @@ pub struct Detail {
     pub screens: Vec<String>,
 }
 
-/// One search hit ([`Core::search`]): the first matching field of a node.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub key: NodeKey,
-    pub label: Option<NodeId>,
-    pub title: Localized,
-    /// Titles of its ancestors, top first.
-    pub path: Vec<Localized>,
-    /// Where the text matched: `title.ru`, `slides[0].text.kk`,
-    /// `slides[2].figures[1].label.kk`.
-    pub field: String,
-    /// The matching text around the match, on one line, `…` where it was cut.
-    pub snippet: String,
-}
-
-/// Search results: at most the limit, and whether more nodes matched.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub results: Vec<Hit>,
-    pub more: bool,
-}
-
 /// One text missing a language ([`Core::translations`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Missing {
@@ -106,26 +84,66 @@ pub struct Translations {
     pub missing: Vec<Missing>,
 }
 
-/// The most search results one call returns.
-pub const MAX_SEARCH_LIMIT: usize = 500;
-/// Characters of context on each side of a match in a snippet.
-const SNIPPET_CONTEXT: usize = 40;
+/// A text field of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    Header,
+    Teaser,
+    /// Of slide `i`.
+    SlideTitle(usize),
+    SlideText(usize),
+    /// Of slide `i`, figure `j`.
+    FigureLabel(usize, usize),
+    FigureUnit(usize, usize),
+}
 
-/// Every text field of a node with its path: `title`, `header`, `teaser`,
-/// `slides[i].title`, `slides[i].text`, `slides[i].figures[j].label`,
-/// `slides[i].figures[j].unit`.
-pub fn texts(node: &Node) -> Vec<(String, &Localized)> {
+impl Field {
+    /// The field's text in `node`, when the node has that field.
+    pub fn get(self, node: &Node) -> Option<&Localized> {
+        let slide = |i: usize| node.slides.get(i);
+        let fig = |i: usize, j: usize| slide(i).and_then(|s| s.figures.get(j));
+        match self {
+            Field::Title => Some(&node.title),
+            Field::Header => Some(&node.header),
+            Field::Teaser => Some(&node.teaser),
+            Field::SlideTitle(i) => slide(i).map(|s| &s.title),
+            Field::SlideText(i) => slide(i).map(|s| &s.text),
+            Field::FigureLabel(i, j) => fig(i, j).map(|f| &f.label),
+            Field::FigureUnit(i, j) => fig(i, j).map(|f| &f.unit),
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    /// `title`, `slides[1].text`, `slides[2].figures[0].label`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Field::Title => f.write_str("title"),
+            Field::Header => f.write_str("header"),
+            Field::Teaser => f.write_str("teaser"),
+            Field::SlideTitle(i) => write!(f, "slides[{i}].title"),
+            Field::SlideText(i) => write!(f, "slides[{i}].text"),
+            Field::FigureLabel(i, j) => write!(f, "slides[{i}].figures[{j}].label"),
+            Field::FigureUnit(i, j) => write!(f, "slides[{i}].figures[{j}].unit"),
+        }
+    }
+}
+
+/// Every text field of a node, in order: title, header, teaser, then per slide its
+/// title, text, and each figure's label and unit.
+pub fn texts(node: &Node) -> Vec<(Field, &Localized)> {
     let mut out = vec![
-        ("title".to_owned(), &node.title),
-        ("header".to_owned(), &node.header),
-        ("teaser".to_owned(), &node.teaser),
+        (Field::Title, &node.title),
+        (Field::Header, &node.header),
+        (Field::Teaser, &node.teaser),
     ];
     for (i, s) in node.slides.iter().enumerate() {
-        out.push((format!("slides[{i}].title"), &s.title));
-        out.push((format!("slides[{i}].text"), &s.text));
+        out.push((Field::SlideTitle(i), &s.title));
+        out.push((Field::SlideText(i), &s.text));
         for (j, f) in s.figures.iter().enumerate() {
-            out.push((format!("slides[{i}].figures[{j}].label"), &f.label));
-            out.push((format!("slides[{i}].figures[{j}].unit"), &f.unit));
+            out.push((Field::FigureLabel(i, j), &f.label));
+            out.push((Field::FigureUnit(i, j), &f.unit));
         }
     }
     out
@@ -133,14 +151,14 @@ pub fn texts(node: &Node) -> Vec<(String, &Localized)> {
 
 /// The texts of `node` that are written in some language but lack one of `langs`:
 /// (field, language), in field order. Texts blank in every language are not asked for.
-pub fn missing_texts(node: &Node, langs: &[Lang]) -> Vec<(String, Lang)> {
+pub fn missing_texts(node: &Node, langs: &[Lang]) -> Vec<(Field, Lang)> {
     let mut out = Vec::new();
     for (field, text) in texts(node) {
         if text.is_blank() {
             continue;
         }
         for l in langs.iter().filter(|l| !text.has(**l)) {
-            out.push((field.clone(), *l));
+            out.push((field, *l));
         }
     }
     out
@@ -197,67 +215,6 @@ fn name(n: &Node) -> NodeName {
         label: n.label.clone(),
         title: n.title.clone(),
     }
-}
-
-/// `text` lower-cased, with the byte offset in `text` of each lower-cased character.
-fn lowered(text: &str) -> (String, Vec<(usize, usize)>) {
-    let mut low = String::with_capacity(text.len());
-    let mut map = Vec::with_capacity(text.len());
-    for (at, c) in text.char_indices() {
-        for l in c.to_lowercase() {
-            map.push((low.len(), at));
-            low.push(l);
-        }
-    }
-    (low, map)
-}
-
-/// Where lower-cased `needle` first occurs in `text`, case-insensitively: the byte range
-/// in `text`.
-fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let (low, map) = lowered(text);
-    let start = low.find(needle)?;
-    let end = start + needle.len();
-    let orig = |b: usize| -> usize {
-        match map.binary_search_by_key(&b, |m| m.0) {
-            Ok(i) => map[i].1,
-            Err(i) if i >= map.len() => text.len(),
-            Err(i) => map[i].1,
-        }
-    };
-    Some((orig(start), orig(end).max(orig(start))))
-}
-
-/// The text around `start..end` on one line, `SNIPPET_CONTEXT` characters each side.
-fn snippet(text: &str, start: usize, end: usize) -> String {
-    let before: Vec<char> = text[..start].chars().collect();
-    let after: Vec<char> = text[end..].chars().collect();
-    let from = before.len().saturating_sub(SNIPPET_CONTEXT);
-    let to = after.len().min(SNIPPET_CONTEXT);
-    let mut s = String::new();
-    if from > 0 {
-        s.push('…');
-    }
-    s.extend(&before[from..]);
-    s.push_str(&text[start..end]);
-    s.extend(&after[..to]);
-    if to < after.len() {
-        s.push('…');
-    }
-    crate::one_line(&s)
-}
-
-/// The first field of `node` containing `needle` (lower-cased) in any language.
-fn first_match(node: &Node, needle: &str) -> Option<(String, String)> {
-    for (field, text) in texts(node) {
-        for l in Lang::ALL {
-            let Some(t) = text.get(l) else { continue };
-            if let Some((a, b)) = find(t, needle) {
-                return Some((format!("{field}.{l}"), snippet(t, a, b)));
-            }
-        }
-    }
-    None
 }
 
 impl Core {
@@ -335,61 +292,6 @@ impl Core {
         })
     }
 
-    /// Nodes whose texts (titles, headers, teasers, slide titles and texts, figure
-    /// labels and units, in every language) contain `query`, case-insensitively; in tree
-    /// order, one hit per node (its first matching field), at most `limit` (1 to
-    /// [`MAX_SEARCH_LIMIT`]). With `screen`, only nodes of that screen's tree (its root
-    /// and below). `Invalid` for an empty query; `NotFound` for an unknown screen.
-    pub fn search(&mut self, query: &str, screen: Option<&str>, limit: usize) -> Result<Found> {
-        let needle = query.trim().to_lowercase();
-        if needle.is_empty() {
-            return Err(CoreError::invalid(ekran_model::Diagnostic::error(
-                "empty_query",
-                "q: the search text is empty",
-            )));
-        }
-        let limit = limit.clamp(1, MAX_SEARCH_LIMIT);
-        self.with_working_copy(|wc| {
-            let hall = &wc.hall;
-            let nodes: Vec<&Node> = match screen {
-                Some(id) => {
-                    let s = hall
-                        .screen(id)
-                        .ok_or_else(|| CoreError::NotFound(format!("screen {id}")))?;
-                    hall.nodes.subtree(&s.root)
-                }
-                None => hall.nodes.walk().collect(),
-            };
-            let mut results = Vec::new();
-            let mut more = false;
-            for n in nodes {
-                let Some((field, snippet)) = first_match(n, &needle) else {
-                    continue;
-                };
-                if results.len() == limit {
-                    more = true;
-                    break;
-                }
-                let mut path: Vec<Localized> = hall
-                    .nodes
-                    .ancestors(n.key())
-                    .iter()
-                    .map(|a| a.title.clone())
-                    .collect();
-                path.pop();
-                results.push(Hit {
-                    key: n.key().clone(),
-                    label: n.label.clone(),
-                    title: n.title.clone(),
-                    path,
-                    field,
-                    snippet,
-                });
-            }
-            Ok(Found { results, more })
-        })
-    }
-
     /// Which texts of screen `id`'s tree (its root and below) lack which of the
     /// screen's languages. `NotFound` for an unknown screen.
     pub fn translations(&mut self, id: &str) -> Result<Translations> {
@@ -405,7 +307,7 @@ impl Core {
                         key: n.key().clone(),
                         label: n.label.clone(),
                         title: n.title.clone(),
-                        field,
+                        field: field.to_string(),
                         lang,
                     });
                 }
@@ -416,30 +318,5 @@ impl Core {
                 missing,
             })
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn find_is_case_insensitive_in_kazakh_and_russian_and_maps_back() {
-        let t = "Бұл ҚАЗАҚ тілі";
-        let (a, b) = find(t, &"қазақ".to_lowercase()).unwrap();
-        assert_eq!(&t[a..b], "ҚАЗАҚ");
-        let (a, b) = find("Москва", "москва").unwrap();
-        assert_eq!((a, b), (0, "Москва".len()));
-        assert!(find("Алматы", "астана").is_none());
-    }
-
-    #[test]
-    fn snippets_cut_long_text_on_one_line() {
-        let t = format!("{}\nзерно{}", "а".repeat(100), "б".repeat(100));
-        let (a, b) = find(&t, "зерно").unwrap();
-        let s = snippet(&t, a, b);
-        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
-        assert!(s.contains(" зерно"), "{s}");
-        assert_eq!(s.chars().count(), 2 * SNIPPET_CONTEXT + 5 + 2);
     }
 }

@@ -40,9 +40,14 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Some(Option::deserialize(d)?))
 }
 
-/// A node key from the URL; 400 when it cannot be one.
+/// A node key from the URL's path; 400 when it cannot be one.
 fn key(s: &str) -> Result<NodeKey, ApiError> {
-    NodeKey::parse(s).map_err(|e| ApiError::BadRequest(format!("key: {e}")))
+    key_in("key", s)
+}
+
+/// A node key given as `field`; 400 naming the field when it cannot be one.
+fn key_in(field: &str, s: &str) -> Result<NodeKey, ApiError> {
+    NodeKey::parse(s).map_err(|e| ApiError::BadRequest(format!("{field}: {e}")))
 }
 
 /// A node as JSON: the `ekran/2` node shape plus `rev`.
@@ -126,7 +131,7 @@ async fn children(
 ) -> Result<Json<Value>, ApiError> {
     let parent = match q.parent.as_deref() {
         None | Some("") => None,
-        Some(p) => Some(key(p)?),
+        Some(p) => Some(key_in("parent", p)?),
     };
     let c = core(&state, move |c| c.children(parent.as_ref())).await?;
     Ok(Json(json!({
