@@ -6,9 +6,11 @@
 //!   `descendants` walks all 10 000), each `READS` requests one after the other.
 //! * For information: `GET /api/search` (a word in every node: the limit ends it; a
 //!   word in none: all 10 000 nodes are searched), `GET /api/screens/1/translations`,
-//!   `POST /api/preview/state`, and `GET /api/nodes/{key}` right after a `PATCH` on
-//!   another node (the reading connection finds the working copy changed and reads it
-//!   again).
+//!   `POST /api/preview/state`, `PATCH /api/nodes/{key}` and a `GET /api/nodes/{key}`
+//!   after each (the pool hands the read the connection the edit used, whose copy is
+//!   up to date), and `GET /api/nodes/{key}` after an edit by another process (the
+//!   command line, here this process: every API connection finds the working copy
+//!   changed and reads all of it again).
 //!
 //! The data directory is made in this process before the server starts: a generated
 //! legacy hall (the import bench's generator) in Russian and Kazakh, and an admin.
@@ -19,6 +21,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ekran_core::accounts::Role;
+use ekran_core::edit::Edit;
 use ekran_core::import::{After, Input, LegacyBatch};
 use ekran_core::{Core, CLI};
 use ekran_legacy::import::Options;
@@ -35,6 +38,8 @@ const NODES: usize = 10_000;
 const READS: usize = 500;
 /// Edit + read rounds.
 const EDITS: usize = 100;
+/// Rounds of an edit by another process and a read.
+const OTHER_EDITS: usize = 30;
 const PASSWORD: &str = "correct horse battery staple";
 /// Longest wait for anything.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -243,10 +248,17 @@ async fn main() {
     println!("  (target: p95 <= 200 ms)");
 
     println!("\n== for information ==");
-    let (t, b) = reads(&s, |_| "/api/search?q=%D0%BF%D1%83%D0%BD%D0%BA%D1%82".into()).await;
+    let (t, b) = reads(&s, |_| {
+        "/api/search?q=%D0%BF%D1%83%D0%BD%D0%BA%D1%82".into()
+    })
+    .await;
     row("GET /api/search?q=пункт (every node matches; 50)", t, b);
     let (t, b) = reads(&s, |_| "/api/search?q=zzzz".into()).await;
-    row("GET /api/search?q=zzzz (no match: all nodes searched)", t, b);
+    row(
+        "GET /api/search?q=zzzz (no match: all nodes searched)",
+        t,
+        b,
+    );
     let (t, b) = reads(&s, |_| "/api/screens/1/translations".into()).await;
     row("GET /api/screens/1/translations", t, b);
     let detail = s.json(&format!("/api/nodes/{}", all[5])).await;
@@ -281,5 +293,36 @@ async fn main() {
     }
     row("PATCH /api/nodes/KEY (a title)", patch_t, 0);
     row("GET /api/nodes/KEY right after a PATCH", read_t, 0);
+
+    // An edit by another process: the next read reads the whole working copy again.
+    let dir = data.path().to_owned();
+    let other = all[9].clone();
+    let mut core = tokio::task::spawn_blocking(move || Core::open(&dir).unwrap())
+        .await
+        .unwrap();
+    let mut cold = Vec::new();
+    for i in 0..OTHER_EDITS {
+        let key = ekran_model::NodeKey::parse(&other).unwrap();
+        core = tokio::task::spawn_blocking(move || {
+            let base = core.node(&key).unwrap().rev;
+            let edit = Edit::Rename {
+                key,
+                base,
+                lang: ekran_model::Lang::Ru,
+                title: format!("Снаружи {i}"),
+            };
+            core.edit(edit, CLI).unwrap();
+            core
+        })
+        .await
+        .unwrap();
+        let k = &all[rng.below(all.len() as u64) as usize];
+        cold.push(s.timed("GET", &format!("/api/nodes/{k}"), None).await.0);
+    }
+    row(
+        "GET /api/nodes/KEY after an edit by another process",
+        cold,
+        0,
+    );
     drop(server);
 }
