@@ -61,7 +61,8 @@ pub enum Edit {
     Update {
         key: NodeKey,
         base: i64,
-        patch: NodePatch,
+        /// Boxed: it is much larger than the other edits.
+        patch: Box<NodePatch>,
     },
     /// Copies the node and its whole subtree: the copies get new random keys and no
     /// labels, and the copy of `key` goes under `parent` (`None`: the original's parent;
@@ -333,7 +334,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 ));
             }
             let fields = patch.fields();
-            patch.apply_to(&mut wc.hall.nodes.get_mut(&key).expect("checked"));
+            (*patch).apply_to(&mut wc.hall.nodes.get_mut(&key).expect("checked"));
             notes = check_node(&wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = format!("changed {fields}");

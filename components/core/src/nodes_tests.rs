@@ -33,7 +33,7 @@ fn update_sets_only_the_fields_given_and_is_audited() {
             Edit::Update {
                 key: k("a"),
                 base,
-                patch: NodePatch {
+                patch: Box::new(NodePatch {
                     title: Some(both("Жаңа", "Новый")),
                     teaser: Some(Localized::one(Lang::Ru, "Коротко")),
                     kind: Some(NodeKind::Slideshow),
@@ -41,7 +41,7 @@ fn update_sets_only_the_fields_given_and_is_audited() {
                     tile: Some(Some(MediaRef::parse("lib/x.png").unwrap())),
                     slides: Some(vec![fig.clone()]),
                     ..NodePatch::default()
-                },
+                }),
             },
             CLI,
         )
@@ -80,7 +80,7 @@ fn update_sets_only_the_fields_given_and_is_audited() {
                 Edit::Update {
                     key: k("b"),
                     base,
-                    patch,
+                    patch: Box::new(patch),
                 },
                 CLI,
             )
@@ -93,10 +93,10 @@ fn update_sets_only_the_fields_given_and_is_audited() {
             Edit::Update {
                 key: k("b"),
                 base,
-                patch: NodePatch {
+                patch: Box::new(NodePatch {
                     label: Some(Some(NodeId::parse("7").unwrap())),
                     ..NodePatch::default()
-                },
+                }),
             },
             CLI,
         )
@@ -114,10 +114,10 @@ fn duplicate_copies_the_subtree_with_new_keys_after_the_original() {
         Edit::Update {
             key: k("a"),
             base,
-            patch: NodePatch {
+            patch: Box::new(NodePatch {
                 label: Some(Some(NodeId::parse("3").unwrap())),
                 ..NodePatch::default()
-            },
+            }),
         },
         CLI,
     )
@@ -165,7 +165,10 @@ fn duplicate_copies_the_subtree_with_new_keys_after_the_original() {
         .unwrap();
     assert_eq!(e2.created, 2);
     let wc = core.working_copy().unwrap();
-    assert_eq!(wc.hall.nodes.children(&k("c")), [e2.key.clone()]);
+    assert_eq!(
+        wc.hall.nodes.children(&k("c")),
+        std::slice::from_ref(&e2.key)
+    );
     assert_eq!(
         actions(&mut core)[..2],
         ["node_duplicate", "node_duplicate"]

@@ -104,7 +104,13 @@ async fn edit(state: &AppState, user: Signed, edit: Edit) -> Result<Json<Value>,
     let done = core(state, move |c| c.edit(edit, user.actor())).await;
     match (done, of) {
         (Ok(e), _) => Ok(Json(edited_json(&e))),
-        (Err(ApiError::Conflict { reason, message }), Some(key)) if reason == "stale" => {
+        (
+            Err(ApiError::Conflict {
+                reason: "stale",
+                message,
+            }),
+            Some(key),
+        ) => {
             let now = core(state, move |c| c.node_now(&key)).await?;
             Err(ApiError::Stale {
                 message,
@@ -230,7 +236,7 @@ async fn update(
     let e = Edit::Update {
         key: key(&k)?,
         base: f.base,
-        patch,
+        patch: Box::new(patch),
     };
     edit(&state, user, e).await
 }
