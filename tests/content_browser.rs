@@ -629,7 +629,72 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
             shot(&admin, &format!("content-media-{lang}")).await;
         }
     }
-    admin.click("#media-unused").await;
+
+    // Files dropped anywhere on the page upload too.
+    let second = files.path().join("Қыз Жібек.png");
+    std::fs::write(&second, png(320, 480)).unwrap();
+    let at = point(&admin, "#media-grid", 0.5).await;
+    drop_files(&admin, at, &[&second]).await;
+    admin
+        .wait_for(
+            "document.querySelector('#uploads li[data-name=\"Қыз Жібек.png\"][data-state=done]')",
+            20,
+            "the dropped file uploaded",
+        )
+        .await;
+    let dropped = admin
+        .eval("document.querySelector('#uploads li[data-name=\"Қыз Жібек.png\"]').dataset.ref")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let card2 = format!("#media-grid [data-ref={}]", js(&dropped));
+    admin
+        .wait_for(
+            &format!("document.querySelector({})", js(&card2)),
+            10,
+            "the dropped picture in the grid",
+        )
+        .await;
+    // Search by label: only the matching item.
+    type_into(&admin, "#media-search", "жібек").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('media-grid').dataset.q === 'жібек' && document.getElementById('media-grid').getAttribute('aria-busy') === 'false' && document.querySelector({}) && !document.querySelector({})", js(&card2), js(&card)),
+            10,
+            "the search by label",
+        )
+        .await;
+    // Rename its label in the details.
+    admin.click(&card2).await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('media-details').dataset.ref === {} && document.querySelector('#media-rename [name=label]')", js(&dropped)),
+            10,
+            "the details",
+        )
+        .await;
+    type_into(&admin, "#media-rename [name=label]", "Қыз Жібек, 1970").await;
+    admin.click("#media-rename button[type=submit]").await;
+    admin
+        .wait_for(
+            &format!("document.querySelector({}) && document.querySelector({}).innerText.includes('Қыз Жібек, 1970')", js(&card2), js(&card2)),
+            10,
+            "the card with the new label",
+        )
+        .await;
+    assert_eq!(
+        api_get(&admin, &format!("media/{dropped}")).await["body"]["label"],
+        "Қыз Жібек, 1970"
+    );
+    type_into(&admin, "#media-search", "").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('media-grid').dataset.q === '' && document.getElementById('media-grid').getAttribute('aria-busy') === 'false' && document.querySelector({})", js(&card)),
+            10,
+            "every item again",
+        )
+        .await;
 
     // Used as the root's tile, it cannot be deleted: the refusal lists the use.
     let base = node(&admin, &root).await["node"]["rev"].clone();

@@ -398,3 +398,19 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
     chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// Drops the files at `paths` at `at` (page coordinates), as a person dragging them in
+/// from the desktop: `dragenter`, `dragover` and `drop` through the browser's own drag
+/// and drop (`Input.dispatchDragEvent` with the files).
+pub async fn drop_files(page: &Page, at: (f64, f64), paths: &[&std::path::Path]) {
+    let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let data = serde_json::json!({ "items": [], "files": files, "dragOperationsMask": 1 });
+    for kind in ["dragEnter", "dragOver", "drop"] {
+        page.call(
+            "Input.dispatchDragEvent",
+            serde_json::json!({ "type": kind, "x": at.0, "y": at.1, "data": data }),
+        )
+        .await
+        .unwrap();
+    }
+}
