@@ -61,7 +61,7 @@ export function render(main, { describe, rerender }) {
   const say = (msg) => { status.textContent = msg; };
   const picker = h('select', { id: 'content-screen', 'aria-label': t('screen') });
   const search = h('input', { type: 'search', id: 'content-search', placeholder: t('ctSearch'), 'aria-label': t('ctSearch'), autocomplete: 'off' });
-  const results = h('div', { class: 'search-results', id: 'search-results', hidden: true });
+  const results = h('div', { class: 'search-results', id: 'search-results', role: 'region', 'aria-label': t('ctResults'), hidden: true });
   const report = h('a', { class: 'btn btn-quiet', id: 'translations-link', text: t('ctTranslations') });
   const unpublished = h('span', { class: 'unpublished', id: 'unpublished', hidden: !pending, text: t('ctUnpublished') });
   const publish = h('button', { class: `btn ${pending ? 'btn-attn' : ''}`, type: 'button', id: 'content-publish', text: t('publish') });
