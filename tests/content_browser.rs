@@ -142,6 +142,35 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         serde_json::json!(["tree", 1, true])
     );
 
+    // Keyboard: ↓ to the first child, → expands it (its children load), ← collapses it.
+    admin
+        .eval("document.querySelector('#tree > li').focus()")
+        .await;
+    key(&admin, "ArrowDown", 40).await;
+    let first = admin
+        .eval("(() => { const li = document.querySelector('#tree > li > ul > li'); return document.activeElement === li && li.getAttribute('tabindex') === '0' && document.querySelector('#tree > li').getAttribute('tabindex') === '-1' ? li.dataset.key : null; })()")
+        .await;
+    let first = first
+        .as_str()
+        .expect("↓ focuses the first child, the only one reachable by Tab")
+        .to_owned();
+    key(&admin, "ArrowRight", 39).await;
+    admin
+        .wait_for(
+            &format!("(() => {{ const li = document.querySelector('#tree li[data-key={}]'); return li.getAttribute('aria-expanded') === 'true' && li.querySelector(':scope > ul > li[aria-level=\"3\"]'); }})()", js(&first)),
+            10,
+            "the first child expanded with its children at level 3",
+        )
+        .await;
+    key(&admin, "ArrowLeft", 37).await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('#tree li[data-key={}]').getAttribute('aria-expanded') === 'false' && document.querySelector('#tree li[data-key={0}] > ul').hidden", js(&first)),
+            10,
+            "collapsed again",
+        )
+        .await;
+
     // Another editor renames the root meanwhile: a rename based on what this page
     // loaded is refused as stale, the page says so and shows the other's title.
     rename_root(&h.dir, "Басқа редактордың атауы");
