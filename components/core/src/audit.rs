@@ -40,10 +40,16 @@ pub enum Action {
     DeviceUpdate,
     /// A device's token revoked.
     DeviceRevoke,
+    /// A file added to the media library (see [`crate::media`]).
+    MediaUploaded,
+    /// A media item's label changed.
+    MediaRenamed,
+    /// A media item deleted from the library.
+    MediaDeleted,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 22] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -63,6 +69,9 @@ impl Action {
         Action::DevicePair,
         Action::DeviceUpdate,
         Action::DeviceRevoke,
+        Action::MediaUploaded,
+        Action::MediaRenamed,
+        Action::MediaDeleted,
     ];
 
     /// `publish`, `import_legacy`, `sign_in_failed`…
@@ -87,6 +96,9 @@ impl Action {
             Action::DevicePair => "device_pair",
             Action::DeviceUpdate => "device_update",
             Action::DeviceRevoke => "device_revoke",
+            Action::MediaUploaded => "media_uploaded",
+            Action::MediaRenamed => "media_renamed",
+            Action::MediaDeleted => "media_deleted",
         }
     }
 }
