@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ekran_model::{Diagnostic, Location, MediaRef};
-use ekran_store::{LibraryMeta, LibraryRow, MediaUse, Staged};
+use ekran_store::{LibraryMeta, Staged};
+pub use ekran_store::{LibraryRow, MediaUse};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Action};
@@ -407,6 +408,13 @@ impl Core {
             let row = w.library_item(&path)?.ok_or_else(|| not_found(&path))?;
             Ok((item(row, &w.media_uses()?), true))
         })
+    }
+
+    /// SHA-256 (hex) and size (bytes) the library recorded for the file at `path`
+    /// (for strong ETags); `None` for a file it does not list.
+    pub fn media_file(&mut self, path: &str) -> Result<Option<(String, u64)>> {
+        let f = self.store.read(|r| r.media_file(path))?;
+        Ok(f.map(|(h, n)| (h, n.max(0) as u64)))
     }
 
     /// Items of the library, newest first, as `query` asks, read in one snapshot.

@@ -157,6 +157,17 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// SHA-256 (hex) and size in bytes of the file at `path` as the library recorded it
+    /// (any row: an item, a smaller version, a deleted item kept for versions).
+    pub fn media_file(&self, path: &str) -> Result<Option<(String, i64)>> {
+        self.tx
+            .prepare_cached("SELECT sha256, size FROM media WHERE path = ?1")
+            .map_err(self.db())?
+            .query_row([path], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(self.db())
+    }
+
     /// Whether a row for `path` exists and is listed: `None` no row, `Some(false)` a
     /// deleted item kept for published versions.
     pub fn media_listed(&self, path: &str) -> Result<Option<bool>> {
