@@ -297,3 +297,34 @@ impl Writer<'_> {
         Ok(gone)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, DB_FILE};
+
+    #[test]
+    fn files_from_before_the_library_are_items_under_their_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        crate::migrations().to_version(&mut conn, 4).unwrap();
+        conn.execute(
+            "INSERT INTO media (path, sha256, size, added_at) VALUES
+             ('img/deep/photo 1.JPG', 'ab', 3, '2026-01-01T00:00:00.000Z'),
+             ('logo.svg', 'cd', 4, '2026-01-02T00:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(dir.path()).unwrap();
+        let rows = store.read(|r| r.library()).unwrap();
+        let labels: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.path.as_str(), r.label.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("logo.svg", "logo.svg"), ("img/deep/photo 1.JPG", "photo 1.JPG")]
+        );
+        assert!(rows.iter().all(|r| r.kind.is_none() && r.added_by.is_none()));
+    }
+}
