@@ -160,8 +160,14 @@ fn main() {
     println!(
         "stored: {} file(s) in media/lib ({} bytes); staging empty: {}",
         files.len(),
-        files.iter().map(|f| f.metadata().unwrap().len()).sum::<u64>(),
-        std::fs::read_dir(dir.path().join("staging")).unwrap().next().is_none()
+        files
+            .iter()
+            .map(|f| f.metadata().unwrap().len())
+            .sum::<u64>(),
+        std::fs::read_dir(dir.path().join("staging"))
+            .unwrap()
+            .next()
+            .is_none()
     );
     drop(server);
 }

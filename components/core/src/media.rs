@@ -82,7 +82,11 @@ impl MediaLimits {
 
     /// `pictures may be at most 20 MB`.
     pub fn too_large(&self, kind: Kind) -> String {
-        format!("{} may be at most {}", kind.plural(), size_text(self.bytes(kind)))
+        format!(
+            "{} may be at most {}",
+            kind.plural(),
+            size_text(self.bytes(kind))
+        )
     }
 }
 
@@ -386,7 +390,11 @@ impl Core {
                     path: d.as_str(),
                     label: d.file_name(),
                     kind,
-                    mime: if ext == "png" { "image/png" } else { "image/jpeg" },
+                    mime: if ext == "png" {
+                        "image/png"
+                    } else {
+                        "image/jpeg"
+                    },
                     width: None,
                     height: None,
                     derived_from: Some(&path),
@@ -431,7 +439,10 @@ impl Core {
         }
         let q = query.q.as_deref().map(str::to_lowercase);
         let mut matching = rows
-            .filter(|r| q.as_deref().is_none_or(|q| r.label.to_lowercase().contains(q)))
+            .filter(|r| {
+                q.as_deref()
+                    .is_none_or(|q| r.label.to_lowercase().contains(q))
+            })
             .map(|r| item(r, &uses))
             .filter(|i| !query.unused || i.uses == 0);
         let items: Vec<MediaItem> = matching.by_ref().take(limit).collect();
@@ -500,7 +511,13 @@ impl Core {
                     .used_by
                     .iter()
                     .take(5)
-                    .map(|u| format!("node {} ({})", u.label.as_deref().unwrap_or(u.key.as_str()), u.field))
+                    .map(|u| {
+                        format!(
+                            "node {} ({})",
+                            u.label.as_deref().unwrap_or(u.key.as_str()),
+                            u.field
+                        )
+                    })
                     .collect();
                 let more = d.used_by.len().saturating_sub(5);
                 return Err(CoreError::InUse {
@@ -509,7 +526,11 @@ impl Core {
                         d.item.row.label,
                         path,
                         places.join(", "),
-                        if more > 0 { format!(" and {more} more") } else { String::new() }
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
                     ),
                     uses: d.used_by,
                 });

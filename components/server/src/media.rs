@@ -31,7 +31,9 @@ fn hash_named(path: &str) -> Option<&str> {
     let name = path.strip_prefix("lib/")?;
     let (sha, ext) = name.split_once('.')?;
     (sha.len() == 64
-        && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && sha
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && !ext.is_empty()
         && ext.bytes().all(|b| b.is_ascii_alphanumeric()))
     .then_some(sha)
@@ -46,12 +48,12 @@ static KNOWN: Mutex<Option<Known>> = Mutex::new(None);
 /// the library knows its content: from the name of an uploaded file, else from the
 /// library's row while the file's size is the recorded one.
 async fn tag_of(state: &AppState, path: &str) -> Option<String> {
+    let file = state.media_dir.join(path);
+    let meta = tokio::fs::metadata(&file).await.ok()?;
     if let Some(sha) = hash_named(path) {
         return Some(format!("\"{sha}\""));
     }
     let pool = state.core.clone()?;
-    let file = state.media_dir.join(path);
-    let meta = tokio::fs::metadata(&file).await.ok()?;
     let (len, mtime) = (meta.len(), meta.modified().ok()?);
     {
         let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
@@ -98,7 +100,13 @@ pub(crate) async fn etag(State(state): State<AppState>, req: Request, next: Next
         None
     };
     let immutable = hash_named(&path).is_some()
-        || path.starts_with("lib/") && hash_named(&path.replacen(".display.", ".", 1).replacen(".tile.", ".", 1)).is_some();
+        || path.starts_with("lib/")
+            && hash_named(
+                &path
+                    .replacen(".display.", ".", 1)
+                    .replacen(".tile.", ".", 1),
+            )
+            .is_some();
     if let Some(t) = &tag {
         let matched = req
             .headers()

@@ -323,8 +323,13 @@ mod tests {
             .collect();
         assert_eq!(
             labels,
-            [("logo.svg", "logo.svg"), ("img/deep/photo 1.JPG", "photo 1.JPG")]
+            [
+                ("logo.svg", "logo.svg"),
+                ("img/deep/photo 1.JPG", "photo 1.JPG")
+            ]
         );
-        assert!(rows.iter().all(|r| r.kind.is_none() && r.added_by.is_none()));
+        assert!(rows
+            .iter()
+            .all(|r| r.kind.is_none() && r.added_by.is_none()));
     }
 }

@@ -167,7 +167,13 @@ impl Staged {
     /// Takes `file`, made directly in [`Staged::dir`], to be placed at `reference` by
     /// [`crate::Writer::add_media`]; `sha256` (lowercase hex) and `size` (bytes) are of
     /// its content. A file elsewhere is refused (an I/O error naming it).
-    pub fn adopt(&mut self, reference: MediaRef, file: PathBuf, sha256: String, size: u64) -> Result<()> {
+    pub fn adopt(
+        &mut self,
+        reference: MediaRef,
+        file: PathBuf,
+        sha256: String,
+        size: u64,
+    ) -> Result<()> {
         if file.parent() != Some(self.dir.as_path()) || self._lock.is_none() {
             return Err(StoreError::Io {
                 path: file,

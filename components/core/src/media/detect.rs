@@ -174,9 +174,18 @@ pub fn detect(head: &[u8], complete: bool) -> Detected {
         (b"\x1f\x8b", "gzip-compressed data"),
         (b"\x7fELF", "a Linux program (ELF)"),
         (b"MZ", "a Windows program"),
-        (b"BM", "a BMP picture (not supported: use PNG, JPEG or WebP)"),
-        (b"II*\0", "a TIFF picture (not supported: use PNG, JPEG or WebP)"),
-        (b"MM\0*", "a TIFF picture (not supported: use PNG, JPEG or WebP)"),
+        (
+            b"BM",
+            "a BMP picture (not supported: use PNG, JPEG or WebP)",
+        ),
+        (
+            b"II*\0",
+            "a TIFF picture (not supported: use PNG, JPEG or WebP)",
+        ),
+        (
+            b"MM\0*",
+            "a TIFF picture (not supported: use PNG, JPEG or WebP)",
+        ),
         (b"\0\0\x01\0", "an icon (ICO)"),
         (b"ID3", "MP3 audio"),
         (b"fLaC", "FLAC audio"),
@@ -237,7 +246,11 @@ fn text(head: &[u8], complete: bool) -> Detected {
             .or_else(|| skip("<!--", "-->", rest))
             .or_else(|| {
                 (rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("<!doctype")).then(|| {
-                    if rest[9..].trim_start().to_ascii_lowercase().starts_with("html") {
+                    if rest[9..]
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("html")
+                    {
                         None
                     } else {
                         doctype_end(rest)
@@ -252,7 +265,11 @@ fn text(head: &[u8], complete: bool) -> Detected {
             None => break,
         }
     }
-    let lower: String = rest.chars().take(16).collect::<String>().to_ascii_lowercase();
+    let lower: String = rest
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if lower.starts_with("<svg") {
         match lower.chars().nth(4) {
             Some(c) if c.is_whitespace() || c == '>' || c == '/' => {
@@ -265,9 +282,17 @@ fn text(head: &[u8], complete: bool) -> Detected {
     if rest.is_empty() && !complete {
         return Detected::Undecided;
     }
-    let what = if ["<!doctype html", "<html", "<head", "<body", "<script", "<meta", "<iframe"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    let what = if [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<body",
+        "<script",
+        "<meta",
+        "<iframe",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
     {
         "HTML text"
     } else if lower.starts_with('<') || s.trim_start_matches('\u{feff}').starts_with("<?xml") {
@@ -325,14 +350,20 @@ mod tests {
     #[test]
     fn names_what_refused_files_look_like() {
         let cases: [(&[u8], &str); 8] = [
-            (b"<!DOCTYPE html><html><script>alert(1)</script>", "HTML text"),
+            (
+                b"<!DOCTYPE html><html><script>alert(1)</script>",
+                "HTML text",
+            ),
             (b"  <html><body>", "HTML text"),
             (b"<?xml version='1.0'?><svgx/>", "XML text that is not SVG"),
             (b"%PDF-1.7\n", "a PDF document"),
             (b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0", "unknown binary"),
             (b"hello, world", "plain text"),
             (b"", "an empty file"),
-            (b"\0\0\0\x20ftypheic\0\0", "a HEIF/HEIC picture (not supported: use PNG, JPEG or WebP)"),
+            (
+                b"\0\0\0\x20ftypheic\0\0",
+                "a HEIF/HEIC picture (not supported: use PNG, JPEG or WebP)",
+            ),
         ];
         for (bytes, what) in cases {
             assert_eq!(fmt(bytes), Detected::Refused(what.into()), "{what}");
@@ -347,7 +378,10 @@ mod tests {
             detect(b"<!-- a long comment", true),
             Detected::Refused("XML text that is not SVG".into())
         );
-        assert_eq!(detect(b"\x89PNG\r\n\x1a\n", false), Detected::Accepted(Format::Png));
+        assert_eq!(
+            detect(b"\x89PNG\r\n\x1a\n", false),
+            Detected::Accepted(Format::Png)
+        );
         assert_eq!(
             detect(b"%PDF-1.7 and more", false),
             Detected::Refused("a PDF document".into())

@@ -38,9 +38,12 @@ pub(crate) fn decode(
     let Some(f) = image_format(format) else {
         return Ok(None);
     };
-    let (w, h) = reader(path, f)?
-        .into_dimensions()
-        .map_err(|e| ("picture_undecodable", format!("the picture cannot be read: {e}")))?;
+    let (w, h) = reader(path, f)?.into_dimensions().map_err(|e| {
+        (
+            "picture_undecodable",
+            format!("the picture cannot be read: {e}"),
+        )
+    })?;
     let pixels = u64::from(w) * u64::from(h);
     if w > limits.max_side || h > limits.max_side || pixels > limits.max_pixels {
         return Err((
@@ -61,9 +64,12 @@ pub(crate) fn decode(
     // for the decoder's own buffers.
     l.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
     r.limits(l);
-    let img = r
-        .decode()
-        .map_err(|e| ("picture_undecodable", format!("the picture cannot be decoded: {e}")))?;
+    let img = r.decode().map_err(|e| {
+        (
+            "picture_undecodable",
+            format!("the picture cannot be decoded: {e}"),
+        )
+    })?;
     Ok(Some(img))
 }
 

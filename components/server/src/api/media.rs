@@ -114,7 +114,9 @@ async fn upload(
         return Err(ApiError::MediaTooLarge(format!(
             "{} and {}; this upload declares {}",
             limits.too_large(Kind::Image),
-            limits.too_large(Kind::Video).replace("videos may be", "videos"),
+            limits
+                .too_large(Kind::Video)
+                .replace("videos may be", "videos"),
             media::size_text(declared.unwrap_or_default())
         )));
     }
