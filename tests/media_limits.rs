@@ -69,9 +69,20 @@ fn upload(addr: &str, name: &str, body: &[u8]) -> String {
     );
     let cookie = answer
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("set-cookie: ").map(|c| c.split(';').next().unwrap().to_owned()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("set-cookie: ")
+                .map(|c| c.split(';').next().unwrap().to_owned())
+        })
         .unwrap_or_else(|| panic!("{answer}"));
-    let csrf = answer.split("\"csrf\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let csrf = answer
+        .split("\"csrf\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     request(
         addr,
         &format!("POST /api/media?name={name} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()),
@@ -88,21 +99,55 @@ fn serve_flags_and_environment_set_the_media_limits() {
         core.add_user("anna", Role::Editor, PW, CLI).unwrap();
     }
     let mut picture = b"\x89PNG\r\n\x1a\n".to_vec();
-    picture.resize(2 * 1024 * 1024, 1);
-    let mut video = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/components/demo/media/demo.webm")).unwrap();
-    video.resize(3 * 1024 * 1024, 0);
+    picture.resize(3 * 1024 * 1024 / 2, 1);
+    let webm = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/components/demo/media/demo.webm"
+    ))
+    .unwrap();
+    let video = |mb_x2: usize| {
+        let mut v = webm.clone();
+        v.resize(mb_x2 * 1024 * 1024 / 2, 0);
+        v
+    };
     {
-        let (_serve, addr) = start(dir.path(), &["--max-picture-mb", "1"], &[("EKRAN_MAX_VIDEO_MB", "2")]);
+        let (_serve, addr) = start(
+            dir.path(),
+            &["--max-picture-mb", "1"],
+            &[("EKRAN_MAX_VIDEO_MB", "2")],
+        );
         let a = upload(&addr, "big.png", &picture);
         assert!(a.starts_with("HTTP/1.1 413"), "{a}");
-        assert!(a.contains("pictures may be at most 1 MB; this one is 2 MB"), "{a}");
-        let a = upload(&addr, "long.webm", &video);
+        assert!(
+            a.contains("pictures may be at most 1 MB; this one is 1.5 MB"),
+            "{a}"
+        );
+        // Over the largest limit: refused before any of it is read.
+        let a = upload(&addr, "long.webm", &video(6));
         assert!(a.starts_with("HTTP/1.1 413"), "{a}");
-        assert!(a.contains("videos may be at most 2 MB; this one is 3 MB"), "{a}");
+        assert!(
+            a.contains(
+                "pictures may be at most 1 MB and videos at most 2 MB; this upload declares 3 MB"
+            ),
+            "{a}"
+        );
+    }
+    {
+        let (_serve, addr) = start(
+            dir.path(),
+            &["--max-picture-mb", "3", "--max-video-mb", "2"],
+            &[("EKRAN_MAX_VIDEO_MB", "9")],
+        );
+        let a = upload(&addr, "long.webm", &video(5));
+        assert!(a.starts_with("HTTP/1.1 413"), "{a}");
+        assert!(
+            a.contains("videos may be at most 2 MB; this one is 2.5 MB"),
+            "{a}"
+        );
     }
     // The defaults (20 MB, 1024 MB) take both.
     let (_serve, addr) = start(dir.path(), &[], &[]);
-    let a = upload(&addr, "long.webm", &video);
+    let a = upload(&addr, "long.webm", &video(6));
     assert!(a.starts_with("HTTP/1.1 201"), "{a}");
     // 0 MB is no limit: a usage error.
     let o = Command::new(env!("CARGO_BIN_EXE_ekran"))
