@@ -40,6 +40,11 @@ pub enum Action {
     DeviceUpdate,
     /// A device's token revoked.
     DeviceRevoke,
+    /// Several fields of one node changed at once by the content editor (see
+    /// [`crate::edit::Edit::Update`]).
+    NodeUpdate,
+    /// A node copied with its subtree ([`crate::edit::Edit::Duplicate`]).
+    NodeDuplicate,
     /// A file added to the media library (see [`crate::media`]).
     MediaUploaded,
     /// A media item's label changed.
@@ -49,7 +54,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -69,6 +74,8 @@ impl Action {
         Action::DevicePair,
         Action::DeviceUpdate,
         Action::DeviceRevoke,
+        Action::NodeUpdate,
+        Action::NodeDuplicate,
         Action::MediaUploaded,
         Action::MediaRenamed,
         Action::MediaDeleted,
@@ -96,6 +103,8 @@ impl Action {
             Action::DevicePair => "device_pair",
             Action::DeviceUpdate => "device_update",
             Action::DeviceRevoke => "device_revoke",
+            Action::NodeUpdate => "node_update",
+            Action::NodeDuplicate => "node_duplicate",
             Action::MediaUploaded => "media_uploaded",
             Action::MediaRenamed => "media_renamed",
             Action::MediaDeleted => "media_deleted",

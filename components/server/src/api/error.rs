@@ -44,6 +44,15 @@ pub enum ApiError {
         /// For people (English).
         message: String,
     },
+    /// 409 `conflict`, reason `stale`: an edit based on an old revision of a node;
+    /// `current` is the node as it is now (with its `rev`), `null` when it is gone.
+    #[error("{message}")]
+    Stale {
+        /// For people (English).
+        message: String,
+        /// NODE with `rev`, or null.
+        current: Value,
+    },
     /// 413: the body is larger than the route accepts.
     #[error("the request is too large (at most {})", size(*.0))]
     TooLarge(usize),
@@ -123,12 +132,13 @@ impl ApiError {
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::NotWaiting(_) => (StatusCode::NOT_FOUND, "not_waiting"),
-            ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict { .. } | ApiError::Stale { .. } | ApiError::InUse { .. } => {
+                (StatusCode::CONFLICT, "conflict")
+            }
             ApiError::TooLarge(_) | ApiError::MediaTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
             }
             ApiError::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
-            ApiError::InUse { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::TooManyRequests { .. } => {
@@ -218,6 +228,10 @@ impl IntoResponse for ApiError {
         if let ApiError::InUse { used_by, .. } = &self {
             body["reason"] = json!("in_use");
             body["used_by"] = used_by.clone();
+        }
+        if let ApiError::Stale { current, .. } = &self {
+            body["reason"] = json!(ekran_core::Conflict::Stale.code());
+            body["current"] = current.clone();
         }
         let mut response = (status, axum::Json(body)).into_response();
         let retry_after = match self {

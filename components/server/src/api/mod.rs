@@ -5,7 +5,9 @@
 //!
 //! One router per resource: [`session`] (sign-in), [`versions`] (list, publish,
 //! rollback), [`screens`] (settings, live state), [`audit`], [`hall`] (import, export),
-//! [`users`], [`media`] (the media library: uploads, list, uses, rename, delete). Who may call what is said by the extractors in [`auth`].
+//! [`users`], [`nodes`] (the content editor: tree, node edits, search, translations,
+//! preview), [`media`] (the media library: uploads, list, uses, rename, delete). Who may
+//! call what is said by the extractors in [`auth`].
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -23,6 +25,7 @@ pub mod devices;
 mod error;
 pub mod hall;
 pub mod media;
+pub mod nodes;
 pub mod pairing;
 mod pool;
 pub mod screens;
@@ -44,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(limit(hall::router(), hall::IMPORT_LIMIT))
         .merge(limit(users::router(), DEFAULT_LIMIT))
         .merge(limit(devices::router(), DEFAULT_LIMIT))
+        .merge(limit(nodes::router(), DEFAULT_LIMIT))
         // Uploads stream to disk under the media limits (see `media`).
         .merge(media::router())
         // No sign-in there: a role and a screen id are a few bytes.
