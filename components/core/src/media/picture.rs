@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::Path;
 
-use image::{DynamicImage, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use super::{Format, MediaLimits};
 
@@ -64,12 +64,20 @@ pub(crate) fn decode(
     // for the decoder's own buffers.
     l.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
     r.limits(l);
-    let img = r.decode().map_err(|e| {
+    let undecodable = |e: image::ImageError| {
         (
             "picture_undecodable",
             format!("the picture cannot be decoded: {e}"),
         )
-    })?;
+    };
+    let mut decoder = r.into_decoder().map_err(undecodable)?;
+    // A photo taken sideways says so in its EXIF data: its smaller versions are turned
+    // the way browsers show the original.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
+    img.apply_orientation(orientation);
     Ok(Some(img))
 }
 
