@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use ekran_model::{Localized, Node, NodeKey};
 use rusqlite::{params, OptionalExtension};
 
-use crate::read::{parse_json, Reader};
+use crate::read::Reader;
 use crate::write::Writer;
 use crate::Result;
 
