@@ -213,6 +213,29 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         )
         .await;
 
+    // Type-ahead: letters typed on the tree focus the node whose title starts with them.
+    admin
+        .eval("document.querySelector('#tree > li').focus()")
+        .await;
+    for ch in ["Б", "ә"] {
+        for kind in ["keyDown", "keyUp"] {
+            admin
+                .call(
+                    "Input.dispatchKeyEvent",
+                    serde_json::json!({ "type": kind, "key": ch, "text": if kind == "keyDown" { ch } else { "" } }),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    admin
+        .wait_for(
+            &format!("document.activeElement.dataset.key === {}", js(&b)),
+            10,
+            "B focused by typing its first letters",
+        )
+        .await;
+
     // Titles follow the admin's language.
     set_lang(&admin, "ru").await;
     admin

@@ -317,13 +317,36 @@ export class TreeView {
         case 'F2': this.on.onKey('rename', it.key); break;
         case 'Delete': this.on.onKey('delete', it.key); break;
         case 'Insert': this.on.onKey('add', it.key); break;
-        default: handled = false;
+        default:
+          handled = e.key.length === 1 && e.key !== ' ' && this.typeAhead(it, e.key);
       }
     }
     if (handled) {
       e.preventDefault();
       e.stopPropagation();
     }
+  }
+
+  /**
+   * Type-ahead: letters typed in quick succession focus the next shown node whose
+   * title starts with them (in the admin's language).
+   */
+  typeAhead(from, ch) {
+    const now = Date.now();
+    this.typed = now - (this.typedAt || 0) < 700 ? (this.typed || '') + ch : ch;
+    this.typedAt = now;
+    const want = this.typed.toLocaleLowerCase();
+    const vis = this.visible();
+    const start = vis.indexOf(from) + (this.typed.length === 1 ? 1 : 0);
+    for (let n = 0; n < vis.length; n++) {
+      const x = vis[(start + n) % vis.length];
+      if (x.title.textContent.toLocaleLowerCase().startsWith(want)) {
+        this.setActive(x, true);
+        x.li.scrollIntoView({ block: 'nearest' });
+        return true;
+      }
+    }
+    return false;
   }
 
   // Drag and drop: a node onto another node (inside), or onto the upper or lower
