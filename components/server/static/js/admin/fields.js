@@ -5,6 +5,9 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
+/** Characters that override or isolate text direction (they can disguise text). */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
+
 /** The two languages edited side by side, in order. */
 export const LANGS2 = ['kk', 'ru'];
 
@@ -96,10 +99,11 @@ export function bilingual(label, value, path, { multiline = false, onInput, requ
     input.dataset.path = p;
     input.id = `ef-${p.replace(/[^\w-]/g, '_')}-${Math.random().toString(36).slice(2, 7)}`;
     const mark = h('span', { class: 'ef-missing', 'data-missing': lang, text: t('edMissing'), hidden: true });
+    const bidi = h('small', { class: 'ef-bidi', 'data-bidi': lang, text: t('edBidi'), hidden: true });
     const cell = h('div', { class: 'ef-lang', 'data-field': p },
       h('label', { for: input.id }, h('span', { class: 'ef-code', text: lang.toUpperCase() }), ' ', label, ' ', mark),
-      input, errorSlot(p));
-    inputs[lang] = { input, mark };
+      input, bidi, errorSlot(p));
+    inputs[lang] = { input, mark, bidi };
     input.addEventListener('input', () => {
       marks();
       if (onInput) onInput(p, input.value);
@@ -112,6 +116,8 @@ export function bilingual(label, value, path, { multiline = false, onInput, requ
       const missing = !inputs[l].input.value.trim() && (filled.length > 0 || required);
       inputs[l].mark.hidden = !missing;
       inputs[l].input.toggleAttribute('data-missing', missing);
+      // Direction overrides can make text read differently from what is stored.
+      inputs[l].bidi.hidden = !BIDI.test(inputs[l].input.value);
     }
   };
   marks();

@@ -1,0 +1,553 @@
+//! The node and slide editor in real headless Chromium, on the real API (issue 9):
+//! Kazakh and Russian edited side by side with the live preview following the typing,
+//! saved and kept over a reload; inline errors from the page's checks and the API's
+//! diagnostics; a stale save showing what changed; the translation report's links
+//! focusing the field; and an XSS corpus typed into every text field shown as text in
+//! the admin, the preview, and after publishing on the tablet and the display, running
+//! nothing. Screenshot: `target/tmp/screenshots/admin-editor-*.png`.
+
+#[path = "support/admin.rs"]
+mod admin;
+mod support;
+
+use admin::*;
+use serde_json::{json, Value};
+use support::cdp::{Browser, Page};
+
+/// The preview iframe's shown frame, as text (empty until it has drawn one).
+const PREVIEW_TEXT: &str = "(() => { const f = document.querySelector('.ed-frame'); const d = f && f.contentDocument; const s = d && d.querySelector('#display .frame.shown'); return s ? s.innerText : ''; })()";
+
+/// The page's own API call with its session's CSRF token: `{status, body}`.
+async fn api(page: &Page, method: &str, path: &str, body: Value) -> Value {
+    page.eval(&format!(
+        "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/' + {path}, {{ method: {method}, headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: {body}, referrerPolicy: 'same-origin', cache: 'no-store' }})).then(async r => ({{ status: r.status, body: await r.json().catch(() => null) }}))",
+        path = js(path),
+        method = js(method),
+        body = if method == "GET" { "undefined".to_owned() } else { js(&body.to_string()) },
+    ))
+    .await
+}
+
+async fn get(page: &Page, path: &str) -> Value {
+    let r = api(page, "GET", path, Value::Null).await;
+    assert_eq!(r["status"], 200, "GET {path}: {r}");
+    r["body"].clone()
+}
+
+/// Signs in on a new admin page (1440×900).
+async fn admin_page(browser: &Browser, hall: &Hall) -> Page {
+    let page = browser
+        .open(&format!("http://{}/admin", hall.addr), 1440, 900)
+        .await;
+    sign_in(&page, PASSWORD).await;
+    page.wait_for(
+        "document.getElementById('main').dataset.view === 'hall'",
+        10,
+        "signed in",
+    )
+    .await;
+    page
+}
+
+/// The key of a child of screen 1's root with a text slide first (the demo has some).
+async fn a_node_with_slides(page: &Page) -> (String, Value) {
+    let screens = get(page, "screens").await;
+    let root = screens
+        .as_array()
+        .or_else(|| screens["screens"].as_array())
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "1")
+        .unwrap()["root_node"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root = get(page, &format!("nodes/{root}")).await;
+    for c in root["children"].as_array().unwrap() {
+        let key = c["key"].as_str().unwrap();
+        let n = get(page, &format!("nodes/{key}")).await;
+        if n["node"]["slides"][0]["layout"] == "text" {
+            return (key.to_owned(), n["node"].clone());
+        }
+    }
+    panic!("the demo's screen 1 has no child with a text slide first");
+}
+
+/// Opens `key` in the content view's editor and waits for its first preview.
+async fn open_editor(page: &Page, key: &str, query: &str) {
+    page.eval(&format!(
+        "location.hash = {}",
+        js(&format!("#/content/1/{key}{query}"))
+    ))
+    .await;
+    page.wait_for(
+        &format!(
+            "document.querySelector('.editor[data-key={}] .ed-form') && Number(document.querySelector('.ed-preview').dataset.shown) > 0",
+            js(key)
+        ),
+        15,
+        "the editor with its first preview",
+    )
+    .await;
+}
+
+/// Types `text` into the editor's field at `path` (replacing what is there) as a
+/// person would: focus, select all, insert.
+async fn type_field(page: &Page, path: &str, text: &str) {
+    let sel = format!("[data-path=\"{path}\"]");
+    page.eval(&format!(
+        "(() => {{ const e = document.querySelector({}); e.focus(); e.select(); }})()",
+        js(&sel)
+    ))
+    .await;
+    if text.is_empty() {
+        key(page, "Delete", 46).await;
+    } else {
+        type_text(page, text).await;
+    }
+}
+
+async fn preview_shows(page: &Page, text: &str) {
+    page.wait_for(
+        &format!("{PREVIEW_TEXT}.includes({})", js(text)),
+        10,
+        &format!("the preview showing {text}"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_both_languages_with_the_preview_following_then_save_and_reload() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    let (key, _) = a_node_with_slides(&page).await;
+    open_editor(&page, &key, "").await;
+
+    // Kazakh and Russian side by side, each field in its language.
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('.editor [data-path$=\".kk\"]')].every(e => e.lang === 'kk') && [...document.querySelectorAll('.editor [data-path$=\".ru\"]')].every(e => e.lang === 'ru') && !!document.querySelector('[data-path=\"title.kk\"]') && !!document.querySelector('[data-path=\"title.ru\"]')").await,
+        true
+    );
+    let (kk, ru) = ("Жаңа тақырып: Әділет", "Новый заголовок: Справедливость");
+    let text_kk = "Мәтінді тергенде алдын ала қарау бірден жаңарады";
+    let text_ru = "Текст на русском меняется вместе с превью";
+    type_field(&page, "title.kk", kk).await;
+    type_field(&page, "slides[0].text.kk", text_kk).await;
+    preview_shows(&page, text_kk).await;
+    preview_shows(&page, kk).await;
+    type_field(&page, "title.ru", ru).await;
+    type_field(&page, "slides[0].text.ru", text_ru).await;
+    // The preview follows the language being typed in.
+    preview_shows(&page, text_ru).await;
+    page.wait_for(
+        "document.querySelector('.editor').dataset.dirty === 'true'",
+        5,
+        "unsaved changes marked",
+    )
+    .await;
+    shot(&page, "editor-preview").await;
+    // Portrait: the frame is 1080×1920.
+    page.click("[data-orientation=portrait]").await;
+    page.wait_for(
+        "(() => { const f = document.querySelector('.ed-frame'); return f.width === '1080' && f.height === '1920' && f.contentWindow.innerHeight === 1920; })()",
+        10,
+        "a portrait preview",
+    )
+    .await;
+    preview_shows(&page, text_ru).await;
+    shot(&page, "editor-preview-portrait").await;
+    page.click("[data-orientation=landscape]").await;
+
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.querySelector('.editor').dataset.dirty === 'false' && !document.querySelector('#ed-save').disabled",
+        10,
+        "saved",
+    )
+    .await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    assert_eq!(n["node"]["title"]["kk"], kk);
+    assert_eq!(n["node"]["title"]["ru"], ru);
+    assert_eq!(n["node"]["slides"][0]["text"]["kk"], text_kk);
+    assert_eq!(n["node"]["slides"][0]["text"]["ru"], text_ru);
+
+    page.reload().await;
+    open_editor(&page, &key, "").await;
+    for (path, want) in [
+        ("title.kk", kk),
+        ("title.ru", ru),
+        ("slides[0].text.kk", text_kk),
+        ("slides[0].text.ru", text_ru),
+    ] {
+        assert_eq!(
+            page.eval(&format!(
+                "document.querySelector('[data-path=\"{path}\"]').value"
+            ))
+            .await,
+            want,
+            "{path} after a reload"
+        );
+    }
+    assert_clean(&browser, h.addr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_figures_slide_with_a_bad_value_shows_the_error_next_to_the_field() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    let (key, node) = a_node_with_slides(&page).await;
+    let count = node["slides"].as_array().unwrap().len();
+    open_editor(&page, &key, "").await;
+
+    page.eval("(() => { const s = document.getElementById('ed-new-layout'); s.value = 'figures'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.click("#ed-add-slide").await;
+    // The new slide comes right after the selected first one, with one figure to fill.
+    let value = "slides[1].figures[0].value";
+    page.wait_for(
+        &format!("document.querySelector('[data-slide-form=\"1\"] [data-path=\"{value}\"]') && document.querySelector('.ed-chip[data-slide=\"1\"]').dataset.layout === 'figures'"),
+        10,
+        "the new figures slide",
+    )
+    .await;
+    // Only the fields a figures slide uses.
+    assert_eq!(
+        page.eval("[!!document.querySelector('[data-path=\"slides[1].text.kk\"]'), !!document.querySelector('[data-path=\"slides[1].image\"]'), !!document.querySelector('[data-path=\"slides[1].video\"]'), !!document.querySelector('[data-path=\"slides[1].region.legacy\"]')]").await,
+        json!([true, false, false, false])
+    );
+    type_field(&page, value, "12,5 млн").await;
+    let error = format!("document.querySelector('[data-error-for=\"{value}\"]')");
+    page.wait_for(
+        &format!("!{error}.hidden && {error}.textContent.includes('Сан емес') && document.querySelector('[data-path=\"{value}\"]').hasAttribute('aria-invalid')"),
+        5,
+        "the inline error next to the value",
+    )
+    .await;
+    // Saving is refused on the page, and the cursor goes to the field.
+    page.click("#ed-save").await;
+    page.wait_for(
+        &format!("!document.querySelector('.ed-summary').hidden && document.activeElement && document.activeElement.dataset.path === '{value}'"),
+        5,
+        "the summary and the cursor on the value",
+    )
+    .await;
+    shot(&page, "editor-figure-error").await;
+
+    // A number now, but no label: the API refuses it and says where.
+    type_field(&page, value, "12,5").await;
+    page.wait_for(&format!("{error}.hidden"), 5, "the error gone")
+        .await;
+    page.click("#ed-save").await;
+    page.wait_for(
+        "!document.querySelector('.ed-summary').hidden && [...document.querySelectorAll('[data-slide-form=\"1\"] .ef-error')].some(e => !e.hidden && e.textContent.includes('label'))",
+        10,
+        "the API's finding shown inside the figures slide",
+    )
+    .await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    assert_eq!(
+        n["node"]["slides"].as_array().unwrap().len(),
+        count,
+        "nothing was stored"
+    );
+    // Filled in, it saves.
+    type_field(&page, "slides[1].figures[0].label.kk", "Цифрлық сауаттылық").await;
+    type_field(
+        &page,
+        "slides[1].figures[0].label.ru",
+        "Цифровая грамотность",
+    )
+    .await;
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.querySelector('.editor').dataset.dirty === 'false'",
+        10,
+        "saved",
+    )
+    .await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    assert_eq!(n["node"]["slides"][1]["figures"][0]["value"], 12.5);
+    assert_clean(&browser, h.addr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_save_shows_what_changed_and_lets_the_editor_choose() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    let (key, node) = a_node_with_slides(&page).await;
+    open_editor(&page, &key, "").await;
+
+    type_field(&page, "title.kk", "Менің атауым").await;
+    // Someone else saves the node meanwhile, through the API.
+    let theirs = "Олардың атауы";
+    let r = api(
+        &page,
+        "PATCH",
+        &format!("nodes/{key}"),
+        json!({ "base": node["rev"], "title": { "kk": theirs, "ru": node["title"]["ru"] } }),
+    )
+    .await;
+    assert_eq!(r["status"], 200, "{r}");
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.getElementById('dialog').open && document.querySelector('#dialog tr[data-path=\"title.kk\"][data-they=\"true\"][data-me=\"true\"]')",
+        10,
+        "the conflict dialog with the title's two values",
+    )
+    .await;
+    let row = page
+        .eval("document.querySelector('#dialog tr[data-path=\"title.kk\"]').innerText")
+        .await;
+    let row = row.as_str().unwrap();
+    assert!(
+        row.contains("Менің атауым") && row.contains(theirs),
+        "{row}"
+    );
+    shot(&page, "editor-conflict").await;
+    // Take theirs: the editor shows their title, nothing of mine is saved.
+    page.click("#dialog [data-action=theirs]").await;
+    page.wait_for(
+        &format!("document.querySelector('[data-path=\"title.kk\"]').value === {} && document.querySelector('.editor').dataset.dirty === 'false'", js(theirs)),
+        10,
+        "their title in the editor",
+    )
+    .await;
+
+    // Again, and this time write mine on top: their other change stays.
+    type_field(&page, "title.kk", "Менің атауым").await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    let r = api(
+        &page,
+        "PATCH",
+        &format!("nodes/{key}"),
+        json!({ "base": n["node"]["rev"], "teaser": { "kk": "Олардың анонсы", "ru": "Их анонс" } }),
+    )
+    .await;
+    assert_eq!(r["status"], 200, "{r}");
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.getElementById('dialog').open && document.querySelector('#dialog tr[data-path=\"teaser.kk\"][data-they=\"true\"]')",
+        10,
+        "the conflict dialog",
+    )
+    .await;
+    page.click("#dialog [data-action=mine]").await;
+    page.wait_for(
+        "!document.getElementById('dialog').open && document.querySelector('.editor').dataset.dirty === 'false'",
+        10,
+        "saved on top",
+    )
+    .await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    assert_eq!(n["node"]["title"]["kk"], "Менің атауым");
+    assert_eq!(n["node"]["teaser"]["kk"], "Олардың анонсы");
+    assert_clean(&browser, h.addr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_translation_report_links_to_the_missing_field() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    let (key, node) = a_node_with_slides(&page).await;
+    let r = api(
+        &page,
+        "PATCH",
+        &format!("nodes/{key}"),
+        json!({ "base": node["rev"], "title": { "ru": "Только по-русски" } }),
+    )
+    .await;
+    assert_eq!(r["status"], 200, "{r}");
+    goto(
+        &page,
+        "translations/1",
+        &format!("document.querySelector('a.tr-link[data-key={}][data-field=\"title\"][data-lang=\"kk\"]')", js(&key)),
+    )
+    .await;
+    shot(&page, "translations").await;
+    page.click(&format!(
+        "a.tr-link[data-key=\"{key}\"][data-field=\"title\"][data-lang=\"kk\"]"
+    ))
+    .await;
+    page.wait_for(
+        &format!("document.querySelector('.editor[data-key={}]') && document.activeElement && document.activeElement.dataset.path === 'title.kk' && !document.querySelector('[data-missing=\"kk\"]').hidden", js(&key)),
+        15,
+        "the editor focused on the missing Kazakh title, marked missing",
+    )
+    .await;
+    assert_clean(&browser, h.addr);
+}
+
+/// Markup, script links, template syntax and a right-to-left override.
+const CORPUS: [&str; 5] = [
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "\u{202E}gnp.exe",
+];
+
+/// No picture of the corpus was made, no trap sprung, on `page` (and in its frames).
+async fn nothing_ran(page: &Page, what: &str) {
+    assert_eq!(
+        page.eval("(() => { const docs = [document, ...[...document.querySelectorAll('iframe')].map(f => f.contentDocument).filter(Boolean)]; return [window.__xss === undefined, docs.reduce((n, d) => n + d.querySelectorAll('img[src=\"x\"], img[src$=\"/x\"], script:not([src])').length, 0)]; })()").await,
+        json!([true, 0]),
+        "{what} built or ran the corpus"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    page.eval("window.alert = () => { window.__xss = 1; }")
+        .await;
+    let (key, _) = a_node_with_slides(&page).await;
+    open_editor(&page, &key, "").await;
+    let payload = CORPUS.join(" ");
+
+    // A figures slide too, so its label and unit are fields to type into.
+    page.eval("(() => { const s = document.getElementById('ed-new-layout'); s.value = 'figures'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.click("#ed-add-slide").await;
+    page.wait_for(
+        "document.querySelector('[data-path=\"slides[1].figures[0].value\"]')",
+        10,
+        "the figures slide",
+    )
+    .await;
+    type_field(&page, "slides[1].figures[0].value", "49").await;
+    let fields: Vec<String> = page
+        .eval("[...document.querySelectorAll('.editor input[lang], .editor textarea[lang]')].map(e => e.dataset.path)")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    for f in [
+        "title.kk",
+        "title.ru",
+        "header.kk",
+        "teaser.ru",
+        "slides[1].title.kk",
+        "slides[1].text.ru",
+        "slides[1].figures[0].label.kk",
+        "slides[1].figures[0].unit.ru",
+    ] {
+        assert!(fields.contains(&f.to_owned()), "no field {f} in {fields:?}");
+    }
+    for f in &fields {
+        type_field(&page, f, &payload).await;
+    }
+    // The text slide's fields too.
+    page.click(".ed-chip[data-slide=\"0\"]").await;
+    page.wait_for(
+        "document.querySelector('[data-path=\"slides[0].text.kk\"]')",
+        10,
+        "the first slide",
+    )
+    .await;
+    for f in [
+        "slides[0].title.kk",
+        "slides[0].title.ru",
+        "slides[0].text.kk",
+        "slides[0].text.ru",
+    ] {
+        type_field(&page, f, &payload).await;
+    }
+    // The preview shows it as text.
+    for c in CORPUS {
+        preview_shows(&page, c).await;
+    }
+    let values = page
+        .eval(&format!(
+            "[...document.querySelectorAll('.editor input[lang], .editor textarea[lang]')].every(e => e.value === {})",
+            js(&payload)
+        ))
+        .await;
+    assert_eq!(values, true, "every field holds the corpus literally");
+    // The direction override is pointed out next to every field holding it.
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('.editor .ef-lang')].every(c => !c.querySelector('.ef-bidi').hidden)").await,
+        true,
+        "the direction override is flagged"
+    );
+    nothing_ran(&page, "the admin and its preview").await;
+    shot(&page, "editor-xss").await;
+
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.querySelector('.editor').dataset.dirty === 'false'",
+        10,
+        "saved",
+    )
+    .await;
+    let r = api(&page, "POST", "publish", json!({ "note": "xss corpus" })).await;
+    assert_eq!(r["status"], 200, "{r}");
+
+    // On air: the tablet's tile and the display's slide show it as text.
+    let display = browser
+        .open_window(&format!("http://{}/display/1", h.addr), 1280, 720)
+        .await;
+    let tablet = browser
+        .open_window(
+            &format!(
+                "http://{}/tablet/1?key={}",
+                h.addr,
+                ekran_server::key::screen_key(KEY, "1")
+            ),
+            1024,
+            768,
+        )
+        .await;
+    for p in [&display, &tablet] {
+        p.eval("window.alert = () => { window.__xss = 1; }").await;
+    }
+    let tile = format!(".tile[data-node=\"{key}\"]");
+    tablet
+        .wait_for(
+            &format!(
+                "document.querySelector({}) && document.querySelector({}).innerText.includes({})",
+                js(&tile),
+                js(&tile),
+                js(CORPUS[0])
+            ),
+            15,
+            "the tile with the corpus as its title",
+        )
+        .await;
+    tablet.click(&tile).await;
+    display
+        .wait_for(
+            &format!(
+                "document.getElementById('display').dataset.node === {} && document.querySelector('#display .frame.shown') && {}",
+                js(&key),
+                CORPUS
+                    .iter()
+                    .map(|c| format!("document.querySelector('#display .frame.shown').innerText.includes({})", js(c)))
+                    .collect::<Vec<_>>()
+                    .join(" && ")
+            ),
+            15,
+            "the display showing the corpus as text",
+        )
+        .await;
+    tablet
+        .wait_for(
+            &format!("document.body.innerText.includes({})", js(CORPUS[3])),
+            10,
+            "the tablet showing the corpus as text",
+        )
+        .await;
+    nothing_ran(&display, "/display/1").await;
+    nothing_ran(&tablet, "/tablet/1").await;
+    shot(&display, "editor-xss-display").await;
+    let dialogs = browser.dialogs.lock().unwrap().clone();
+    assert!(dialogs.is_empty(), "dialogs opened: {dialogs:?}");
+    assert_clean(&browser, h.addr);
+}
