@@ -551,3 +551,221 @@ async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing()
     assert!(dialogs.is_empty(), "dialogs opened: {dialogs:?}");
     assert_clean(&browser, h.addr);
 }
+
+/// The layouts of the editor's slide list, in order.
+async fn layouts(page: &Page) -> Value {
+    page.eval("[...document.querySelectorAll('.ed-chip')].map(c => c.dataset.layout)")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slides_are_added_duplicated_reordered_with_the_keyboard_and_deleted_after_asking() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    let (key, node) = a_node_with_slides(&page).await;
+    let first = node["slides"][0]["layout"].as_str().unwrap().to_owned();
+    assert_eq!(node["slides"].as_array().unwrap().len(), 1, "{node}");
+    open_editor(&page, &key, "").await;
+
+    // Add an image slide: only a picture and a caption to fill in.
+    page.eval("(() => { const s = document.getElementById('ed-new-layout'); s.value = 'image'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.click("#ed-add-slide").await;
+    page.wait_for(
+        "document.querySelector('[data-slide-form=\"1\"] [data-pick=\"image\"]')",
+        10,
+        "the image slide's picture chooser",
+    )
+    .await;
+    assert_eq!(
+        page.eval("[!!document.querySelector('[data-path=\"slides[1].title.kk\"]'), !!document.querySelector('[data-path=\"slides[1].text.kk\"]'), !!document.querySelector('[data-path=\"slides[1].figures[0].value\"]')]").await,
+        json!([true, false, false])
+    );
+    // A map slide instead: the picture, the region number and its name.
+    page.eval("(() => { const s = document.querySelector('[data-path=\"slides[1].layout\"]'); s.value = 'map'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.wait_for(
+        "document.querySelector('[data-path=\"slides[1].region.legacy\"]')",
+        10,
+        "the region field",
+    )
+    .await;
+    type_field(&page, "slides[1].region.legacy", "17").await;
+    page.wait_for(
+        "document.querySelector('[data-slide-form=\"1\"] .ef-region').textContent.includes('Шымкент')",
+        5,
+        "the region's name",
+    )
+    .await;
+    type_field(&page, "slides[1].title.kk", "Өңір картасы").await;
+    preview_shows(&page, "Өңір картасы").await;
+    assert_eq!(layouts(&page).await, json!([first, "map"]));
+
+    // Duplicate it, then move the copy first with Alt+↑ twice on its chip.
+    page.click("[data-slide-form=\"1\"] [data-act=duplicate]")
+        .await;
+    page.wait_for(
+        "document.querySelectorAll('.ed-chip').length === 3 && document.querySelector('.ed-chip[data-slide=\"2\"]').getAttribute('aria-current') === 'true'",
+        5,
+        "the copy, selected",
+    )
+    .await;
+    page.eval("document.querySelector('.ed-chip[data-slide=\"2\"]').focus()")
+        .await;
+    key_alt(&page, "ArrowUp", 38).await;
+    page.wait_for(
+        "document.activeElement.dataset.slide === '1' && document.activeElement.getAttribute('aria-current') === 'true'",
+        5,
+        "the copy moved up, still focused",
+    )
+    .await;
+    key_alt(&page, "ArrowUp", 38).await;
+    page.wait_for(
+        "document.activeElement.dataset.slide === '0'",
+        5,
+        "the copy first",
+    )
+    .await;
+    assert_eq!(layouts(&page).await, json!(["map", first, "map"]));
+    // Plain arrows move the selection, not the slide.
+    admin::key(&page, "ArrowRight", 39).await;
+    page.wait_for(
+        "document.querySelector('.ed-chip[data-slide=\"1\"]').getAttribute('aria-current') === 'true'",
+        5,
+        "the second slide selected",
+    )
+    .await;
+    assert_eq!(layouts(&page).await, json!(["map", first, "map"]));
+
+    // Delete the last one: asked first; cancelling keeps it.
+    page.click(".ed-chip[data-slide=\"2\"]").await;
+    page.click("[data-slide-form=\"2\"] [data-act=delete]")
+        .await;
+    page.wait_for("document.getElementById('dialog').open", 5, "the question")
+        .await;
+    page.click("#dialog [data-action=cancel]").await;
+    page.wait_for("!document.getElementById('dialog').open", 5, "cancelled")
+        .await;
+    assert_eq!(layouts(&page).await, json!(["map", first, "map"]));
+    page.click("[data-slide-form=\"2\"] [data-act=delete]")
+        .await;
+    page.wait_for("document.getElementById('dialog').open", 5, "the question")
+        .await;
+    page.click("#dialog [data-action=delete]").await;
+    page.wait_for(
+        "document.querySelectorAll('.ed-chip').length === 2",
+        5,
+        "the slide gone",
+    )
+    .await;
+
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.querySelector('.editor').dataset.dirty === 'false'",
+        10,
+        "saved",
+    )
+    .await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    let slides = n["node"]["slides"].as_array().unwrap();
+    assert_eq!(slides.len(), 2);
+    assert_eq!(slides[0]["layout"], "map");
+    assert_eq!(slides[0]["region"], json!({ "legacy": 17 }));
+    assert_eq!(slides[0]["title"]["kk"], "Өңір картасы");
+    assert_eq!(slides[1]["layout"], first.as_str());
+    assert_clean(&browser, h.addr);
+}
+
+/// Presses `key` with Alt held (the slide list's move).
+async fn key_alt(page: &Page, key: &str, code: u32) {
+    for kind in ["rawKeyDown", "keyUp"] {
+        page.call(
+            "Input.dispatchKeyEvent",
+            json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "modifiers": 1 }),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_slide_preview_is_for_staff_framed_by_its_own_origin_only_and_hears_only_its_parent() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = browser
+        .open(&format!("http://{}/admin", h.addr), 1280, 800)
+        .await;
+    page.wait_for(
+        "document.getElementById('main').dataset.view === 'signin'",
+        10,
+        "the sign-in form",
+    )
+    .await;
+    // Without a session: the admin's sign-in, not the page.
+    assert_eq!(
+        page.eval("fetch('/preview/slide', { redirect: 'manual' }).then(r => r.type)")
+            .await,
+        "opaqueredirect"
+    );
+    sign_in(&page, PASSWORD).await;
+    page.wait_for(
+        "document.getElementById('main').dataset.view === 'hall'",
+        10,
+        "signed in",
+    )
+    .await;
+    let csp = page
+        .eval("Promise.all(['/preview/slide', '/admin'].map(u => fetch(u).then(r => [r.status, r.headers.get('content-security-policy')])))")
+        .await;
+    assert_eq!(csp[0][0], 200);
+    assert!(
+        csp[0][1]
+            .as_str()
+            .unwrap()
+            .contains("frame-ancestors 'self'"),
+        "{csp}"
+    );
+    assert!(
+        csp[1][1]
+            .as_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    // Opened by itself (no parent), it draws nothing it is sent.
+    let alone = browser
+        .open(&format!("http://{}/preview/slide", h.addr), 960, 540)
+        .await;
+    alone
+        .wait_for(
+            "document.getElementById('display') && window.ekranPreviewPaints",
+            10,
+            "the preview page",
+        )
+        .await;
+    alone
+        .eval("window.postMessage({ type: 'state', id: 1, orientation: 'landscape', state: { type: 'state', lang: 'kk', screen: { id: '1', name: 'x', theme: 'azure' }, node: { id: 'k', title: 'Бөтен' }, slide: null, children: [] } }, location.origin)")
+        .await;
+    // A frame of the admin's own page draws what its parent posts.
+    page.eval(&format!(
+        "(() => {{ const f = document.createElement('iframe'); f.id = 'probe'; f.width = '960'; f.height = '540'; f.src = '/preview/slide'; document.body.append(f); \
+         addEventListener('message', (e) => {{ if (e.source === f.contentWindow && e.data.type === 'ready') f.contentWindow.postMessage({{ type: 'state', id: 7, orientation: 'landscape', state: {} }}, location.origin); }}); }})()",
+        r#"{ type: 'state', lang: 'kk', screen: { id: '1', name: 'Экран', theme: 'jade' }, node: { id: 'k', title: 'Өз беті' }, slide: null, children: [] }"#
+    ))
+    .await;
+    page.wait_for(
+        "(() => { const d = document.getElementById('probe').contentDocument; return d && d.getElementById('display').dataset.shown === '7' && d.querySelector('#display .frame.shown').innerText.includes('Өз беті'); })()",
+        10,
+        "the framed preview drawing its parent's state",
+    )
+    .await;
+    assert_eq!(
+        alone
+            .eval("[window.ekranPreviewPaints.length, document.querySelectorAll('#display .frame').length]")
+            .await,
+        json!([0, 0]),
+        "a preview with no parent drew a state"
+    );
+    assert_clean(&browser, h.addr);
+}

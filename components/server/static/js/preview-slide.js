@@ -69,7 +69,7 @@ async function show(m) {
 
 addEventListener('message', (ev) => {
   // Only the admin page that holds this frame, on this origin, may draw here.
-  if (ev.origin !== location.origin || ev.source !== window.parent) return;
+  if (window.parent === window || ev.origin !== location.origin || ev.source !== window.parent) return;
   const m = ev.data;
   if (!m || typeof m !== 'object' || m.type !== 'state') return;
   show(m);
