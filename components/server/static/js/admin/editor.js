@@ -90,6 +90,10 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
       const at = parentPath(path);
       setAt(draft, at, localized(getAt(draft, at), lang, value));
       if (lang === 'kk' || lang === 'ru') setPreviewLang(lang, false);
+      if (at === 'title' && local.has('title.kk') && Object.keys(cleanLoc(draft.title)).length) {
+        local.delete('title.kk');
+        showError(root, 'title.kk', errors.get('title.kk') || '');
+      }
       touched(path);
       changed();
     },
