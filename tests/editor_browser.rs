@@ -159,6 +159,22 @@ async fn edit_both_languages_with_the_preview_following_then_save_and_reload() {
     shot(&page, "editor-preview-portrait").await;
     page.click("[data-orientation=landscape]").await;
 
+    // Leaving for another view with unsaved changes asks first; staying keeps them.
+    page.click("a[data-nav=versions]").await;
+    page.wait_for(
+        "document.getElementById('dialog').open && document.querySelector('#dialog [data-action=leave]')",
+        5,
+        "the unsaved-changes question",
+    )
+    .await;
+    page.click("#dialog [data-action=cancel]").await;
+    page.wait_for(
+        "!document.getElementById('dialog').open && document.getElementById('main').dataset.view === 'content' && document.querySelector('.editor').dataset.dirty === 'true'",
+        5,
+        "still editing",
+    )
+    .await;
+
     page.click("#ed-save").await;
     page.wait_for(
         "document.querySelector('.editor').dataset.dirty === 'false' && !document.querySelector('#ed-save').disabled",

@@ -3,7 +3,7 @@
 // preview of the slide being edited (preview-pane.js). Saves with PATCH /api/nodes/{key}
 // based on the node's revision; a stale save shows what changed (conflict.js).
 import { api } from './api.js';
-import { h, select, toast } from './dom.js';
+import { h, select, toast, ask } from './dom.js';
 import { t, pick as pickText } from './i18n.js';
 import { pickMedia } from './media-picker.js';
 import { bilingual, fieldBox, mediaField, getAt, setAt, steps, parentPath, parseNumber, nodeRelative, showError, clearErrors, controlFor, localized } from './fields.js';
@@ -408,6 +408,21 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
   }
   window.addEventListener('beforeunload', beforeUnload);
 
+  // A link to another view of the admin asks first while there are unsaved changes
+  // (closing or reloading the page: the browser's own question, above).
+  async function guardLinks(ev) {
+    const a = ev.target && ev.target.closest ? ev.target.closest('a[href^="#"]') : null;
+    if (!a || ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || !dirty()) return;
+    ev.preventDefault();
+    const go = await ask(t('edLeaveQ'), [h('p', { text: t('edLeaveText') })], [{ label: t('edLeave'), value: 'leave', kind: 'danger' }]);
+    if (go === 'leave' && !gone) {
+      draft = structuredClone(original);
+      local.clear();
+      location.hash = a.getAttribute('href');
+    }
+  }
+  document.addEventListener('click', guardLinks, true);
+
   (async () => {
     try {
       const answer = await api('GET', `nodes/${encodeURIComponent(key)}`);
@@ -428,6 +443,7 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
     destroy() {
       gone = true;
       window.removeEventListener('beforeunload', beforeUnload);
+      document.removeEventListener('click', guardLinks, true);
       if (pane) pane.destroy();
     },
     isDirty: dirty,
