@@ -28,6 +28,7 @@ pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;
+pub mod media;
 pub mod nodes;
 pub mod preview;
 pub mod screens;
@@ -67,6 +68,22 @@ pub enum CoreError {
     /// does not tell which names exist.
     #[error("wrong name or password")]
     Unauthorized,
+    /// An upload larger than its kind may be; the message names the limit and the kind
+    /// (`pictures may be at most 20 MB; photo.jpg is 25.3 MB`).
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload that is not an accepted picture or video; the message says what it
+    /// looks like (`HTML text`, `unknown binary`).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A media item the working copy still uses may not be deleted; `uses` lists where.
+    #[error("conflict: {message}")]
+    InUse {
+        /// For people (English).
+        message: String,
+        /// Every use in the working copy.
+        uses: Vec<ekran_store::MediaUse>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -93,6 +93,8 @@ pub struct AppState {
     /// get `Secure`. `None`: plain HTTP (`Secure` only behind a TLS proxy that sends
     /// `X-Forwarded-Proto: https`).
     pub tls: Option<Tls>,
+    /// What the media library accepts (`serve --max-picture-mb`, `--max-video-mb`).
+    pub media_limits: ekran_core::media::MediaLimits,
     /// Turns true when the server shuts down: live connections close.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -132,6 +134,7 @@ impl AppState {
             metrics: Arc::default(),
             metrics_access: MetricsAccess::default(),
             tls: None,
+            media_limits: ekran_core::media::MediaLimits::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
@@ -201,7 +204,17 @@ pub fn router(state: AppState) -> Router {
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("public, max-age=300"),
                 ))
+                // Every media answer: an uploaded file (an SVG too) never runs as this
+                // site's code.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(media::CSP),
+                ))
                 .layer(axum::middleware::from_fn(media::guard))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    media::etag,
+                ))
                 .service(media),
         )
         .fallback(pages::not_found)
@@ -209,7 +222,8 @@ pub fn router(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::count_answers,
         ))
-        // Every answer gets the policy unless its handler chose a stricter or framed one.
+        // Every answer gets the policy unless it has its own: media answers a sandboxing
+        // one, the editor's slide preview one its own pages may frame.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

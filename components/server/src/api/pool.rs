@@ -58,6 +58,11 @@ impl CorePool {
         }
     }
 
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// Runs `f` on a free connection on a blocking thread (SQLite and password hashing
     /// never run on the async workers). 503 when no connection came free within
     /// [`PoolSettings::wait`].
