@@ -785,3 +785,60 @@ async fn the_slide_preview_is_for_staff_framed_by_its_own_origin_only_and_hears_
     );
     assert_clean(&browser, h.addr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_from_the_library_goes_on_a_slide_and_into_the_preview() {
+    let h = serve_with_api().await;
+    let browser = Browser::launch().await;
+    let page = admin_page(&browser, &h).await;
+    let (key, _) = a_node_with_slides(&page).await;
+    // A picture in the library, drawn and uploaded by the page itself.
+    let item = page
+        .eval("(async () => { const c = document.createElement('canvas'); c.width = 320; c.height = 200; const g = c.getContext('2d'); g.fillStyle = '#1d5fc4'; g.fillRect(0, 0, 320, 200); g.fillStyle = '#ffc72c'; g.fillRect(40, 40, 120, 80); \
+               const blob = await new Promise(r => c.toBlob(r, 'image/png')); const s = await fetch('/api/session').then(r => r.json()); \
+               const r = await fetch('/api/media?name=' + encodeURIComponent('көк.png'), { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': s.csrf }, body: blob, referrerPolicy: 'same-origin' }); \
+               return { status: r.status, body: await r.json() }; })()")
+        .await;
+    assert_eq!(item["status"], 201, "{item}");
+    let reference = item["body"]["ref"].as_str().unwrap().to_owned();
+    open_editor(&page, &key, "").await;
+
+    // The first slide becomes picture and text; its picture comes from the library.
+    page.eval("(() => { const s = document.querySelector('[data-path=\"slides[0].layout\"]'); s.value = 'image_text'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.click("[data-pick=image][data-path=\"slides[0].image\"]")
+        .await;
+    let card = format!("#media-picker [data-ref=\"{reference}\"]");
+    page.wait_for(
+        &format!("document.querySelector({})", js(&card)),
+        10,
+        "the picture in the picker",
+    )
+    .await;
+    page.click(&card).await;
+    page.wait_for(
+        &format!("document.querySelector('[data-field=\"slides[0].image\"] .ef-ref') && document.querySelector('[data-field=\"slides[0].image\"] .ef-ref').textContent === {}", js(&reference)),
+        10,
+        "the chosen picture on the slide",
+    )
+    .await;
+    // The preview draws it, decoded.
+    page.wait_for(
+        &format!("(() => {{ const d = document.querySelector('.ed-frame').contentDocument; const im = d && d.querySelector('#display .frame.shown .media-img'); return im && im.getAttribute('src').includes({}) && im.complete && im.naturalWidth > 0; }})()", js(reference.rsplit('/').next().unwrap())),
+        10,
+        "the preview showing the picture",
+    )
+    .await;
+    shot(&page, "editor-picture").await;
+    page.click("#ed-save").await;
+    page.wait_for(
+        "document.querySelector('.editor').dataset.dirty === 'false'",
+        10,
+        "saved",
+    )
+    .await;
+    let n = get(&page, &format!("nodes/{key}")).await;
+    assert_eq!(n["node"]["slides"][0]["layout"], "image_text");
+    assert_eq!(n["node"]["slides"][0]["image"], reference.as_str());
+    assert_clean(&browser, h.addr);
+}
