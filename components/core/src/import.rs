@@ -210,7 +210,7 @@ impl Core {
             }
         }
         let staged = self.store.stage_media(&sources)?;
-        self.cache = None;
+        self.cache.forget();
         let note = format!("import legacy: {} file(s)", batch.files);
         let files = batch.files;
         finish(self.store.write(|w| {
@@ -369,7 +369,7 @@ impl Core {
             action,
         } = whole;
         let staged = self.store.stage_media(&media)?;
-        self.cache = None;
+        self.cache.forget();
         finish(self.store.write(|w| {
             let mut known = w.media()?;
             known.extend(media.iter().map(|s| s.reference.as_str().to_owned()));

@@ -366,10 +366,11 @@ impl Core {
         let path = p.reference.as_str().to_owned();
         let label = clean_label(label, p.reference.file_name());
         let _library = LIBRARY.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = &self.cache;
         self.store.write(|w| {
             if w.media_listed(&path)? == Some(true) {
                 let row = w.library_item(&path)?.ok_or_else(|| not_found(&path))?;
-                return Ok((item(row, &w.media_uses()?), false));
+                return Ok((item(row, &uses(cache, w)?), false));
             }
             w.add_media(&p.staged, ekran_store::Existing::Keep)?;
             let kind = p.format.kind().code();
@@ -414,7 +415,7 @@ impl Core {
                 by.address,
             )?;
             let row = w.library_item(&path)?.ok_or_else(|| not_found(&path))?;
-            Ok((item(row, &w.media_uses()?), true))
+            Ok((item(row, &uses(cache, w)?), true))
         })
     }
 
@@ -428,9 +429,10 @@ impl Core {
     /// Items of the library, newest first, as `query` asks, read in one snapshot.
     pub fn media_list(&mut self, query: &MediaQuery) -> Result<MediaPage> {
         let limit = if query.limit == 0 { 50 } else { query.limit };
+        let cache = &self.cache;
         let (rows, uses) = self
             .store
-            .read(|r| -> ekran_store::Result<_> { Ok((r.library()?, r.media_uses()?)) })?;
+            .read(|r| -> Result<_> { Ok((r.library()?, uses(cache, r)?)) })?;
         let mut rows = rows.into_iter();
         if let Some(b) = &query.before {
             if !rows.by_ref().any(|r| &r.path == b) {
@@ -452,9 +454,10 @@ impl Core {
 
     /// One item and where the working copy uses it. `NotFound` when there is none.
     pub fn media_item(&mut self, path: &str) -> Result<MediaDetail> {
+        let cache = &self.cache;
         self.store.read(|r| {
             let row = r.library_item(path)?.ok_or_else(|| not_found(path))?;
-            Ok(detail(row, r.media_uses()?))
+            Ok(detail(row, uses(cache, r)?))
         })
     }
 
@@ -478,6 +481,7 @@ impl Core {
                 ),
             ));
         }
+        let cache = &self.cache;
         self.store.write(|w| {
             let old = w.library_item(path)?.ok_or_else(|| not_found(path))?;
             if old.label != label {
@@ -492,7 +496,7 @@ impl Core {
                 )?;
             }
             let row = w.library_item(path)?.ok_or_else(|| not_found(path))?;
-            Ok(item(row, &w.media_uses()?))
+            Ok(item(row, &uses(cache, w)?))
         })
     }
 
@@ -503,9 +507,10 @@ impl Core {
     pub fn delete_media<'by>(&mut self, path: &str, by: impl Into<Actor<'by>>) -> Result<()> {
         let by: Actor<'by> = by.into();
         let _library = LIBRARY.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = &self.cache;
         let gone = self.store.write(|w| {
             let row = w.library_item(path)?.ok_or_else(|| not_found(path))?;
-            let d = detail(row, w.media_uses()?);
+            let d = detail(row, uses(cache, w)?);
             if !d.used_by.is_empty() {
                 let places: Vec<String> = d
                     .used_by
@@ -565,4 +570,20 @@ fn detail(row: LibraryRow, all: Vec<MediaUse>) -> MediaDetail {
     let mut it = item(row, &[]);
     it.uses = used_by.len();
     MediaDetail { item: it, used_by }
+}
+
+/// Every use of a media file in the working copy, from the copy kept in memory (read
+/// in `r`'s snapshot when it moved on).
+fn uses(
+    cache: &crate::cached::Cached<ekran_store::WorkingCopy>,
+    r: &ekran_store::Reader<'_>,
+) -> Result<Vec<ekran_store::MediaUse>> {
+    cache.with(|c| {
+        let wc = Core::fresh(c, r)?;
+        let mut out = Vec::new();
+        for n in wc.hall.nodes.walk() {
+            ekran_store::uses_of(n, &mut out);
+        }
+        Ok(out)
+    })
 }

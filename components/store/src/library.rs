@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use ekran_model::{Localized, Node, NodeKey};
 use rusqlite::{params, OptionalExtension};
 
-use crate::read::{parse_json, Reader};
+use crate::read::Reader;
 use crate::write::Writer;
 use crate::Result;
 
@@ -119,25 +119,6 @@ impl Reader<'_> {
             .query_row([path], row)
             .optional()
             .map_err(self.db())
-    }
-
-    /// Every use of a media file in the working copy, node by node (in no particular
-    /// order), each with the field it is in.
-    pub fn media_uses(&self) -> Result<Vec<MediaUse>> {
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT key, body FROM node")
-            .map_err(self.db())?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(self.db())?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (key, body) = r.map_err(self.db())?;
-            let node: Node = parse_json(&format!("node {key}"), &body)?;
-            uses_of(&node, &mut out);
-        }
-        Ok(out)
     }
 
     /// Which of `paths` some published version shows (so a rollback needs the file).
