@@ -159,9 +159,16 @@ const CSP: &str =
     style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
+/// [`CSP`] for a page this origin's own pages may frame (the editor's slide preview,
+/// `/preview/slide`); the handler sets it, and the router's layer keeps it.
+pub(crate) const CSP_FRAMED: &str =
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
+    style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'self'; form-action 'self'";
+
 /// All routes: `/` (hall page), `/display/{screen}` (and its `/offline` document and
 /// service worker `/sw.js`), `/tablet/{screen}`, `/ws/{screen}`,
-/// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}` and
+/// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}`, `/preview/slide` and
 /// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`,
 /// `/healthz`, `/metrics`. Every answer is counted in the metrics (refusals, errors).
 pub fn router(state: AppState) -> Router {
@@ -185,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/{*rest}", get(pages::not_found))
         .route("/preview/display/{screen}", get(preview::display))
         .route("/preview/tablet/{screen}", get(preview::tablet))
+        .route("/preview/slide", get(preview::slide))
         .route("/ws/preview/{screen}", get(preview::upgrade))
         .route("/healthz", get(health::health))
         .route("/metrics", get(metrics::metrics))
@@ -214,7 +222,8 @@ pub fn router(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::count_answers,
         ))
-        // Media answers carry their own, sandboxing policy.
+        // Every answer gets the policy unless it has its own: media answers a sandboxing
+        // one, the editor's slide preview one its own pages may frame.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
