@@ -1,9 +1,13 @@
 //! The content editor's tree and the media library in real headless Chromium, through
 //! the admin pages only (the real API underneath): add nodes with titles in both
-//! languages, move them by drag and drop and by the keyboard, delete a node with its
-//! children (the confirmation says how many), search in Kazakh; upload pictures with a
-//! progress bar, the unused filter, a refused upload's message, deleting used media
-//! refused. Screenshots in `target/tmp/screenshots/admin-content-*.png`.
+//! languages, move them by drag and drop and by the keyboard, rename, duplicate, delete
+//! a node with its children (the confirmation says how many), search in Kazakh, a stale
+//! rename refused; upload pictures with a progress bar (file picker and drop), the
+//! unused filter, search and rename by label, a refused upload's message, deleting used
+//! media refused; and the main flow: a new node gets an image+text slide and a
+//! picture uploaded through the media picker in the node editor, is published from the
+//! content view, and a tablet tap shows it on `/display/1`. Screenshots in
+//! `target/tmp/screenshots/admin-content-*.png`.
 
 #[path = "support/admin.rs"]
 mod admin;
@@ -816,12 +820,9 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
     assert_clean(&browser, h.addr);
 }
 
-/// Opens the media picker from the admin page (as the editor does), uploads `file`
-/// through it and chooses it; returns the chosen media ref.
+/// With the media picker open (the editor's Choose button), uploads `file` through it
+/// and chooses it; returns the chosen media ref once the editor shows it.
 async fn pick_uploaded(admin: &Page, file: &std::path::Path) -> String {
-    admin
-        .eval("import('/static/js/admin/media-picker.js').then((m) => { window.__picked = undefined; m.pickMedia({ kind: 'image' }).then((r) => { window.__picked = r; }); return true; })")
-        .await;
     admin
         .wait_for(
             "document.getElementById('media-picker') && document.getElementById('media-picker').open && document.getElementById('picker-grid').getAttribute('aria-busy') === 'false'",
@@ -837,20 +838,21 @@ async fn pick_uploaded(admin: &Page, file: &std::path::Path) -> String {
             "the upload in the picker, chosen",
         )
         .await;
-    admin.click("#picker-grid [aria-current=true]").await;
-    admin
-        .wait_for(
-            "typeof window.__picked === 'string' && !document.getElementById('media-picker')",
-            10,
-            "the picker closed with the choice",
-        )
-        .await;
-    admin
-        .eval("window.__picked")
+    let reference = admin
+        .eval("document.querySelector('#picker-grid [aria-current=true]').dataset.ref")
         .await
         .as_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    admin.click("#picker-grid [aria-current=true]").await;
+    admin
+        .wait_for(
+            &format!("!document.getElementById('media-picker') && [...document.querySelectorAll('.editor .ef-media .ef-ref')].some(e => e.textContent === {})", js(&reference)),
+            10,
+            "the picker closed, the editor showing the choice",
+        )
+        .await;
+    reference
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -863,33 +865,92 @@ async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
     let root = open_content(&admin).await;
     let node_key = add_node(&admin, &root, "Саумал дүкені", "Лавка саумала").await;
 
+    // In the editor: an image+text slide in both languages.
+    admin
+        .eval("document.getElementById('ed-new-layout').value = 'image_text'")
+        .await;
+    admin.click("#ed-add-slide").await;
+    admin
+        .wait_for(
+            "document.querySelector('[data-slide-form=\"0\"] [data-pick][data-path=\"slides[0].image\"]')",
+            10,
+            "the new image+text slide's form",
+        )
+        .await;
+    for (path, text) in [
+        ("slides[0].title.kk", "Саумал дегеніміз не"),
+        ("slides[0].title.ru", "Что такое саумал"),
+        ("slides[0].text.kk", "Жаңа сауылған бие сүті."),
+        ("slides[0].text.ru", "Свежее кобылье молоко."),
+    ] {
+        admin
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({}); e.focus(); e.select(); }})()",
+                js(&format!("[data-path=\"{path}\"]"))
+            ))
+            .await;
+        type_text(&admin, text).await;
+    }
+    // Its picture: uploaded through the media picker the editor opens.
     let files = tempfile::tempdir().unwrap();
     let picture = files.path().join("саумал.png");
     std::fs::write(&picture, png(800, 500)).unwrap();
+    admin
+        .click("[data-pick][data-path=\"slides[0].image\"]")
+        .await;
     let reference = pick_uploaded(&admin, &picture).await;
     assert!(
         reference.starts_with("lib/") && reference.ends_with(".png"),
         "{reference}"
     );
-
-    // An image+text slide with the picture, and the picture as the node's tile.
-    let base = node(&admin, &node_key).await["node"]["rev"].clone();
-    let slide = serde_json::json!([{
-        "layout": "image_text",
-        "title": { "kk": "Саумал дегеніміз не", "ru": "Что такое саумал" },
-        "text": { "kk": "Жаңа сауылған бие сүті.", "ru": "Свежее кобылье молоко." },
-        "image": reference,
-    }]);
-    let patched = admin
-        .eval(&format!(
-            "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/nodes/' + {}, {{ method: 'PATCH', referrerPolicy: 'same-origin', headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: JSON.stringify({{ base: {}, tile: {}, slides: {} }}) }})).then(r => r.status)",
-            js(&node_key),
-            base,
-            js(&reference),
-            slide
-        ))
+    // The same picture on the node's tile: chosen from the picker's library this time.
+    admin.click("[data-pick][data-path=\"tile\"]").await;
+    admin
+        .wait_for(
+            &format!("document.getElementById('media-picker') && document.querySelector('#picker-grid [data-ref=\"' + {} + '\"]')", js(&reference)),
+            10,
+            "the picture in the picker's library",
+        )
         .await;
-    assert_eq!(patched, 200);
+    admin
+        .click(&format!("#picker-grid [data-ref=\"{reference}\"]"))
+        .await;
+    admin
+        .wait_for(
+            "!document.getElementById('media-picker')",
+            10,
+            "the picker closed",
+        )
+        .await;
+    admin.click("#ed-save").await;
+    admin
+        .wait_for(
+            "document.querySelector('.editor').dataset.dirty === 'false' && !document.querySelector('#ed-save').disabled",
+            10,
+            "saved",
+        )
+        .await;
+    let n = node(&admin, &node_key).await;
+    assert_eq!(n["node"]["tile"], reference.as_str());
+    assert_eq!(n["node"]["slides"][0]["layout"], "image_text");
+    assert_eq!(n["node"]["slides"][0]["image"], reference.as_str());
+    assert_eq!(
+        n["node"]["slides"][0]["text"]["ru"],
+        "Свежее кобылье молоко."
+    );
+    // The tree's row follows the save.
+    admin
+        .wait_for(
+            &format!(
+                "document.querySelector('#tree li[data-key={}]').dataset.slides === '1'",
+                js(&node_key)
+            ),
+            10,
+            "the row updated after the save",
+        )
+        .await;
+    admin.eval("window.scrollTo(0, 0)").await;
+    shot(&admin, "content-editor").await;
 
     // Not live before Publish: the tablet has no tile for it yet.
     let display = browser
