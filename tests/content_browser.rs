@@ -434,16 +434,30 @@ async fn the_tree_adds_moves_deletes_and_searches_nodes() {
         .to_owned();
     assert_ne!(copy, a);
     assert_eq!(placed(&admin, &copy).await.0, root);
-    // A node without its Russian title is marked in the tree.
-    let base = node(&admin, &copy).await["node"]["rev"].clone();
-    let patched = admin
-        .eval(&format!(
-            "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/nodes/' + {}, {{ method: 'PATCH', referrerPolicy: 'same-origin', headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: JSON.stringify({{ base: {}, title: {{ kk: 'Тек қазақша' }} }}) }})).then(r => r.status)",
-            js(&copy),
-            base
-        ))
+    // A node without its Russian title (cleared in the editor, saved) is marked in the
+    // tree.
+    settled(&admin, &copy).await;
+    for (path, text) in [("title.kk", "Тек қазақша"), ("title.ru", "")] {
+        admin
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({}); e.focus(); e.select(); }})()",
+                js(&format!(".editor [data-path=\"{path}\"]"))
+            ))
+            .await;
+        if text.is_empty() {
+            key(&admin, "Delete", 46).await;
+        } else {
+            type_text(&admin, text).await;
+        }
+    }
+    admin.click("#ed-save").await;
+    admin
+        .wait_for(
+            &format!("document.querySelector('.editor').dataset.dirty === 'false' && document.querySelector('#tree li[data-key={}]').dataset.missing === 'ru'", js(&copy)),
+            10,
+            "saved, the row marked",
+        )
         .await;
-    assert_eq!(patched, 200);
 
     // Search in Kazakh finds a node deep in a collapsed branch and opens it there.
     let e = add_node(&admin, &a, "Домбыра шеберханасы", "Мастерская домбры").await;
@@ -752,20 +766,39 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         )
         .await;
 
-    // Used as the root's tile, it cannot be deleted: the refusal lists the use.
-    let base = node(&admin, &root).await["node"]["rev"].clone();
-    let patched = admin
+    // Chosen as the root's tile in the node editor, it cannot be deleted: the refusal
+    // lists the use.
+    admin
         .eval(&format!(
-            "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/nodes/' + {}, {{ method: 'PATCH', referrerPolicy: 'same-origin', headers: {{ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }}, body: JSON.stringify({{ base: {}, tile: {} }}) }})).then(r => r.status)",
-            js(&root),
-            base,
-            js(&reference)
+            "location.hash = {}",
+            js(&format!("#/content/1/{root}"))
         ))
         .await;
-    assert_eq!(patched, 200);
+    settled(&admin, &root).await;
+    admin.click("[data-pick][data-path=\"tile\"]").await;
     admin
-        .eval("location.hash = '#/hall'; location.hash = '#/media'")
+        .wait_for(
+            &format!("document.getElementById('media-picker') && document.querySelector('#picker-grid [data-ref=\"' + {} + '\"]')", js(&reference)),
+            10,
+            "the picture in the picker",
+        )
         .await;
+    admin
+        .click(&format!("#picker-grid [data-ref=\"{reference}\"]"))
+        .await;
+    admin.click("#ed-save").await;
+    admin
+        .wait_for(
+            "document.querySelector('.editor').dataset.dirty === 'false' && !document.querySelector('#ed-save').disabled",
+            10,
+            "saved",
+        )
+        .await;
+    assert_eq!(
+        node(&admin, &root).await["node"]["tile"],
+        reference.as_str()
+    );
+    admin.click("[data-nav=\"media\"]").await;
     admin
         .wait_for(
             &format!("document.getElementById('main').dataset.view === 'media' && document.querySelector({}) && document.querySelector({}).dataset.uses === '1'", js(&card), js(&card)),
