@@ -595,6 +595,11 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
     std::fs::write(&picture, png(640, 400)).unwrap();
     let fake = files.path().join("not-a-picture.jpg");
     std::fs::write(&fake, b"<!doctype html><script>alert(1)</script>").unwrap();
+    // A picture over the 20 MB limit (a PNG's signature, then 21 MB).
+    let huge = files.path().join("huge.png");
+    let mut bytes = png(8, 8);
+    bytes.resize(21 * 1024 * 1024, 0);
+    std::fs::write(&huge, bytes).unwrap();
 
     admin.click("[data-nav=\"media\"]").await;
     admin
@@ -608,16 +613,24 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
     admin
         .eval("window.__progress = []; new MutationObserver((ms) => { for (const m of ms) for (const n of m.addedNodes) { const bar = n.querySelector && n.querySelector('progress'); if (bar && n.dataset.name.endsWith('.png')) new MutationObserver(() => window.__progress.push(bar.value)).observe(bar, { attributes: true }); } }).observe(document.getElementById('uploads'), { childList: true }); true")
         .await;
-    // Two files at once: the picture is taken, the HTML named .jpg refused with a
-    // message in the admin's language.
-    choose_files(&admin, "#media-files", &[&picture, &fake]).await;
+    // Three files at once: the picture is taken; the HTML named .jpg and the picture
+    // over the limit are refused, each with a message in the admin's language.
+    choose_files(&admin, "#media-files", &[&picture, &fake, &huge]).await;
     admin
         .wait_for(
-            "document.querySelectorAll('#uploads li[data-state=done], #uploads li[data-state=error]').length === 2",
-            20,
-            "both uploads finished",
+            "document.querySelectorAll('#uploads li[data-state=done], #uploads li[data-state=error]').length === 3",
+            30,
+            "the three uploads finished",
         )
         .await;
+    let too_big = admin
+        .eval("document.querySelector('#uploads li[data-name=\"huge.png\"]').innerText")
+        .await;
+    assert!(
+        too_big.as_str().unwrap().contains("Файл тым үлкен (")
+            && too_big.as_str().unwrap().contains("20"),
+        "the size refusal in Kazakh with the server's limit: {too_big}"
+    );
     let done = admin
         .eval("(() => { const li = document.querySelector('#uploads li[data-state=done]'); return [li.dataset.name, li.querySelector('progress').value, li.dataset.ref]; })()")
         .await;
@@ -629,7 +642,7 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         "stored under its hash: {reference}"
     );
     let err = admin
-        .eval("document.querySelector('#uploads li[data-state=error]').innerText")
+        .eval("document.querySelector('#uploads li[data-name=\"not-a-picture.jpg\"][data-state=error]').innerText")
         .await;
     assert!(
         err.as_str().unwrap().contains("not-a-picture.jpg")
@@ -785,6 +798,13 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
         .await;
     admin
         .click(&format!("#picker-grid [data-ref=\"{reference}\"]"))
+        .await;
+    admin
+        .wait_for(
+            &format!("!document.getElementById('media-picker') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref').textContent === {}", js(&reference)),
+            10,
+            "the picker closed, the tile chosen",
+        )
         .await;
     admin.click("#ed-save").await;
     admin
@@ -950,9 +970,9 @@ async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
         .await;
     admin
         .wait_for(
-            "!document.getElementById('media-picker')",
+            &format!("!document.getElementById('media-picker') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref').textContent === {}", js(&reference)),
             10,
-            "the picker closed",
+            "the picker closed, the tile chosen",
         )
         .await;
     admin.click("#ed-save").await;
