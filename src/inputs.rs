@@ -181,9 +181,9 @@ impl Progress {
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::hidden(),
             );
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("reading {pos}/{len} file(s) {wide_bar} {elapsed}")
-            {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "reading {pos}/{len} file(s) {wide_bar} {elapsed}",
+            ) {
                 bar.set_style(style);
             }
             bar

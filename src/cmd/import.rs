@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use ekran_core::import::{After, ImportReport, LegacyBatch, Replaced};
-use ekran_model::{Diagnostic, Location};
 use ekran_core::{Core, CoreError, Published, CLI};
 use ekran_legacy::import::Options;
+use ekran_model::{Diagnostic, Location};
 
 use crate::inputs::{self, Tally};
 
@@ -223,7 +223,10 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
 /// The three most frequent warning codes, `code ×N`.
 fn top_problems(d: &ekran_model::Diagnostics) -> Vec<String> {
     let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
-    for x in d.iter().filter(|x| x.severity == ekran_model::Severity::Warning) {
+    for x in d
+        .iter()
+        .filter(|x| x.severity == ekran_model::Severity::Warning)
+    {
         *by.entry(x.code).or_default() += 1;
     }
     let mut v: Vec<(&str, usize)> = by.into_iter().collect();

@@ -16,9 +16,18 @@ use crate::inputs::Tally;
 /// code, most frequent first), and `published` (version number or null).
 pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
     let m = r.migration.clone().unwrap_or_default();
-    let count = |codes: &[&str]| r.diagnostics.iter().filter(|d| codes.contains(&d.code)).count();
+    let count = |codes: &[&str]| {
+        r.diagnostics
+            .iter()
+            .filter(|d| codes.contains(&d.code))
+            .count()
+    };
     let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
-    for d in r.diagnostics.iter().filter(|d| d.severity == ekran_model::Severity::Warning) {
+    for d in r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == ekran_model::Severity::Warning)
+    {
         *by.entry(d.code).or_default() += 1;
     }
     let mut problems: Vec<(&str, usize)> = by.into_iter().collect();

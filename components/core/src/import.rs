@@ -261,9 +261,9 @@ fn untouched_warnings(v: Diagnostics, touched: &[ekran_model::NodeKey]) -> (Diag
         .filter(|d| {
             let other = d.severity == ekran_model::Severity::Warning
                 && match &d.location {
-                    Location::Field { path: None, field } => field
-                        .node_key()
-                        .is_some_and(|k| !touched.contains(k)),
+                    Location::Field { path: None, field } => {
+                        field.node_key().is_some_and(|k| !touched.contains(k))
+                    }
                     _ => false,
                 };
             n += usize::from(other);
@@ -385,7 +385,7 @@ impl Core {
                     }
                 }
             }
-            let mut diagnostics = batch.imp.diagnostics.clone();
+            let mut diagnostics = batch.diagnostics();
             diagnostics.extend(media_notes.iter().cloned());
             diagnostics.extend(batch.imp.place(found, &hall));
             let v = validate::validate(

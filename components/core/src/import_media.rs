@@ -44,7 +44,8 @@ fn walk_loose(base: &Path, segs: &[&str]) -> Option<PathBuf> {
         let last = i + 1 == segs.len();
         let entry = std::fs::read_dir(&at).ok()?.flatten().find(|e| {
             e.file_name().to_str().is_some_and(|n| loose(n) == want)
-                && e.file_type().is_ok_and(|t| if last { t.is_file() } else { t.is_dir() })
+                && e.file_type()
+                    .is_ok_and(|t| if last { t.is_file() } else { t.is_dir() })
         })?;
         at = entry.path();
     }
@@ -70,6 +71,9 @@ mod tests {
         assert_eq!(p, img.join(&nfd));
         let r = MediaRef::parse("IMG/exact.png").unwrap();
         assert_eq!(find(dir.path(), &r), Some((img.join("exact.png"), false)));
-        assert_eq!(find(dir.path(), &MediaRef::parse("img/none.png").unwrap()), None);
+        assert_eq!(
+            find(dir.path(), &MediaRef::parse("img/none.png").unwrap()),
+            None
+        );
     }
 }

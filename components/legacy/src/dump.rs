@@ -132,7 +132,10 @@ pub fn read(bytes: &[u8]) -> (Vec<Doc>, Option<DumpError>) {
             Err((offset, e)) => {
                 return (
                     docs,
-                    Some(fail(offset, format!("malformed BSON document: {}", clean(&e)))),
+                    Some(fail(
+                        offset,
+                        format!("malformed BSON document: {}", clean(&e)),
+                    )),
                 )
             }
         }
@@ -154,7 +157,9 @@ fn clean(e: &str) -> String {
 
 /// Byte offset of `part` inside `base` (both from the one dump).
 fn offset_in(base: &[u8], part: *const u8) -> usize {
-    (part as usize).saturating_sub(base.as_ptr() as usize).min(base.len())
+    (part as usize)
+        .saturating_sub(base.as_ptr() as usize)
+        .min(base.len())
 }
 
 type Conv<T> = Result<T, (usize, String)>;
@@ -162,7 +167,10 @@ type Conv<T> = Result<T, (usize, String)>;
 fn document_node(base: &[u8], d: &RawDocument, depth: usize) -> Conv<Node> {
     let start = offset_in(base, d.as_bytes().as_ptr());
     if depth > json::MAX_DEPTH {
-        return Err((start, format!("nesting deeper than {} levels", json::MAX_DEPTH)));
+        return Err((
+            start,
+            format!("nesting deeper than {} levels", json::MAX_DEPTH),
+        ));
     }
     let mut members = Vec::new();
     for el in d {
@@ -185,7 +193,10 @@ fn document_node(base: &[u8], d: &RawDocument, depth: usize) -> Conv<Node> {
 fn array_node(base: &[u8], a: &RawArray, depth: usize) -> Conv<Node> {
     let start = offset_in(base, a.as_bytes().as_ptr());
     if depth > json::MAX_DEPTH {
-        return Err((start, format!("nesting deeper than {} levels", json::MAX_DEPTH)));
+        return Err((
+            start,
+            format!("nesting deeper than {} levels", json::MAX_DEPTH),
+        ));
     }
     let mut items = Vec::new();
     for el in a {
@@ -258,14 +269,22 @@ mod tests {
         assert_eq!(err, None);
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].offset, 0);
-        let Value::Object(m) = &docs[0].node.value else { panic!() };
+        let Value::Object(m) = &docs[0].node.value else {
+            panic!()
+        };
         assert_eq!(m[2].value.value, Value::Number("9".into()));
         assert_eq!(m[3].value.value, Value::Number("2.5".into()));
-        let Value::Object(m1) = &docs[1].node.value else { panic!() };
+        let Value::Object(m1) = &docs[1].node.value else {
+            panic!()
+        };
         assert_eq!(m1[0].value.value, Value::Number("7".into()));
         // The string's offset points at its bytes in the dump.
-        let Value::Array(c) = &m[4].value.value else { panic!() };
-        let Value::Object(t) = &c[0].value else { panic!() };
+        let Value::Array(c) = &m[4].value.value else {
+            panic!()
+        };
+        let Value::Object(t) = &c[0].value else {
+            panic!()
+        };
         let at = t[0].value.start;
         assert_eq!(&bytes[at..at + "Тақырып".len()], "Тақырып".as_bytes());
     }
@@ -293,7 +312,11 @@ mod tests {
         assert!(e.message.contains("malformed BSON"), "{}", e.message);
         // Tiny and negative lengths.
         assert!(read(&[1, 0]).1.unwrap().message.contains("truncated"));
-        assert!(read(&[0xff, 0xff, 0xff, 0xff, 0]).1.unwrap().message.contains("wrong document length"));
+        assert!(read(&[0xff, 0xff, 0xff, 0xff, 0])
+            .1
+            .unwrap()
+            .message
+            .contains("wrong document length"));
     }
 
     #[test]

@@ -6,11 +6,11 @@
 //! parent and position stay), and a record whose label no node carries makes a new
 //! node under the node labelled with the parent number.
 
-use std::collections::{BTreeMap, HashMap};
 use ekran_model::diag::{Diagnostic, Diagnostics, Location, Severity};
 use ekran_model::{
     Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionRef, Slide,
 };
+use std::collections::{BTreeMap, HashMap};
 
 use crate::json::{Node as JNode, Value};
 use crate::record::Record;

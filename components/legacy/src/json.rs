@@ -73,14 +73,20 @@ impl Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RepairKind {
     Bom,
-    Crlf { lines: usize },
+    Crlf {
+        lines: usize,
+    },
     LineComment,
     BlockComment,
     TrailingComma,
     StrayComma,
     MissingComma,
-    RawNewlines { count: usize },
-    RawTabs { count: usize },
+    RawNewlines {
+        count: usize,
+    },
+    RawTabs {
+        count: usize,
+    },
     ControlChar(char),
     UnescapedQuote,
     InvalidEscape(String),
@@ -1046,7 +1052,9 @@ mod tests {
         let p = parse(src.as_bytes());
         let v = p.value.unwrap();
         let Value::Object(m) = &v.value else { panic!() };
-        let Value::Array(slides) = &m[0].value.value else { panic!() };
+        let Value::Array(slides) = &m[0].value.value else {
+            panic!()
+        };
         assert_eq!(s(&slides[0].value, "title"), "Заголовок без кавычки");
         assert_eq!(s(&slides[0].value, "text"), "Текст слайда");
         let kinds: Vec<_> = p.repairs.iter().map(|r| &r.kind).collect();

@@ -48,7 +48,10 @@ pub fn normalise(key: &str, raw: &str) -> Outcome {
     };
     let lower = s.to_ascii_lowercase();
     if lower.contains("://") || lower.starts_with("www.") || lower.starts_with("data:") {
-        return refuse("media_web_address", "is a web address, not a file of the hall");
+        return refuse(
+            "media_web_address",
+            "is a web address, not a file of the hall",
+        );
     }
     let b = s.as_bytes();
     let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
@@ -89,7 +92,10 @@ pub fn normalise(key: &str, raw: &str) -> Outcome {
             });
             Outcome::Kept(r, damaged)
         }
-        Err(e) => refuse("media_bad_path", &format!("is not a usable file name ({e})")),
+        Err(e) => refuse(
+            "media_bad_path",
+            &format!("is not a usable file name ({e})"),
+        ),
     }
 }
 

@@ -99,11 +99,10 @@ pub fn read(offset: usize, m: &[Member], out: &mut Vec<Record>, f: &mut Vec<Find
         Value::String(s) | Value::Number(s) if s.contains('.') => NodeId::parse(s.trim()).ok(),
         _ => None,
     });
-    let from_items = items.first().and_then(|i| i.id.parent()).filter(|p| {
-        items
-            .iter()
-            .all(|i| i.id.parent().as_ref() == Some(p))
-    });
+    let from_items = items
+        .first()
+        .and_then(|i| i.id.parent())
+        .filter(|p| items.iter().all(|i| i.id.parent().as_ref() == Some(p)));
     let id = match get(&m, "ID") {
         Some(n) => node_id(n, "ID", f),
         None => match num.or(from_items) {
@@ -132,9 +131,7 @@ pub fn read(offset: usize, m: &[Member], out: &mut Vec<Record>, f: &mut Vec<Find
             }
         }
         let text = |k: &str, f: &mut Vec<Finding>| {
-            get(&m, k)
-                .and_then(|n| string(n, k, f))
-                .unwrap_or_default()
+            get(&m, k).and_then(|n| string(n, k, f)).unwrap_or_default()
         };
         let heading = text("title", f);
         let logo_title = text("logo_title", f);
@@ -156,7 +153,11 @@ pub fn read(offset: usize, m: &[Member], out: &mut Vec<Record>, f: &mut Vec<Find
 fn item(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
     let mm = members(m, &ITEM_KEYS, "menu item", f);
     let Some(id_node) = get(&mm, "ID") else {
-        f.push(err(offset, "record_no_id", "menu item has no \"ID\"".into()));
+        f.push(err(
+            offset,
+            "record_no_id",
+            "menu item has no \"ID\"".into(),
+        ));
         return None;
     };
     let id = node_id(id_node, "ID", f)?;
@@ -209,12 +210,22 @@ mod tests {
         let ids: Vec<(&str, Shape)> = recs.iter().map(|r| (r.id.as_str(), r.shape)).collect();
         assert_eq!(
             ids,
-            [("3.2", Shape::Menu), ("3.2.1", Shape::Item), ("3.2.2", Shape::Item)]
+            [
+                ("3.2", Shape::Menu),
+                ("3.2.1", Shape::Item),
+                ("3.2.2", Shape::Item)
+            ]
         );
         assert_eq!(recs[0].title(), "Жобалар");
         assert_eq!(recs[0].kind(), ekran_model::NodeKind::Menu);
-        assert_eq!(recs[1].slides[0].image.as_ref().unwrap().as_str(), "image/a.jpg");
+        assert_eq!(
+            recs[1].slides[0].image.as_ref().unwrap().as_str(),
+            "image/a.jpg"
+        );
         assert_eq!(recs[1].slides[0].text, "мәтін");
-        assert_eq!(recs[2].slides[0].video.as_ref().unwrap().as_str(), "video/2.mp4");
+        assert_eq!(
+            recs[2].slides[0].video.as_ref().unwrap().as_str(),
+            "video/2.mp4"
+        );
     }
 }

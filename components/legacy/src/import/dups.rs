@@ -30,7 +30,13 @@ pub(super) fn merge_shapes(
             let old_rec = std::mem::replace(&mut entry.record, rec.clone());
             let old_slides = std::mem::take(&mut entry.slide_origins);
             let old_origin = std::mem::replace(&mut entry.origin, origin.clone());
-            (rec, origin, slide_origins, old_rec, (old_origin, old_slides))
+            (
+                rec,
+                origin,
+                slide_origins,
+                old_rec,
+                (old_origin, old_slides),
+            )
         } else {
             (
                 entry.record.clone(),

@@ -53,7 +53,10 @@ pub(super) enum Where<'a> {
         idx: LineIndex<'a>,
     },
     /// A dump: `starts` are the offsets of its documents, in order.
-    Binary { path: &'a str, starts: Vec<usize> },
+    Binary {
+        path: &'a str,
+        starts: Vec<usize>,
+    },
 }
 
 impl Where<'_> {
@@ -70,9 +73,7 @@ impl Where<'_> {
                 location: Location::Binary {
                     path: (*path).to_owned(),
                     offset: offset as u64,
-                    document: starts
-                        .partition_point(|&s| s <= offset)
-                        .saturating_sub(1),
+                    document: starts.partition_point(|&s| s <= offset).saturating_sub(1),
                 },
                 snippet: None,
             },

@@ -166,8 +166,16 @@ impl LegacyImport {
             self.findings(&w, findings);
             for rec in records {
                 let (cyr, kk) = letters(&d.node);
-                let share = if cyr == 0 { 0.0 } else { kk as f64 / cyr as f64 };
-                let looks = if share >= KAZAKH_SHARE { Lang::Kk } else { Lang::Ru };
+                let share = if cyr == 0 {
+                    0.0
+                } else {
+                    kk as f64 / cyr as f64
+                };
+                let looks = if share >= KAZAKH_SHARE {
+                    Lang::Kk
+                } else {
+                    Lang::Ru
+                };
                 let lang = match (self.opts.lang, by_name) {
                     (Some(l), _) => l,
                     (None, Some(l)) => {
@@ -197,7 +205,9 @@ impl LegacyImport {
         let how = match (self.opts.lang, by_name) {
             (Some(_), _) => "given by --lang".to_owned(),
             (None, Some(_)) => format!("from the collection name {coll:?}; use --lang to override"),
-            (None, None) => "detected per record from its letters; use --lang to override".to_owned(),
+            (None, None) => {
+                "detected per record from its letters; use --lang to override".to_owned()
+            }
         };
         let langs: Vec<String> = detected_langs
             .iter()
@@ -235,7 +245,11 @@ fn json_lines(path: &str, bytes: &[u8]) -> bool {
         return true;
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 16)]);
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty()).take(50).peekable();
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(50)
+        .peekable();
     lines.peek().is_some()
         && lines.all(|l| {
             let l = l.trim();

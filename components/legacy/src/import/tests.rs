@@ -135,7 +135,12 @@ fn duplicates_keep_the_last_copy_unless_first_wins_and_identical_ones_are_a_note
         .collect();
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].severity, Severity::Note);
-    assert!(d[0].message.contains("1 identical copy at a(1).json:2:1 ignored"), "{}", d[0].message);
+    assert!(
+        d[0].message
+            .contains("1 identical copy at a(1).json:2:1 ignored"),
+        "{}",
+        d[0].message
+    );
 }
 
 #[test]
@@ -160,11 +165,21 @@ fn the_second_shape_merges_with_full_records_without_losing_text() {
     // 1.2: the item equals the full record's slide: one slide.
     assert_eq!(n("1.2").slides.len(), 1);
     // 1.3: the full record's slide, then the item's other text.
-    let texts: Vec<_> = n("1.3").slides.iter().map(|s| s.text.get(Lang::Ru).unwrap()).collect();
+    let texts: Vec<_> = n("1.3")
+        .slides
+        .iter()
+        .map(|s| s.text.get(Lang::Ru).unwrap())
+        .collect();
     assert_eq!(texts, ["Полный текст", "Другой текст"]);
-    assert_eq!(n("1.3").slides[1].image.as_ref().unwrap().as_str(), "image/m.jpg");
+    assert_eq!(
+        n("1.3").slides[1].image.as_ref().unwrap().as_str(),
+        "image/m.jpg"
+    );
     assert!(imp.diagnostics.iter().any(|d| d.code == "shapes_merged"));
-    assert!(!imp.diagnostics.iter().any(|d| d.code.starts_with("duplicate")));
+    assert!(!imp
+        .diagnostics
+        .iter()
+        .any(|d| d.code.starts_with("duplicate")));
 }
 
 #[test]
