@@ -70,27 +70,21 @@ fn versions(data: &Path) -> String {
 }
 
 fn strings_of(b: &Bson, key: &str, out: &mut Vec<String>) {
+    const NOT_TEXT: [&str; 11] = [
+        "_id",
+        "ID",
+        "name",
+        "img_path",
+        "logo_path",
+        "video",
+        "img",
+        "block",
+        "map",
+        "slide_max",
+        "slide_now",
+    ];
     match b {
-        Bson::String(t)
-            if ![
-                "_id",
-                "ID",
-                "name",
-                "img_path",
-                "logo_path",
-                "video",
-                "img",
-                "block",
-                "map",
-                "slide_max",
-                "slide_now",
-            ]
-            .contains(&key) =>
-        {
-            if !t.trim().is_empty() {
-                out.push(t.clone())
-            }
-        }
+        Bson::String(t) if !NOT_TEXT.contains(&key) && !t.trim().is_empty() => out.push(t.clone()),
         Bson::Document(d) => d.iter().for_each(|(k, v)| strings_of(v, k, out)),
         Bson::Array(a) => a.iter().for_each(|v| strings_of(v, key, out)),
         _ => {}
