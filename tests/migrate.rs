@@ -224,6 +224,10 @@ fn generated_dumps_with_every_id_type_both_shapes_duplicates_and_gzip_import() {
     gz.write_all(&full("1.3", "Сжатый", "Текст из gzip").to_vec().unwrap())
         .unwrap();
     std::fs::write(dump.join("oldRU.bson.gz"), gz.finish().unwrap()).unwrap();
+    // `old` is the Russian collection: a Kazakh record there is kept as Russian, with a
+    // warning.
+    let kazakh = "Қазақстан Республикасының өңірлері және олардың құндылықтары туралы мәтін";
+    write_dump(&dump.join("old.bson"), &[full("1.4", "Өңірлер", kazakh)]);
 
     let data = tempfile::tempdir().unwrap();
     let o = import(data.path(), &[s(dir.path())]);
@@ -234,6 +238,10 @@ fn generated_dumps_with_every_id_type_both_shapes_duplicates_and_gzip_import() {
         "{e}"
     );
     assert!(e.contains("mixed.bson:@"), "{e}");
+    assert!(
+        e.contains("old.bson:@0 (document 1): warning: record 1.4: the collection \"old\" holds ru records, but this one reads as kk"),
+        "{e}"
+    );
     let h = hall(data.path());
     assert_eq!(
         node(&h, "1.1").slides[0].text.get(Lang::Ru),

@@ -73,54 +73,66 @@ pub fn looks_like_bson(bytes: &[u8]) -> bool {
 }
 
 /// Reads every document of a dump; stops at the first corrupt one (the documents
-/// before it are returned with the error).
+/// before it are returned with the error). Holds every document at once: see
+/// [`read_each`] for one at a time.
 pub fn read(bytes: &[u8]) -> (Vec<Doc>, Option<DumpError>) {
     let mut docs = Vec::new();
+    let (_, e) = read_each(bytes, |d| docs.push(d));
+    (docs, e)
+}
+
+/// Hands each document of a dump to `each`, in order, one at a time (so only one
+/// document's tree is held at once); stops at the first corrupt one. Returns the
+/// number of documents read and the error, if any.
+pub fn read_each(bytes: &[u8], mut each: impl FnMut(Doc)) -> (usize, Option<DumpError>) {
+    let mut count = 0usize;
     let mut at = 0usize;
     while at < bytes.len() {
-        let document = docs.len();
-        let fail = |offset: usize, message: String| DumpError {
-            offset,
-            document,
-            message,
+        let document = count;
+        let fail = |offset: usize, message: String| {
+            Some(DumpError {
+                offset,
+                document,
+                message,
+            })
         };
         let rest = bytes.len() - at;
         if rest < 5 {
             return (
-                docs,
-                Some(fail(
+                count,
+                fail(
                     at,
                     format!("truncated dump: {rest} byte(s) left where a document (at least 5 bytes) should start"),
-                )),
+                ),
             );
         }
         let len = i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
         if len < 5 {
             return (
-                docs,
-                Some(fail(
+                count,
+                fail(
                     at,
                     format!("wrong document length {len} (a BSON document has at least 5 bytes)"),
-                )),
+                ),
             );
         }
         let len = len as usize;
         if len > rest {
             return (
-                docs,
-                Some(fail(
+                count,
+                fail(
                     at,
                     format!("truncated dump: the document says it has {len} bytes but only {rest} remain (the file was cut off?)"),
-                )),
+                ),
             );
         }
         if bytes[at + len - 1] != 0 {
             return (
-                docs,
-                Some(fail(
+                count,
+                fail(
                     at,
                     format!("wrong document length {len}: no zero byte where the document should end (byte {})", at + len - 1),
-                )),
+                ),
             );
         }
         let slice = &bytes[at..at + len];
@@ -128,20 +140,18 @@ pub fn read(bytes: &[u8]) -> (Vec<Doc>, Option<DumpError>) {
             .map_err(|e| (at, e.to_string()))
             .and_then(|d| document_node(bytes, d, 0));
         match conv {
-            Ok(node) => docs.push(Doc { offset: at, node }),
+            Ok(node) => each(Doc { offset: at, node }),
             Err((offset, e)) => {
                 return (
-                    docs,
-                    Some(fail(
-                        offset,
-                        format!("malformed BSON document: {}", clean(&e)),
-                    )),
+                    count,
+                    fail(offset, format!("malformed BSON document: {}", clean(&e))),
                 )
             }
         }
+        count += 1;
         at += len;
     }
-    (docs, None)
+    (count, None)
 }
 
 /// The bson crate's message without its `BSON error` frame.

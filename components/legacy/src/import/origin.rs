@@ -52,10 +52,10 @@ pub(super) enum Where<'a> {
         path: &'a str,
         idx: LineIndex<'a>,
     },
-    /// A dump: `starts` are the offsets of its documents, in order.
+    /// A document of a dump: its 0-based number.
     Binary {
         path: &'a str,
-        starts: Vec<usize>,
+        document: usize,
     },
 }
 
@@ -69,11 +69,11 @@ impl Where<'_> {
                 },
                 snippet: Some(idx.snippet(offset)),
             },
-            Where::Binary { path, starts } => Origin {
+            Where::Binary { path, document } => Origin {
                 location: Location::Binary {
                     path: (*path).to_owned(),
                     offset: offset as u64,
-                    document: starts.partition_point(|&s| s <= offset).saturating_sub(1),
+                    document: *document,
                 },
                 snippet: None,
             },

@@ -148,34 +148,35 @@ impl LegacyImport {
     /// A mongodump collection: documents in their natural order; the language from
     /// `--lang`, else the collection's name, else each record's text.
     pub(super) fn add_dump(&mut self, path: &str, bytes: &[u8], stats: &mut FileStats) -> usize {
-        let (mut docs, error) = dump::read(bytes);
         let coll = collection(path);
         let by_name = collection_language(coll);
-        let file = Location::File {
-            path: path.to_owned(),
-        };
-        let w = Where::Binary {
-            path,
-            starts: docs.iter().map(|d| d.offset).collect(),
-        };
         let mut n = 0;
-        let mut detected_langs = std::collections::BTreeMap::<Lang, usize>::new();
-        for d in &mut docs {
+        let mut document = 0;
+        let mut langs = std::collections::BTreeMap::<Lang, usize>::new();
+        // One document's tree at a time: a dump of hundreds of megabytes is never held
+        // as trees all at once.
+        let (count, error) = dump::read_each(bytes, |mut d| {
+            let w = Where::Binary { path, document };
+            document += 1;
             extjson::simplify(&mut d.node);
             let (records, findings) = record::records(&d.node);
             self.findings(&w, findings);
+            if records.is_empty() {
+                return;
+            }
+            let (cyr, kk) = letters(&d.node);
+            drop(d);
+            let share = if cyr == 0 {
+                0.0
+            } else {
+                kk as f64 / cyr as f64
+            };
+            let looks = if share >= KAZAKH_SHARE {
+                Lang::Kk
+            } else {
+                Lang::Ru
+            };
             for rec in records {
-                let (cyr, kk) = letters(&d.node);
-                let share = if cyr == 0 {
-                    0.0
-                } else {
-                    kk as f64 / cyr as f64
-                };
-                let looks = if share >= KAZAKH_SHARE {
-                    Lang::Kk
-                } else {
-                    Lang::Ru
-                };
                 let lang = match (self.opts.lang, by_name) {
                     (Some(l), _) => l,
                     (None, Some(l)) => {
@@ -195,13 +196,13 @@ impl LegacyImport {
                     }
                     (None, None) => looks,
                 };
-                *detected_langs.entry(lang).or_default() += 1;
+                *langs.entry(lang).or_default() += 1;
                 let origin = w.origin(rec.offset);
                 let slides = rec.slides.iter().map(|s| w.origin(s.offset)).collect();
                 self.insert(rec, lang, origin, slides);
                 n += 1;
             }
-        }
+        });
         let how = match (self.opts.lang, by_name) {
             (Some(_), _) => "given by --lang".to_owned(),
             (None, Some(_)) => format!("from the collection name {coll:?}; use --lang to override"),
@@ -209,22 +210,20 @@ impl LegacyImport {
                 "detected per record from its letters; use --lang to override".to_owned()
             }
         };
-        let langs: Vec<String> = detected_langs
-            .iter()
-            .map(|(l, c)| format!("{l} {c}"))
-            .collect();
+        let shown: Vec<String> = langs.iter().map(|(l, c)| format!("{l} {c}")).collect();
         self.push(
             Diagnostic::note(
                 "dump_read",
                 format!(
-                    "mongodump collection {coll:?}: {} document(s), {n} record(s) ({}); language {how}",
-                    docs.len(),
-                    if langs.is_empty() { "none".to_owned() } else { langs.join(", ") }
+                    "mongodump collection {coll:?}: {count} document(s), {n} record(s) ({}); language {how}",
+                    if shown.is_empty() { "none".to_owned() } else { shown.join(", ") }
                 ),
             )
-            .at(file),
+            .at(Location::File {
+                path: path.to_owned(),
+            }),
         );
-        stats.languages = detected_langs;
+        stats.languages = langs;
         if let Some(e) = error {
             self.push(
                 Diagnostic::error("bson_corrupt", e.message).at(Location::Binary {
