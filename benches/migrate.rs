@@ -75,7 +75,11 @@ fn main() {
 /// The records of `one-line-records.py N`, on one line.
 fn one_line(n: usize) -> Vec<u8> {
     let rec = |i: usize| {
-        let id = if i == 0 { "1".to_owned() } else { format!("1.{i}") };
+        let id = if i == 0 {
+            "1".to_owned()
+        } else {
+            format!("1.{i}")
+        };
         format!(
             r#"{{"name":"1","ID":"{id}","logo_title":"T","logo_path":"/img/logo.png","slide_max":1,"content":[{{"block":"2","title":"Тақырып {i}","img_path":"","video":"","map":"","text":"мәтін {i}"}}]}}"#
         )
@@ -147,7 +151,7 @@ fn full(id: &str, kazakh: bool, text: &str) -> bson::Document {
         })
         .collect();
     doc! {"_id": bson::oid::ObjectId::new(), "name": "1", "ID": id, "logo_title": "NurOtan",
-          "logo_path": "/img/logo.png", "slide_max": 4_i64, "slide_now": 1.0, "content": slides}
+    "logo_path": "/img/logo.png", "slide_max": 4_i64, "slide_now": 1.0, "content": slides}
 }
 
 fn peak_rss_mb() -> f64 {
@@ -228,7 +232,11 @@ fn dump() {
         batch.add(&input);
     }
     let parsed = t0.elapsed().as_secs_f64();
-    assert!(!batch.has_errors(), "{:?}", batch.diagnostics().iter().find(|d| d.is_error()));
+    assert!(
+        !batch.has_errors(),
+        "{:?}",
+        batch.diagnostics().iter().find(|d| d.is_error())
+    );
     let r = core
         .import_legacy(batch, None, After::Publish, CLI)
         .unwrap();

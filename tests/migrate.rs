@@ -131,6 +131,11 @@ fn the_real_mongodump_imports_both_collections_into_one_hall_and_loses_no_string
     );
     assert!(!e.contains("record has no \"ID\""), "{e}");
     assert!(out(&o).contains("42 legacy record(s)"), "{}", out(&o));
+    // One collection file alone is read as BSON, not as text.
+    let o = ekran(&["check", s(&dump.join("NOtest").join("old.bson"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!err(&o).contains("invalid UTF-8"), "{}", err(&o));
+    assert!(out(&o).contains("31 legacy record(s)"), "{}", out(&o));
 
     let data = tempfile::tempdir().unwrap();
     let o = import(data.path(), &[s(&dump)]);

@@ -371,7 +371,8 @@ impl LegacyImport {
         out
     }
 
-    /// Merges the records into `hall`.
+    /// Merges the records into `hall`. The records' texts move into the hall: call it
+    /// once per import.
     ///
     /// A record updates the node carrying its label, wherever it stands: its key,
     /// parent, position and label are kept, its content is rebuilt from the records,
@@ -385,8 +386,8 @@ impl LegacyImport {
     pub fn apply(&mut self, hall: &mut Hall) -> Summary {
         self.report_duplicates();
         let mut summary = Summary::default();
-        let mut by_label: BTreeMap<&NodeId, Vec<(Lang, &Entry)>> = BTreeMap::new();
-        for ((id, lang), e) in &self.entries {
+        let mut by_label: BTreeMap<&NodeId, Vec<(Lang, &mut Entry)>> = BTreeMap::new();
+        for ((id, lang), e) in self.entries.iter_mut() {
             by_label.entry(id).or_default().push((*lang, e));
         }
         // Label → key, once; the first node in tree order wins if labels repeat.
@@ -408,32 +409,29 @@ impl LegacyImport {
                     hall.fallback.iter().position(|f| f == l),
                 )
             });
-            let (base_lang, base) = recs[0];
-            let build = |key: NodeKey| {
-                let mut node = structure(key, &base.record);
-                for (lang, e) in &recs {
-                    set_texts(&mut node, &e.record, *lang);
-                }
-                node
-            };
-            for (lang, e) in &recs {
-                if *lang != base_lang {
-                    notes.extend(compare(&base.record, base_lang, e, *lang));
-                }
+            let base_lang = recs[0].0;
+            for (lang, e) in &recs[1..] {
+                notes.extend(compare(&recs[0].1.record, base_lang, e, *lang));
             }
-            let key = match keys.get(label) {
+            let existing = keys.get(label).cloned();
+            let key = existing
+                .clone()
+                .unwrap_or_else(|| hall.nodes.fresh_key(Some(label)));
+            let mut node = structure(key.clone(), &recs[0].1.record);
+            // The texts move from the records into the node: an import of hundreds of
+            // megabytes holds each text once.
+            for (lang, e) in recs.iter_mut() {
+                take_texts(&mut node, &mut e.record, *lang);
+            }
+            match existing {
                 Some(key) => {
-                    let mut old = hall.nodes.get_mut(key).expect("keys come from the tree");
-                    let mut node = build(key.clone());
+                    let mut old = hall.nodes.get_mut(&key).expect("keys come from the tree");
                     let imported: Vec<Lang> = recs.iter().map(|(l, _)| *l).collect();
                     keep_other_languages(&mut node, &old, &imported);
                     replace_content(&mut old, node);
                     summary.updated += 1;
-                    key.clone()
                 }
                 None => {
-                    let key = hall.nodes.fresh_key(Some(label));
-                    let mut node = build(key.clone());
                     node.label = Some(label.clone());
                     let parent = label.parent().and_then(|p| keys.get(&p)).cloned();
                     // Last for now; placed among its siblings by label below, once
@@ -444,7 +442,6 @@ impl LegacyImport {
                     placed.entry(parent).or_default().push(key.clone());
                     keys.insert(label.clone(), key.clone());
                     summary.created += 1;
-                    key
                 }
             };
             summary.slides += hall.nodes.get(&key).map_or(0, |n| n.slides.len());
@@ -485,17 +482,19 @@ fn structure(key: NodeKey, r: &Record) -> Node {
     node
 }
 
-fn set_texts(node: &mut Node, r: &Record, lang: Lang) {
+/// Moves the texts of `r` into `node` in language `lang` (the record keeps its
+/// structure: media, regions, slide count).
+fn take_texts(node: &mut Node, r: &mut Record, lang: Lang) {
     node.title.set(lang, r.title().to_owned());
     if !r.logo_title.is_empty() {
-        node.header.set(lang, r.logo_title.clone());
+        node.header.set(lang, std::mem::take(&mut r.logo_title));
     }
-    for (slide, s) in node.slides.iter_mut().zip(&r.slides) {
+    for (slide, s) in node.slides.iter_mut().zip(&mut r.slides) {
         if !s.title.is_empty() {
-            slide.title.set(lang, s.title.clone());
+            slide.title.set(lang, std::mem::take(&mut s.title));
         }
         if !s.text.is_empty() {
-            slide.text.set(lang, s.text.clone());
+            slide.text.set(lang, std::mem::take(&mut s.text));
         }
     }
 }
