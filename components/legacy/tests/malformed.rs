@@ -733,11 +733,7 @@ fn check_dump(name: &str, bytes: &[u8]) -> Option<ekran_legacy::dump::DumpError>
     catch_unwind(AssertUnwindSafe(|| import.add_file(name, bytes)))
         .unwrap_or_else(|_| panic!("LegacyImport::add_file panicked on {name}"));
     for d in &import.diagnostics {
-        assert!(
-            d.render().starts_with(&format!("{name}")),
-            "{name}: {}",
-            d.render()
-        );
+        assert!(d.render().starts_with(name), "{name}: {}", d.render());
     }
     if let Some(e) = &err {
         assert!(!e.message.trim().is_empty(), "{name}");
