@@ -574,3 +574,23 @@ fn honest_messages_bom_wrong_importer_and_missing_files() {
         );
     }
 }
+
+#[test]
+fn lang_overrides_the_collection_name_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.bson");
+    write_dump(&old, &[full("1", "Атауы", "Мәтін")]);
+    let data = tempfile::tempdir().unwrap();
+    let o = import(data.path(), &["--lang", "kk", s(&old)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(e.contains("language given by --lang"), "{e}");
+    // Not a terminal: no progress bar drawn.
+    assert!(!e.contains("reading ") && !e.contains('\u{1b}'), "{e}");
+    assert_eq!(
+        node(&hall(data.path()), "1").slides[0].text.get(Lang::Kk),
+        Some("Мәтін")
+    );
+    let o = import(data.path(), &["--first-wins", "--last-wins", s(&old)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+}
