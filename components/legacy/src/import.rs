@@ -12,7 +12,6 @@ use ekran_model::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-use crate::json::{Node as JNode, Value};
 use crate::record::Record;
 
 pub use read::collection_language;
@@ -104,59 +103,6 @@ pub struct Summary {
     pub slides: usize,
     /// Screens made for new top-level nodes.
     pub screens_created: usize,
-}
-
-/// Kazakh letters that Russian does not have.
-const KAZAKH_LETTERS: &str = "ӘәҒғҚқҢңӨөҰұҮүҺһІі";
-
-/// Share of Cyrillic letters that must be Kazakh-specific for a file to count as Kazakh.
-/// Russian legacy files carry Kazakh names («Нұр Отан», Кәрібек): at most 3.3% in the known
-/// data; Kazakh files run at 9-14%.
-const KAZAKH_SHARE: f64 = 0.05;
-
-/// Cyrillic letters in the strings of `doc`, and how many of them are Kazakh-specific.
-pub fn letters(doc: &JNode) -> (usize, usize) {
-    let (mut cyr, mut kk) = (0usize, 0usize);
-    let mut stack = vec![doc];
-    while let Some(n) = stack.pop() {
-        match &n.value {
-            Value::String(s) => {
-                for c in s.chars() {
-                    if ('\u{0400}'..='\u{04FF}').contains(&c) {
-                        cyr += 1;
-                        if KAZAKH_LETTERS.contains(c) {
-                            kk += 1;
-                        }
-                    }
-                }
-            }
-            Value::Array(a) => stack.extend(a.iter()),
-            Value::Object(m) => stack.extend(m.iter().map(|m| &m.value)),
-            _ => {}
-        }
-    }
-    (cyr, kk)
-}
-
-/// Detects the language of a file from its strings; returns it and a reason to report.
-pub fn detect_language(doc: &JNode) -> (Lang, String) {
-    let (cyr, kk) = letters(doc);
-    let share = if cyr == 0 {
-        0.0
-    } else {
-        kk as f64 / cyr as f64
-    };
-    let lang = if share >= KAZAKH_SHARE {
-        Lang::Kk
-    } else {
-        Lang::Ru
-    };
-    let why = format!(
-        "language detected as {lang}: {kk} of {cyr} Cyrillic letters are Kazakh-specific ({:.1}%, threshold {:.0}%); use --lang to override",
-        share * 100.0,
-        KAZAKH_SHARE * 100.0
-    );
-    (lang, why)
 }
 
 impl LegacyImport {
@@ -586,6 +532,9 @@ fn keep_other_languages(node: &mut Node, old: &Node, imported: &[Lang]) {
 
 mod arrange;
 mod dups;
+mod lang;
+use lang::KAZAKH_SHARE;
+pub use lang::{detect_language, letters};
 mod origin;
 mod read;
 pub use origin::Origin;
