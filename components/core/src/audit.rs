@@ -40,10 +40,15 @@ pub enum Action {
     DeviceUpdate,
     /// A device's token revoked.
     DeviceRevoke,
+    /// Several fields of one node changed at once by the content editor (see
+    /// [`crate::edit::Edit::Update`]).
+    NodeUpdate,
+    /// A node copied with its subtree ([`crate::edit::Edit::Duplicate`]).
+    NodeDuplicate,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -63,6 +68,8 @@ impl Action {
         Action::DevicePair,
         Action::DeviceUpdate,
         Action::DeviceRevoke,
+        Action::NodeUpdate,
+        Action::NodeDuplicate,
     ];
 
     /// `publish`, `import_legacy`, `sign_in_failed`…
@@ -87,6 +94,8 @@ impl Action {
             Action::DevicePair => "device_pair",
             Action::DeviceUpdate => "device_update",
             Action::DeviceRevoke => "device_revoke",
+            Action::NodeUpdate => "node_update",
+            Action::NodeDuplicate => "node_duplicate",
         }
     }
 }

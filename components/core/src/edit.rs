@@ -1,5 +1,5 @@
-//! Working-copy edits: create, rename, move, reorder, delete a subtree, set a node's
-//! slides. Each is one transaction, all or nothing, and carries the revision of the
+//! Working-copy edits: create, rename, update (any of a node's fields), move, reorder,
+//! duplicate or delete a subtree, set a node's slides. Each is one transaction, all or nothing, and carries the revision of the
 //! node it changes as the editor saw it: when the node changed since, the edit is
 //! refused as a conflict and nothing changes.
 //!
@@ -9,8 +9,8 @@
 //! in one of ten.
 
 use ekran_model::{
-    validate, Diagnostic, FieldPath, Hall, Lang, Localized, Location, Node, NodeId, NodeKey,
-    NodeKind, Slide, TreeError,
+    validate, Diagnostic, FieldPath, Hall, Lang, Localized, Location, MediaRef, Node, NodeId,
+    NodeKey, NodeKind, RegionRef, Slide, TreeError,
 };
 use ekran_store::{WorkingCopy, Writer};
 
@@ -56,6 +56,106 @@ pub enum Edit {
         base: i64,
         slides: Vec<Slide>,
     },
+    /// Changes any of the node's own fields at once (see [`NodePatch`]); what the patch
+    /// leaves out stays as it is. Audited as `node_update`.
+    Update {
+        key: NodeKey,
+        base: i64,
+        /// Boxed: it is much larger than the other edits.
+        patch: Box<NodePatch>,
+    },
+    /// Copies the node and its whole subtree: the copies get new random keys and no
+    /// labels, and the copy of `key` goes under `parent` (`None`: the original's parent;
+    /// `Some(None)`: the top level) at `index` (`None`: right after the original when
+    /// under the same parent, else last). Audited as `node_duplicate`.
+    Duplicate {
+        key: NodeKey,
+        parent: Option<Option<NodeKey>>,
+        index: Option<usize>,
+    },
+}
+
+/// The fields an [`Edit::Update`] sets; `None` leaves a field as it is. Texts replace
+/// the whole [`Localized`] (every language); `Some(None)` clears an optional field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodePatch {
+    pub title: Option<Localized>,
+    pub header: Option<Localized>,
+    pub teaser: Option<Localized>,
+    pub kind: Option<NodeKind>,
+    /// The legacy number shown to staff; unique in the hall.
+    pub label: Option<Option<NodeId>>,
+    pub tile: Option<Option<MediaRef>>,
+    pub logo: Option<Option<MediaRef>>,
+    pub region: Option<Option<RegionRef>>,
+    /// Replaces all slides.
+    pub slides: Option<Vec<Slide>>,
+}
+
+impl NodePatch {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == NodePatch::default()
+    }
+
+    /// The names of the fields it sets, for audit summaries: `title, slides`.
+    fn fields(&self) -> String {
+        let set = [
+            ("title", self.title.is_some()),
+            ("header", self.header.is_some()),
+            ("teaser", self.teaser.is_some()),
+            ("kind", self.kind.is_some()),
+            ("label", self.label.is_some()),
+            ("tile", self.tile.is_some()),
+            ("logo", self.logo.is_some()),
+            ("region", self.region.is_some()),
+            ("slides", self.slides.is_some()),
+        ];
+        let names: Vec<&str> = set.iter().filter(|f| f.1).map(|f| f.0).collect();
+        names.join(", ")
+    }
+
+    /// Writes the patch into `node`.
+    fn apply_to(self, node: &mut Node) {
+        let NodePatch {
+            title,
+            header,
+            teaser,
+            kind,
+            label,
+            tile,
+            logo,
+            region,
+            slides,
+        } = self;
+        if let Some(v) = title {
+            node.title = v;
+        }
+        if let Some(v) = header {
+            node.header = v;
+        }
+        if let Some(v) = teaser {
+            node.teaser = v;
+        }
+        if let Some(v) = kind {
+            node.kind = v;
+        }
+        if let Some(v) = label {
+            node.label = v;
+        }
+        if let Some(v) = tile {
+            node.tile = v;
+        }
+        if let Some(v) = logo {
+            node.logo = v;
+        }
+        if let Some(v) = region {
+            node.region = v;
+        }
+        if let Some(v) = slides {
+            node.slides = v;
+        }
+    }
 }
 
 /// What an edit did.
@@ -69,6 +169,8 @@ pub struct Edited {
     pub revision: i64,
     /// Nodes removed (a delete: the node and its subtree).
     pub removed: usize,
+    /// Nodes created (1 for a create; a duplicate: the copied subtree).
+    pub created: usize,
     /// Warnings about the result (a missing translation…), and notes of what else
     /// changed (attract entries dropped).
     pub notes: ekran_model::Diagnostics,
@@ -115,13 +217,18 @@ impl Core {
     pub fn edit<'by>(&mut self, edit: Edit, by: impl Into<Actor<'by>>) -> Result<Edited> {
         let by: Actor<'by> = by.into();
         let cache = &mut self.cache;
+        let action = match &edit {
+            Edit::Update { .. } => crate::audit::Action::NodeUpdate,
+            Edit::Duplicate { .. } => crate::audit::Action::NodeDuplicate,
+            _ => crate::audit::Action::Edit,
+        };
         let result = self.store.write(|w| {
             let wc = Core::fresh(cache, w)?;
             let (edited, summary) = apply(w, wc, edit)?;
             crate::audit::record(
                 w,
                 by.name,
-                crate::audit::Action::Edit,
+                action,
                 &format!("node {}", edited.key),
                 &summary,
                 by.address,
@@ -152,6 +259,7 @@ fn quoted(title: &str) -> String {
 /// Applies the edit; returns what it did and a one-line summary for the audit log.
 fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited, String)> {
     let mut removed = 0;
+    let mut created = 0;
     let summary;
     let mut notes = ekran_model::Diagnostics::default();
     let key = match edit {
@@ -173,6 +281,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             notes = check_node(&wc.hall, &key)?;
             write_node(w, wc, &key)?;
             w.put_positions(&wc.hall, parent.as_ref())?;
+            created = 1;
             let t = wc.hall.nodes.get(&key).expect("created").title.clone();
             let title = t
                 .resolve(Lang::Kk, &Lang::ALL)
@@ -215,6 +324,31 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             write_node(w, wc, &key)?;
             summary = format!("set {n} slide(s)");
             key
+        }
+        Edit::Update { key, base, patch } => {
+            check_base(wc, &key, base)?;
+            if patch.is_empty() {
+                return Err(CoreError::invalid(
+                    Diagnostic::error("empty_patch", "the change names no field to change")
+                        .at(field(&key)),
+                ));
+            }
+            let fields = patch.fields();
+            (*patch).apply_to(&mut wc.hall.nodes.get_mut(&key).expect("checked"));
+            notes = check_node(&wc.hall, &key)?;
+            write_node(w, wc, &key)?;
+            summary = format!("changed {fields}");
+            key
+        }
+        Edit::Duplicate { key, parent, index } => {
+            let (copy, n, note) = duplicate(w, wc, &key, parent, index)?;
+            created = n;
+            notes = note;
+            summary = format!(
+                "duplicated node {} with its subtree as node {copy}: {n} node(s)",
+                wc.hall.node_name(&key)
+            );
+            copy
         }
         Edit::Move {
             key,
@@ -298,6 +432,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
         key,
         revision: wc.revision,
         removed,
+        created,
         notes,
     };
     Ok((edited, summary))
@@ -312,4 +447,67 @@ fn write_node(w: &mut Writer<'_>, wc: &mut WorkingCopy, key: &NodeKey) -> Result
         wc.revs.insert(key.clone(), rev);
     }
     Ok(())
+}
+
+/// Copies `key`'s subtree under `parent` (see [`Edit::Duplicate`]); writes every copy
+/// and the positions of the copy's new siblings. Returns the copy's key, how many nodes
+/// were created and the copies' warnings.
+fn duplicate(
+    w: &mut Writer<'_>,
+    wc: &mut WorkingCopy,
+    key: &NodeKey,
+    parent: Option<Option<NodeKey>>,
+    index: Option<usize>,
+) -> Result<(NodeKey, usize, ekran_model::Diagnostics)> {
+    if !wc.hall.nodes.contains(key) {
+        return Err(CoreError::NotFound(format!("node {key}")));
+    }
+    let here = wc.hall.nodes.parent(key).cloned();
+    let parent = parent.unwrap_or_else(|| here.clone());
+    let index = match index {
+        Some(i) => Some(i),
+        None if parent == here => wc.hall.nodes.position(key).map(|p| p + 1),
+        None => None,
+    };
+    // Each original with the parent of its copy, parents first.
+    let originals: Vec<(NodeKey, Option<NodeKey>)> = wc
+        .hall
+        .nodes
+        .subtree(key)
+        .iter()
+        .map(|n| (n.key().clone(), n.parent().cloned()))
+        .collect();
+    let mut copies: std::collections::HashMap<NodeKey, NodeKey> = Default::default();
+    let mut order = Vec::with_capacity(originals.len());
+    for (i, (orig, orig_parent)) in originals.iter().enumerate() {
+        let new = wc.hall.nodes.fresh_key(None);
+        let node = wc
+            .hall
+            .nodes
+            .get(orig)
+            .expect("in the subtree")
+            .copy_as(new.clone());
+        let (under, at) = if i == 0 {
+            (parent.clone(), index)
+        } else {
+            let p = orig_parent.as_ref().expect("below the copied node");
+            (Some(copies[p].clone()), None)
+        };
+        wc.hall
+            .nodes
+            .insert(node, under.as_ref(), at)
+            .map_err(tree_error)?;
+        copies.insert(orig.clone(), new.clone());
+        order.push(new);
+    }
+    let mut notes = ekran_model::Diagnostics::default();
+    for k in &order {
+        notes.extend(check_node(&wc.hall, k)?.0);
+    }
+    for k in &order {
+        write_node(w, wc, k)?;
+    }
+    w.put_positions(&wc.hall, parent.as_ref())?;
+    let root = order[0].clone();
+    Ok((root, order.len(), notes))
 }

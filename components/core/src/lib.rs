@@ -28,7 +28,10 @@ pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;
+pub mod nodes;
+pub mod preview;
 pub mod screens;
+pub mod search;
 
 pub use audit::Actor;
 pub use ekran_store::{AuditEntry, AuditFilter, Changes, StoreError, VersionInfo as Version};
@@ -157,6 +160,8 @@ pub struct Core {
     /// The working copy as of a revision; reused while no one else changes it, so a
     /// node edit in a large hall does not read the whole hall again.
     cache: Option<WorkingCopy>,
+    /// The working copy's texts lower-cased for [`Core::search`], as of a revision.
+    search: Option<search::Index>,
 }
 
 impl Core {
@@ -165,6 +170,7 @@ impl Core {
         Ok(Core {
             store: Store::open(dir)?,
             cache: None,
+            search: None,
         })
     }
 
@@ -175,6 +181,7 @@ impl Core {
         Ok(Core {
             store: Store::open_connection(dir, ekran_store::Durability::Full)?,
             cache: None,
+            search: None,
         })
     }
 
@@ -337,13 +344,14 @@ impl Core {
 
     /// The working copy as of now: the cached one when no one changed it since, else
     /// read again. Called inside a write transaction, so it cannot change meanwhile.
+    /// Reads (node reads, search, preview) use it too, inside a read transaction.
     fn fresh<'c>(
         cache: &'c mut Option<WorkingCopy>,
-        w: &ekran_store::Writer<'_>,
+        r: &ekran_store::Reader<'_>,
     ) -> Result<&'c mut WorkingCopy> {
-        let rev = w.revision()?;
+        let rev = r.revision()?;
         if cache.as_ref().is_none_or(|c| c.revision != rev) {
-            *cache = Some(w.working_copy()?);
+            *cache = Some(r.working_copy()?);
         }
         Ok(cache.as_mut().expect("just set"))
     }
@@ -399,5 +407,7 @@ fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) ->
     Ok(())
 }
 
+#[cfg(test)]
+mod nodes_tests;
 #[cfg(test)]
 mod tests;

@@ -6,11 +6,11 @@ use crate::edit::{Edit, Edited};
 use crate::import::After;
 use crate::*;
 
-fn k(s: &str) -> NodeKey {
+pub(crate) fn k(s: &str) -> NodeKey {
     NodeKey::parse(s).unwrap()
 }
 
-fn both(kk: &str, ru: &str) -> Localized {
+pub(crate) fn both(kk: &str, ru: &str) -> Localized {
     let mut l = Localized::one(Lang::Kk, kk);
     l.set(Lang::Ru, ru.into());
     l
@@ -21,7 +21,7 @@ fn both(kk: &str, ru: &str) -> Localized {
 ///       ├─ b
 ///       └─ c
 /// Screen 1 starts at root, attracts with a2x and c; screen 2 starts at b.
-fn hall() -> Hall {
+pub(crate) fn hall() -> Hall {
     let mut h = Hall::default();
     let mut add = |key: &str, parent: Option<&str>| {
         let n = Node::new(k(key), both(key, key));
@@ -50,7 +50,7 @@ fn hall() -> Hall {
     h
 }
 
-fn core_with(h: Hall) -> (tempfile::TempDir, Core) {
+pub(crate) fn core_with(h: Hall) -> (tempfile::TempDir, Core) {
     let dir = tempfile::tempdir().unwrap();
     let mut core = Core::open(dir.path()).unwrap();
     core.store_whole(
@@ -69,7 +69,7 @@ fn core_with(h: Hall) -> (tempfile::TempDir, Core) {
     (dir, core)
 }
 
-fn rev(core: &mut Core, key: &str) -> i64 {
+pub(crate) fn rev(core: &mut Core, key: &str) -> i64 {
     core.working_copy().unwrap().revs[&k(key)]
 }
 

@@ -44,6 +44,15 @@ pub enum ApiError {
         /// For people (English).
         message: String,
     },
+    /// 409 `conflict`, reason `stale`: an edit based on an old revision of a node;
+    /// `current` is the node as it is now (with its `rev`), `null` when it is gone.
+    #[error("{message}")]
+    Stale {
+        /// For people (English).
+        message: String,
+        /// NODE with `rev`, or null.
+        current: Value,
+    },
     /// 413: the body is larger than the route accepts.
     #[error("the request is too large (at most {})", size(*.0))]
     TooLarge(usize),
@@ -106,7 +115,9 @@ impl ApiError {
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::NotWaiting(_) => (StatusCode::NOT_FOUND, "not_waiting"),
-            ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict { .. } | ApiError::Stale { .. } => {
+                (StatusCode::CONFLICT, "conflict")
+            }
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
@@ -187,6 +198,10 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::Conflict { reason, .. } = &self {
             body["reason"] = json!(reason);
+        }
+        if let ApiError::Stale { current, .. } = &self {
+            body["reason"] = json!(ekran_core::Conflict::Stale.code());
+            body["current"] = current.clone();
         }
         let mut response = (status, axum::Json(body)).into_response();
         let retry_after = match self {

@@ -5,7 +5,8 @@
 //!
 //! One router per resource: [`session`] (sign-in), [`versions`] (list, publish,
 //! rollback), [`screens`] (settings, live state), [`audit`], [`hall`] (import, export),
-//! [`users`]. Who may call what is said by the extractors in [`auth`].
+//! [`users`], [`nodes`] (the content editor: tree, node edits, search, translations,
+//! preview). Who may call what is said by the extractors in [`auth`].
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod devices;
 mod error;
 pub mod hall;
+pub mod nodes;
 pub mod pairing;
 mod pool;
 pub mod screens;
@@ -43,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(limit(hall::router(), hall::IMPORT_LIMIT))
         .merge(limit(users::router(), DEFAULT_LIMIT))
         .merge(limit(devices::router(), DEFAULT_LIMIT))
+        .merge(limit(nodes::router(), DEFAULT_LIMIT))
         // No sign-in there: a role and a screen id are a few bytes.
         .merge(limit(pairing::router(), 8 * 1024))
         .fallback(|| async { ApiError::NotFound("this API endpoint".into()) })
