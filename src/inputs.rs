@@ -214,6 +214,52 @@ impl Progress {
     }
 }
 
+/// A spinner on standard error while a long step runs (such as storing an import):
+/// drawn only on a terminal and only once the step has taken a second; removed when
+/// dropped.
+pub struct Busy {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Busy {
+    /// Starts timing a step described by `message`.
+    pub fn start(message: &'static str) -> Busy {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return Busy {
+                done: None,
+                thread: None,
+            };
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let second = std::time::Duration::from_secs(1);
+            if rx.recv_timeout(second) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(message);
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let _ = rx.recv();
+            bar.finish_and_clear();
+        });
+        Busy {
+            done: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Counts of what was printed.
 #[derive(Default, Debug, Clone, Copy)]
 pub struct Tally {

@@ -169,7 +169,10 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     batch.extra = diags;
     let mut tally = Tally::default();
     let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
-    let report = match core.import_legacy(batch, args.media.as_deref(), args.publish.after(), CLI) {
+    let busy = inputs::Busy::start("checking, storing and publishing…");
+    let result = core.import_legacy(batch, args.media.as_deref(), args.publish.after(), CLI);
+    drop(busy);
+    let report = match result {
         Ok(r) => r,
         Err(e) => return refused(e, &mut tally),
     };
