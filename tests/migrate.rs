@@ -512,6 +512,7 @@ fn an_untouched_demo_is_replaced_and_said_so_and_replace_drops_the_rest() {
     assert_eq!(r["files"][0]["records"], 1);
     assert_eq!(r["files"][0]["languages"]["ru"], 1);
     assert_eq!(r["nodes_created"], 1);
+    assert_eq!(r["files"][0]["nodes_created"], 1);
 }
 
 #[test]

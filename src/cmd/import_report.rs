@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::inputs::Tally;
 
 /// The report: `files` (per file or collection: `path`, `kind`, `records`,
-/// `languages`, `repairs`, `duplicates`), the totals (`nodes_created`,
+/// `languages`, `repairs`, `duplicates`, `nodes_created`, `nodes_updated`), the totals (`nodes_created`,
 /// `nodes_updated`, `slides`, `screens_created`, `duplicates_discarded`,
 /// `shapes_merged`, `repairs`), `media` (`found`, `copied`, `missing`, `refused`,
 /// `damaged_names`), `regions_unmapped`, `replaced` (`demo`, `asked` or null),
@@ -42,6 +42,8 @@ pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
                 "languages": f.languages.iter().map(|(l, n)| (l.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
                 "repairs": f.repairs,
                 "duplicates": f.duplicates,
+                "nodes_created": m.nodes_by_file.get(&f.path).map_or(0, |n| n.0),
+                "nodes_updated": m.nodes_by_file.get(&f.path).map_or(0, |n| n.1),
             })
         })
         .collect();

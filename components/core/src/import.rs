@@ -384,6 +384,7 @@ impl Core {
                     shapes_merged: batch.imp.shapes_merged,
                     media_found: sources.len(),
                     media_missing: reported.len(),
+                    nodes_by_file: summary.per_file.clone(),
                 }),
             };
             Stop::unless_dry_run(report, after)

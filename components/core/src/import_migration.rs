@@ -44,6 +44,8 @@ pub struct Migration {
     pub media_found: usize,
     /// Media files named by the records but not found there.
     pub media_missing: usize,
+    /// Per file: nodes it created and nodes it updated.
+    pub nodes_by_file: std::collections::BTreeMap<String, (usize, usize)>,
 }
 
 /// Splits validation findings: warnings about nodes this import did not touch are

@@ -103,6 +103,9 @@ pub struct Summary {
     pub slides: usize,
     /// Screens made for new top-level nodes.
     pub screens_created: usize,
+    /// Per input file (as named to [`LegacyImport::add_file`]): nodes it created and
+    /// nodes it updated (a node made from two files counts for each).
+    pub per_file: BTreeMap<String, (usize, usize)>,
 }
 
 impl LegacyImport {
@@ -368,6 +371,16 @@ impl LegacyImport {
             // megabytes holds each text once.
             for (lang, e) in recs.iter_mut() {
                 take_texts(&mut node, &mut e.record, *lang);
+            }
+            for (_, e) in &recs {
+                if let Some(path) = e.origin.location.path() {
+                    let n = summary.per_file.entry(path.to_owned()).or_default();
+                    if existing.is_some() {
+                        n.1 += 1;
+                    } else {
+                        n.0 += 1;
+                    }
+                }
             }
             match existing {
                 Some(key) => {
