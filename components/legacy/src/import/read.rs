@@ -18,8 +18,13 @@ pub(super) const MAX_UNZIPPED: u64 = 2 << 30;
 const MIN_LETTERS: usize = 40;
 
 /// Whether the file is a mongodump `*.metadata.json`: by its name, or by content that
-/// is an object with `indexes` or `options` and no legacy `ID`.
+/// is an object with `indexes` or `collectionName` and no legacy `ID` (never a file
+/// named `.bson`).
 pub(super) fn is_metadata(path: &str, bytes: &[u8]) -> bool {
+    let name = path.strip_suffix(".gz").unwrap_or(path);
+    if name.ends_with(".bson") {
+        return false;
+    }
     let head = &bytes[..bytes.len().min(4096)];
     let text = String::from_utf8_lossy(head);
     let by_name = path.ends_with(".metadata.json");
