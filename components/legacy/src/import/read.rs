@@ -17,21 +17,10 @@ pub(super) const MAX_UNZIPPED: u64 = 2 << 30;
 /// text (against the collection's name).
 const MIN_LETTERS: usize = 40;
 
-/// Whether the file is a mongodump `*.metadata.json`: by its name, or by content that
-/// is an object with `indexes` or `collectionName` and no legacy `ID` (never a file
-/// named `.bson`).
+/// Whether the file is a mongodump `*.metadata.json`: by its name, when it holds no
+/// legacy `"ID"` (a record file named so by mistake is still read).
 pub(super) fn is_metadata(path: &str, bytes: &[u8]) -> bool {
-    let name = path.strip_suffix(".gz").unwrap_or(path);
-    if name.ends_with(".bson") {
-        return false;
-    }
-    let head = &bytes[..bytes.len().min(4096)];
-    let text = String::from_utf8_lossy(head);
-    let by_name = path.ends_with(".metadata.json");
-    let by_content = text.trim_start().starts_with('{')
-        && (text.contains("\"indexes\"") || text.contains("\"collectionName\""))
-        && !text.contains("\"ID\"");
-    (by_name && !text.contains("\"ID\"")) || by_content
+    path.ends_with(".metadata.json") && !String::from_utf8_lossy(bytes).contains("\"ID\"")
 }
 
 /// Whether the (decompressed) bytes are a mongodump collection: named `.bson` (or
