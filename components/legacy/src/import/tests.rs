@@ -68,7 +68,12 @@ fn two_languages_merge_into_one_node() {
             updated: 0,
             touched: vec![k.clone()],
             slides: 1,
-            screens_created: 0
+            screens_created: 0,
+            per_file: [
+                ("kz.json".to_owned(), (1, 0)),
+                ("ru.json".to_owned(), (1, 0))
+            ]
+            .into(),
         }
     );
     assert_eq!(k, NodeKey::derive(&label("1.2"), 0));
