@@ -119,13 +119,14 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         .map_err(|e| Diagnostic::error("read", format!("cannot read: {}", io_text(&e))).at(at()))
 }
 
-/// Reads every file; those that cannot be read become diagnostics. Files found in a
-/// folder that cannot hold records are skipped with a note each (counted in one note
-/// when `quiet`).
-pub fn read_all(files: &[Found], quiet: bool) -> (Vec<Input>, Diagnostics) {
-    let mut inputs = Vec::new();
+/// Reads the files one at a time, in order, handing each to `each` (so only one
+/// file's bytes are held at once, whatever the folder holds), with a progress bar on a
+/// terminal. Files that cannot be read become diagnostics; files found in a folder that
+/// cannot hold records are skipped with a note each (counted in one note when `quiet`).
+pub fn each_input(files: &[Found], quiet: bool, mut each: impl FnMut(Input)) -> Diagnostics {
     let mut failed = Diagnostics::default();
     let mut skipped = 0usize;
+    let progress = Progress::new(files.len());
     for f in files {
         match read(&f.path) {
             Ok(bytes) if f.in_folder && !may_hold_records(&bytes) => {
@@ -142,20 +143,22 @@ pub fn read_all(files: &[Found], quiet: bool) -> (Vec<Input>, Diagnostics) {
                     );
                 }
             }
-            Ok(bytes) => inputs.push(Input {
+            Ok(bytes) => each(Input {
                 name: f.path.display().to_string(),
                 bytes,
             }),
             Err(d) => failed.push(d),
         }
+        progress.step();
     }
+    progress.done();
     if quiet && skipped > 0 {
         failed.push(Diagnostic::note(
             "not_a_record_file",
             format!("{skipped} file(s) holding no legacy record skipped"),
         ));
     }
-    (inputs, failed)
+    failed
 }
 
 /// Whether the bytes are an ekran export (a byte-order mark allowed).

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use ekran_core::import::{check_ekran, Input, LegacyBatch};
+use ekran_core::import::{check_ekran, LegacyBatch};
 use ekran_legacy::import::Options;
 
 use crate::inputs::{self, Tally};
@@ -34,30 +34,28 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let (files, notes) = inputs::expand(&args.paths)?;
-    let (all, failed) = inputs::read_all(&files, args.quiet);
     let mut tally = Tally::default();
     inputs::print(&notes, &mut tally);
-    inputs::print(&failed, &mut tally);
-    let (docs, legacy): (Vec<Input>, Vec<Input>) =
-        all.into_iter().partition(|i| inputs::is_ekran(&i.bytes));
-    for d in &docs {
-        let text = std::str::from_utf8(&d.bytes).expect("partitioned on UTF-8");
-        inputs::print(&check_ekran(&d.name, text), &mut tally);
-    }
     let mut batch = LegacyBatch::new(Options {
         lang: args.lang.map(Into::into),
         last_wins: false,
         strict: args.strict,
     })
     .first_wins(args.first_wins);
-    let progress = inputs::Progress::new(legacy.len());
-    for i in &legacy {
-        batch.add(i);
-        progress.step();
-    }
-    progress.done();
+    let (mut docs, mut legacy) = (0usize, 0usize);
+    let failed = inputs::each_input(&files, args.quiet, |i| {
+        if inputs::is_ekran(&i.bytes) {
+            docs += 1;
+            let text = std::str::from_utf8(&i.bytes).expect("an ekran export is UTF-8");
+            inputs::print(&check_ekran(&i.name, text), &mut tally);
+        } else {
+            legacy += 1;
+            batch.add(&i);
+        }
+    });
+    inputs::print(&failed, &mut tally);
     let (records, repairs) = (batch.records, batch.repairs());
-    if legacy.is_empty() && docs.is_empty() && tally.errors == 0 {
+    if legacy == 0 && docs == 0 && tally.errors == 0 {
         inputs::print(
             &ekran_model::Diagnostics(vec![ekran_model::Diagnostic::error(
                 "no_records",
@@ -74,7 +72,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     println!(
         "checked {} file(s): {records} legacy record(s), {} ekran document(s); {} error(s), {} warning(s), {repairs} repair(s)",
         files.len(),
-        docs.len(),
+        docs,
         tally.errors,
         tally.warnings,
     );

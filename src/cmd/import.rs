@@ -131,41 +131,36 @@ fn outcome(r: &ImportReport) -> String {
 
 fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     let (files, notes) = inputs::expand(&args.paths)?;
-    let (inputs, mut failed) = inputs::read_all(&files, args.quiet);
-    // An ekran export given to the legacy importer.
-    let (ekran_docs, inputs): (Vec<_>, Vec<_>) =
-        inputs.into_iter().partition(|i| inputs::is_ekran(&i.bytes));
-    for d in &ekran_docs {
-        failed.push(
-            Diagnostic::error(
-                "wrong_importer",
-                format!(
-                    "this is an ekran export, not legacy content; import it with `ekran import ekran {}`",
-                    d.name
-                ),
-            )
-            .at(Location::File {
-                path: d.name.clone(),
-            }),
-        );
-    }
     let mut batch = LegacyBatch::new(Options {
         lang: args.lang.map(Into::into),
         last_wins: args.last_wins,
         strict: false,
     })
     .first_wins(args.first_wins);
-    let progress = inputs::Progress::new(inputs.len());
-    for i in &inputs {
-        batch.add(i);
-        progress.step();
-    }
-    progress.done();
+    let mut wrong = Vec::new();
+    let failed = inputs::each_input(&files, args.quiet, |i| {
+        if inputs::is_ekran(&i.bytes) {
+            // An ekran export given to the legacy importer.
+            wrong.push(
+                Diagnostic::error(
+                    "wrong_importer",
+                    format!(
+                        "this is an ekran export, not legacy content; import it with `ekran import ekran {}`",
+                        i.name
+                    ),
+                )
+                .at(Location::File { path: i.name }),
+            );
+        } else {
+            batch.add(&i);
+        }
+    });
     batch.files = files.len();
     batch.replace = args.replace;
     let stats = batch.file_stats().to_vec();
     let mut diags = notes;
     diags.extend(failed);
+    diags.extend(wrong);
     batch.extra = diags;
     let mut tally = Tally::default();
     let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
