@@ -22,7 +22,9 @@ pub struct AuditArgs {
     actor: Option<String>,
     /// Only entries with this action code (publish, rollback, import_legacy,
     /// import_ekran, seed_demo, edit, user_add, user_passwd, user_remove, user_role,
-    /// screen_update, sign_in, sign_in_failed, sign_in_locked, sign_out, user_unlock, device_pair, device_update, device_revoke).
+    /// screen_update, sign_in, sign_in_failed, sign_in_locked, sign_out, user_unlock,
+    /// device_pair, device_update, device_revoke, node_update, node_duplicate,
+    /// media_uploaded, media_renamed, media_deleted).
     #[arg(long, value_name = "CODE")]
     action: Option<Action>,
 }

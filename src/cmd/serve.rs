@@ -75,6 +75,24 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     max_connections: u32,
+    /// Largest picture the media library accepts, in MB (2^20 bytes).
+    #[arg(
+        long = "max-picture-mb",
+        value_name = "MB",
+        env = "EKRAN_MAX_PICTURE_MB",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576)
+    )]
+    max_picture_mb: u64,
+    /// Largest video the media library accepts, in MB (2^20 bytes).
+    #[arg(
+        long = "max-video-mb",
+        value_name = "MB",
+        env = "EKRAN_MAX_VIDEO_MB",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576)
+    )]
+    max_video_mb: u64,
     /// Answer `/metrics` with 404.
     #[arg(long, conflicts_with = "metrics_token_file")]
     no_metrics: bool,
@@ -193,6 +211,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         state.open_displays = args.open_displays || args.demo;
         state.alerts = Arc::new(alerts);
         state.tls = tls;
+        state.media_limits = ekran_core::media::MediaLimits {
+            picture_bytes: args.max_picture_mb * ekran_core::media::MB,
+            video_bytes: args.max_video_mb * ekran_core::media::MB,
+            ..Default::default()
+        };
         let urls = match &public_url {
             Some(u) => vec![u.clone()],
             None => ekran_core::doctor::public_urls(addr)

@@ -39,6 +39,9 @@ pub struct Browser {
     pub requests: Arc<Mutex<Vec<String>>>,
     /// Console errors and uncaught exceptions of every page.
     pub console_errors: Arc<Mutex<Vec<String>>>,
+    /// The message of every JavaScript dialog (`alert`, `confirm`, `prompt`) any page
+    /// opened; each is dismissed at once, so a page that opens one does not hang.
+    pub dialogs: Arc<Mutex<Vec<String>>>,
     _profile: tempfile::TempDir,
 }
 
@@ -135,13 +138,17 @@ impl Browser {
         let pending: Pending = Arc::default();
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let console_errors: Arc<Mutex<Vec<String>>> = Arc::default();
+        let dialogs: Arc<Mutex<Vec<String>>> = Arc::default();
         let (events, _) = tokio::sync::broadcast::channel(1024);
+        let sink = Arc::new(AsyncMutex::new(sink));
+        let next_id = Arc::new(AtomicU64::new(1));
         let (p, r, c, ev) = (
             pending.clone(),
             requests.clone(),
             console_errors.clone(),
             events.clone(),
         );
+        let (d, dsink, dnext) = (dialogs.clone(), sink.clone(), next_id.clone());
         tokio::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(t) = msg else { continue };
@@ -178,18 +185,35 @@ impl Browser {
                     Some("Runtime.consoleAPICalled") if v["params"]["type"] == "error" => {
                         c.lock().unwrap().push(v["params"]["args"].to_string())
                     }
+                    Some("Page.javascriptDialogOpening") => {
+                        d.lock()
+                            .unwrap()
+                            .push(v["params"]["message"].as_str().unwrap_or("").to_owned());
+                        let id = dnext.fetch_add(1, Ordering::Relaxed);
+                        let msg = json!({ "id": id, "method": "Page.handleJavaScriptDialog",
+                            "params": { "accept": false }, "sessionId": v["sessionId"] });
+                        let dsink = dsink.clone();
+                        tokio::spawn(async move {
+                            let _ = dsink
+                                .lock()
+                                .await
+                                .send(Message::Text(msg.to_string().into()))
+                                .await;
+                        });
+                    }
                     _ => {}
                 }
             }
         });
         Browser {
             child,
-            sink: Arc::new(AsyncMutex::new(sink)),
+            sink,
             pending,
-            next_id: Arc::new(AtomicU64::new(1)),
+            next_id,
             events,
             requests,
             console_errors,
+            dialogs,
             _profile: profile,
         }
     }

@@ -45,10 +45,16 @@ pub enum Action {
     NodeUpdate,
     /// A node copied with its subtree ([`crate::edit::Edit::Duplicate`]).
     NodeDuplicate,
+    /// A file added to the media library (see [`crate::media`]).
+    MediaUploaded,
+    /// A media item's label changed.
+    MediaRenamed,
+    /// A media item deleted from the library.
+    MediaDeleted,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -70,6 +76,9 @@ impl Action {
         Action::DeviceRevoke,
         Action::NodeUpdate,
         Action::NodeDuplicate,
+        Action::MediaUploaded,
+        Action::MediaRenamed,
+        Action::MediaDeleted,
     ];
 
     /// `publish`, `import_legacy`, `sign_in_failed`…
@@ -96,6 +105,9 @@ impl Action {
             Action::DeviceRevoke => "device_revoke",
             Action::NodeUpdate => "node_update",
             Action::NodeDuplicate => "node_duplicate",
+            Action::MediaUploaded => "media_uploaded",
+            Action::MediaRenamed => "media_renamed",
+            Action::MediaDeleted => "media_deleted",
         }
     }
 }

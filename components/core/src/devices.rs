@@ -66,9 +66,9 @@ impl Core {
         let name = check_name(name)?;
         let token = hex(&random_bytes::<32>());
         let hash = token_hash(&token);
-        let cache = &mut self.cache;
+        let cache = &self.cache;
         self.store.write(|w| {
-            check_screen(Core::fresh(cache, w)?, screen)?;
+            cache.with(|cache| check_screen(Core::fresh(cache, w)?, screen))?;
             let id = w.add_device(&NewDevice {
                 name: &name,
                 role,
@@ -113,7 +113,7 @@ impl Core {
     ) -> Result<Device> {
         let by: Actor<'by> = by.into();
         let name = patch.name.as_deref().map(check_name).transpose()?;
-        let cache = &mut self.cache;
+        let cache = &self.cache;
         self.store.write(|w| {
             let before = w
                 .device(id)?
@@ -125,7 +125,7 @@ impl Core {
                 .clone()
                 .unwrap_or_else(|| before.screen.clone());
             if screen != before.screen {
-                check_screen(Core::fresh(cache, w)?, &screen)?;
+                cache.with(|cache| check_screen(Core::fresh(cache, w)?, &screen))?;
             }
             let mut changes = Vec::new();
             if name != before.name {

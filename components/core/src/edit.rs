@@ -216,28 +216,31 @@ impl Core {
     /// ([`crate::CLI`] or a user's name), and records it in the audit log.
     pub fn edit<'by>(&mut self, edit: Edit, by: impl Into<Actor<'by>>) -> Result<Edited> {
         let by: Actor<'by> = by.into();
-        let cache = &mut self.cache;
+        let cache = &self.cache;
         let action = match &edit {
             Edit::Update { .. } => crate::audit::Action::NodeUpdate,
             Edit::Duplicate { .. } => crate::audit::Action::NodeDuplicate,
             _ => crate::audit::Action::Edit,
         };
         let result = self.store.write(|w| {
-            let wc = Core::fresh(cache, w)?;
-            let (edited, summary) = apply(w, wc, edit)?;
-            crate::audit::record(
-                w,
-                by.name,
-                action,
-                &format!("node {}", edited.key),
-                &summary,
-                by.address,
-            )?;
-            Ok(edited)
+            // A refused edit may have changed the cached copy: `with` forgets it then.
+            cache.with(|cache| {
+                let wc = Core::fresh(cache, w)?;
+                let (edited, summary) = apply(w, wc, edit)?;
+                crate::audit::record(
+                    w,
+                    by.name,
+                    action,
+                    &format!("node {}", edited.key),
+                    &summary,
+                    by.address,
+                )?;
+                Ok(edited)
+            })
         });
         if result.is_err() {
-            // The edit may have changed the cached copy before it was refused.
-            self.cache = None;
+            // The commit itself may have failed after the copy was changed.
+            self.cache.forget();
         }
         result
     }

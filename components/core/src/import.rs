@@ -266,7 +266,7 @@ impl Core {
             }
         }
         let staged = self.store.stage_media(&sources)?;
-        self.cache = None;
+        self.cache.forget();
         let note = format!("import legacy: {} file(s)", batch.files);
         let files = batch.files;
         let file_stats = batch.imp.files.clone();
@@ -464,7 +464,7 @@ impl Core {
             action,
         } = whole;
         let staged = self.store.stage_media(&media)?;
-        self.cache = None;
+        self.cache.forget();
         finish(self.store.write(|w| {
             let mut known = w.media()?;
             known.extend(media.iter().map(|s| s.reference.as_str().to_owned()));

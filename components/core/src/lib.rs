@@ -22,12 +22,14 @@ use ekran_store::{Store, VersionInfo, WorkingCopy};
 
 pub mod accounts;
 pub mod audit;
+mod cached;
 pub mod demo;
 pub mod devices;
 pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;
+pub mod media;
 pub mod nodes;
 pub mod preview;
 pub mod screens;
@@ -67,6 +69,22 @@ pub enum CoreError {
     /// does not tell which names exist.
     #[error("wrong name or password")]
     Unauthorized,
+    /// An upload larger than its kind may be; the message names the limit and the kind
+    /// (`pictures may be at most 20 MB; photo.jpg is 25.3 MB`).
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload that is not an accepted picture or video; the message says what it
+    /// looks like (`HTML text`, `unknown binary`).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A media item the working copy still uses may not be deleted; `uses` lists where.
+    #[error("conflict: {message}")]
+    InUse {
+        /// For people (English).
+        message: String,
+        /// Every use in the working copy.
+        uses: Vec<ekran_store::MediaUse>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -159,9 +177,10 @@ pub struct Core {
     store: Store,
     /// The working copy as of a revision; reused while no one else changes it, so a
     /// node edit in a large hall does not read the whole hall again.
-    cache: Option<WorkingCopy>,
+    /// Shared with the cores opened from this one ([`Core::open_connection`]).
+    cache: cached::Cached<WorkingCopy>,
     /// The working copy's texts lower-cased for [`Core::search`], as of a revision.
-    search: Option<search::Index>,
+    search: cached::Cached<search::Index>,
 }
 
 impl Core {
@@ -169,20 +188,22 @@ impl Core {
     pub fn open(dir: &Path) -> Result<Core> {
         Ok(Core {
             store: Store::open(dir)?,
-            cache: None,
-            search: None,
+            cache: Default::default(),
+            search: Default::default(),
         })
     }
 
-    /// Another core on a data directory that [`Core::open`] has opened in this process,
-    /// with its own connection, for a pool serving requests side by side (see
-    /// [`ekran_store::Store::open_connection`]).
-    pub fn open_connection(dir: &Path) -> Result<Core> {
-        Ok(Core {
-            store: Store::open_connection(dir, ekran_store::Durability::Full)?,
-            cache: None,
-            search: None,
-        })
+    /// Opens more cores on this core's data directory, each with its own connection,
+    /// for a pool serving requests side by side (see
+    /// [`ekran_store::Store::open_connection`]). They share this core's copy of the
+    /// working copy and search index, so a change through one does not make the others
+    /// read the whole hall again.
+    pub fn connector(&self) -> Connector {
+        Connector {
+            dir: self.dir().to_owned(),
+            cache: self.cache.clone(),
+            search: self.search.clone(),
+        }
     }
 
     /// How long this core's changes wait for another process's change to end before
@@ -270,7 +291,7 @@ impl Core {
     /// the live version.
     pub fn publish<'by>(&mut self, by: impl Into<Actor<'by>>, note: &str) -> Result<Published> {
         let by: Actor<'by> = by.into();
-        let cache = &mut self.cache;
+        let cache = &self.cache;
         self.store.write(|w| {
             let changes = w.unpublished()?;
             let live = w.latest_version()?;
@@ -280,8 +301,7 @@ impl Core {
             // The cached working copy when no one changed it since (a publish after
             // edits through this `Core`): reading the whole hall again is a quarter of
             // the time of a publish of 10 000 nodes.
-            let wc = Core::fresh(cache, w)?;
-            check_publishable(&wc.hall, &w.media()?)?;
+            cache.with(|cache| check_publishable(&Core::fresh(cache, w)?.hall, &w.media()?))?;
             let v = w.publish_changes(by.name, note, &changes)?;
             audit::record(
                 w,
@@ -306,7 +326,7 @@ impl Core {
         by: impl Into<Actor<'by>>,
     ) -> Result<Published> {
         let by: Actor<'by> = by.into();
-        self.cache = None;
+        self.cache.forget();
         self.store.write(|w| {
             let hall = w
                 .version(version)?
@@ -354,6 +374,30 @@ impl Core {
             *cache = Some(r.working_copy()?);
         }
         Ok(cache.as_mut().expect("just set"))
+    }
+}
+
+/// Opens cores that share one core's memory of the working copy ([`Core::connector`]).
+#[derive(Clone)]
+pub struct Connector {
+    dir: std::path::PathBuf,
+    cache: cached::Cached<WorkingCopy>,
+    search: cached::Cached<search::Index>,
+}
+
+impl Connector {
+    /// Another core with its own connection to the database.
+    pub fn open(&self) -> Result<Core> {
+        Ok(Core {
+            store: Store::open_connection(&self.dir, ekran_store::Durability::Full)?,
+            cache: self.cache.clone(),
+            search: self.search.clone(),
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 

@@ -224,15 +224,9 @@ impl Core {
         &mut self,
         f: impl FnOnce(&mut WorkingCopy) -> Result<T>,
     ) -> Result<T> {
-        let cache = &mut self.cache;
-        let out = self.store.read(|r| {
-            let wc = Core::fresh(cache, r)?;
-            f(wc)
-        });
-        if out.is_err() {
-            self.cache = None;
-        }
-        out
+        let cache = &self.cache;
+        self.store
+            .read(|r| cache.with(|cache| f(Core::fresh(cache, r)?)))
     }
 
     /// The children of `parent` (the top level when `None`), in order. `NotFound` for an

@@ -122,57 +122,59 @@ impl Core {
         by: impl Into<Actor<'by>>,
     ) -> Result<ScreenUpdated> {
         let by: Actor<'by> = by.into();
-        let cache = &mut self.cache;
+        let cache = &self.cache;
         let result = self.store.write(|w| {
-            let wc = Core::fresh(cache, w)?;
-            let i = wc
-                .hall
-                .screens
-                .iter()
-                .position(|s| s.id == id)
-                .ok_or_else(|| CoreError::NotFound(format!("screen {id}")))?;
-            let before = wc.hall.screens[i].clone();
-            let mut screen = before.clone();
-            apply(&wc.hall, &mut screen, patch)?;
-            if screen == before {
-                return Ok(ScreenUpdated {
+            cache.with(|cache| {
+                let wc = Core::fresh(cache, w)?;
+                let i = wc
+                    .hall
+                    .screens
+                    .iter()
+                    .position(|s| s.id == id)
+                    .ok_or_else(|| CoreError::NotFound(format!("screen {id}")))?;
+                let before = wc.hall.screens[i].clone();
+                let mut screen = before.clone();
+                apply(&wc.hall, &mut screen, patch)?;
+                if screen == before {
+                    return Ok(ScreenUpdated {
+                        screen,
+                        warnings: Diagnostics::default(),
+                        changed: false,
+                    });
+                }
+                wc.hall.screens[i] = screen.clone();
+                // Only what is said about this screen: the rest of the hall is as it was.
+                let all = validate::validate(&wc.hall, &validate::Context { media: None });
+                let mine: Diagnostics = all
+                    .into_iter()
+                    .filter(|d| match &d.location {
+                        Location::Field { field, .. } => field.screen_id() == Some(id),
+                        _ => false,
+                    })
+                    .collect();
+                if mine.has_errors() {
+                    return Err(CoreError::Invalid(mine));
+                }
+                w.put_screens(&wc.hall.screens)?;
+                wc.revision = w.revision()?;
+                record(
+                    w,
+                    by.name,
+                    Action::ScreenUpdate,
+                    &format!("screen {id}"),
+                    &summary(&before, &screen),
+                    by.address,
+                )?;
+                Ok(ScreenUpdated {
                     screen,
-                    warnings: Diagnostics::default(),
-                    changed: false,
-                });
-            }
-            wc.hall.screens[i] = screen.clone();
-            // Only what is said about this screen: the rest of the hall is as it was.
-            let all = validate::validate(&wc.hall, &validate::Context { media: None });
-            let mine: Diagnostics = all
-                .into_iter()
-                .filter(|d| match &d.location {
-                    Location::Field { field, .. } => field.screen_id() == Some(id),
-                    _ => false,
+                    warnings: mine,
+                    changed: true,
                 })
-                .collect();
-            if mine.has_errors() {
-                return Err(CoreError::Invalid(mine));
-            }
-            w.put_screens(&wc.hall.screens)?;
-            wc.revision = w.revision()?;
-            record(
-                w,
-                by.name,
-                Action::ScreenUpdate,
-                &format!("screen {id}"),
-                &summary(&before, &screen),
-                by.address,
-            )?;
-            Ok(ScreenUpdated {
-                screen,
-                warnings: mine,
-                changed: true,
             })
         });
         if result.is_err() {
-            // The cached working copy may hold the refused screen.
-            self.cache = None;
+            // The commit may have failed after the cached copy took the new screen.
+            self.cache.forget();
         }
         result
     }

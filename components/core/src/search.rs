@@ -141,60 +141,59 @@ impl Core {
             )));
         }
         let limit = limit.clamp(1, MAX_SEARCH_LIMIT);
-        let (cache, index) = (&mut self.cache, &mut self.search);
-        let out = self.store.read(|r| {
-            let wc = Core::fresh(cache, r)?;
-            let hall = &wc.hall;
-            if index.as_ref().is_none_or(|i| i.revision != wc.revision) {
-                let all = hall.nodes.iter().map(|n| (n.key().clone(), texts(n)));
-                *index = Some(Index::build(wc.revision, all));
-            }
-            let index = index.as_ref().expect("just built");
-            let nodes: Vec<&Node> = match screen {
-                Some(id) => {
-                    let s = hall
-                        .screen(id)
-                        .ok_or_else(|| CoreError::NotFound(format!("screen {id}")))?;
-                    hall.nodes.subtree(&s.root)
-                }
-                None => hall.nodes.walk().collect(),
-            };
-            let mut results = Vec::new();
-            let mut more = false;
-            for n in nodes {
-                let Some(low) = index.nodes.get(n.key()) else {
-                    continue;
-                };
-                let Some((field, snippet)) = hit_in(n, low, &needle) else {
-                    continue;
-                };
-                if results.len() == limit {
-                    more = true;
-                    break;
-                }
-                let mut path: Vec<Localized> = hall
-                    .nodes
-                    .ancestors(n.key())
-                    .iter()
-                    .map(|a| a.title.clone())
-                    .collect();
-                path.pop();
-                results.push(Hit {
-                    key: n.key().clone(),
-                    label: n.label.clone(),
-                    title: n.title.clone(),
-                    path,
-                    field,
-                    snippet,
-                });
-            }
-            Ok(Found { results, more })
-        });
-        if out.is_err() {
-            self.cache = None;
-            self.search = None;
-        }
-        out
+        let (cache, index) = (&self.cache, &self.search);
+        self.store.read(|r| {
+            cache.with(|cache| {
+                index.with(|index| {
+                    let wc = Core::fresh(cache, r)?;
+                    let hall = &wc.hall;
+                    if index.as_ref().is_none_or(|i| i.revision != wc.revision) {
+                        let all = hall.nodes.iter().map(|n| (n.key().clone(), texts(n)));
+                        *index = Some(Index::build(wc.revision, all));
+                    }
+                    let index = index.as_ref().expect("just built");
+                    let nodes: Vec<&Node> = match screen {
+                        Some(id) => {
+                            let s = hall
+                                .screen(id)
+                                .ok_or_else(|| CoreError::NotFound(format!("screen {id}")))?;
+                            hall.nodes.subtree(&s.root)
+                        }
+                        None => hall.nodes.walk().collect(),
+                    };
+                    let mut results = Vec::new();
+                    let mut more = false;
+                    for n in nodes {
+                        let Some(low) = index.nodes.get(n.key()) else {
+                            continue;
+                        };
+                        let Some((field, snippet)) = hit_in(n, low, &needle) else {
+                            continue;
+                        };
+                        if results.len() == limit {
+                            more = true;
+                            break;
+                        }
+                        let mut path: Vec<Localized> = hall
+                            .nodes
+                            .ancestors(n.key())
+                            .iter()
+                            .map(|a| a.title.clone())
+                            .collect();
+                        path.pop();
+                        results.push(Hit {
+                            key: n.key().clone(),
+                            label: n.label.clone(),
+                            title: n.title.clone(),
+                            path,
+                            field,
+                            snippet,
+                        });
+                    }
+                    Ok(Found { results, more })
+                })
+            })
+        })
     }
 }
 

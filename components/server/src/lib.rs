@@ -93,6 +93,8 @@ pub struct AppState {
     /// get `Secure`. `None`: plain HTTP (`Secure` only behind a TLS proxy that sends
     /// `X-Forwarded-Proto: https`).
     pub tls: Option<Tls>,
+    /// What the media library accepts (`serve --max-picture-mb`, `--max-video-mb`).
+    pub media_limits: ekran_core::media::MediaLimits,
     /// Turns true when the server shuts down: live connections close.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -132,6 +134,7 @@ impl AppState {
             metrics: Arc::default(),
             metrics_access: MetricsAccess::default(),
             tls: None,
+            media_limits: ekran_core::media::MediaLimits::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
@@ -156,9 +159,16 @@ const CSP: &str =
     style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
+/// [`CSP`] for a page this origin's own pages may frame (the editor's slide preview,
+/// `/preview/slide`); the handler sets it, and the router's layer keeps it.
+pub(crate) const CSP_FRAMED: &str =
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
+    style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'self'; form-action 'self'";
+
 /// All routes: `/` (hall page), `/display/{screen}` (and its `/offline` document and
 /// service worker `/sw.js`), `/tablet/{screen}`, `/ws/{screen}`,
-/// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}` and
+/// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}`, `/preview/slide` and
 /// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`,
 /// `/healthz`, `/metrics`. Every answer is counted in the metrics (refusals, errors).
 pub fn router(state: AppState) -> Router {
@@ -182,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/{*rest}", get(pages::not_found))
         .route("/preview/display/{screen}", get(preview::display))
         .route("/preview/tablet/{screen}", get(preview::tablet))
+        .route("/preview/slide", get(preview::slide))
         .route("/ws/preview/{screen}", get(preview::upgrade))
         .route("/healthz", get(health::health))
         .route("/metrics", get(metrics::metrics))
@@ -193,7 +204,17 @@ pub fn router(state: AppState) -> Router {
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("public, max-age=300"),
                 ))
+                // Every media answer: an uploaded file (an SVG too) never runs as this
+                // site's code.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(media::CSP),
+                ))
                 .layer(axum::middleware::from_fn(media::guard))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    media::etag,
+                ))
                 .service(media),
         )
         .fallback(pages::not_found)
@@ -201,7 +222,9 @@ pub fn router(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::count_answers,
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        // Every answer gets the policy unless it has its own: media answers a sandboxing
+        // one, the editor's slide preview one its own pages may frame.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))

@@ -343,6 +343,7 @@ mod tests {
             "/static/css/themes.css",
             "/static/css/display.css",
             "/static/js/display.js",
+            "/static/js/render.js",
             "/static/js/live.js",
             "/static/js/i18n.js",
             "/static/js/offline.js",

@@ -2,7 +2,9 @@
 //! of its own, shown by the display and tablet pages' own code at
 //! `/preview/display/{screen}` and `/preview/tablet/{screen}`, over `/ws/preview/{screen}`.
 //! Staff only (the admin's session cookie); nothing here touches a live screen, and
-//! no position of a preview is saved.
+//! no position of a preview is saved. `/preview/slide` is the editor's live preview of
+//! one slide: a page that renders `state` messages the admin posts to it (a draft
+//! rendered by `POST /api/preview/state`), framed by the admin only.
 
 use std::sync::{Arc, Mutex};
 
@@ -95,6 +97,28 @@ pub async fn tablet(
     Path(screen): Path<String>,
 ) -> Response {
     page(&state, user, &screen, "tablet.html").await
+}
+
+/// `GET /preview/slide`: the editor's slide preview (`static/preview-slide.html`): the
+/// display's styles and renderer, drawing the `state` messages its same-origin parent
+/// posts to it. Framed by this origin's pages only (`frame-ancestors 'self'`); without
+/// a staff session, the admin's sign-in.
+pub async fn slide(user: Result<Signed, ApiError>) -> Response {
+    if user.is_err() {
+        return Redirect::to("/admin").into_response();
+    }
+    match crate::pages::asset("preview-slide.html") {
+        Some(mut r) => {
+            let h = r.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(crate::CSP_FRAMED),
+            );
+            r
+        }
+        None => crate::AppError::NotFound("preview-slide.html".to_owned()).into_response(),
+    }
 }
 
 /// The query of `/ws/preview/{screen}`.

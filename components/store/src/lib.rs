@@ -17,6 +17,9 @@
 //!   [`AuditEntry`]; reads on [`Reader`], changes on [`Writer`]): staff accounts
 //!   (argon2id hashes), sessions stored by the SHA-256 of their token, and an
 //!   append-only audit log written in the transaction of the change it records.
+//! * **The media library** ([`LibraryRow`]: label, kind, size, smaller versions; uses
+//!   in the working copy, [`MediaUse`]): uploads are staged in a folder of their own
+//!   ([`Staged::create`]) and added like any media file.
 //!
 //! Durability (see ARCHITECTURE.md): WAL journal, `synchronous = FULL` for content, so a
 //! change reported as done survives a power cut; the live positions connection uses
@@ -32,6 +35,7 @@ mod accounts;
 mod convert;
 mod devices;
 mod inspect;
+mod library;
 mod media;
 mod read;
 mod write;
@@ -39,6 +43,7 @@ mod write;
 pub use accounts::{Account, AuditEntry, AuditFilter, NewAudit, NewSession, Role, SessionRow};
 pub use devices::{Device, DeviceRole, NewDevice};
 pub use inspect::{current_schema, MediaRow, Schema};
+pub use library::{uses_of, LibraryMeta, LibraryRow, MediaUse};
 pub use media::{MediaSource, Staged};
 pub use read::{Changes, NodeHashes, Reader, VersionInfo, WorkingCopy};
 pub use write::{Existing, MediaAdded, Writer};
@@ -91,6 +96,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0002_keys_versions.sql")),
         M::up(include_str!("../migrations/0003_accounts_audit.sql")),
         M::up(include_str!("../migrations/0004_devices.sql")),
+        M::up(include_str!("../migrations/0005_media_library.sql")),
     ])
 }
 

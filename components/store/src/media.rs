@@ -21,7 +21,7 @@ use ekran_model::MediaRef;
 use rusqlite::TransactionBehavior;
 use sha2::{Digest, Sha256};
 
-use crate::{db_err, io_err, Result, Store, MEDIA_DIR, STAGING_DIR};
+use crate::{db_err, io_err, Result, Store, StoreError, MEDIA_DIR, STAGING_DIR};
 
 /// A media file to bring into the library with a change.
 #[derive(Debug, Clone)]
@@ -113,30 +113,9 @@ pub(crate) fn stage(data: &Path, media: &[MediaSource]) -> Result<Staged> {
             files: Vec::new(),
         });
     }
-    let root = data.join(STAGING_DIR);
-    let (name, lock_path, lock) = loop {
-        let name = random_name();
-        let lock_path = root.join(format!("{name}.lock"));
-        let lock = File::create(&lock_path).map_err(io_err(&lock_path))?;
-        lock.lock().map_err(io_err(&lock_path))?;
-        // Between the create and the lock, a store opening in another process may take
-        // the new file for a leftover and remove it, holding its lock while it does
-        // ([`clean_up`]); then the file is gone by now, and another name is taken.
-        if lock_path.exists() {
-            break (name, lock_path, lock);
-        }
-    };
-    let dir = root.join(&name);
-    let mut staged = Staged {
-        dir: dir.clone(),
-        lock_path,
-        journal: root.join(format!("{name}.placed")),
-        _lock: Some(lock),
-        files: Vec::new(),
-    };
-    fs::create_dir(&dir).map_err(io_err(&dir))?;
+    let mut staged = Staged::create(data)?;
     for (i, m) in media.iter().enumerate() {
-        let tmp = dir.join(i.to_string());
+        let tmp = staged.dir.join(i.to_string());
         let (sha256, size) = copy_hashing(&m.file, &tmp)?;
         staged.files.push(StagedFile {
             reference: m.reference.clone(),
@@ -146,6 +125,69 @@ pub(crate) fn stage(data: &Path, media: &[MediaSource]) -> Result<Staged> {
         });
     }
     Ok(staged)
+}
+
+impl Staged {
+    /// An empty staging folder of its own in the data directory `data` (locked while
+    /// this lives), for files a change makes there itself (an upload streamed to disk,
+    /// the smaller versions of a picture) and then [`Staged::adopt`]s. Blocking.
+    pub fn create(data: &Path) -> Result<Staged> {
+        let root = data.join(STAGING_DIR);
+        let (name, lock_path, lock) = loop {
+            let name = random_name();
+            let lock_path = root.join(format!("{name}.lock"));
+            let lock = File::create(&lock_path).map_err(io_err(&lock_path))?;
+            lock.lock().map_err(io_err(&lock_path))?;
+            // Between the create and the lock, a store opening in another process may
+            // take the new file for a leftover and remove it, holding its lock while it
+            // does ([`clean_up`]); then the file is gone by now, and another name is
+            // taken.
+            if lock_path.exists() {
+                break (name, lock_path, lock);
+            }
+        };
+        let dir = root.join(&name);
+        let staged = Staged {
+            dir: dir.clone(),
+            lock_path,
+            journal: root.join(format!("{name}.placed")),
+            _lock: Some(lock),
+            files: Vec::new(),
+        };
+        fs::create_dir(&dir).map_err(io_err(&dir))?;
+        Ok(staged)
+    }
+
+    /// The folder files are made in before [`Staged::adopt`] (empty for a `Staged` of
+    /// no files from [`crate::Store::stage_media`]).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Takes `file`, made directly in [`Staged::dir`], to be placed at `reference` by
+    /// [`crate::Writer::add_media`]; `sha256` (lowercase hex) and `size` (bytes) are of
+    /// its content. A file elsewhere is refused (an I/O error naming it).
+    pub fn adopt(
+        &mut self,
+        reference: MediaRef,
+        file: PathBuf,
+        sha256: String,
+        size: u64,
+    ) -> Result<()> {
+        if file.parent() != Some(self.dir.as_path()) || self._lock.is_none() {
+            return Err(StoreError::Io {
+                path: file,
+                source: std::io::Error::other("not a file of this staging folder"),
+            });
+        }
+        self.files.push(StagedFile {
+            reference,
+            tmp: file,
+            sha256,
+            size: size as i64,
+        });
+        Ok(())
+    }
 }
 
 /// Copies `src` to `dest`, hashing on the way, and syncs it to disk.

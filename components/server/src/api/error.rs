@@ -56,6 +56,23 @@ pub enum ApiError {
     /// 413: the body is larger than the route accepts.
     #[error("the request is too large (at most {})", size(*.0))]
     TooLarge(usize),
+    /// 413 `too_large` for an upload: the message names the limit and the kind
+    /// (`pictures may be at most 20 MB`).
+    #[error("{0}")]
+    MediaTooLarge(String),
+    /// 415 `unsupported_media`: an upload that is no accepted picture or video; the
+    /// message says what it looks like.
+    #[error("{0}")]
+    Unsupported(String),
+    /// 409 `conflict`, reason `in_use`: a media item still used by the working copy;
+    /// `used_by` lists where (see `media::use_json`).
+    #[error("{message}")]
+    InUse {
+        /// For people (English).
+        message: String,
+        /// `[{"key","label","title","field","ref"}…]`.
+        used_by: Value,
+    },
     /// 422: the input or its result is invalid; the diagnostics say where.
     #[error("{}", invalid_message(.0))]
     Invalid(Diagnostics),
@@ -115,10 +132,13 @@ impl ApiError {
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::NotWaiting(_) => (StatusCode::NOT_FOUND, "not_waiting"),
-            ApiError::Conflict { .. } | ApiError::Stale { .. } => {
+            ApiError::Conflict { .. } | ApiError::Stale { .. } | ApiError::InUse { .. } => {
                 (StatusCode::CONFLICT, "conflict")
             }
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::TooLarge(_) | ApiError::MediaTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+            }
+            ApiError::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::TooManyRequests { .. } => {
@@ -141,6 +161,12 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(what) => ApiError::NotFound(what),
             CoreError::Unauthorized => ApiError::Unauthorized("wrong name or password".into()),
             CoreError::Forbidden(m) => ApiError::forbidden(m),
+            CoreError::TooLarge(m) => ApiError::MediaTooLarge(m),
+            CoreError::Unsupported(m) => ApiError::Unsupported(m),
+            CoreError::InUse { message, uses } => ApiError::InUse {
+                message,
+                used_by: uses.iter().map(super::media::use_json).collect(),
+            },
             CoreError::Store(e @ ekran_core::StoreError::Busy { .. }) => {
                 tracing::warn!("api: {e}");
                 ApiError::Unavailable(
@@ -198,6 +224,10 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::Conflict { reason, .. } = &self {
             body["reason"] = json!(reason);
+        }
+        if let ApiError::InUse { used_by, .. } = &self {
+            body["reason"] = json!("in_use");
+            body["used_by"] = used_by.clone();
         }
         if let ApiError::Stale { current, .. } = &self {
             body["reason"] = json!(ekran_core::Conflict::Stale.code());

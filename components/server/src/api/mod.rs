@@ -6,7 +6,8 @@
 //! One router per resource: [`session`] (sign-in), [`versions`] (list, publish,
 //! rollback), [`screens`] (settings, live state), [`audit`], [`hall`] (import, export),
 //! [`users`], [`nodes`] (the content editor: tree, node edits, search, translations,
-//! preview). Who may call what is said by the extractors in [`auth`].
+//! preview), [`media`] (the media library: uploads, list, uses, rename, delete). Who may
+//! call what is said by the extractors in [`auth`].
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -23,6 +24,7 @@ pub mod auth;
 pub mod devices;
 mod error;
 pub mod hall;
+pub mod media;
 pub mod nodes;
 pub mod pairing;
 mod pool;
@@ -46,6 +48,8 @@ pub fn router() -> Router<AppState> {
         .merge(limit(users::router(), DEFAULT_LIMIT))
         .merge(limit(devices::router(), DEFAULT_LIMIT))
         .merge(limit(nodes::router(), DEFAULT_LIMIT))
+        // Uploads stream to disk under the media limits (see `media`).
+        .merge(media::router())
         // No sign-in there: a role and a screen id are a few bytes.
         .merge(limit(pairing::router(), 8 * 1024))
         .fallback(|| async { ApiError::NotFound("this API endpoint".into()) })

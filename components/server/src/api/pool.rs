@@ -3,7 +3,6 @@
 //! others: reads and session checks run on another connection meanwhile (SQLite's WAL
 //! lets them read while one connection writes).
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,7 +35,7 @@ impl Default for PoolSettings {
 
 /// The API's connections to one data directory.
 pub struct CorePool {
-    dir: PathBuf,
+    connector: ekran_core::Connector,
     settings: PoolSettings,
     idle: Mutex<Vec<Core>>,
     free: Arc<Semaphore>,
@@ -51,11 +50,16 @@ impl CorePool {
             ..settings
         };
         CorePool {
-            dir: core.dir().to_owned(),
+            connector: core.connector(),
             settings,
             idle: Mutex::new(vec![core]),
             free: Arc::new(Semaphore::new(settings.connections)),
         }
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.connector.dir()
     }
 
     /// Runs `f` on a free connection on a blocking thread (SQLite and password hashing
@@ -81,7 +85,7 @@ impl CorePool {
             let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let mut core = match taken {
                 Some(core) => core,
-                None => Core::open_connection(&pool.dir)?,
+                None => pool.connector.open()?,
             };
             // Cheap (one field in SQLite); set each time so any core handed in obeys it.
             core.set_busy_timeout(pool.settings.wait)?;

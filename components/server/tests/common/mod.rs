@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod api_client;
+pub mod media_client;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -10,13 +10,14 @@ import * as screens from './screens.js';
 import * as users from './users.js';
 import * as transfer from './transfer.js';
 import * as devices from './devices.js';
+import * as translations from './translations.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 const signout = document.getElementById('signout');
 
-/** View name → [module, label key, admins only]. */
+/** View name → [module, label key, admins only, not in the menu]. */
 const VIEWS = {
   hall: [hall, 'hall', false],
   versions: [versions, 'versions', false],
@@ -25,6 +26,7 @@ const VIEWS = {
   devices: [devices, 'devices', true],
   audit: [audit, 'audit', false],
   transfer: [transfer, 'transfer', false],
+  translations: [translations, 'trTitle', false, true],
 };
 
 let me = null; // { name, role, csrf }
@@ -76,7 +78,7 @@ function header() {
   who.textContent = `${me.name} · ${t(me.role === 'admin' ? 'admin' : 'editor')}`;
   const { view } = route();
   nav.replaceChildren(...Object.entries(VIEWS)
-    .filter(([, [, , adminOnly]]) => !adminOnly || me.role === 'admin')
+    .filter(([, [, , adminOnly, unlisted]]) => !unlisted && (!adminOnly || me.role === 'admin'))
     .map(([name, [, label]]) => h('a', {
       href: `#/${name}`, 'data-nav': name, text: t(label),
       'aria-current': name === view ? 'page' : false,
