@@ -9,42 +9,92 @@ use ekran_model::{Diagnostic, Diagnostics, Location, Severity};
 /// Largest input file read; bigger ones are refused before any memory is spent on them.
 pub const MAX_FILE: u64 = 512 * 1024 * 1024;
 
-/// Expands directories (recursively, files ending in .json or .txt) in a stable order.
-pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("{}: {e}", p.display()))?;
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
+/// One file to read: named on the command line, or found in a folder named there.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    /// Found in a folder: skipped with a note when it holds no record.
+    pub in_folder: bool,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Expands directories recursively, every regular file whatever its extension (or
+/// none), in a stable order; hidden files and folders (names starting with `.`) are
+/// skipped with a note each. A path that does not exist is an error naming it.
+pub fn expand(paths: &[PathBuf]) -> Result<(Vec<Found>, Diagnostics), String> {
+    let mut out = Vec::new();
+    let mut notes = Diagnostics::default();
+    for p in paths {
+        let meta = fs::metadata(p).map_err(|e| format!("{}: {}", p.display(), io_text(&e)))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found, &mut notes)
+                .map_err(|e| format!("{}: {}", p.display(), io_text(&e)))?;
+            found.sort();
+            out.extend(found.into_iter().map(|path| Found {
+                path,
+                in_folder: true,
+            }));
+        } else {
+            out.push(Found {
+                path: p.clone(),
+                in_folder: false,
+            });
+        }
+    }
+    Ok((out, notes))
+}
+
+/// An I/O error in words, without the `(os error N)` tail.
+pub fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Diagnostics) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let ty = entry.file_type()?;
         let path = entry.path();
-        if ty.is_dir() {
-            walk(&path, out)?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            notes.push(
+                Diagnostic::note(
+                    "hidden_skipped",
+                    format!(
+                        "hidden {}; skipped",
+                        if ty.is_dir() { "folder" } else { "file" }
+                    ),
+                )
+                .at(Location::File {
+                    path: path.display().to_string(),
+                }),
+            );
+        } else if ty.is_dir() {
+            walk(&path, out, notes)?;
         } else if ty.is_file() {
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if ext == "json" || ext == "txt" {
-                out.push(path);
-            }
+            out.push(path);
         }
     }
     Ok(())
+}
+
+/// Whether a file found in a folder may hold legacy records: a mongodump collection
+/// (BSON, gzip) or text starting with `{`, `[` or a comment. Pictures, documents and
+/// notes are not read.
+pub fn may_hold_records(bytes: &[u8]) -> bool {
+    if ekran_legacy::dump::is_gzip(bytes) || ekran_legacy::dump::looks_like_bson(bytes) {
+        return true;
+    }
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = b.iter().position(|c| !c.is_ascii_whitespace());
+    match first.map(|i| &b[i..]) {
+        Some([b'{' | b'[', ..]) => true,
+        Some(rest) => rest.starts_with(b"//") || rest.starts_with(b"/*"),
+        None => false,
+    }
 }
 
 /// Reads one file; a failure is an error diagnostic naming the file.
@@ -53,7 +103,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         path: path.display().to_string(),
     };
     let meta = fs::metadata(path)
-        .map_err(|e| Diagnostic::error("read", format!("cannot read: {e}")).at(at()))?;
+        .map_err(|e| Diagnostic::error("read", format!("cannot read: {}", io_text(&e))).at(at()))?;
     if meta.len() > MAX_FILE {
         return Err(Diagnostic::error(
             "too_large",
@@ -65,23 +115,152 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         )
         .at(at()));
     }
-    fs::read(path).map_err(|e| Diagnostic::error("read", format!("cannot read: {e}")).at(at()))
+    fs::read(path)
+        .map_err(|e| Diagnostic::error("read", format!("cannot read: {}", io_text(&e))).at(at()))
 }
 
-/// Reads every file; those that cannot be read become diagnostics.
-pub fn read_all(files: &[PathBuf]) -> (Vec<Input>, Diagnostics) {
-    let mut inputs = Vec::new();
+/// Reads the files one at a time, in order, handing each to `each` (so only one
+/// file's bytes are held at once, whatever the folder holds), with a progress bar on a
+/// terminal. Files that cannot be read become diagnostics; files found in a folder that
+/// cannot hold records are skipped with a note each (counted in one note when `quiet`).
+pub fn each_input(files: &[Found], quiet: bool, mut each: impl FnMut(Input)) -> Diagnostics {
     let mut failed = Diagnostics::default();
-    for path in files {
-        match read(path) {
-            Ok(bytes) => inputs.push(Input {
-                name: path.display().to_string(),
+    let mut skipped = 0usize;
+    let progress = Progress::new(files.len());
+    for f in files {
+        match read(&f.path) {
+            Ok(bytes) if f.in_folder && !may_hold_records(&bytes) => {
+                skipped += 1;
+                if !quiet {
+                    failed.push(
+                        Diagnostic::note(
+                            "not_a_record_file",
+                            "holds no legacy record (not JSON, not a mongodump); skipped",
+                        )
+                        .at(Location::File {
+                            path: f.path.display().to_string(),
+                        }),
+                    );
+                }
+            }
+            Ok(bytes) => each(Input {
+                name: f.path.display().to_string(),
                 bytes,
             }),
             Err(d) => failed.push(d),
         }
+        progress.step();
     }
-    (inputs, failed)
+    progress.done();
+    if quiet && skipped > 0 {
+        failed.push(Diagnostic::note(
+            "not_a_record_file",
+            format!("{skipped} file(s) holding no legacy record skipped"),
+        ));
+    }
+    failed
+}
+
+/// Whether the bytes are an ekran export (a byte-order mark allowed).
+pub fn is_ekran(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(b).is_ok_and(ekran_model::format::looks_like_ekran)
+}
+
+/// A progress bar on standard error for long reads: shown only on a terminal, and only
+/// once a second has passed.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    /// A bar over `total` steps (files).
+    pub fn new(total: usize) -> Progress {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "reading {pos}/{len} file(s) {wide_bar} {elapsed}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    /// One step done.
+    pub fn step(&self) {
+        if let Some(bar) = &self.bar {
+            if !self.shown.get() && self.start.elapsed().as_secs_f64() > 1.0 {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                self.shown.set(true);
+            }
+            bar.inc(1);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A spinner on standard error while a long step runs (such as storing an import):
+/// drawn only on a terminal and only once the step has taken a second; removed when
+/// dropped.
+pub struct Busy {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Busy {
+    /// Starts timing a step described by `message`.
+    pub fn start(message: &'static str) -> Busy {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return Busy {
+                done: None,
+                thread: None,
+            };
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let second = std::time::Duration::from_secs(1);
+            if rx.recv_timeout(second) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(message);
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let _ = rx.recv();
+            bar.finish_and_clear();
+        });
+        Busy {
+            done: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Counts of what was printed.

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use ekran_core::import::{check_ekran, Input, LegacyBatch};
+use ekran_core::import::{check_ekran, LegacyBatch};
 use ekran_legacy::import::Options;
-use ekran_model::format;
 
 use crate::inputs::{self, Tally};
 use crate::LangArg;
@@ -20,37 +19,60 @@ pub struct CheckArgs {
     /// Language of the legacy records (default: detected per file).
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
-    /// Files or directories (directories: every .json and .txt inside).
+    /// When an ID and language appear more than once, keep the first copy (default:
+    /// the last, as the legacy system showed it).
+    #[arg(long)]
+    first_wins: bool,
+    /// Count the files of a folder that hold no record instead of naming each.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Files or folders: legacy JSON (any extension or none), mongoexport output,
+    /// mongodump collections (.bson, .bson.gz) or dump folders, ekran exports.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    let files = inputs::expand(&args.paths)?;
-    let (all, failed) = inputs::read_all(&files);
+    let (files, notes) = inputs::expand(&args.paths)?;
     let mut tally = Tally::default();
+    inputs::print(&notes, &mut tally);
+    let mut batch = LegacyBatch::new(Options {
+        lang: args.lang.map(Into::into),
+        last_wins: false,
+        strict: args.strict,
+    })
+    .first_wins(args.first_wins);
+    let (mut docs, mut legacy) = (0usize, 0usize);
+    let failed = inputs::each_input(&files, args.quiet, |i| {
+        if inputs::is_ekran(&i.bytes) {
+            docs += 1;
+            let text = std::str::from_utf8(&i.bytes).expect("an ekran export is UTF-8");
+            inputs::print(&check_ekran(&i.name, text), &mut tally);
+        } else {
+            legacy += 1;
+            batch.add(&i);
+        }
+    });
     inputs::print(&failed, &mut tally);
-    let (docs, legacy): (Vec<Input>, Vec<Input>) = all
-        .into_iter()
-        .partition(|i| std::str::from_utf8(&i.bytes).is_ok_and(format::looks_like_ekran));
-    for d in &docs {
-        let text = std::str::from_utf8(&d.bytes).expect("partitioned on UTF-8");
-        inputs::print(&check_ekran(&d.name, text), &mut tally);
-    }
-    let batch = LegacyBatch::parse(
-        &legacy,
-        Options {
-            lang: args.lang.map(Into::into),
-            last_wins: false,
-            strict: args.strict,
-        },
-    );
     let (records, repairs) = (batch.records, batch.repairs());
-    inputs::print(&batch.check(), &mut tally);
+    if legacy == 0 && docs == 0 && tally.errors == 0 {
+        inputs::print(
+            &ekran_model::Diagnostics(vec![ekran_model::Diagnostic::error(
+                "no_records",
+                format!(
+                    "no legacy record or ekran document found in {} file(s)",
+                    files.len()
+                ),
+            )]),
+            &mut tally,
+        );
+    } else {
+        inputs::print(&batch.check(), &mut tally);
+    }
     println!(
         "checked {} file(s): {records} legacy record(s), {} ekran document(s); {} error(s), {} warning(s), {repairs} repair(s)",
         files.len(),
-        docs.len(),
+        docs,
         tally.errors,
         tally.warnings,
     );

@@ -5,16 +5,21 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use ekran_core::import::{After, ImportReport, LegacyBatch};
+use ekran_core::import::{After, ImportReport, LegacyBatch, Replaced};
 use ekran_core::{Core, CoreError, Published, CLI};
 use ekran_legacy::import::Options;
+use ekran_model::{Diagnostic, Location};
 
 use crate::inputs::{self, Tally};
+
+#[path = "import_report.rs"]
+mod report;
 use crate::{DataDir, LangArg};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
-    /// Legacy TCD records: one per file or lists of them; files or directories.
+    /// Legacy TCD content: JSON records (any extension or none), mongoexport output,
+    /// mongodump collections (.bson, .bson.gz) or dump folders; files or folders.
     Legacy(LegacyArgs),
     /// An ekran export (`ekran export`): replaces the working copy with the file's.
     Ekran(EkranArgs),
@@ -47,10 +52,25 @@ pub struct LegacyArgs {
     /// Folder holding the legacy media files; those found are copied into the library.
     #[arg(long, value_name = "DIR")]
     media: Option<PathBuf>,
-    /// When two records share an ID and language, keep the later file's (with a
-    /// warning) instead of failing.
-    #[arg(long)]
+    /// When an ID and language appear more than once, keep the last copy read (the
+    /// default: a dump's natural order, files in the order given, folders in name
+    /// order), with a warning listing the others.
+    #[arg(long, conflicts_with = "first_wins")]
     last_wins: bool,
+    /// When an ID and language appear more than once, keep the first copy read.
+    #[arg(long)]
+    first_wins: bool,
+    /// Replace the whole working copy with what this import reads (default: merge into
+    /// it; an untouched demo hall is always replaced).
+    #[arg(long)]
+    replace: bool,
+    /// Write a JSON migration report to FILE (per file: records, languages, repairs,
+    /// duplicates; nodes created and updated, media, problems by code).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Count the files of a folder that hold no record instead of naming each.
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     publish: PublishArg,
     #[arg(required = true, value_name = "PATH")]
@@ -110,21 +130,44 @@ fn outcome(r: &ImportReport) -> String {
 }
 
 fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
-    let files = inputs::expand(&args.paths)?;
-    let (inputs, failed) = inputs::read_all(&files);
-    let mut batch = LegacyBatch::parse(
-        &inputs,
-        Options {
-            lang: args.lang.map(Into::into),
-            last_wins: args.last_wins,
-            strict: false,
-        },
-    );
+    let (files, notes) = inputs::expand(&args.paths)?;
+    let mut batch = LegacyBatch::new(Options {
+        lang: args.lang.map(Into::into),
+        last_wins: args.last_wins,
+        strict: false,
+    })
+    .first_wins(args.first_wins);
+    let mut wrong = Vec::new();
+    let failed = inputs::each_input(&files, args.quiet, |i| {
+        if inputs::is_ekran(&i.bytes) {
+            // An ekran export given to the legacy importer.
+            wrong.push(
+                Diagnostic::error(
+                    "wrong_importer",
+                    format!(
+                        "this is an ekran export, not legacy content; import it with `ekran import ekran {}`",
+                        i.name
+                    ),
+                )
+                .at(Location::File { path: i.name }),
+            );
+        } else {
+            batch.add(&i);
+        }
+    });
     batch.files = files.len();
-    batch.extra = failed;
+    batch.replace = args.replace;
+    let stats = batch.file_stats().to_vec();
+    let mut diags = notes;
+    diags.extend(failed);
+    diags.extend(wrong);
+    batch.extra = diags;
     let mut tally = Tally::default();
     let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
-    let report = match core.import_legacy(batch, args.media.as_deref(), args.publish.after(), CLI) {
+    let busy = inputs::Busy::start("checking, storing and publishing…");
+    let result = core.import_legacy(batch, args.media.as_deref(), args.publish.after(), CLI);
+    drop(busy);
+    let report = match result {
         Ok(r) => r,
         Err(e) => return refused(e, &mut tally),
     };
@@ -134,8 +177,18 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|(l, n)| format!("{l} {n}"))
         .collect();
+    let m = report.migration.clone().unwrap_or_default();
+    let replaced = match m.replaced {
+        Some(Replaced::Demo) => "; replaced the untouched demo hall".to_owned(),
+        Some(Replaced::Asked) => "; replaced the working copy (--replace)".to_owned(),
+        None if m.remaining > 0 => format!(
+            "; {} node(s) of the working copy this import did not read remain (--replace drops them)",
+            m.remaining
+        ),
+        None => String::new(),
+    };
     println!(
-        "imported {} file(s): {} node(s) created, {} updated, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}{}",
+        "imported {} file(s): {} node(s) created, {} updated, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}{replaced}{}",
         report.files,
         report.created,
         report.updated,
@@ -147,7 +200,39 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
         langs.join(", "),
         outcome(&report)
     );
+    if m.untouched_warnings > 0 {
+        println!(
+            "{} warning(s) about content this import did not touch (not shown; `ekran doctor` lists them)",
+            m.untouched_warnings
+        );
+    }
+    let top = top_problems(&report.diagnostics);
+    if !top.is_empty() {
+        println!("top problems: {}", top.join(", "));
+    }
+    if let Some(path) = &args.report {
+        let json = report::json(&report, &stats, &tally);
+        std::fs::write(path, json)
+            .map_err(|e| format!("--report {}: {}", path.display(), inputs::io_text(&e)))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The three most frequent warning codes, `code ×N`.
+fn top_problems(d: &ekran_model::Diagnostics) -> Vec<String> {
+    let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
+    for x in d
+        .iter()
+        .filter(|x| x.severity == ekran_model::Severity::Warning)
+    {
+        *by.entry(x.code).or_default() += 1;
+    }
+    let mut v: Vec<(&str, usize)> = by.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.into_iter()
+        .take(3)
+        .map(|(c, n)| format!("{c} \u{d7}{n}"))
+        .collect()
 }
 
 fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
@@ -157,6 +242,18 @@ fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
         Ok(b) => b,
         Err(d) => return refused(CoreError::invalid(d), &mut tally),
     };
+    if !inputs::is_ekran(&bytes) {
+        let d = Diagnostic::error(
+            "wrong_importer",
+            format!(
+                "not an ekran export (no \"format\": \"ekran/…\" at its start); legacy content is imported with `ekran import legacy {shown}`"
+            ),
+        )
+        .at(Location::File {
+            path: shown.clone(),
+        });
+        return refused(CoreError::invalid(d), &mut tally);
+    }
     let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
     let report = match core.import_ekran(
         &shown,

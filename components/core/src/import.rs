@@ -6,9 +6,9 @@
 //! the nodes that changed, moves the media in and, when asked, publishes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use ekran_legacy::import::{LegacyImport, Options};
+use ekran_legacy::import::{FileStats, LegacyImport, Options};
 use ekran_model::{
     format, validate, Diagnostic, Diagnostics, FieldPath, Hall, Lang, Location, MediaRef,
 };
@@ -86,22 +86,61 @@ pub struct LegacyBatch {
     /// Problems outside the records (a file that could not be read), added by the
     /// front door.
     pub extra: Diagnostics,
+    /// Start from an empty hall instead of the working copy (`--replace`): the import
+    /// becomes the whole hall.
+    pub replace: bool,
 }
 
 impl LegacyBatch {
+    /// An empty batch: add inputs with [`LegacyBatch::add`].
+    pub fn new(opts: Options) -> LegacyBatch {
+        LegacyBatch {
+            imp: LegacyImport::new(opts),
+            files: 0,
+            records: 0,
+            extra: Diagnostics::default(),
+            replace: false,
+        }
+    }
+
+    /// When an ID and language appear more than once, keep the first copy read (the
+    /// last is kept otherwise).
+    pub fn first_wins(mut self, yes: bool) -> Self {
+        self.imp.first_wins = yes;
+        self
+    }
+
+    /// Parses one input (none of this touches the store); returns its records.
+    pub fn add(&mut self, input: &Input) -> usize {
+        let n = self.imp.add_file(&input.name, &input.bytes);
+        self.files += 1;
+        self.records += n;
+        n
+    }
+
     /// Parses every input (none of this touches the store).
     pub fn parse(inputs: &[Input], opts: Options) -> LegacyBatch {
-        let mut imp = LegacyImport::new(opts);
-        let mut records = 0;
+        let mut batch = LegacyBatch::new(opts);
         for i in inputs {
-            records += imp.add_file(&i.name, &i.bytes);
+            batch.add(i);
         }
-        LegacyBatch {
-            imp,
-            files: inputs.len(),
-            records,
-            extra: Diagnostics::default(),
-        }
+        batch
+    }
+
+    /// What was read from each file, in order.
+    pub fn file_stats(&self) -> &[FileStats] {
+        &self.imp.files
+    }
+
+    /// The error of a batch without a single record: nothing to import.
+    fn nothing_found(&self) -> Diagnostic {
+        Diagnostic::error(
+            "no_records",
+            format!(
+                "no legacy record found in {} file(s); nothing to import",
+                self.files
+            ),
+        )
     }
 
     /// Whether anything so far is an error.
@@ -127,6 +166,11 @@ impl LegacyBatch {
         let mut hall = Hall::default();
         let mut out = self.extra.clone();
         if self.files == 0 {
+            return out;
+        }
+        if self.records == 0 && !self.imp.has_errors() {
+            out.extend(self.imp.diagnostics.iter().cloned());
+            out.push(self.nothing_found());
             return out;
         }
         self.imp.apply(&mut hall);
@@ -161,19 +205,9 @@ pub struct ImportReport {
     pub changes: Changes,
     /// `None` when the import was asked not to publish (or was a dry run).
     pub published: Option<Published>,
-}
-
-/// Looks for a legacy media file: at its path, under `static/`, or by file name alone.
-/// Every candidate is built from the reference's checked segments, so it stays in `dir`.
-fn find_media(dir: &Path, r: &MediaRef) -> Option<PathBuf> {
-    let under = |base: PathBuf| r.segments().fold(base, |p, s| p.join(s));
-    [
-        under(dir.to_owned()),
-        under(dir.join("static")),
-        dir.join(r.file_name()),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
+    /// What a legacy import found and did beyond the counts above (`None` for an
+    /// ekran document).
+    pub migration: Option<Migration>,
 }
 
 impl Core {
@@ -192,17 +226,39 @@ impl Core {
         if batch.has_errors() {
             return Err(CoreError::Invalid(batch.diagnostics()));
         }
+        if batch.records == 0 {
+            let mut d = batch.diagnostics();
+            d.push(batch.nothing_found());
+            return Err(CoreError::Invalid(d));
+        }
         // Media: found and copied into staging before the store is locked.
         let mut sources: Vec<MediaSource> = Vec::new();
         let mut missing: BTreeSet<MediaRef> = BTreeSet::new();
+        let mut media_notes = Diagnostics::default();
         if let Some(dir) = media_dir {
             let mut seen = BTreeSet::new();
-            for (_, r) in batch.imp.media_refs() {
+            for (label, r) in batch.imp.media_refs() {
                 if !seen.insert(r.clone()) {
                     continue;
                 }
-                match find_media(dir, &r) {
-                    Some(file) => sources.push(MediaSource { reference: r, file }),
+                match media::find(dir, &r) {
+                    Some((file, inexact)) => {
+                        if inexact {
+                            let d = Diagnostic::warning(
+                                "media_name_differs",
+                                format!(
+                                    "media {r} found as {} (the name differs in case or Unicode normalisation)",
+                                    file.display()
+                                ),
+                            );
+                            let d = match batch.imp.label_origin(&label, None) {
+                                Some(o) => o.locate(d),
+                                None => d,
+                            };
+                            media_notes.push(d);
+                        }
+                        sources.push(MediaSource { reference: r, file })
+                    }
                     None => {
                         missing.insert(r);
                     }
@@ -213,8 +269,26 @@ impl Core {
         self.cache.forget();
         let note = format!("import legacy: {} file(s)", batch.files);
         let files = batch.files;
+        let file_stats = batch.imp.files.clone();
+        let demo = ekran_demo::hall().ok();
         finish(self.store.write(|w| {
-            let mut hall = w.working_copy()?.hall;
+            let working = w.working_copy()?.hall;
+            let replaced = if batch.replace {
+                Some(Replaced::Asked)
+            } else if demo.as_ref() == Some(&working) {
+                Some(Replaced::Demo)
+            } else {
+                None
+            };
+            let mut hall = match replaced {
+                Some(Replaced::Asked) => Hall {
+                    title: working.title.clone(),
+                    fallback: working.fallback.clone(),
+                    ..Hall::default()
+                },
+                Some(Replaced::Demo) => Hall::default(),
+                None => working,
+            };
             let summary = batch.imp.apply(&mut hall);
             let mut known = w.media()?;
             known.extend(sources.iter().map(|s| s.reference.as_str().to_owned()));
@@ -248,7 +322,8 @@ impl Core {
                     }
                 }
             }
-            let mut diagnostics = batch.imp.diagnostics.clone();
+            let mut diagnostics = batch.diagnostics();
+            diagnostics.extend(media_notes.iter().cloned());
             diagnostics.extend(batch.imp.place(found, &hall));
             let v = validate::validate(
                 &hall,
@@ -256,6 +331,7 @@ impl Core {
                     media: Some(&known),
                 },
             );
+            let (v, untouched) = untouched_warnings(v, &summary.touched);
             diagnostics.extend(batch.imp.place(v, &hall));
             if diagnostics.has_errors() {
                 return Err(CoreError::Invalid(diagnostics).into());
@@ -272,11 +348,19 @@ impl Core {
                 Action::ImportLegacy,
                 &subject,
                 &format!(
-                    "{files} file(s): {} node(s) created, {} updated, {} media file(s) copied; {outcome}",
-                    summary.created, summary.updated, added.added
+                    "{files} file(s): {} node(s) created, {} updated, {} media file(s) copied{}; {outcome}",
+                    summary.created,
+                    summary.updated,
+                    added.added,
+                    match replaced {
+                        Some(Replaced::Demo) => "; replaced the untouched demo hall",
+                        Some(Replaced::Asked) => "; replaced the working copy (--replace)",
+                        None => "",
+                    }
                 ),
                 by.address,
             )?;
+            let touched: BTreeSet<&ekran_model::NodeKey> = summary.touched.iter().collect();
             let report = ImportReport {
                 diagnostics,
                 files,
@@ -291,6 +375,17 @@ impl Core {
                 screens: hall.screens.len(),
                 changes,
                 published,
+                migration: Some(Migration {
+                    files: file_stats,
+                    replaced,
+                    remaining: hall.nodes.walk().filter(|n| !touched.contains(n.key())).count(),
+                    untouched_warnings: untouched,
+                    duplicates_discarded: batch.imp.duplicates_discarded,
+                    shapes_merged: batch.imp.shapes_merged,
+                    media_found: sources.len(),
+                    media_missing: reported.len(),
+                    nodes_by_file: summary.per_file.clone(),
+                }),
             };
             Stop::unless_dry_run(report, after)
         }))
@@ -329,7 +424,7 @@ impl Core {
             Some(dir) => validate::media_refs(&hall)
                 .into_iter()
                 .filter_map(|r| {
-                    find_media(dir, r).map(|file| MediaSource {
+                    media::find(dir, r).map(|(file, _)| MediaSource {
                         reference: r.clone(),
                         file,
                     })
@@ -421,6 +516,7 @@ impl Core {
                 screens: hall.screens.len(),
                 changes,
                 published,
+                migration: None,
             };
             Stop::unless_dry_run(report, after)
         }))
@@ -510,6 +606,12 @@ fn publish_if(
     Ok((changes, Some(Published::New(v))))
 }
 
+#[path = "import_media.rs"]
+mod media;
+#[path = "import_migration.rs"]
+mod migration;
+use migration::untouched_warnings;
+pub use migration::{Migration, Replaced};
 #[cfg(test)]
 #[path = "import_tests.rs"]
 mod tests;

@@ -97,31 +97,38 @@ fn every_record_of_two_thousand_files_arrives_in_numeric_order() {
 }
 
 #[test]
-fn a_duplicate_among_two_thousand_files_is_still_found() {
+fn a_duplicate_among_two_thousand_files_is_still_found_and_reported() {
     let mut inputs = inputs();
     inputs.push(Input {
         name: "late/1.1500.json".into(),
         bytes: record("1.1500", "Узел 1500, позже"),
     });
     let (_dir, mut core) = core();
-    let batch = LegacyBatch::parse(&inputs, Options::default());
-    let e = core
-        .import_legacy(batch, None, After::Publish, CLI)
-        .unwrap_err();
-    let CoreError::Invalid(d) = e else {
-        panic!("not refused as invalid: {e:?}")
-    };
-    let errors: Vec<&Diagnostic> = d.errors().collect();
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!(errors[0].code, "duplicate_record");
+    // Without --last-wins the later copy wins too (the default rule), with a warning
+    // at it naming the discarded copy.
+    let r = core
+        .import_legacy(
+            LegacyBatch::parse(&inputs, Options::default()),
+            None,
+            After::Keep,
+            CLI,
+        )
+        .unwrap();
+    let dup: Vec<&Diagnostic> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "duplicate_record")
+        .collect();
+    assert_eq!(dup.len(), 1, "{dup:?}");
     assert!(
-        errors[0].render().starts_with(
-            "late/1.1500.json:1:1: error: node 1.1500 (ru) is defined twice: here and at ru/1.1500.json:1:1"
-        ),
+        dup[0].render().starts_with(
+            "late/1.1500.json:1:1: warning: node 1.1500 (ru) is read 2 times; this copy is kept"
+        ) && dup[0]
+            .message
+            .contains("discarded: ru/1.1500.json:1:1 (other text)"),
         "{}",
-        errors[0].render()
+        dup[0].render()
     );
-    assert!(core.working_copy().unwrap().hall.nodes.is_empty());
 
     // With the later file winning: a warning, and its text.
     let opts = Options {
@@ -131,7 +138,7 @@ fn a_duplicate_among_two_thousand_files_is_still_found() {
     let r = core
         .import_legacy(LegacyBatch::parse(&inputs, opts), None, After::Publish, CLI)
         .unwrap();
-    assert_eq!(r.created, FILES);
+    assert_eq!(r.updated, FILES);
     let dup = r.diagnostics.iter().find(|d| d.code == "duplicate_record");
     assert!(dup.is_some_and(|d| !d.is_error()), "{dup:?}");
     let hall = core.working_copy().unwrap().hall;

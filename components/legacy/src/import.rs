@@ -6,101 +6,88 @@
 //! parent and position stay), and a record whose label no node carries makes a new
 //! node under the node labelled with the parent number.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-
-use ekran_model::diag::{Diagnostic, Diagnostics, LineIndex, Location, Pos, Severity};
+use ekran_model::diag::{Diagnostic, Diagnostics, Location, Severity};
 use ekran_model::{
     Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionRef, Slide,
 };
+use std::collections::{BTreeMap, HashMap};
 
-use crate::json::{self, Node as JNode, Value};
-use crate::record::{self, Record};
+use crate::record::Record;
+
+pub use read::collection_language;
 
 /// Options of one import.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The language of every file; `None` detects it per file.
     pub lang: Option<Lang>,
-    /// Two records with the same ID and language: the later file wins (with a warning)
-    /// instead of an error.
+    /// Two records with the same ID and language: the later one wins. This is also the
+    /// rule without it (the copy the legacy system showed last); set, the warning says
+    /// it was asked for. [`LegacyImport::first_wins`] keeps the first instead.
     pub last_wins: bool,
     /// Every repair is an error.
     pub strict: bool,
-}
-
-/// Where a record or one of its slides came from, for later messages about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    /// The file, as given to [`LegacyImport::add_file`].
-    pub path: String,
-    /// The position of the record's (or slide's) `{`.
-    pub pos: Pos,
-    /// The line holding it and a caret under it.
-    pub snippet: String,
-}
-
-impl Origin {
-    fn new(path: &str, idx: &LineIndex<'_>, offset: usize) -> Self {
-        Origin {
-            path: path.to_owned(),
-            pos: idx.pos(offset),
-            snippet: idx.snippet(offset),
-        }
-    }
-
-    /// The location of the record: `path:line:col`.
-    pub fn location(&self) -> Location {
-        Location::Text {
-            path: self.path.clone(),
-            pos: self.pos,
-        }
-    }
-
-    /// A new diagnostic pointing at the record, with its snippet.
-    pub fn diagnostic(
-        &self,
-        severity: Severity,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        self.locate(Diagnostic::new(severity, code, message))
-    }
-
-    /// `d` moved to point at the record, with its snippet; everything else kept.
-    pub fn locate(&self, d: Diagnostic) -> Diagnostic {
-        let mut d = d.at(self.location());
-        d.snippet = Some(self.snippet.clone());
-        d
-    }
-}
-
-impl fmt::Display for Origin {
-    /// `path:line:col`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path, self.pos.line, self.pos.col)
-    }
 }
 
 struct Entry {
     record: Record,
     origin: Origin,
     slide_origins: Vec<Origin>,
+    /// Other copies of the same ID and language, not kept.
+    discarded: Vec<Discarded>,
+}
+
+/// A copy of a record that another copy won over.
+struct Discarded {
+    origin: Origin,
+    /// Byte-identical in content to the kept one.
+    identical: bool,
+    /// Same titles and texts (other media or settings).
+    same_text: bool,
+}
+
+/// What was read from one input file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileStats {
+    /// The file, as given to [`LegacyImport::add_file`].
+    pub path: String,
+    /// `json` (text, JSON Lines and extended JSON included), `bson`, `bson.gz` or
+    /// `metadata` (a mongodump `*.metadata.json`, skipped).
+    pub kind: &'static str,
+    /// Records read (a second-shape record counts its menu and each item).
+    pub records: usize,
+    /// Records per language.
+    pub languages: BTreeMap<Lang, usize>,
+    /// Repairs made.
+    pub repairs: usize,
+    /// Records of this file whose ID and language were already read (one copy of each
+    /// such pair is kept, see [`LegacyImport::first_wins`]).
+    pub duplicates: usize,
 }
 
 /// What one import has read so far.
 #[derive(Default)]
 pub struct LegacyImport {
     opts: Options,
+    /// When an ID and language appear more than once, keep the first copy rather than
+    /// the last (`--first-wins`).
+    pub first_wins: bool,
     entries: BTreeMap<(NodeId, Lang), Entry>,
     /// Everything found so far, in the order found: per file its language note, repairs,
-    /// parse error or record findings; then, from [`LegacyImport::apply`], differences
-    /// between the languages of a node.
+    /// parse error or record findings; then, from [`LegacyImport::apply`], duplicates
+    /// and differences between the languages of a node.
     pub diagnostics: Diagnostics,
     /// Number of repairs reported (also counted when not all were kept).
     pub repairs: usize,
     /// Records read per language.
     pub languages: BTreeMap<Lang, usize>,
+    /// Per file, in the order read.
+    pub files: Vec<FileStats>,
+    /// Copies of records dropped because another copy of the same ID and language won.
+    pub duplicates_discarded: usize,
+    /// Records of the second shape merged with a full record of the same ID.
+    pub shapes_merged: usize,
+    duplicates_reported: bool,
 }
 
 /// The result of applying an import to a hall.
@@ -116,53 +103,9 @@ pub struct Summary {
     pub slides: usize,
     /// Screens made for new top-level nodes.
     pub screens_created: usize,
-}
-
-/// Kazakh letters that Russian does not have.
-const KAZAKH_LETTERS: &str = "ӘәҒғҚқҢңӨөҰұҮүҺһІі";
-
-/// Share of Cyrillic letters that must be Kazakh-specific for a file to count as Kazakh.
-/// Russian legacy files carry Kazakh names («Нұр Отан», Кәрібек): at most 3.3% in the known
-/// data; Kazakh files run at 9-14%.
-const KAZAKH_SHARE: f64 = 0.05;
-
-/// Detects the language of a file from its strings; returns it and a reason to report.
-pub fn detect_language(doc: &JNode) -> (Lang, String) {
-    let (mut cyr, mut kk) = (0usize, 0usize);
-    let mut stack = vec![doc];
-    while let Some(n) = stack.pop() {
-        match &n.value {
-            Value::String(s) => {
-                for c in s.chars() {
-                    if ('\u{0400}'..='\u{04FF}').contains(&c) {
-                        cyr += 1;
-                        if KAZAKH_LETTERS.contains(c) {
-                            kk += 1;
-                        }
-                    }
-                }
-            }
-            Value::Array(a) => stack.extend(a.iter()),
-            Value::Object(m) => stack.extend(m.iter().map(|m| &m.value)),
-            _ => {}
-        }
-    }
-    let share = if cyr == 0 {
-        0.0
-    } else {
-        kk as f64 / cyr as f64
-    };
-    let lang = if share >= KAZAKH_SHARE {
-        Lang::Kk
-    } else {
-        Lang::Ru
-    };
-    let why = format!(
-        "language detected as {lang}: {kk} of {cyr} Cyrillic letters are Kazakh-specific ({:.1}%, threshold {:.0}%); use --lang to override",
-        share * 100.0,
-        KAZAKH_SHARE * 100.0
-    );
-    (lang, why)
+    /// Per input file (as named to [`LegacyImport::add_file`]): nodes it created and
+    /// nodes it updated (a node made from two files counts for each).
+    pub per_file: BTreeMap<String, (usize, usize)>,
 }
 
 impl LegacyImport {
@@ -191,109 +134,120 @@ impl LegacyImport {
     }
 
     /// Reads one file's bytes; `path` names it in diagnostics. Returns the number of
-    /// records read.
+    /// records read. The file may be legacy JSON (one record, a list, records one after
+    /// another, JSON Lines; extended JSON as `mongoexport` writes it), a `mongodump`
+    /// collection (`.bson`, or gzip-compressed), or a mongodump `*.metadata.json`,
+    /// which is skipped with a note.
     pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> usize {
-        let parsed = json::parse(bytes);
-        let idx = LineIndex::new(bytes);
-        let file = || Location::File {
+        let repairs_before = self.repairs;
+        let dups_before = self.duplicates_discarded;
+        let mut stats = FileStats {
             path: path.to_owned(),
+            kind: "json",
+            ..Default::default()
         };
-        let detected = match (&parsed.value, self.opts.lang) {
-            (Ok(doc), None) => {
-                let (lang, why) = detect_language(doc);
-                self.push(Diagnostic::note("language_detected", why).at(file()));
-                Some(lang)
-            }
-            _ => None,
-        };
-        for r in &parsed.repairs {
+        if read::is_metadata(path, bytes) {
+            stats.kind = "metadata";
             self.push(
-                Diagnostic::warning(r.kind.code(), r.kind.message())
-                    .at_offset(path, &idx, r.offset)
-                    .repaired(),
-            );
-        }
-        if parsed.repairs_dropped > 0 {
-            self.repairs += parsed.repairs_dropped;
-            let severity = if self.opts.strict {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            self.push(
-                Diagnostic::new(
-                    severity,
-                    "repairs_not_shown",
-                    format!(
-                        "{} more repairs in this file not shown",
-                        parsed.repairs_dropped
-                    ),
+                Diagnostic::note(
+                    "dump_metadata_skipped",
+                    "mongodump metadata (indexes and options of a collection), no content; skipped",
                 )
-                .at(file()),
+                .at(Location::File {
+                    path: path.to_owned(),
+                }),
             );
+            self.files.push(stats);
+            return 0;
         }
-        let doc = match parsed.value {
-            Ok(doc) => doc,
-            Err(e) => {
-                self.push(Diagnostic::error(e.code, e.message).at_offset(path, &idx, e.offset));
-                return 0;
-            }
-        };
-        let lang = self.opts.lang.or(detected).unwrap_or(Lang::Ru);
-        let (records, findings) = record::records(&doc);
-        for f in findings {
-            let severity = if f.error {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            let mut d =
-                Diagnostic::new(severity, f.code, f.message).at_offset(path, &idx, f.offset);
-            d.repair = f.repair;
-            self.push(d);
-        }
-        let n = records.len();
-        for rec in records {
-            let origin = Origin::new(path, &idx, rec.offset);
-            let slide_origins = rec
-                .slides
-                .iter()
-                .map(|s| Origin::new(path, &idx, s.offset))
-                .collect();
-            let key = (rec.id.clone(), lang);
-            if let Some(prev) = self.entries.get(&key) {
-                let prev_at = prev.origin.to_string();
-                if self.opts.last_wins {
-                    let d = origin.diagnostic(
-                        Severity::Warning,
-                        "duplicate_record",
-                        format!("node {} ({lang}) was also defined at {prev_at}; this later one wins (--last-wins)", rec.id),
-                    );
-                    self.push(d);
-                } else {
-                    let d = origin.diagnostic(
-                        Severity::Error,
-                        "duplicate_record",
-                        format!(
-                            "node {} ({lang}) is defined twice: here and at {prev_at} (use --last-wins to keep the later one)",
-                            rec.id
-                        ),
-                    );
-                    self.push(d);
-                    continue;
+        let unzipped;
+        let mut bytes = bytes;
+        if crate::dump::is_gzip(bytes) {
+            match crate::dump::gunzip(bytes, read::MAX_UNZIPPED) {
+                Ok(b) => {
+                    unzipped = b;
+                    bytes = &unzipped;
+                    stats.kind = "bson.gz";
+                }
+                Err(e) => {
+                    self.push(Diagnostic::error("gzip", e).at(Location::File {
+                        path: path.to_owned(),
+                    }));
+                    self.files.push(stats);
+                    return 0;
                 }
             }
-            *self.languages.entry(lang).or_default() += 1;
+        }
+        let n = if read::is_dump(path, bytes) {
+            if stats.kind == "json" {
+                stats.kind = "bson";
+            }
+            self.add_dump(path, bytes, &mut stats)
+        } else {
+            if stats.kind == "bson.gz" {
+                stats.kind = "json";
+            }
+            self.add_text(path, bytes, &mut stats)
+        };
+        stats.records = n;
+        stats.repairs = self.repairs - repairs_before;
+        stats.duplicates = self.duplicates_discarded - dups_before;
+        self.files.push(stats);
+        n
+    }
+
+    /// Adds one record read from `path` in `lang`: a new entry, a merge of the two
+    /// record shapes, or a duplicate (the last copy wins unless [`Self::first_wins`];
+    /// reported from [`LegacyImport::apply`]).
+    fn insert(&mut self, rec: Record, lang: Lang, origin: Origin, slide_origins: Vec<Origin>) {
+        *self.languages.entry(lang).or_default() += 1;
+        let key = (rec.id.clone(), lang);
+        let Some(prev) = self.entries.get_mut(&key) else {
             self.entries.insert(
                 key,
                 Entry {
                     record: rec,
                     origin,
                     slide_origins,
+                    discarded: Vec::new(),
                 },
             );
+            return;
+        };
+        if prev.record.shape != rec.shape {
+            let d = dups::merge_shapes(prev, rec, origin, slide_origins);
+            self.shapes_merged += 1;
+            if let Some(d) = d {
+                self.push(d);
+            }
+            return;
         }
-        n
+        let identical = prev.record.same_content(&rec);
+        let same_text = prev.record.same_text(&rec);
+        if identical || self.first_wins {
+            prev.discarded.push(Discarded {
+                origin,
+                identical,
+                same_text,
+            });
+        } else {
+            let old = std::mem::replace(
+                prev,
+                Entry {
+                    record: rec,
+                    origin,
+                    slide_origins,
+                    discarded: Vec::new(),
+                },
+            );
+            prev.discarded = old.discarded;
+            prev.discarded.push(Discarded {
+                origin: old.origin,
+                identical,
+                same_text,
+            });
+        }
+        self.duplicates_discarded += 1;
     }
 
     /// Where the record labelled `label` came from (the first of its languages in
@@ -366,7 +320,8 @@ impl LegacyImport {
         out
     }
 
-    /// Merges the records into `hall`.
+    /// Merges the records into `hall`. The records' texts move into the hall: call it
+    /// once per import.
     ///
     /// A record updates the node carrying its label, wherever it stands: its key,
     /// parent, position and label are kept, its content is rebuilt from the records,
@@ -378,9 +333,10 @@ impl LegacyImport {
     /// Finally a screen is created for each top-level node labelled with a single
     /// number that no screen shows, and screens are sorted by their root's label.
     pub fn apply(&mut self, hall: &mut Hall) -> Summary {
+        self.report_duplicates();
         let mut summary = Summary::default();
-        let mut by_label: BTreeMap<&NodeId, Vec<(Lang, &Entry)>> = BTreeMap::new();
-        for ((id, lang), e) in &self.entries {
+        let mut by_label: BTreeMap<&NodeId, Vec<(Lang, &mut Entry)>> = BTreeMap::new();
+        for ((id, lang), e) in self.entries.iter_mut() {
             by_label.entry(id).or_default().push((*lang, e));
         }
         // Label → key, once; the first node in tree order wins if labels repeat.
@@ -402,32 +358,39 @@ impl LegacyImport {
                     hall.fallback.iter().position(|f| f == l),
                 )
             });
-            let (base_lang, base) = recs[0];
-            let build = |key: NodeKey| {
-                let mut node = structure(key, &base.record);
-                for (lang, e) in &recs {
-                    set_texts(&mut node, &e.record, *lang);
-                }
-                node
-            };
-            for (lang, e) in &recs {
-                if *lang != base_lang {
-                    notes.extend(compare(&base.record, base_lang, e, *lang));
+            let base_lang = recs[0].0;
+            for (lang, e) in &recs[1..] {
+                notes.extend(compare(&recs[0].1.record, base_lang, e, *lang));
+            }
+            let existing = keys.get(label).cloned();
+            let key = existing
+                .clone()
+                .unwrap_or_else(|| hall.nodes.fresh_key(Some(label)));
+            let mut node = structure(key.clone(), &recs[0].1.record);
+            // The texts move from the records into the node: an import of hundreds of
+            // megabytes holds each text once.
+            for (lang, e) in recs.iter_mut() {
+                take_texts(&mut node, &mut e.record, *lang);
+            }
+            for (_, e) in &recs {
+                if let Some(path) = e.origin.location.path() {
+                    let n = summary.per_file.entry(path.to_owned()).or_default();
+                    if existing.is_some() {
+                        n.1 += 1;
+                    } else {
+                        n.0 += 1;
+                    }
                 }
             }
-            let key = match keys.get(label) {
+            match existing {
                 Some(key) => {
-                    let mut old = hall.nodes.get_mut(key).expect("keys come from the tree");
-                    let mut node = build(key.clone());
+                    let mut old = hall.nodes.get_mut(&key).expect("keys come from the tree");
                     let imported: Vec<Lang> = recs.iter().map(|(l, _)| *l).collect();
                     keep_other_languages(&mut node, &old, &imported);
                     replace_content(&mut old, node);
                     summary.updated += 1;
-                    key.clone()
                 }
                 None => {
-                    let key = hall.nodes.fresh_key(Some(label));
-                    let mut node = build(key.clone());
                     node.label = Some(label.clone());
                     let parent = label.parent().and_then(|p| keys.get(&p)).cloned();
                     // Last for now; placed among its siblings by label below, once
@@ -438,7 +401,6 @@ impl LegacyImport {
                     placed.entry(parent).or_default().push(key.clone());
                     keys.insert(label.clone(), key.clone());
                     summary.created += 1;
-                    key
                 }
             };
             summary.slides += hall.nodes.get(&key).map_or(0, |n| n.slides.len());
@@ -479,17 +441,19 @@ fn structure(key: NodeKey, r: &Record) -> Node {
     node
 }
 
-fn set_texts(node: &mut Node, r: &Record, lang: Lang) {
+/// Moves the texts of `r` into `node` in language `lang` (the record keeps its
+/// structure: media, regions, slide count).
+fn take_texts(node: &mut Node, r: &mut Record, lang: Lang) {
     node.title.set(lang, r.title().to_owned());
     if !r.logo_title.is_empty() {
-        node.header.set(lang, r.logo_title.clone());
+        node.header.set(lang, std::mem::take(&mut r.logo_title));
     }
-    for (slide, s) in node.slides.iter_mut().zip(&r.slides) {
+    for (slide, s) in node.slides.iter_mut().zip(&mut r.slides) {
         if !s.title.is_empty() {
-            slide.title.set(lang, s.title.clone());
+            slide.title.set(lang, std::mem::take(&mut s.title));
         }
         if !s.text.is_empty() {
-            slide.text.set(lang, s.text.clone());
+            slide.text.set(lang, std::mem::take(&mut s.text));
         }
     }
 }
@@ -580,5 +544,12 @@ fn keep_other_languages(node: &mut Node, old: &Node, imported: &[Lang]) {
 }
 
 mod arrange;
+mod dups;
+mod lang;
+use lang::KAZAKH_SHARE;
+pub use lang::{detect_language, letters};
+mod origin;
+mod read;
+pub use origin::Origin;
 #[cfg(test)]
 mod tests;

@@ -73,19 +73,28 @@ impl Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RepairKind {
     Bom,
-    Crlf { lines: usize },
+    Crlf {
+        lines: usize,
+    },
     LineComment,
     BlockComment,
     TrailingComma,
     StrayComma,
     MissingComma,
-    RawNewlines { count: usize },
-    RawTabs { count: usize },
+    RawNewlines {
+        count: usize,
+    },
+    RawTabs {
+        count: usize,
+    },
     ControlChar(char),
     UnescapedQuote,
     InvalidEscape(String),
     LoneSurrogate,
     TopLevelSequence,
+    /// A string broken off by a line break where the next line starts a new member
+    /// (`"key":`) or closes the object: the string ends at the line break.
+    MissingQuote,
 }
 
 impl RepairKind {
@@ -106,6 +115,7 @@ impl RepairKind {
             RepairKind::InvalidEscape(_) => "invalid_escape",
             RepairKind::LoneSurrogate => "lone_surrogate",
             RepairKind::TopLevelSequence => "top_level_sequence",
+            RepairKind::MissingQuote => "missing_quote",
         }
     }
 
@@ -146,6 +156,9 @@ impl RepairKind {
             }
             RepairKind::TopLevelSequence => {
                 "several top-level values without enclosing [ ]; read as a list".into()
+            }
+            RepairKind::MissingQuote => {
+                "missing closing quote: the next line starts a new member, so the string ends at the line break".into()
             }
         }
     }
@@ -689,6 +702,23 @@ impl<'a> Parser<'a> {
                     seg = self.i;
                 }
                 b'\n' => {
+                    if ctx == Ctx::ObjectValue && self.member_or_close_follows(self.i) {
+                        // `"title": "text,⏎ "next": …`: the closing quote is missing.
+                        // End the string at the line break; a comma the editor put
+                        // after the text was meant to separate the members.
+                        let mut end = self.i;
+                        while end > seg && matches!(b[end - 1], b' ' | b'\t' | b'\r') {
+                            end -= 1;
+                        }
+                        let comma = end > seg && b[end - 1] == b',';
+                        if comma {
+                            end -= 1;
+                        }
+                        out.push_str(text(seg, end));
+                        self.repair(self.i, RepairKind::MissingQuote);
+                        self.i = if comma { end } else { self.i };
+                        break;
+                    }
                     if newlines == 0 {
                         first_newline = self.i;
                     }
@@ -783,6 +813,45 @@ impl<'a> Parser<'a> {
         self.repair(at, RepairKind::InvalidEscape(shown));
         out.push('\\');
         self.i += 1;
+    }
+
+    /// Whether the line after the line break at `nl` starts a new member (`"key":`) or
+    /// closes the object (`}`): then a string still open at `nl` lacks its closing
+    /// quote. Looks at that line only (bounded by [`LOOKAHEAD`]).
+    fn member_or_close_follows(&self, nl: usize) -> bool {
+        let b = self.b;
+        let limit = b.len().min(nl + 1 + LOOKAHEAD);
+        let mut j = nl + 1;
+        while j < limit && matches!(b[j], b' ' | b'\t' | b'\r') {
+            j += 1;
+        }
+        match b.get(j) {
+            Some(b'}') => {
+                // Only `}` then `,`, `]`, `}` or the end: a line of text may start
+                // with a brace too.
+                let mut k = j + 1;
+                while k < limit && matches!(b[k], b' ' | b'\t' | b'\r' | b'\n') {
+                    k += 1;
+                }
+                matches!(b.get(k), None | Some(b',' | b']' | b'}'))
+            }
+            Some(b'"') => key_follows(b, j, limit) && self.key_line_complete(j, limit),
+            _ => false,
+        }
+    }
+
+    /// Whether the member starting at `j` (`"key":`) has a value that starts on the
+    /// same line, as a member written by hand does.
+    fn key_line_complete(&self, j: usize, limit: usize) -> bool {
+        let b = self.b;
+        let Some(colon) = b[j + 1..limit].iter().position(|&c| c == b':') else {
+            return false;
+        };
+        let mut k = j + 1 + colon + 1;
+        while k < limit && matches!(b[k], b' ' | b'\t') {
+            k += 1;
+        }
+        b.get(k).is_some_and(|&c| is_value_start(c))
     }
 
     /// Whether the `"` at `self.i` ends the string being read in context `ctx`.
@@ -975,6 +1044,29 @@ mod tests {
         assert_eq!(s(&v, "p"), r"C:\img\x");
         assert_eq!(s(&v, "e"), "😀 \u{FFFD}");
         assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn a_string_missing_its_closing_quote_ends_at_the_line_break() {
+        let src = "{\"content\":[{\n \"title\": \"Заголовок без кавычки,\n \"text\": \"Текст слайда\",\n \"map\": \"\"}]}";
+        let p = parse(src.as_bytes());
+        let v = p.value.unwrap();
+        let Value::Object(m) = &v.value else { panic!() };
+        let Value::Array(slides) = &m[0].value.value else {
+            panic!()
+        };
+        assert_eq!(s(&slides[0].value, "title"), "Заголовок без кавычки");
+        assert_eq!(s(&slides[0].value, "text"), "Текст слайда");
+        let kinds: Vec<_> = p.repairs.iter().map(|r| &r.kind).collect();
+        assert_eq!(kinds, [&RepairKind::MissingQuote]);
+        // Before a closing brace, and without a comma (which is then missing too).
+        let (v, r) = ok("{\"a\": \"x\n}");
+        assert_eq!(s(&v, "a"), "x");
+        assert_eq!(r, [RepairKind::MissingQuote]);
+        // Text lines that only look alike stay text.
+        let (v, r) = ok("{\"a\": \"line\n\"Цель\": повысить\n} end\"}");
+        assert_eq!(s(&v, "a"), "line\n\"Цель\": повысить\n} end");
+        assert!(!r.contains(&RepairKind::MissingQuote), "{r:?}");
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! [`ekran_model::Diagnostic`] with a stable code (see [`diag`]).
 
 pub mod diag;
+pub mod dump;
+pub mod extjson;
 pub mod import;
 pub mod json;
+pub mod media;
 pub mod record;
+pub mod shape2;

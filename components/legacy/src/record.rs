@@ -20,12 +20,29 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Which of the legacy record shapes a record was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `ID`, `logo_title`, `logo_path`, `content` of slides: one node.
+    Full,
+    /// The second shape (`theme`, `type`, `form`, `num`, and a `content` list of child
+    /// items): the menu node itself, without slides.
+    Menu,
+    /// One child item of a second-shape record (`ID`, `title`, `img`, `text`,
+    /// `video`): a node with one slide.
+    Item,
+}
+
 /// One legacy record: one node in one language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     pub id: NodeId,
     /// Offset of the record's `{`.
     pub offset: usize,
+    /// The shape it was read from.
+    pub shape: Shape,
+    /// A title of its own (second shape), before the first slide's.
+    pub heading: String,
     pub logo_title: String,
     pub logo: Option<MediaRef>,
     pub slides: Vec<RecordSlide>,
@@ -73,13 +90,41 @@ impl Record {
         }
     }
 
-    /// Node title: the first slide's title, else the header title.
+    /// Node title: its own heading (second shape), else the first slide's title, else
+    /// the header title.
     pub fn title(&self) -> &str {
+        if !self.heading.trim().is_empty() {
+            return &self.heading;
+        }
         self.slides
             .first()
             .map(|s| s.title.as_str())
             .filter(|t| !t.trim().is_empty())
             .unwrap_or(&self.logo_title)
+    }
+
+    /// The same content, wherever it was read: what two copies of a record are
+    /// compared by.
+    pub fn same_content(&self, other: &Record) -> bool {
+        let strip = |r: &Record| {
+            let mut r = r.clone();
+            r.offset = 0;
+            r.slides.iter_mut().for_each(|s| s.offset = 0);
+            r
+        };
+        strip(self) == strip(other)
+    }
+
+    /// Whether the texts (titles and slide texts) equal another record's.
+    pub fn same_text(&self, other: &Record) -> bool {
+        self.heading == other.heading
+            && self.logo_title == other.logo_title
+            && self.slides.len() == other.slides.len()
+            && self
+                .slides
+                .iter()
+                .zip(&other.slides)
+                .all(|(a, b)| a.title == b.title && a.text == b.text)
     }
 }
 
@@ -88,19 +133,11 @@ pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
     let mut out = Vec::new();
     let mut f = Vec::new();
     match &doc.value {
-        Value::Object(m) => {
-            if let Some(r) = record(doc.start, m, &mut f) {
-                out.push(r);
-            }
-        }
+        Value::Object(m) => any_shape(doc.start, m, &mut out, &mut f),
         Value::Array(items) => {
             for it in items {
                 match &it.value {
-                    Value::Object(m) => {
-                        if let Some(r) = record(it.start, m, &mut f) {
-                            out.push(r);
-                        }
-                    }
+                    Value::Object(m) => any_shape(it.start, m, &mut out, &mut f),
                     v => f.push(err(
                         it.start,
                         "not_a_record",
@@ -124,7 +161,16 @@ pub fn records(doc: &Node) -> (Vec<Record>, Vec<Finding>) {
     (out, f)
 }
 
-fn err(offset: usize, code: &'static str, message: String) -> Finding {
+/// Reads an object of either shape into `out`.
+fn any_shape(offset: usize, m: &[Member], out: &mut Vec<Record>, f: &mut Vec<Finding>) {
+    if crate::shape2::is_second_shape(m) {
+        crate::shape2::read(offset, m, out, f);
+    } else if let Some(r) = record(offset, m, f) {
+        out.push(r);
+    }
+}
+
+pub(crate) fn err(offset: usize, code: &'static str, message: String) -> Finding {
     Finding {
         offset,
         code,
@@ -134,7 +180,7 @@ fn err(offset: usize, code: &'static str, message: String) -> Finding {
     }
 }
 
-fn repair(offset: usize, code: &'static str, message: String) -> Finding {
+pub(crate) fn repair(offset: usize, code: &'static str, message: String) -> Finding {
     Finding {
         offset,
         code,
@@ -144,7 +190,7 @@ fn repair(offset: usize, code: &'static str, message: String) -> Finding {
     }
 }
 
-fn warn(offset: usize, code: &'static str, message: String) -> Finding {
+pub(crate) fn warn(offset: usize, code: &'static str, message: String) -> Finding {
     Finding {
         offset,
         code,
@@ -156,7 +202,7 @@ fn warn(offset: usize, code: &'static str, message: String) -> Finding {
 
 /// Members by name; a repeated name is a repair (the later one is used, as JSON
 /// parsers commonly do).
-fn members<'a>(
+pub(crate) fn members<'a>(
     m: &'a [Member],
     known: &[&str],
     what: &str,
@@ -186,13 +232,13 @@ fn members<'a>(
     out
 }
 
-fn get<'a>(m: &[(&str, &'a Node)], key: &str) -> Option<&'a Node> {
+pub(crate) fn get<'a>(m: &[(&str, &'a Node)], key: &str) -> Option<&'a Node> {
     m.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
 /// A member that should be a string. Numbers, booleans and null are read as text and
 /// reported; lists and objects are errors.
-fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
+pub(crate) fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
     match &node.value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => {
@@ -230,21 +276,27 @@ fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<String> {
     }
 }
 
-fn media(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<MediaRef> {
+pub(crate) fn media(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<MediaRef> {
     let s = string(node, key, f)?;
     if s.trim().is_empty() {
         return None;
     }
-    match MediaRef::parse(&s) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            f.push(err(node.start, "bad_media_path", format!("\"{key}\": {e}")));
+    match crate::media::normalise(key, &s) {
+        crate::media::Outcome::Kept(r, warning) => {
+            if let Some(w) = warning {
+                f.push(warn(node.start, w.code, w.message));
+            }
+            Some(r)
+        }
+        crate::media::Outcome::Refused(w) => {
+            f.push(warn(node.start, w.code, w.message));
             None
         }
     }
 }
 
-const RECORD_KEYS: [&str; 7] = [
+const RECORD_KEYS: [&str; 8] = [
+    "_id",
     "name",
     "ID",
     "logo_title",
@@ -343,13 +395,15 @@ fn record(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<Record> {
     Some(Record {
         id,
         offset,
+        shape: Shape::Full,
+        heading: String::new(),
         logo_title,
         logo,
         slides,
     })
 }
 
-fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlide> {
+pub(crate) fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option<RecordSlide> {
     let m = members(m, &SLIDE_KEYS, "slide", f);
     let text_of = |key: &str, f: &mut Vec<Finding>| {
         get(&m, key)
@@ -456,13 +510,16 @@ mod tests {
     }
 
     #[test]
-    fn bad_id_and_unsafe_media_are_errors() {
-        let doc =
-            parse(br#"[{"ID":"1.x","content":[]},{"ID":"2","logo_path":"../../etc/passwd"}]"#)
-                .value
-                .unwrap();
+    fn bad_id_is_an_error_and_unsafe_media_a_warning() {
+        let doc = parse(
+            br#"[{"ID":"1.x","content":[]},{"ID":"2","logo_path":"../../etc/passwd","content":[]}]"#,
+        )
+        .value
+        .unwrap();
         let (recs, f) = records(&doc);
         assert_eq!(recs.len(), 1);
-        assert!(f.iter().filter(|f| f.error).count() == 2, "{f:?}");
+        assert_eq!(recs[0].logo, None);
+        let codes: Vec<(&str, bool)> = f.iter().map(|f| (f.code, f.error)).collect();
+        assert_eq!(codes, [("bad_node_id", true), ("media_outside", false)]);
     }
 }

@@ -309,10 +309,13 @@ fn every_fixture_keeps_the_invariants() {
             if p.is_dir() {
                 walk(&p, n);
             } else {
-                check(
-                    &p.file_name().unwrap().to_string_lossy(),
-                    &std::fs::read(&p).unwrap(),
-                );
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                let bytes = std::fs::read(&p).unwrap();
+                if name.ends_with(".bson") {
+                    check_dump(&name, &bytes);
+                } else {
+                    check(&name, &bytes);
+                }
                 *n += 1;
             }
         }
@@ -714,4 +717,102 @@ fn invalid_utf8_in_the_seed_at_a_known_position() {
         seed.len(),
         "invalid UTF-8 (byte 0xD0)",
     );
+}
+
+/// A dump through the BSON reader and the importer: no panic; an error carries a
+/// message, an offset inside the input and the document number, and the importer
+/// reports it as `NAME:@OFFSET (document N): error: …`; documents before it are read.
+fn check_dump(name: &str, bytes: &[u8]) -> Option<ekran_legacy::dump::DumpError> {
+    use ekran_legacy::dump;
+    let (docs, err) = catch_unwind(AssertUnwindSafe(|| dump::read(bytes)))
+        .unwrap_or_else(|_| panic!("dump::read panicked on {name}"));
+    for d in &docs {
+        check_ranges(name, &d.node, bytes.len());
+    }
+    let mut import = LegacyImport::new(Options::default());
+    catch_unwind(AssertUnwindSafe(|| import.add_file(name, bytes)))
+        .unwrap_or_else(|_| panic!("LegacyImport::add_file panicked on {name}"));
+    for d in &import.diagnostics {
+        assert!(d.render().starts_with(name), "{name}: {}", d.render());
+    }
+    if let Some(e) = &err {
+        assert!(!e.message.trim().is_empty(), "{name}");
+        assert!(e.offset <= bytes.len(), "{name}: {e:?}");
+        assert_eq!(e.document, docs.len(), "{name}");
+        let head = format!(
+            "{name}:@{} (document {}): error: ",
+            e.offset,
+            e.document + 1
+        );
+        assert!(
+            import
+                .diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.render().starts_with(&head)),
+            "{name}: {head} not in {:?}",
+            import.diagnostics
+        );
+    } else {
+        assert!(!import.has_errors(), "{name}: {:?}", import.diagnostics);
+    }
+    err
+}
+
+#[test]
+fn every_corrupt_dump_is_an_error_at_its_offset_and_document() {
+    let dir = Path::new(FIXTURES).join("malformed_dump");
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    assert_eq!(check_dump("good.bson", &read("good.bson")), None);
+    let first = 118; // bytes of the first document of good.bson
+    for (file, offset, document, words) in [
+        ("truncated.bson", first, 1, "truncated dump"),
+        ("wrong_length.bson", first, 1, "document"),
+        ("bad_type_byte.bson", first, 1, "malformed BSON document"),
+        ("negative_length.bson", 0, 0, "wrong document length -20"),
+        ("four_bytes.bson", 0, 0, "truncated dump"),
+        (
+            "string_length_past_document.bson",
+            0,
+            0,
+            "malformed BSON document",
+        ),
+        ("invalid_utf8_string.bson", 0, 0, "malformed BSON document"),
+        ("deep_nesting.bson", 0, 0, "nesting deeper than 128"),
+    ] {
+        let e = check_dump(file, &read(file)).unwrap_or_else(|| panic!("{file}: no error"));
+        assert_eq!(
+            (e.document, e.message.contains(words)),
+            (document, true),
+            "{file}: {e:?}"
+        );
+        if file != "deep_nesting.bson"
+            && file != "string_length_past_document.bson"
+            && file != "invalid_utf8_string.bson"
+        {
+            assert_eq!(e.offset, offset, "{file}: {e:?}");
+        }
+    }
+}
+
+#[test]
+fn extended_json_reads_as_plain_values_and_odd_wrappers_stay_objects() {
+    let mut import = LegacyImport::new(Options::default());
+    let n = import.add_file(
+        "extjson_lines.jsonl",
+        &fixture("malformed/extjson_lines.jsonl"),
+    );
+    assert_eq!(n, 2);
+    assert!(!import.has_errors(), "{:?}", import.diagnostics);
+    // JSON Lines are not a defect: a note, no repair.
+    assert_eq!(import.repairs, 0);
+    let mut import = LegacyImport::new(Options::default());
+    let n = import.add_file(
+        "extjson_odd_wrappers.json",
+        &fixture("malformed/extjson_odd_wrappers.json"),
+    );
+    // `"title": {"$numberLong": {...}}` is not a number: the wrapper stays an object,
+    // which is an error where a string was expected; nothing panics.
+    assert_eq!(n, 2);
+    let codes: Vec<&str> = import.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"not_a_string"), "{codes:?}");
 }

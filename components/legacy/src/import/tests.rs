@@ -68,7 +68,12 @@ fn two_languages_merge_into_one_node() {
             updated: 0,
             touched: vec![k.clone()],
             slides: 1,
-            screens_created: 0
+            screens_created: 0,
+            per_file: [
+                ("kz.json".to_owned(), (1, 0)),
+                ("ru.json".to_owned(), (1, 0))
+            ]
+            .into(),
         }
     );
     assert_eq!(k, NodeKey::derive(&label("1.2"), 0));
@@ -78,39 +83,108 @@ fn two_languages_merge_into_one_node() {
     assert_eq!(n.slides[0].layout, Layout::Text);
 }
 
+fn only_text(imp: &mut LegacyImport) -> String {
+    let mut hall = Hall::default();
+    imp.apply(&mut hall);
+    let text = hall.nodes.walk().next().unwrap().slides[0]
+        .text
+        .get(Lang::Ru)
+        .unwrap()
+        .to_owned();
+    text
+}
+
 #[test]
-fn duplicates_are_errors_unless_last_wins() {
+fn duplicates_keep_the_last_copy_unless_first_wins_and_identical_ones_are_a_note() {
+    let ru = || {
+        LegacyImport::new(Options {
+            lang: Some(Lang::Ru),
+            ..Default::default()
+        })
+    };
+    let mut imp = ru();
+    imp.add_file("a.json", RU.as_bytes());
+    imp.add_file("b.json", RU.replace("Текст", "Новый").as_bytes());
+    imp.add_file("c.json", RU.replace("Текст", "Третий").as_bytes());
+    assert!(!imp.has_errors());
+    assert_eq!(only_text(&mut imp), "Третий");
+    let d = imp
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "duplicate_record")
+        .unwrap();
+    assert_eq!(
+        d.render().lines().next().unwrap(),
+        "c.json:1:1: warning: node 1.2 (ru) is read 3 times; this copy is kept (the last read wins: a dump's natural order, files in the order given (folders in name order); --first-wins keeps the first); discarded: a.json:1:1 (other text), b.json:1:1 (other text)"
+    );
+    assert_eq!(imp.duplicates_discarded, 2);
+
+    let mut imp = ru();
+    imp.first_wins = true;
+    imp.add_file("a.json", RU.as_bytes());
+    imp.add_file("b.json", RU.replace("Текст", "Новый").as_bytes());
+    assert_eq!(only_text(&mut imp), "Текст");
+    assert!(imp.diagnostics.iter().any(|d| d.code == "duplicate_record"
+        && d.render().starts_with("a.json:1:1: warning")
+        && d.message.contains("(--first-wins)")));
+
+    // Identical copies (the `(1)` files): a note, no warning.
+    let mut imp = ru();
+    imp.add_file("a.json", RU.as_bytes());
+    imp.add_file("a(1).json", format!("\n{RU}").as_bytes());
+    assert_eq!(only_text(&mut imp), "Текст");
+    let d: Vec<_> = imp
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("duplicate"))
+        .collect();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].severity, Severity::Note);
+    assert!(
+        d[0].message
+            .contains("1 identical copy at a(1).json:2:1 ignored"),
+        "{}",
+        d[0].message
+    );
+}
+
+#[test]
+fn the_second_shape_merges_with_full_records_without_losing_text() {
+    let menu = r#"{"theme":"3","type":"menu","form":"1","num":"2","title":"Бағыттар",
+        "content":[{"ID":"1.2","title":"Ценности партии","img":"","text":"Текст","video":""},
+                   {"ID":"1.3","title":"Молодёжь","img":"static/image/m.jpg","text":"Другой текст","video":""}]}"#;
+    let full13 = r#"{"ID":"1.3","content":[{"title":"Молодёжь","img_path":"","video":"","map":"","text":"Полный текст"}]}"#;
     let mut imp = LegacyImport::new(Options {
         lang: Some(Lang::Ru),
         ..Default::default()
     });
-    imp.add_file("a.json", RU.as_bytes());
-    imp.add_file("b.json", RU.replace("Текст", "Новый").as_bytes());
-    assert!(imp.has_errors());
-    let last = imp.diagnostics.0.last().unwrap();
-    assert_eq!(last.code, "duplicate_record");
-    let e = last.render();
-    assert!(
-        e.starts_with("b.json:1:1: error: node 1.2 (ru) is defined twice: here and at a.json:1:1"),
-        "{e}"
-    );
-
-    let mut imp = LegacyImport::new(Options {
-        lang: Some(Lang::Ru),
-        last_wins: true,
-        strict: false,
-    });
-    imp.add_file("a.json", RU.as_bytes());
-    imp.add_file("b.json", RU.replace("Текст", "Новый").as_bytes());
-    assert!(!imp.has_errors());
+    imp.add_file("full.json", RU.as_bytes());
+    imp.add_file("menu.json", menu.as_bytes());
+    imp.add_file("full13.json", full13.as_bytes());
+    assert!(!imp.has_errors(), "{:?}", imp.diagnostics);
     let mut hall = Hall::default();
     imp.apply(&mut hall);
+    let n = |l: &str| hall.nodes.get(&key(&hall, l)).unwrap();
+    assert_eq!(n("1").title.get(Lang::Ru), Some("Бағыттар"));
+    assert_eq!(n("1").kind, ekran_model::NodeKind::Menu);
+    // 1.2: the item equals the full record's slide: one slide.
+    assert_eq!(n("1.2").slides.len(), 1);
+    // 1.3: the full record's slide, then the item's other text.
+    let texts: Vec<_> = n("1.3")
+        .slides
+        .iter()
+        .map(|s| s.text.get(Lang::Ru).unwrap())
+        .collect();
+    assert_eq!(texts, ["Полный текст", "Другой текст"]);
     assert_eq!(
-        hall.nodes.walk().next().unwrap().slides[0]
-            .text
-            .get(Lang::Ru),
-        Some("Новый")
+        n("1.3").slides[1].image.as_ref().unwrap().as_str(),
+        "image/m.jpg"
     );
+    assert!(imp.diagnostics.iter().any(|d| d.code == "shapes_merged"));
+    assert!(!imp
+        .diagnostics
+        .iter()
+        .any(|d| d.code.starts_with("duplicate")));
 }
 
 #[test]
