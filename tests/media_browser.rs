@@ -238,9 +238,15 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
     admin
         .click(&format!("#picker-grid [data-ref=\"{reference}\"]"))
         .await;
+    // A tile takes the picture's tile-size version.
+    let tile = tile_of(&admin, &reference).await;
+    assert_ne!(
+        tile, reference,
+        "a picture wider than 480 px has a tile version"
+    );
     admin
         .wait_for(
-            &format!("!document.getElementById('media-picker') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref').textContent === {}", js(&reference)),
+            &format!("!document.getElementById('media-picker') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref').textContent === {}", js(&tile)),
             10,
             "the picker closed, the tile chosen",
         )
@@ -253,10 +259,7 @@ async fn the_media_library_uploads_filters_and_refuses_to_delete_used_media() {
             "saved",
         )
         .await;
-    assert_eq!(
-        node(&admin, &root).await["node"]["tile"],
-        reference.as_str()
-    );
+    assert_eq!(node(&admin, &root).await["node"]["tile"], tile.as_str());
     admin.click("[data-nav=\"media\"]").await;
     admin
         .wait_for(
@@ -372,9 +375,15 @@ async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
     admin
         .click(&format!("#picker-grid [data-ref=\"{reference}\"]"))
         .await;
+    // A tile takes the picture's tile-size version.
+    let tile = tile_of(&admin, &reference).await;
+    assert_ne!(
+        tile, reference,
+        "a picture wider than 480 px has a tile version"
+    );
     admin
         .wait_for(
-            &format!("!document.getElementById('media-picker') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref').textContent === {}", js(&reference)),
+            &format!("!document.getElementById('media-picker') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref') && document.querySelector('.editor [data-field=\"tile\"] .ef-ref').textContent === {}", js(&tile)),
             10,
             "the picker closed, the tile chosen",
         )
@@ -388,7 +397,7 @@ async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
         )
         .await;
     let n = node(&admin, &node_key).await;
-    assert_eq!(n["node"]["tile"], reference.as_str());
+    assert_eq!(n["node"]["tile"], tile.as_str());
     assert_eq!(n["node"]["slides"][0]["layout"], "image_text");
     assert_eq!(n["node"]["slides"][0]["image"], reference.as_str());
     assert_eq!(

@@ -108,6 +108,14 @@ pub async fn node(admin: &Page, key: &str) -> Value {
     r["body"].clone()
 }
 
+/// The tile-size version of library picture `reference`, which tiles and logos take
+/// (`GET /api/media/{ref}`'s `tile`; the picture itself when it is small).
+pub async fn tile_of(admin: &Page, reference: &str) -> String {
+    let r = api_get(admin, &format!("media/{reference}")).await;
+    assert_eq!(r["status"], 200, "GET media/{reference}: {r}");
+    r["body"]["tile"].as_str().unwrap_or(reference).to_owned()
+}
+
 /// The parent of `key` (the last of its path) and the keys of that parent's children.
 pub async fn placed(admin: &Page, key: &str) -> (String, Vec<String>) {
     let n = node(admin, key).await;

@@ -153,7 +153,10 @@ export function mediaField(label, ref, path, kind, pick, onChange) {
     const choose = h('button', { type: 'button', class: 'btn btn-quiet', 'data-path': path, 'data-pick': kind, text: t('edChoose') });
     const remove = r ? h('button', { type: 'button', class: 'btn btn-quiet btn-danger-text', 'data-remove': path, text: t('edRemoveFile') }) : null;
     choose.addEventListener('click', async () => {
-      const got = await pick({ kind });
+      // Tiles and logos take the library's tile-size version, slide pictures its
+      // display-size one: a screen never loads a camera original.
+      const size = kind !== 'image' ? null : (path === 'tile' || path === 'logo' ? 'tile' : 'display');
+      const got = await pick({ kind, size });
       if (got) {
         onChange(got);
         draw(got);

@@ -8,9 +8,11 @@ import { card, uploadQueue, dropFiles } from './media-items.js';
 
 /**
  * Opens the picker for `kind` (`image` or `video`). Resolves with the chosen item's
- * media ref, or null when the dialog is closed without a choice.
+ * media ref, or null when the dialog is closed without a choice. With `size` (`tile`
+ * or `display`), a picture resolves with that smaller version of it when the library
+ * made one (it does for pictures larger than 480 or 1920 pixels a side).
  */
-export function pickMedia({ kind = 'image' } = {}) {
+export function pickMedia({ kind = 'image', size = null } = {}) {
   const dlg = h('dialog', { class: 'dialog media-picker', id: 'media-picker', 'data-kind': kind, 'aria-labelledby': 'media-picker-title' });
   const q = h('input', { type: 'search', id: 'picker-search', placeholder: t('mdSearch'), 'aria-label': t('mdSearch'), autocomplete: 'off' });
   const files = h('input', {
@@ -34,7 +36,7 @@ export function pickMedia({ kind = 'image' } = {}) {
     let chosen = null;
     let seq = 0;
     const choose = (item) => {
-      chosen = item.ref;
+      chosen = (size && item[size]) || item.ref;
       dlg.close();
     };
     async function load(first) {
