@@ -226,9 +226,16 @@ impl Core {
         Ok(self.store.read(|r| r.is_empty())?)
     }
 
-    /// The working copy, read in one snapshot.
+    /// The working copy as of now (a copy of the one kept in memory; read in one
+    /// snapshot when someone changed it since).
     pub fn working_copy(&mut self) -> Result<WorkingCopy> {
-        Ok(self.store.read(|r| r.working_copy())?)
+        self.with_working_copy(|wc| Ok(wc.clone()))
+    }
+
+    /// Runs `f` on the working copy's hall as it is now, without copying it (the one
+    /// kept in memory; read in one snapshot when someone changed it since).
+    pub fn read_hall<T>(&mut self, f: impl FnOnce(&Hall) -> T) -> Result<T> {
+        self.with_working_copy(|wc| Ok(f(&wc.hall)))
     }
 
     /// The live version and its hall.

@@ -59,13 +59,17 @@ fn screen_json(state: &AppState, hall: &Hall, s: &Screen) -> Value {
 /// `GET /api/screens`: every screen of the working copy (what the next publish makes
 /// live), with connected displays and tablets.
 async fn list(State(state): State<AppState>, _: Signed) -> Result<Json<Value>, ApiError> {
-    let hall = core(&state, |c| Ok(c.working_copy()?.hall)).await?;
-    Ok(Json(Value::Array(
-        hall.screens
-            .iter()
-            .map(|s| screen_json(&state, &hall, s))
-            .collect(),
-    )))
+    let st = state.clone();
+    let screens = core(&state, move |c| {
+        c.read_hall(|hall| {
+            hall.screens
+                .iter()
+                .map(|s| screen_json(&st, hall, s))
+                .collect()
+        })
+    })
+    .await?;
+    Ok(Json(Value::Array(screens)))
 }
 
 /// `GET /api/screens/{id}`: one screen of the working copy.
@@ -74,11 +78,18 @@ async fn one(
     _: Signed,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let hall = core(&state, |c| Ok(c.working_copy()?.hall)).await?;
-    let s = hall
-        .screen(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("screen {id}")))?;
-    Ok(Json(screen_json(&state, &hall, s)))
+    let st = state.clone();
+    let one = core(&state, move |c| {
+        c.read_hall(|hall| {
+            hall.screen(&id)
+                .map(|s| screen_json(&st, hall, s))
+                .ok_or(id)
+        })
+    })
+    .await?;
+    Ok(Json(one.map_err(|id| {
+        ApiError::NotFound(format!("screen {id}"))
+    })?))
 }
 
 /// The settings a `PATCH` may change; each optional.
