@@ -291,6 +291,9 @@ async fn an_editors_changes_go_live_only_with_publish() {
     let lang = live["lang"].as_str().unwrap().to_owned();
     let old = live["node"]["title"].as_str().unwrap().to_owned();
 
+    let pending = anna.get("/api/unpublished").await.json();
+    assert_eq!(pending["pending"], false, "{pending}");
+
     let base = rev(&anna, &top1).await;
     let mut title = detail(&anna, &top1).await["node"]["title"].clone();
     title[&lang] = json!("Жаңартылған атау");
@@ -316,12 +319,16 @@ async fn an_editors_changes_go_live_only_with_publish() {
         exported_node(&live_doc, &top1).unwrap()["title"][&lang],
         old
     );
+    let pending = anna.get("/api/unpublished").await.json();
+    assert_eq!(pending["pending"], true, "{pending}");
+    assert_eq!(pending["changes"]["changed"], 1, "{pending}");
 
     let r = anna
         .send("POST", "/api/publish", Some(json!({"note": "editor"})))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["version"], 2);
+    assert_eq!(anna.get("/api/unpublished").await.json()["pending"], false);
     // The display gets the new title with version 2.
     let state = tokio::time::timeout(Duration::from_secs(10), async {
         loop {

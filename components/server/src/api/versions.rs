@@ -1,4 +1,5 @@
-//! `GET /api/versions` (paged), `POST /api/publish`, `POST /api/versions/{v}/rollback`.
+//! `GET /api/versions` (paged), `GET /api/unpublished`, `POST /api/publish`,
+//! `POST /api/versions/{v}/rollback`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -18,6 +19,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/versions", get(list))
+        .route("/unpublished", get(unpublished))
         .route("/publish", post(publish))
         .route("/versions/{v}/rollback", post(rollback))
 }
@@ -44,6 +46,16 @@ fn outcome(p: Published) -> Value {
         }
         Published::Unchanged(live) => json!({"published": false, "version": live, "entry": null}),
     }
+}
+
+/// `GET /api/unpublished`: what the working copy changes compared with the live
+/// version, `{"pending": bool, "changes": {"added", "changed", "removed", "reordered",
+/// "settings"}}` (counts of nodes; the last two booleans).
+async fn unpublished(State(state): State<AppState>, _: Signed) -> Result<Json<Value>, ApiError> {
+    let changes = core(&state, |c| c.unpublished()).await?;
+    Ok(Json(
+        json!({"pending": !changes.is_empty(), "changes": changes}),
+    ))
 }
 
 /// Versions on a page when the request names no `limit`.

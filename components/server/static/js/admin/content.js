@@ -83,6 +83,9 @@ export function render(main, { describe, rerender }) {
     publish.classList.add('btn-attn');
   };
 
+  // Changes made elsewhere (another editor, an import) count too.
+  api('GET', 'unpublished').then((r) => { if (r && r.pending) changed(); }).catch(() => {});
+
   const tree = new TreeView({
     onOpen: (key) => open(key, null, true),
     onMove: (key, parent, index) => move(key, parent, index),
