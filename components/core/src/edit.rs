@@ -361,6 +361,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
         } => {
             check_base(wc, &key, base)?;
             let old_parent = wc.hall.nodes.parent(&key).cloned();
+            let old_at = wc.hall.nodes.position(&key);
             wc.hall
                 .nodes
                 .move_node(&key, parent.as_ref(), index)
@@ -371,6 +372,13 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 w.put_positions(&wc.hall, parent.as_ref())?;
             }
             let at = wc.hall.nodes.position(&key).unwrap_or(0);
+            if old_parent == parent && old_at != Some(at) {
+                // A reorder leaves the node's body as it was; it is still a change of
+                // the node, so an edit based on where it stood before is stale.
+                if let Some(rev) = w.bump_rev(&key)? {
+                    wc.revs.insert(key.clone(), rev);
+                }
+            }
             summary = if old_parent == parent {
                 format!("moved to position {} among its siblings", at + 1)
             } else {

@@ -57,6 +57,19 @@ async fn create_rename_reorder_move_and_delete_keep_subtrees_and_references() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(kids(&anna, &a).await, [c.clone(), b.clone()]);
+    // A reorder is a change of the node: a second editor who still saw c last gets a
+    // conflict instead of silently putting it back.
+    assert!(r.json()["rev"].as_i64().unwrap() > base, "{}", r.body);
+    let r = root
+        .send(
+            "POST",
+            &format!("/api/nodes/{c}/move"),
+            Some(json!({"base": base, "parent": a, "index": 1})),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.json()["reason"], "stale");
+    assert_eq!(kids(&anna, &a).await, [c.clone(), b.clone()]);
 
     // References: screen 2 starts at b, screen 1 attracts with c (an admin sets them).
     let r = root

@@ -4,7 +4,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 
 use ekran_model::{Hall, Node, NodeKey, Screen};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::media::{self, Staged};
@@ -183,6 +183,22 @@ impl<'a> Writer<'a> {
             .map_err(self.r.db())?;
         self.touch(changed > 0)?;
         Ok(changed > 0)
+    }
+
+    /// Counts a change of `key` that its body does not show (a new place among the same
+    /// siblings): its revision goes up by one, so an edit based on the old one is stale.
+    /// Returns the new revision; `None` when there is no such node.
+    pub fn bump_rev(&mut self, key: &NodeKey) -> Result<Option<i64>> {
+        let rev = self
+            .r
+            .tx
+            .prepare_cached("UPDATE node SET rev = rev + 1 WHERE key = ?1 RETURNING rev")
+            .map_err(self.r.db())?
+            .query_row([key.as_str()], |r| r.get::<_, i64>(0))
+            .optional()
+            .map_err(self.r.db())?;
+        self.touch(rev.is_some())?;
+        Ok(rev)
     }
 
     /// Removes nodes by key (their children must be removed too, by the caller).

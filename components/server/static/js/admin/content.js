@@ -266,6 +266,8 @@ export function render(main, { describe, rerender }) {
     try {
       await api('POST', `nodes/${enc(key)}/move`, body);
       changed();
+      // A move is a change of the node: an editor open on it takes its new revision.
+      if (editorClean(key)) open(key, null, false);
       const np = tree.items.get(parent);
       await tree.load(np);
       await tree.expand(np);
