@@ -202,9 +202,21 @@ fn check_base(wc: &WorkingCopy, key: &NodeKey, base: i64) -> Result<()> {
     }
 }
 
-/// Validation of the edited node: errors refuse the edit, warnings are returned.
-fn check_node(hall: &Hall, key: &NodeKey) -> Result<ekran_model::Diagnostics> {
-    let d = validate::node(hall, key);
+/// Validation of the edited node: errors refuse the edit, warnings are returned (a
+/// file the library does not have among them).
+fn check_node(w: &Writer<'_>, hall: &Hall, key: &NodeKey) -> Result<ekran_model::Diagnostics> {
+    let mut known = std::collections::BTreeSet::new();
+    if let Some(n) = hall.nodes.get(key) {
+        for m in n.media() {
+            if w.media_hash(m.as_str())?.is_some() {
+                known.insert(m.as_str().to_owned());
+            }
+        }
+    }
+    let ctx = validate::Context {
+        media: Some(&known),
+    };
+    let d = validate::node_in(hall, key, &ctx);
     if d.has_errors() {
         return Err(CoreError::Invalid(d));
     }
@@ -281,7 +293,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 .nodes
                 .insert(node, parent.as_ref(), index)
                 .map_err(tree_error)?;
-            notes = check_node(&wc.hall, &key)?;
+            notes = check_node(w, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             w.put_positions(&wc.hall, parent.as_ref())?;
             created = 1;
@@ -310,7 +322,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 .expect("checked")
                 .title
                 .slot(lang) = Some(title.clone()).filter(|t| !t.trim().is_empty());
-            notes = check_node(&wc.hall, &key)?;
+            notes = check_node(w, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = if title.trim().is_empty() {
                 format!("removed the {lang} title")
@@ -323,7 +335,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             check_base(wc, &key, base)?;
             let n = slides.len();
             wc.hall.nodes.get_mut(&key).expect("checked").slides = slides;
-            notes = check_node(&wc.hall, &key)?;
+            notes = check_node(w, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = format!("set {n} slide(s)");
             key
@@ -338,7 +350,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             }
             let fields = patch.fields();
             (*patch).apply_to(&mut wc.hall.nodes.get_mut(&key).expect("checked"));
-            notes = check_node(&wc.hall, &key)?;
+            notes = check_node(w, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = format!("changed {fields}");
             key
@@ -513,7 +525,7 @@ fn duplicate(
     }
     let mut notes = ekran_model::Diagnostics::default();
     for k in &order {
-        notes.extend(check_node(&wc.hall, k)?.0);
+        notes.extend(check_node(w, &wc.hall, k)?.0);
     }
     for k in &order {
         write_node(w, wc, k)?;

@@ -266,8 +266,15 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
 
 /// Checks one node of `hall` alone, as an edit of it must pass: title, label unique,
 /// translations for the languages of the screen showing it, layouts and figures. Media
-/// are not checked (the library may be filled later; publishing checks them).
+/// are not checked (see [`node_in`]).
 pub fn node(hall: &Hall, key: &NodeKey) -> Diagnostics {
+    node_in(hall, key, &Context { media: None })
+}
+
+/// [`node`], and with `ctx.media`, a `media_missing` warning (never an error: the
+/// library may be filled later; publishing refuses it) for each file the node uses
+/// that the library does not have.
+pub fn node_in(hall: &Hall, key: &NodeKey, ctx: &Context) -> Diagnostics {
     let mut out = Out::default();
     let Some(node) = hall.nodes.get(key) else {
         return out.0;
@@ -290,7 +297,19 @@ pub fn node(hall: &Hall, key: &NodeKey) -> Diagnostics {
         .screen_of(key)
         .map(|s| s.languages.as_slice())
         .unwrap_or(default_langs);
-    check_node(&mut out, hall, node, langs, &mut |_, _| {});
+    let mut missing = Vec::new();
+    check_node(&mut out, hall, node, langs, &mut |m, subj| {
+        if ctx.media.is_some_and(|media| !media.contains(m.as_str())) {
+            missing.push((m, subj()));
+        }
+    });
+    for (m, subject) in missing {
+        out.warning(
+            "media_missing",
+            &subject,
+            format!("media {m} is not in the media library"),
+        );
+    }
     out.0
 }
 

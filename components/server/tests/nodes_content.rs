@@ -333,3 +333,44 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing() {
     assert_eq!(export(&anna, "").await, before, "nothing changed");
     assert_eq!(rev(&anna, &n).await, base);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_the_library_does_not_have_is_a_warning_of_the_edit() {
+    let api = start().await;
+    let anna = Client::sign_in(&api, "anna").await;
+    let top1 = root_of(&anna, "1").await;
+    let n = create(&anna, &top1, "Бейне", "Видео").await;
+    let base = rev(&anna, &n).await;
+    let slides = json!([
+        {"layout": "video", "title": {"kk": "Бейне", "ru": "Видео"}, "video": "lib/doesnotexist.webm"},
+        {"layout": "image", "image": "placeholder.svg"}
+    ]);
+    let r = anna
+        .send(
+            "PATCH",
+            &format!("/api/nodes/{n}"),
+            Some(json!({"base": base, "slides": slides})),
+        )
+        .await;
+    // Stored (the file may be uploaded later; publishing refuses it), and said.
+    assert_eq!(r.status, 200, "{}", r.body);
+    let notes = r.json()["notes"].clone();
+    let missing: Vec<&serde_json::Value> = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "media_missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "only the file the library lacks: {notes}");
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lib/doesnotexist.webm"),
+        "{notes}"
+    );
+    assert!(
+        missing[0]["field"].as_str().unwrap().contains("slides[0]"),
+        "{notes}"
+    );
+}
