@@ -56,6 +56,13 @@ pub(crate) fn decode(
             ),
         ));
     }
+    if format == Format::Jpeg && !jpeg_complete(path)? {
+        // The decoder fills a cut-off JPEG with grey and says nothing.
+        return Err((
+            "picture_undecodable",
+            "the picture cannot be decoded: the JPEG data ends before the picture does (the file was cut off?)".into(),
+        ));
+    }
     let mut r = reader(path, f)?;
     let mut l = image::Limits::default();
     l.max_image_width = Some(limits.max_side);
@@ -79,6 +86,44 @@ pub(crate) fn decode(
     let mut img = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
     img.apply_orientation(orientation);
     Ok(Some(img))
+}
+
+/// Whether a JPEG file's picture data reaches its end-of-image marker: the segments
+/// before the first scan are passed over by their lengths (so an EXIF thumbnail, which
+/// has markers of its own, is not mistaken for the picture), then the scan data is
+/// searched for `FF D9` (in scan data a byte `FF` is followed by `00` or a marker, so
+/// the pair only appears as the marker). Data after it (camera trailers) is allowed.
+fn jpeg_complete(path: &Path) -> Result<bool, Refusal> {
+    let bytes = std::fs::read(path).map_err(|e| ("picture_unreadable", e.to_string()))?;
+    Ok(jpeg_ends(&bytes))
+}
+
+fn jpeg_ends(b: &[u8]) -> bool {
+    if !b.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut i = 2;
+    // Segments up to the first start of scan.
+    loop {
+        while i < b.len() && b[i] == 0xFF {
+            i += 1; // fill bytes
+        }
+        let Some(&marker) = b.get(i) else {
+            return false;
+        };
+        let Some(len) = b
+            .get(i + 1..i + 3)
+            .map(|l| usize::from(l[0]) << 8 | usize::from(l[1]))
+        else {
+            return false;
+        };
+        i += 1 + len;
+        if marker == 0xDA {
+            break;
+        }
+    }
+    b.get(i..)
+        .is_some_and(|scan| scan.windows(2).any(|w| w == [0xFF, 0xD9]))
 }
 
 /// A smaller version of `img` fitting a `size` × `size` box, written to `dest` as JPEG
@@ -116,4 +161,34 @@ pub(crate) fn shrink(
 /// Whether any pixel is not fully opaque.
 fn has_transparency(img: &DynamicImage) -> bool {
     img.color().has_alpha() && img.to_rgba8().pixels().any(|p| p.0[3] < 255)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jpeg_ends;
+
+    #[test]
+    fn a_cut_off_jpeg_is_told_from_a_whole_one() {
+        let mut img = image::RgbImage::new(64, 48);
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            *p = image::Rgb([(x * 4) as u8, (y * 5) as u8, (x ^ y) as u8]);
+        }
+        let mut whole = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(
+                &mut std::io::Cursor::new(&mut whole),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        assert!(jpeg_ends(&whole));
+        let mut trailer = whole.clone();
+        trailer.extend_from_slice(b"camera trailer \xFF\xDA");
+        assert!(jpeg_ends(&trailer), "data after the end is allowed");
+        assert!(!jpeg_ends(&whole[..whole.len() / 2]), "cut in the scan");
+        assert!(
+            !jpeg_ends(&whole[..whole.len() - 2]),
+            "cut before the end marker"
+        );
+        assert!(!jpeg_ends(&whole[..20]), "cut in the header");
+    }
 }
