@@ -310,6 +310,8 @@ pub enum MediaRefError {
     BadSegment(String),
     #[error("media path {0:?} contains a backslash, colon or control character")]
     BadChar(String),
+    #[error("media path {0:?} is a web address; media must be files of the hall's media library (upload the file, then choose it)")]
+    WebAddress(String),
     #[error("media path is longer than {max} bytes")]
     TooLong { max: usize },
 }
@@ -329,6 +331,9 @@ impl MediaRef {
         }
         if s.len() > Self::MAX_LEN {
             return Err(MediaRefError::TooLong { max: Self::MAX_LEN });
+        }
+        if s.contains("://") || s.starts_with("data:") || s.starts_with("javascript:") {
+            return Err(MediaRefError::WebAddress(raw.to_owned()));
         }
         if s.chars().any(|c| c == '\\' || c == ':' || c.is_control()) {
             return Err(MediaRefError::BadChar(raw.to_owned()));

@@ -264,6 +264,10 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing() {
         ),
         (json!({"base": base, "colour": "red"}), "colour"),
         (json!({"base": base, "tile": "../../etc/passwd"}), "tile"),
+        (
+            json!({"base": base, "tile": "http://evil.example/x.png"}),
+            "is a web address",
+        ),
         (json!({"base": base, "label": "1.a"}), "label"),
         (json!({"title": {"ru": "без base"}}), "base"),
     ] {
