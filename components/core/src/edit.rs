@@ -202,6 +202,39 @@ fn check_base(wc: &WorkingCopy, key: &NodeKey, base: i64) -> Result<()> {
     }
 }
 
+/// Whether `c` may not stand in a text: control characters other than line breaks
+/// and tabs (they are invisible, or drive terminals, on every page that shows them).
+fn forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\t' | '\r')
+}
+
+/// An error for each text field of `node` holding a control character.
+fn control_characters(node: &Node, out: &mut ekran_model::Diagnostics) {
+    for (field, text) in crate::nodes::texts(node) {
+        for lang in Lang::ALL {
+            let Some(c) = text
+                .get(lang)
+                .and_then(|t| t.chars().find(|c| forbidden(*c)))
+            else {
+                continue;
+            };
+            out.0.push(
+                Diagnostic::error(
+                    "control_character",
+                    format!(
+                        "{field}.{lang}: contains the control character U+{:04X}; a text may hold line breaks and tabs, no other control characters",
+                        c as u32
+                    ),
+                )
+                .at(Location::Field {
+                    path: None,
+                    field: field.path(node.key().as_str()).name(lang.code()),
+                }),
+            );
+        }
+    }
+}
+
 /// Validation of the edited node: errors refuse the edit, warnings are returned (a
 /// file the library does not have among them).
 fn check_node(w: &Writer<'_>, hall: &Hall, key: &NodeKey) -> Result<ekran_model::Diagnostics> {
@@ -216,7 +249,10 @@ fn check_node(w: &Writer<'_>, hall: &Hall, key: &NodeKey) -> Result<ekran_model:
     let ctx = validate::Context {
         media: Some(&known),
     };
-    let d = validate::node_in(hall, key, &ctx);
+    let mut d = validate::node_in(hall, key, &ctx);
+    if let Some(n) = hall.nodes.get(key) {
+        control_characters(n, &mut d);
+    }
     if d.has_errors() {
         return Err(CoreError::Invalid(d));
     }

@@ -115,6 +115,23 @@ impl Field {
     }
 }
 
+impl Field {
+    /// Where the field is in the hall: `nodes[KEY].slides[1].text`.
+    pub fn path(self, key: &str) -> ekran_model::diag::FieldPath {
+        use ekran_model::diag::FieldPath;
+        let fig = |i, j| FieldPath::slide(key, i).name("figures").index(j);
+        match self {
+            Field::Title => FieldPath::node(key).name("title"),
+            Field::Header => FieldPath::node(key).name("header"),
+            Field::Teaser => FieldPath::node(key).name("teaser"),
+            Field::SlideTitle(i) => FieldPath::slide(key, i).name("title"),
+            Field::SlideText(i) => FieldPath::slide(key, i).name("text"),
+            Field::FigureLabel(i, j) => fig(i, j).name("label"),
+            Field::FigureUnit(i, j) => fig(i, j).name("unit"),
+        }
+    }
+}
+
 impl std::fmt::Display for Field {
     /// `title`, `slides[1].text`, `slides[2].figures[0].label`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

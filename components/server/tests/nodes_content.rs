@@ -279,6 +279,37 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing() {
         assert!(msg.contains(names), "{body}: {msg}");
     }
 
+    // Control characters (invisible, or terminal escapes) in a text: 422 naming the
+    // field and the character; line breaks and tabs are text.
+    let r = anna
+        .send(
+            "POST",
+            "/api/nodes",
+            Some(json!({"parent": top1, "title": {"kk": "a\u{0}b", "ru": "ок"}})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let d = &r.json()["diagnostics"][0];
+    assert_eq!(d["code"], "control_character", "{}", r.body);
+    assert!(
+        d["field"].as_str().unwrap().ends_with(".title.kk"),
+        "{}",
+        r.body
+    );
+    let r = anna
+        .send(
+            "PATCH",
+            &format!("/api/nodes/{n}"),
+            Some(json!({"base": base, "slides": [{"layout": "text", "text": {"ru": "\u{1b}[31mкрасный", "kk": "қызыл"}}]})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("U+001B"),
+        "{}",
+        r.body
+    );
+
     // Invalid content: 422 with the field.
     for (slides, code) in [
         (json!([{"layout": "image"}]), "layout_media"),
