@@ -202,6 +202,29 @@ fn check_base(wc: &WorkingCopy, key: &NodeKey, base: i64) -> Result<()> {
     }
 }
 
+/// Refuses an editor's move of a node a screen starts at (or of a subtree holding
+/// one): where a screen starts, and so what its tablet offers, is the admins' to
+/// change, as screens' settings are.
+fn screens_stay(by: &Actor<'_>, hall: &Hall, key: &NodeKey) -> Result<()> {
+    if by.role != Some(ekran_store::Role::Editor) {
+        return Ok(());
+    }
+    let inside = hall.nodes.subtree(key);
+    match hall
+        .screens
+        .iter()
+        .find(|s| inside.iter().any(|n| n.key() == &s.root))
+    {
+        Some(s) => Err(CoreError::Forbidden(format!(
+            "only an admin may move node {}: screen {} starts at {}",
+            hall.node_name(key),
+            s.id,
+            hall.node_name(&s.root)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Whether `c` may not stand in a text: control characters other than line breaks
 /// and tabs (they are invisible, or drive terminals, on every page that shows them).
 fn forbidden(c: char) -> bool {
@@ -274,6 +297,9 @@ impl Core {
             // A refused edit may have changed the cached copy: `with` forgets it then.
             cache.with(|cache| {
                 let wc = Core::fresh(cache, w)?;
+                if let Edit::Move { key, .. } = &edit {
+                    screens_stay(&by, &wc.hall, key)?;
+                }
                 let (edited, summary) = apply(w, wc, edit)?;
                 crate::audit::record(
                     w,
