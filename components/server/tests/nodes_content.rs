@@ -132,6 +132,10 @@ async fn search_finds_kazakh_and_russian_and_the_report_lists_missing_kazakh() {
         (2, &json!(true))
     );
     assert_eq!(anna.get("/api/search?q=").await.status, 422);
+    for limit in ["0", "501", "-1"] {
+        let r = anna.get(&format!("/api/search?q=a&limit={limit}")).await;
+        assert_eq!(r.status, 400, "limit={limit}: {}", r.body);
+    }
 
     let report = anna.get("/api/screens/1/translations").await;
     assert_eq!(report.status, 200, "{}", report.body);

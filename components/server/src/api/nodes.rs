@@ -335,6 +335,12 @@ async fn search(
 ) -> Result<Json<Value>, ApiError> {
     let screen = q.screen.filter(|s| !s.is_empty());
     let limit = q.limit.unwrap_or(50);
+    if !(1..=ekran_core::search::MAX_SEARCH_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit: {limit} is not from 1 to {}",
+            ekran_core::search::MAX_SEARCH_LIMIT
+        )));
+    }
     let found = core(&state, move |c| c.search(&q.q, screen.as_deref(), limit)).await?;
     let results: Vec<Value> = found
         .results
