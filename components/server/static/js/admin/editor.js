@@ -43,7 +43,8 @@ export function changes(base, draft) {
 /**
  * Mounts the editor of node `key` into `container` (screen `screen` for the preview).
  * `focus`: a field path to put the cursor in (`slides[1].text.kk`); `onSaved(edited,
- * node)` after a save; `onOpen(key)` to open another node (its path and children are
+ * node)` after a save, and `onSaved(null, node)` when a save finds that someone else
+ * stored `node` meanwhile (409); `onOpen(key)` to open another node (its path and children are
  * links). Returns `{ destroy(), isDirty() }`.
  */
 export function mountEditor(container, { key, screen, focus, onSaved, onOpen } = {}) {
@@ -341,6 +342,8 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
       form.querySelector('#ed-save').disabled = false;
       setDirtyMark();
       if (err.status === 409 && err.body && err.body.reason === 'stale') {
+        // What others stored is the node now: the tree shows it while this is decided.
+        if (onSaved) onSaved(null, err.body.current);
         const choice = await resolveConflict(original, draft, err.body.current, patchable);
         if (choice === 'theirs') take({ ...info, node: err.body.current }, true);
         else if (choice === 'mine') {
