@@ -35,6 +35,12 @@ struct Entry {
     slide_origins: Vec<Origin>,
     /// Other copies of the same ID and language, not kept.
     discarded: Vec<Discarded>,
+    /// Copies of the other record shape merged into this entry, merged again into a
+    /// later copy that replaces it (so a menu item's text survives whichever full
+    /// record wins).
+    merged: Vec<(Record, Origin, Vec<Origin>)>,
+    /// The `shapes_merged` warnings of the current merge, reported once per import.
+    merge_warnings: Vec<Diagnostic>,
 }
 
 /// A copy of a record that another copy won over.
@@ -210,16 +216,26 @@ impl LegacyImport {
                     origin,
                     slide_origins,
                     discarded: Vec::new(),
+                    merged: Vec::new(),
+                    merge_warnings: Vec::new(),
                 },
             );
             return;
         };
         if prev.record.shape != rec.shape {
+            let other = if dups::rank(rec.shape) > dups::rank(prev.record.shape) {
+                (
+                    prev.record.clone(),
+                    prev.origin.clone(),
+                    prev.slide_origins.clone(),
+                )
+            } else {
+                (rec.clone(), origin.clone(), slide_origins.clone())
+            };
             let d = dups::merge_shapes(prev, rec, origin, slide_origins);
+            prev.merged.push(other);
             self.shapes_merged += 1;
-            if let Some(d) = d {
-                self.push(d);
-            }
+            prev.merge_warnings.extend(d);
             return;
         }
         let identical = prev.record.same_content(&rec);
@@ -238,9 +254,19 @@ impl LegacyImport {
                     origin,
                     slide_origins,
                     discarded: Vec::new(),
+                    merged: Vec::new(),
+                    merge_warnings: Vec::new(),
                 },
             );
             prev.discarded = old.discarded;
+            // What the replaced copy had merged from the other shape is merged again.
+            for (r, o, so) in old.merged {
+                if r.shape != prev.record.shape {
+                    let d = dups::merge_shapes(prev, r.clone(), o.clone(), so.clone());
+                    prev.merge_warnings.extend(d);
+                }
+                prev.merged.push((r, o, so));
+            }
             prev.discarded.push(Discarded {
                 origin: old.origin,
                 identical,

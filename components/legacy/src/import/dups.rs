@@ -7,7 +7,7 @@ use super::{Entry, LegacyImport, Origin};
 use crate::record::{Record, Shape};
 
 /// How much a shape says: a full record gives the structure.
-fn rank(s: Shape) -> u8 {
+pub(super) fn rank(s: Shape) -> u8 {
     match s {
         Shape::Full => 2,
         Shape::Item => 1,
@@ -110,6 +110,9 @@ impl LegacyImport {
             "the last read wins: a dump's natural order, files in the order given (folders in name order); --first-wins keeps the first"
         };
         let mut out = Vec::new();
+        for e in self.entries.values_mut() {
+            out.append(&mut e.merge_warnings);
+        }
         for ((id, lang), e) in &self.entries {
             if e.discarded.is_empty() {
                 continue;

@@ -188,6 +188,48 @@ fn the_second_shape_merges_with_full_records_without_losing_text() {
 }
 
 #[test]
+fn a_menu_items_text_survives_whichever_full_copy_wins() {
+    let menu = r#"[{"theme":"1","type":"menu","form":"x","num":"3.2","title":"Меню","content":[
+        {"ID":"3.2.1","title":"Пункт один","img":"","text":"Текст пункта один","video":""}]},
+        {"ID":"3.2.1","content":[{"title":"Полный","text":"Полный текст","img_path":"","video":"","map":""}]},
+        {"ID":"3.2.1","content":[{"title":"Полный","text":"Полный текст другой","img_path":"","video":"","map":""}]}]"#;
+    for first_wins in [false, true] {
+        let mut imp = LegacyImport::new(Options {
+            lang: Some(Lang::Ru),
+            ..Default::default()
+        });
+        imp.first_wins = first_wins;
+        imp.add_file("shape2.json", menu.as_bytes());
+        let mut hall = Hall::default();
+        imp.apply(&mut hall);
+        let texts: Vec<_> = hall
+            .nodes
+            .get(&key(&hall, "3.2.1"))
+            .unwrap()
+            .slides
+            .iter()
+            .map(|s| s.text.get(Lang::Ru).unwrap().to_owned())
+            .collect();
+        let kept = if first_wins {
+            "Полный текст"
+        } else {
+            "Полный текст другой"
+        };
+        assert_eq!(
+            texts,
+            [kept, "Текст пункта один"],
+            "first wins: {first_wins}"
+        );
+        let merged: Vec<_> = imp
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "shapes_merged")
+            .collect();
+        assert_eq!(merged.len(), 1, "{merged:?}");
+    }
+}
+
+#[test]
 fn every_message_is_one_line() {
     let mut imp = LegacyImport::new(Options::default());
     imp.add_file(
