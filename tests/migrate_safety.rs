@@ -114,3 +114,96 @@ fn a_failed_import_leaves_no_data_directory_behind() {
     assert_eq!(out(&v).lines().count(), 1, "{}", out(&v));
     assert!(out(&v).starts_with("1 (live)"), "{}", out(&v));
 }
+
+#[test]
+fn devices_pipes_and_missing_inputs_are_refused_without_reading_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pipe = tmp.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&pipe).status().unwrap();
+    assert!(made.success());
+    let missing = tmp.path().join("missing.json");
+    for input in [Path::new("/dev/zero"), &pipe, &missing] {
+        for cmd in [vec!["check"], vec!["import", "legacy", "--data"]] {
+            let data = tmp.path().join("data");
+            let mut args = cmd.clone();
+            if cmd.len() > 1 {
+                args.push(s(&data));
+            }
+            args.push(s(input));
+            let o = ekran(&args);
+            let e = err(&o);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");
+            assert!(
+                e.contains(&format!("{}: error: cannot read: ", s(input))),
+                "{args:?}: {e}"
+            );
+            assert!(!data.exists());
+        }
+    }
+    // Found in a folder, a pipe is skipped with a note and the rest is read.
+    std::fs::copy(legacy_fx().join("ru.json"), tmp.path().join("ru.json")).unwrap();
+    let o = ekran(&["check", s(tmp.path())]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(
+        e.contains(&format!(
+            "{}: note: a named pipe (FIFO), not a file; skipped",
+            s(&pipe)
+        )),
+        "{e}"
+    );
+    assert!(out(&o).contains("5 legacy record(s)"), "{}", out(&o));
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_once_past_the_limit() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    // 520 gzip members of a mebibyte of zeros: about half a megabyte on disk, past
+    // 512 MiB decompressed.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&vec![0u8; 1 << 20]).unwrap();
+    let bomb = enc.finish().unwrap().repeat(520);
+    assert!(bomb.len() < 1 << 20);
+    let path = tmp.path().join("old.bson.gz");
+    std::fs::write(&path, &bomb).unwrap();
+    let data = tmp.path().join("data");
+    let o = import(&data, &[s(&path)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("larger than 512 MiB"), "{e}");
+    assert!(!data.exists());
+}
+
+#[test]
+fn links_in_a_folder_are_followed_once_and_broken_or_looping_ones_noted() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let hall = tmp.path().join("hall");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(hall.join("sub")).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(legacy_fx().join("kz.json"), elsewhere.join("kz.json")).unwrap();
+    std::fs::copy(legacy_fx().join("ru.json"), hall.join("ru.json")).unwrap();
+    symlink(elsewhere.join("kz.json"), hall.join("kz-link")).unwrap();
+    symlink(&hall, hall.join("sub/up")).unwrap();
+    symlink(tmp.path().join("gone.json"), hall.join("broken.json")).unwrap();
+    let o = ekran(&["check", s(&hall)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(out(&o).contains("10 legacy record(s)"), "{}", out(&o));
+    assert!(
+        e.contains(&format!(
+            "{}: note: link to the folder",
+            s(&hall.join("sub/up"))
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!(
+            "{}: note: link to nothing readable",
+            s(&hall.join("broken.json"))
+        )),
+        "{e}"
+    );
+}

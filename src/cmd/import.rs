@@ -226,7 +226,7 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
         Ok(f) => f,
         Err(e) => return usage(e),
     };
-    let (files, notes) = inputs::expand(&args.paths)?;
+    let (files, notes) = inputs::expand(&args.paths);
     let mut batch = LegacyBatch::new(Options {
         lang: args.lang.map(Into::into),
         last_wins: args.last_wins,

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::record::Record;
 
-pub use read::collection_language;
+pub use read::{collection_language, MAX_UNZIPPED};
 
 /// Options of one import.
 #[derive(Debug, Clone, Default)]

@@ -10,8 +10,9 @@ use crate::json;
 use crate::record;
 use crate::{dump, extjson};
 
-/// Most bytes a gzip-compressed dump may decompress to.
-pub(super) const MAX_UNZIPPED: u64 = 2 << 30;
+/// Most bytes a gzip-compressed dump may decompress to (as many as a plain file may
+/// hold): decompression stops once past it, so a gzip bomb cannot take more memory.
+pub const MAX_UNZIPPED: u64 = 512 * 1024 * 1024;
 
 /// Fewest Cyrillic letters a dump record needs for its language to be judged from its
 /// text (against the collection's name).
