@@ -207,3 +207,51 @@ fn links_in_a_folder_are_followed_once_and_broken_or_looping_ones_noted() {
         "{e}"
     );
 }
+
+#[test]
+fn media_links_leading_out_of_the_media_folder_are_refused_not_copied() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let media = tmp.path().join("static");
+    std::fs::create_dir_all(media.join("img")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("private")).unwrap();
+    std::fs::write(tmp.path().join("secret.png"), b"secret").unwrap();
+    std::fs::write(tmp.path().join("private/p.png"), b"private").unwrap();
+    std::fs::write(media.join("img/ok.png"), b"ok").unwrap();
+    symlink(tmp.path().join("secret.png"), media.join("img/link.png")).unwrap();
+    symlink(tmp.path().join("private"), media.join("dir")).unwrap();
+    symlink(media.join("img/ok.png"), media.join("img/inside.png")).unwrap();
+    let rec = |id: &str, img: &str| {
+        format!(
+            r#"{{"ID": "{id}", "logo_title": "Т", "content": [{{"title": "Т {id}", "text": "Мәтін", "img_path": "{img}", "video": "", "map": ""}}]}}"#
+        )
+    };
+    let records = format!(
+        "[{}, {}, {}, {}]",
+        rec("1", "static/img/ok.png"),
+        rec("1.1", "static/img/link.png"),
+        rec("1.2", "static/dir/p.png"),
+        rec("1.3", "static/img/inside.png")
+    );
+    let file = tmp.path().join("hall.json");
+    std::fs::write(&file, records).unwrap();
+    let data = tmp.path().join("data");
+    let o = import(&data, &["--media", s(&media), s(&file)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert_eq!(
+        e.matches("is a link leading out of the media folder")
+            .count(),
+        2,
+        "{e}"
+    );
+    assert!(out(&o).contains("2 media file(s) copied"), "{}", out(&o));
+    let library = data.join("media");
+    assert_eq!(std::fs::read(library.join("img/ok.png")).unwrap(), b"ok");
+    assert_eq!(
+        std::fs::read(library.join("img/inside.png")).unwrap(),
+        b"ok"
+    );
+    assert!(!library.join("img/link.png").exists());
+    assert!(!library.join("dir/p.png").exists());
+}

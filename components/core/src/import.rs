@@ -242,7 +242,7 @@ impl Core {
                     continue;
                 }
                 match media::find(dir, &r) {
-                    Some((file, inexact)) => {
+                    Some(media::Found::File(file, inexact)) => {
                         if inexact {
                             let d = Diagnostic::warning(
                                 "media_name_differs",
@@ -258,6 +258,14 @@ impl Core {
                             media_notes.push(d);
                         }
                         sources.push(MediaSource { reference: r, file })
+                    }
+                    Some(media::Found::Outside(path, target)) => {
+                        let d = media::outside_warning(&r, &path, &target);
+                        let d = match batch.imp.label_origin(&label, None) {
+                            Some(o) => o.locate(d),
+                            None => d,
+                        };
+                        media_notes.push(d);
                     }
                     None => {
                         missing.insert(r);
@@ -420,18 +428,22 @@ impl Core {
         if diagnostics.has_errors() {
             return Err(CoreError::Invalid(diagnostics));
         }
-        let media = match media_dir {
-            Some(dir) => validate::media_refs(&hall)
-                .into_iter()
-                .filter_map(|r| {
-                    media::find(dir, r).map(|(file, _)| MediaSource {
+        let mut diagnostics = diagnostics;
+        let mut media = Vec::new();
+        if let Some(dir) = media_dir {
+            for r in validate::media_refs(&hall) {
+                match media::find(dir, r) {
+                    Some(media::Found::File(file, _)) => media.push(MediaSource {
                         reference: r.clone(),
                         file,
-                    })
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+                    }),
+                    Some(media::Found::Outside(path, target)) => {
+                        diagnostics.push(media::outside_warning(r, &path, &target))
+                    }
+                    None => {}
+                }
+            }
+        }
         self.store_whole(
             WholeHall {
                 hall,
