@@ -255,3 +255,72 @@ fn media_links_leading_out_of_the_media_folder_are_refused_not_copied() {
     assert!(!library.join("img/link.png").exists());
     assert!(!library.join("dir/p.png").exists());
 }
+
+#[test]
+fn a_full_mongodump_skips_mongodbs_own_collections_with_a_note() {
+    use bson::doc;
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    for db in ["admin", "config", "hall"] {
+        std::fs::create_dir_all(dump.join(db)).unwrap();
+    }
+    let write = |path: PathBuf, docs: &[bson::Document]| {
+        let mut bytes = Vec::new();
+        for d in docs {
+            bytes.extend(d.to_vec().unwrap());
+        }
+        std::fs::write(path, bytes).unwrap();
+    };
+    write(
+        dump.join("admin/system.version.bson"),
+        &[doc! {"_id": "featureCompatibilityVersion", "version": "6.0"}],
+    );
+    std::fs::write(dump.join("admin/system.version.metadata.json"), "{}").unwrap();
+    write(
+        dump.join("config/settings.bson"),
+        &[doc! {"_id": "balancer", "stopped": false}],
+    );
+    write(
+        dump.join("hall/system.profile.bson"),
+        &[doc! {"op": "query"}],
+    );
+    write(
+        dump.join("oplog.bson"),
+        &[doc! {"op": "i", "ns": "hall.old"}],
+    );
+    write(
+        dump.join("hall/old.bson"),
+        &[doc! {"ID": "1", "logo_title": "Зал", "content": [{"title": "Зал", "text": "Текст"}]}],
+    );
+    let o = ekran(&["check", s(&dump)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(out(&o).contains("1 legacy record(s)"), "{}", out(&o));
+    for skipped in [
+        "admin/system.version.bson",
+        "admin/system.version.metadata.json",
+        "config/settings.bson",
+        "hall/system.profile.bson",
+        "oplog.bson",
+    ] {
+        let line = format!("{}: note: ", s(&dump.join(skipped)));
+        let at = e.find(&line).unwrap_or_else(|| panic!("{skipped}: {e}"));
+        assert!(
+            e[at..].lines().next().unwrap().ends_with("; skipped"),
+            "{e}"
+        );
+    }
+    let data = tmp.path().join("data");
+    let report = tmp.path().join("r.json");
+    let o = import(&data, &["--report", s(&report), s(&dump)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let system = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "system")
+        .count();
+    assert_eq!(system, 5, "{r}");
+}

@@ -57,8 +57,10 @@ struct Discarded {
 pub struct FileStats {
     /// The file, as given to [`LegacyImport::add_file`].
     pub path: String,
-    /// `json` (text, JSON Lines and extended JSON included), `bson`, `bson.gz` or
-    /// `metadata` (a mongodump `*.metadata.json`, skipped).
+    /// `json` (text, JSON Lines and extended JSON included), `bson`, `bson.gz`,
+    /// `metadata` (a mongodump `*.metadata.json`, skipped) or `system` (MongoDB's own
+    /// collections in a dump: `system.*`, the `admin`, `config` and `local` databases,
+    /// `oplog.bson`; skipped).
     pub kind: &'static str,
     /// Records read (a second-shape record counts its menu and each item).
     pub records: usize,
@@ -152,6 +154,18 @@ impl LegacyImport {
             kind: "json",
             ..Default::default()
         };
+        if let Some(why) = read::system_dump(path) {
+            stats.kind = "system";
+            self.push(
+                Diagnostic::note("dump_system_skipped", format!("{why}; skipped")).at(
+                    Location::File {
+                        path: path.to_owned(),
+                    },
+                ),
+            );
+            self.files.push(stats);
+            return 0;
+        }
         if read::is_metadata(path, bytes) {
             stats.kind = "metadata";
             self.push(

@@ -24,6 +24,38 @@ pub(super) fn is_metadata(path: &str, bytes: &[u8]) -> bool {
     path.ends_with(".metadata.json") && !String::from_utf8_lossy(bytes).contains("\"ID\"")
 }
 
+/// Why a mongodump file holds MongoDB's own data, not the hall's, if it does: a
+/// `system.*` collection (`system.version`, `system.users`, …), any collection of the
+/// `admin`, `config` or `local` databases (their folders in a dump), or the `oplog.bson`
+/// of `mongodump --oplog`. Only dump files (`.bson`, `.bson.gz`, `.metadata.json`)
+/// are judged so.
+pub(super) fn system_dump(path: &str) -> Option<String> {
+    let mut parts = path.rsplit(['/', '\\']);
+    let file = parts.next().unwrap_or(path);
+    let folder = parts.next().unwrap_or("");
+    let name = file
+        .strip_suffix(".gz")
+        .unwrap_or(file)
+        .strip_suffix(".bson")
+        .or_else(|| file.strip_suffix(".metadata.json"))?;
+    if name.starts_with("system.") {
+        Some(format!(
+            "mongodump collection \"{name}\" is MongoDB's own (system.*), not the hall's"
+        ))
+    } else if ["admin", "config", "local"].contains(&folder) {
+        Some(format!(
+            "mongodump collection of MongoDB's own \"{folder}\" database, not the hall's"
+        ))
+    } else if name == "oplog" {
+        Some(
+            "the oplog of `mongodump --oplog` (changes made during the dump), not a collection"
+                .into(),
+        )
+    } else {
+        None
+    }
+}
+
 /// Whether the (decompressed) bytes are a mongodump collection: named `.bson` (or
 /// `.bson.gz`), or shaped like BSON whatever the name.
 pub(super) fn is_dump(path: &str, bytes: &[u8]) -> bool {
