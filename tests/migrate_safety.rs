@@ -324,3 +324,84 @@ fn a_full_mongodump_skips_mongodbs_own_collections_with_a_note() {
         .count();
     assert_eq!(system, 5, "{r}");
 }
+
+#[test]
+fn the_report_counts_nodes_per_file_honestly_and_media_as_the_warnings_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let report = tmp.path().join("r.json");
+    let (ru, kz) = (legacy_fx().join("ru.json"), legacy_fx().join("kz.json"));
+    let o = import(&data, &["--report", s(&report), s(&ru), s(&kz)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+    };
+    let r = read();
+    let per_file: Vec<(u64, u64)> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["nodes_created"].as_u64().unwrap(),
+                f["nodes_updated"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(per_file, [(5, 0), (0, 5)], "{r}");
+    assert_eq!(
+        (r["nodes_created"].as_u64(), r["nodes_updated"].as_u64()),
+        (Some(5), Some(5))
+    );
+    // Imported again: every node exists, each file updates it.
+    let o = import(&data, &["--report", s(&report), s(&kz), s(&ru)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r = read();
+    assert_eq!(r["files"][0]["nodes_updated"], 5, "{r}");
+    assert_eq!(r["files"][1]["nodes_updated"], 5, "{r}");
+    assert_eq!(r["nodes_created"], 0, "{r}");
+    assert_eq!(r["nodes_updated"], 10, "{r}");
+
+    // Media: the missing count is the count of media_missing warnings.
+    let media = tmp.path().join("static");
+    std::fs::create_dir_all(media.join("img")).unwrap();
+    std::fs::write(media.join("img/here.png"), b"x").unwrap();
+    let recs: Vec<String> = ["img/here.png", "img/gone1.png", "img/gone2.png", "http://x/y.png"]
+        .iter()
+        .enumerate()
+        .map(|(i, img)| {
+            format!(
+                r#"{{"ID": "{}", "logo_title": "Т", "content": [{{"title": "Т", "text": "М {i}", "img_path": "{img}", "video": "", "map": ""}}]}}"#,
+                i + 1
+            )
+        })
+        .collect();
+    let file = tmp.path().join("m.json");
+    std::fs::write(&file, format!("[{}]", recs.join(","))).unwrap();
+    for with_media in [false, true] {
+        let fresh = tempfile::tempdir().unwrap();
+        let mut args = vec!["--report", s(&report)];
+        if with_media {
+            args.extend(["--media", s(&media)]);
+        }
+        args.push(s(&file));
+        let o = import(fresh.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        let r = read();
+        let shown = err(&o).matches("warning: ").count();
+        assert_eq!(r["warnings"].as_u64(), Some(shown as u64), "{r}");
+        let problem = |code: &str| {
+            r["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["code"] == code)
+                .map_or(0, |p| p["count"].as_u64().unwrap())
+        };
+        let missing = if with_media { 2 } else { 3 };
+        assert_eq!(r["media"]["missing"], missing, "{r}");
+        assert_eq!(problem("media_missing"), missing, "{r}");
+        assert_eq!(r["media"]["refused"], 1, "{r}");
+        assert_eq!(r["media"]["copied"], u64::from(with_media), "{r}");
+    }
+}

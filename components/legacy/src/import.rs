@@ -112,7 +112,9 @@ pub struct Summary {
     /// Screens made for new top-level nodes.
     pub screens_created: usize,
     /// Per input file (as named to [`LegacyImport::add_file`]): nodes it created and
-    /// nodes it updated (a node made from two files counts for each).
+    /// nodes it updated. A node is created by the first file read that holds its label
+    /// and updated by each other file holding it, so the created counts add up to
+    /// [`Summary::created`].
     pub per_file: BTreeMap<String, (usize, usize)>,
 }
 
@@ -386,6 +388,12 @@ impl LegacyImport {
                 keys.entry(l.clone()).or_insert_with(|| n.key().clone());
             }
         }
+        let order: HashMap<&str, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_str(), i))
+            .collect();
         let mut notes = Vec::new();
         let mut placed = arrange::Placed::new();
         // Numeric label order: parents before their children.
@@ -412,14 +420,20 @@ impl LegacyImport {
             for (lang, e) in recs.iter_mut() {
                 take_texts(&mut node, &mut e.record, *lang);
             }
-            for (_, e) in &recs {
-                if let Some(path) = e.origin.location.path() {
-                    let n = summary.per_file.entry(path.to_owned()).or_default();
-                    if existing.is_some() {
-                        n.1 += 1;
-                    } else {
-                        n.0 += 1;
-                    }
+            // The first file read that holds the label creates the node; every other
+            // file holding it (and every file, for a node the hall had) updates it.
+            let mut from: Vec<&str> = recs
+                .iter()
+                .filter_map(|(_, e)| e.origin.location.path())
+                .collect();
+            from.sort_by_key(|p| order.get(p).copied().unwrap_or(usize::MAX));
+            from.dedup();
+            for (i, path) in from.into_iter().enumerate() {
+                let n = summary.per_file.entry(path.to_owned()).or_default();
+                if existing.is_none() && i == 0 {
+                    n.0 += 1;
+                } else {
+                    n.1 += 1;
                 }
             }
             match existing {

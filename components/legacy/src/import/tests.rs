@@ -70,7 +70,8 @@ fn two_languages_merge_into_one_node() {
             slides: 1,
             screens_created: 0,
             per_file: [
-                ("kz.json".to_owned(), (1, 0)),
+                // Created by the file read first, updated by the other.
+                ("kz.json".to_owned(), (0, 1)),
                 ("ru.json".to_owned(), (1, 0))
             ]
             .into(),
