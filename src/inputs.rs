@@ -356,19 +356,53 @@ impl Drop for Busy {
 }
 
 /// Counts of what was printed.
-#[derive(Default, Debug, Clone, Copy)]
+#[derive(Default, Debug, Clone)]
 pub struct Tally {
     pub errors: usize,
     pub warnings: usize,
+    /// `--quiet`: after the first warning or note of a code, the others are counted in
+    /// `hidden` instead of printed (errors are always printed).
+    pub quiet: bool,
+    /// Per (severity, code): how many were not printed.
+    pub hidden: std::collections::BTreeMap<(&'static str, &'static str), usize>,
+    shown: std::collections::BTreeSet<(&'static str, &'static str)>,
 }
 
-/// Prints diagnostics on standard error, counting them.
+impl Tally {
+    /// A tally that summarises repeated warnings and notes when `quiet`.
+    pub fn new(quiet: bool) -> Tally {
+        Tally {
+            quiet,
+            ..Tally::default()
+        }
+    }
+
+    /// With `--quiet`, one line per code of what was not printed: `note: 9999 more
+    /// warning(s) "media_missing" not shown (--quiet)`.
+    pub fn print_hidden(&mut self) {
+        for ((severity, code), n) in std::mem::take(&mut self.hidden) {
+            eprintln!("note: {n} more {severity}(s) \"{code}\" not shown (--quiet)");
+        }
+    }
+}
+
+/// Prints diagnostics on standard error, counting them (see [`Tally::quiet`]).
 pub fn print(diags: &Diagnostics, tally: &mut Tally) {
     for d in diags {
-        match d.severity {
-            Severity::Error => tally.errors += 1,
-            Severity::Warning => tally.warnings += 1,
-            Severity::Note => {}
+        let severity = match d.severity {
+            Severity::Error => {
+                tally.errors += 1;
+                "error"
+            }
+            Severity::Warning => {
+                tally.warnings += 1;
+                "warning"
+            }
+            Severity::Note => "note",
+        };
+        if tally.quiet && d.severity != Severity::Error && !tally.shown.insert((severity, d.code)) {
+            *tally.hidden.entry((severity, d.code)).or_default() += 1;
+            continue;
         }
         eprintln!("{}", d.render());
     }

@@ -405,3 +405,54 @@ fn the_report_counts_nodes_per_file_honestly_and_media_as_the_warnings_do() {
         assert_eq!(r["media"]["copied"], u64::from(with_media), "{r}");
     }
 }
+
+#[test]
+fn quiet_counts_repeated_findings_check_takes_last_wins_and_reimports_say_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 300 records, each missing its Kazakh text and naming a missing picture.
+    let recs: Vec<String> = (1..=300)
+        .map(|i| {
+            format!(
+                r#"{{"ID": "{i}", "logo_title": "Т", "content": [{{"title": "Т", "text": "М", "img_path": "img/{i}.png", "video": "", "map": ""}}]}}"#
+            )
+        })
+        .collect();
+    let file = tmp.path().join("many.json");
+    std::fs::write(&file, format!("[{}]", recs.join(","))).unwrap();
+    let o = ekran(&["check", "--quiet", "--last-wins", s(&file)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert_eq!(e.matches("warning: node").count(), 1, "{e}");
+    assert!(
+        e.contains("note: 299 more warning(s) \"missing_translation\" not shown (--quiet)"),
+        "{e}"
+    );
+    assert!(out(&o).contains("300 warning(s)"), "{}", out(&o));
+    assert!(e.lines().count() < 20, "{e}");
+    // Without --quiet every one is printed.
+    let o = ekran(&["check", s(&file)]);
+    assert_eq!(err(&o).matches("missing translation").count(), 300);
+    assert_eq!(
+        ekran(&["check", "--first-wins", "--last-wins", s(&file)])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let data = tmp.path().join("data");
+    let o = import(&data, &["--quiet", s(&file)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        err(&o).contains("\"media_missing\" not shown (--quiet)"),
+        "{}",
+        err(&o)
+    );
+    let o = import(&data, &[s(&file)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let summary = out(&o);
+    assert!(summary.contains("nothing changed"), "{summary}");
+    assert!(
+        summary.contains("0 node(s) created, 0 updated (300 read but unchanged)"),
+        "{summary}"
+    );
+}

@@ -68,7 +68,8 @@ pub struct LegacyArgs {
     /// duplicates; nodes created and updated, media, problems by code).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Count the files of a folder that hold no record instead of naming each.
+    /// Show only the first warning and note of each code, then count the others
+    /// (and count the files of a folder that hold no record instead of naming each).
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -194,6 +195,7 @@ fn refused(e: CoreError, tally: &mut Tally) -> Result<ExitCode, String> {
     match e {
         CoreError::Invalid(d) => {
             inputs::print(&d, tally);
+            tally.print_hidden();
             eprintln!("{NOTHING} ({} error(s))", tally.errors);
             Ok(ExitCode::from(1))
         }
@@ -258,7 +260,7 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     diags.extend(failed);
     diags.extend(wrong);
     batch.extra = diags;
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(args.quiet);
     let new_dir = NewDir::before(&args.data.dir);
     let mut core = Core::open(&args.data.dir).map_err(|e| {
         new_dir.undo();
@@ -276,6 +278,7 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
         }
     };
     inputs::print(&report.diagnostics, &mut tally);
+    tally.print_hidden();
     let langs: Vec<String> = report
         .languages
         .iter()
@@ -292,10 +295,15 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
         None => String::new(),
     };
     println!(
-        "imported {} file(s): {} node(s) created, {} updated, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}{replaced}{}",
+        "imported {} file(s): {} node(s) created, {} updated{}, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}{replaced}{}",
         report.files,
         report.created,
         report.updated,
+        if report.unchanged > 0 {
+            format!(" ({} read but unchanged)", report.unchanged)
+        } else {
+            String::new()
+        },
         report.slides,
         report.media_copied,
         report.screens_created,

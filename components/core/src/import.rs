@@ -190,7 +190,10 @@ pub struct ImportReport {
     pub diagnostics: Diagnostics,
     pub files: usize,
     pub created: usize,
+    /// Existing nodes whose content changed.
     pub updated: usize,
+    /// Existing nodes the import read but left as they were (legacy imports).
+    pub unchanged: usize,
     pub slides: usize,
     pub screens_created: usize,
     pub media_copied: usize,
@@ -374,6 +377,7 @@ impl Core {
                 files,
                 created: summary.created,
                 updated: summary.updated,
+                unchanged: summary.unchanged,
                 slides: summary.slides,
                 screens_created: summary.screens_created,
                 media_copied: added.added,
@@ -519,6 +523,7 @@ impl Core {
                 files: 1,
                 created: 0,
                 updated: 0,
+                unchanged: 0,
                 slides: hall.slide_count(),
                 screens_created: 0,
                 media_copied: added.added,

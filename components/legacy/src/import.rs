@@ -103,8 +103,10 @@ pub struct LegacyImport {
 pub struct Summary {
     /// Nodes made for labels the hall did not have.
     pub created: usize,
-    /// Existing nodes updated in place.
+    /// Existing nodes updated in place (their content changed).
     pub updated: usize,
+    /// Existing nodes the records left as they were.
+    pub unchanged: usize,
     /// Keys of the created and updated nodes, in numeric label order.
     pub touched: Vec<NodeKey>,
     /// Slides of the touched nodes.
@@ -441,8 +443,13 @@ impl LegacyImport {
                     let mut old = hall.nodes.get_mut(&key).expect("keys come from the tree");
                     let imported: Vec<Lang> = recs.iter().map(|(l, _)| *l).collect();
                     keep_other_languages(&mut node, &old, &imported);
+                    let before = old.clone();
                     replace_content(&mut old, node);
-                    summary.updated += 1;
+                    if *old == before {
+                        summary.unchanged += 1;
+                    } else {
+                        summary.updated += 1;
+                    }
                 }
                 None => {
                     node.label = Some(label.clone());

@@ -66,6 +66,7 @@ fn two_languages_merge_into_one_node() {
         Summary {
             created: 1,
             updated: 0,
+            unchanged: 0,
             touched: vec![k.clone()],
             slides: 1,
             screens_created: 0,
@@ -381,8 +382,12 @@ fn created_screens_point_at_their_root_key_and_sort_by_label() {
     assert_eq!(seven.name.get(Lang::Ru), Some("Узел 7"));
     // Top-level order is numeric too; a second import creates nothing new.
     assert_eq!(labels(&hall, hall.nodes.roots()), ["2", "7", "10"]);
+    // The same record again: read, but nothing changed.
     let s = import(&mut hall, &["7"]);
-    assert_eq!((s.created, s.updated, s.screens_created), (0, 1, 0));
+    assert_eq!(
+        (s.created, s.updated, s.unchanged, s.screens_created),
+        (0, 0, 1, 0)
+    );
     assert_eq!(hall.screens.len(), 3);
 }
 
