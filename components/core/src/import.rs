@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use ekran_legacy::import::{FileStats, LegacyImport, Options};
-use ekran_model::{
-    format, validate, Diagnostic, Diagnostics, FieldPath, Hall, Lang, Location, MediaRef,
-};
+use ekran_model::{format, validate, Diagnostic, Diagnostics, FieldPath, Hall, Lang, Location};
 use ekran_store::{Existing, MediaSource};
 
 use crate::audit::{record, Action, Actor};
@@ -235,47 +233,10 @@ impl Core {
             return Err(CoreError::Invalid(d));
         }
         // Media: found and copied into staging before the store is locked.
-        let mut sources: Vec<MediaSource> = Vec::new();
-        let mut missing: BTreeSet<MediaRef> = BTreeSet::new();
-        let mut media_notes = Diagnostics::default();
-        if let Some(dir) = media_dir {
-            let mut seen = BTreeSet::new();
-            for (label, r) in batch.imp.media_refs() {
-                if !seen.insert(r.clone()) {
-                    continue;
-                }
-                match media::find(dir, &r) {
-                    Some(media::Found::File(file, inexact)) => {
-                        if inexact {
-                            let d = Diagnostic::warning(
-                                "media_name_differs",
-                                format!(
-                                    "media {r} found as {} (the name differs in case or Unicode normalisation)",
-                                    file.display()
-                                ),
-                            );
-                            let d = match batch.imp.label_origin(&label, None) {
-                                Some(o) => o.locate(d),
-                                None => d,
-                            };
-                            media_notes.push(d);
-                        }
-                        sources.push(MediaSource { reference: r, file })
-                    }
-                    Some(media::Found::Outside(path, target)) => {
-                        let d = media::outside_warning(&r, &path, &target);
-                        let d = match batch.imp.label_origin(&label, None) {
-                            Some(o) => o.locate(d),
-                            None => d,
-                        };
-                        media_notes.push(d);
-                    }
-                    None => {
-                        missing.insert(r);
-                    }
-                }
-            }
-        }
+        let (sources, missing, media_notes) = match media_dir {
+            Some(dir) => media::find_legacy(dir, &batch.imp),
+            None => Default::default(),
+        };
         let staged = self.store.stage_media(&sources)?;
         self.cache.forget();
         let note = format!("import legacy: {} file(s)", batch.files);

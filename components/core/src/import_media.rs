@@ -1,10 +1,56 @@
 //! Finding a legacy media file in the folder given with `--media` (the legacy
 //! `static/` folder, or a data directory's `media/`).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ekran_model::MediaRef;
+use ekran_legacy::import::LegacyImport;
+use ekran_model::{Diagnostic, Diagnostics, MediaRef};
+use ekran_store::MediaSource;
 use unicode_normalization::UnicodeNormalization;
+
+/// Looks for every media file the records of `imp` name in `dir` (each once): the
+/// files to copy, the references not found, and the warnings (names found only
+/// loosely, links leading out of `dir`) placed at the record naming them.
+pub(super) fn find_legacy(
+    dir: &Path,
+    imp: &LegacyImport,
+) -> (Vec<MediaSource>, BTreeSet<MediaRef>, Diagnostics) {
+    let mut sources = Vec::new();
+    let mut missing = BTreeSet::new();
+    let mut notes = Diagnostics::default();
+    let mut seen = BTreeSet::new();
+    for (label, r) in imp.media_refs() {
+        if !seen.insert(r.clone()) {
+            continue;
+        }
+        let at = |d: Diagnostic| match imp.label_origin(&label, None) {
+            Some(o) => o.locate(d),
+            None => d,
+        };
+        match find(dir, &r) {
+            Some(Found::File(file, inexact)) => {
+                if inexact {
+                    notes.push(at(Diagnostic::warning(
+                        "media_name_differs",
+                        format!(
+                            "media {r} found as {} (the name differs in case or Unicode normalisation)",
+                            file.display()
+                        ),
+                    )));
+                }
+                sources.push(MediaSource { reference: r, file })
+            }
+            Some(Found::Outside(path, target)) => {
+                notes.push(at(outside_warning(&r, &path, &target)));
+            }
+            None => {
+                missing.insert(r);
+            }
+        }
+    }
+    (sources, missing, notes)
+}
 
 /// A media file found in the `--media` folder.
 #[derive(Debug, PartialEq, Eq)]
@@ -31,8 +77,8 @@ pub(super) fn find(dir: &Path, r: &MediaRef) -> Option<Found> {
 }
 
 /// The warning for a media file refused because it leads out of the `--media` folder.
-pub(super) fn outside_warning(r: &MediaRef, path: &Path, target: &Path) -> ekran_model::Diagnostic {
-    ekran_model::Diagnostic::warning(
+pub(super) fn outside_warning(r: &MediaRef, path: &Path, target: &Path) -> Diagnostic {
+    Diagnostic::warning(
         "media_link_outside",
         format!(
             "media {r}: {} is a link leading out of the media folder (to {}); not copied",
