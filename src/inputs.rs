@@ -19,29 +19,64 @@ pub struct Found {
 
 /// Expands directories recursively, every regular file whatever its extension (or
 /// none), in a stable order; hidden files and folders (names starting with `.`) are
-/// skipped with a note each. A path that does not exist is an error naming it.
-pub fn expand(paths: &[PathBuf]) -> Result<(Vec<Found>, Diagnostics), String> {
+/// skipped with a note each. Symbolic links are followed (a link to a folder already
+/// read, or a loop, is skipped with a note; so is a broken link). Anything found in a
+/// folder that is not a regular file (a FIFO, a device, a socket) is skipped with a
+/// note. A path named on the command line that does not exist or is not a regular file
+/// or folder is an error naming it (`FILE: error: cannot read: REASON`); nothing is
+/// ever opened that could be read without end.
+pub fn expand(paths: &[PathBuf]) -> (Vec<Found>, Diagnostics) {
     let mut out = Vec::new();
     let mut notes = Diagnostics::default();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        let meta = fs::metadata(p).map_err(|e| format!("{}: {}", p.display(), io_text(&e)))?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found, &mut notes)
-                .map_err(|e| format!("{}: {}", p.display(), io_text(&e)))?;
-            found.sort();
-            out.extend(found.into_iter().map(|path| Found {
-                path,
-                in_folder: true,
-            }));
-        } else {
-            out.push(Found {
+        let cannot = |why: String| {
+            Diagnostic::error("read", format!("cannot read: {why}")).at(Location::File {
+                path: p.display().to_string(),
+            })
+        };
+        match fs::metadata(p) {
+            Err(e) => notes.push(cannot(io_text(&e))),
+            Ok(meta) if meta.is_dir() => {
+                if let Ok(c) = fs::canonicalize(p) {
+                    seen.insert(c);
+                }
+                let mut found = Vec::new();
+                if let Err(e) = walk(p, &mut found, &mut notes, &mut seen) {
+                    notes.push(cannot(io_text(&e)));
+                }
+                found.sort();
+                out.extend(found.into_iter().map(|path| Found {
+                    path,
+                    in_folder: true,
+                }));
+            }
+            Ok(meta) if meta.is_file() => out.push(Found {
                 path: p.clone(),
                 in_folder: false,
-            });
+            }),
+            Ok(meta) => notes.push(cannot(format!(
+                "{}; ekran reads regular files and folders",
+                special(&meta)
+            ))),
         }
     }
-    Ok((out, notes))
+    (out, notes)
+}
+
+/// What a path that is neither a regular file nor a folder is, in words.
+fn special(meta: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a named pipe (FIFO), not a file"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device, not a file"
+    } else if t.is_socket() {
+        "a socket, not a file"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// An I/O error in words, without the `(os error N)` tail.
@@ -53,29 +88,59 @@ pub fn io_text(e: &std::io::Error) -> String {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Diagnostics) -> std::io::Result<()> {
+/// Reads `dir` into `out`; `seen` holds the canonical paths of the folders already
+/// read, so a linked folder is read once and a link loop ends.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    notes: &mut Diagnostics,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        let ty = entry.file_type()?;
         let path = entry.path();
+        let note = |notes: &mut Diagnostics, code: &'static str, message: String| {
+            notes.push(Diagnostic::note(code, message).at(Location::File {
+                path: path.display().to_string(),
+            }))
+        };
+        let link = entry.file_type()?.is_symlink();
+        // Follows a link to what it names.
+        let meta = match fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                note(
+                    notes,
+                    "link_skipped",
+                    format!("link to nothing readable ({}); skipped", io_text(&e)),
+                );
+                continue;
+            }
+        };
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         if hidden {
-            notes.push(
-                Diagnostic::note(
-                    "hidden_skipped",
+            let what = if meta.is_dir() { "folder" } else { "file" };
+            note(notes, "hidden_skipped", format!("hidden {what}; skipped"));
+        } else if meta.is_dir() {
+            let canonical = fs::canonicalize(&path)?;
+            if !seen.insert(canonical.clone()) {
+                note(
+                    notes,
+                    "link_skipped",
                     format!(
-                        "hidden {}; skipped",
-                        if ty.is_dir() { "folder" } else { "file" }
+                        "link to the folder {}, read already (or a loop); skipped",
+                        canonical.display()
                     ),
-                )
-                .at(Location::File {
-                    path: path.display().to_string(),
-                }),
-            );
-        } else if ty.is_dir() {
-            walk(&path, out, notes)?;
-        } else if ty.is_file() {
+                );
+            } else {
+                walk(&path, out, notes, seen)?;
+            }
+        } else if meta.is_file() {
             out.push(path);
+        } else {
+            let what = special(&meta);
+            let how = if link { "link to " } else { "" };
+            note(notes, "not_a_file", format!("{how}{what}; skipped"));
         }
     }
     Ok(())
@@ -97,26 +162,53 @@ pub fn may_hold_records(bytes: &[u8]) -> bool {
     }
 }
 
-/// Reads one file; a failure is an error diagnostic naming the file.
+/// Reads one file, at most [`MAX_FILE`] bytes (counted while reading, whatever the
+/// file's size said); a failure is an error diagnostic naming the file. Anything but a
+/// regular file (a FIFO, a device such as `/dev/zero`) is refused before it is opened.
 pub fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    use std::io::Read;
     let at = || Location::File {
         path: path.display().to_string(),
     };
-    let meta = fs::metadata(path)
-        .map_err(|e| Diagnostic::error("read", format!("cannot read: {}", io_text(&e))).at(at()))?;
-    if meta.len() > MAX_FILE {
-        return Err(Diagnostic::error(
+    let cannot = |why: String| Diagnostic::error("read", format!("cannot read: {why}")).at(at());
+    let too_large = |size: Option<u64>| {
+        let size = match size {
+            Some(n) => format!("file is {} MiB,", n >> 20),
+            None => "file holds".to_owned(),
+        };
+        Diagnostic::error(
             "too_large",
-            format!(
-                "file is {} MiB, more than the {} MiB ekran reads",
-                meta.len() >> 20,
-                MAX_FILE >> 20
-            ),
+            format!("{size} more than the {} MiB ekran reads", MAX_FILE >> 20),
         )
-        .at(at()));
+        .at(at())
+    };
+    let meta = fs::metadata(path).map_err(|e| cannot(io_text(&e)))?;
+    if !meta.is_file() {
+        return Err(cannot(format!(
+            "{}; ekran reads regular files and folders",
+            special(&meta)
+        )));
     }
-    fs::read(path)
-        .map_err(|e| Diagnostic::error("read", format!("cannot read: {}", io_text(&e))).at(at()))
+    if meta.len() > MAX_FILE {
+        return Err(too_large(Some(meta.len())));
+    }
+    let file = fs::File::open(path).map_err(|e| cannot(io_text(&e)))?;
+    // The file may have been swapped for something else since.
+    let opened = file.metadata().map_err(|e| cannot(io_text(&e)))?;
+    if !opened.is_file() {
+        return Err(cannot(format!(
+            "{}; ekran reads regular files and folders",
+            special(&opened)
+        )));
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(MAX_FILE) as usize);
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(io_text(&e)))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(too_large(None));
+    }
+    Ok(bytes)
 }
 
 /// Reads the files one at a time, in order, handing each to `each` (so only one
@@ -264,19 +356,53 @@ impl Drop for Busy {
 }
 
 /// Counts of what was printed.
-#[derive(Default, Debug, Clone, Copy)]
+#[derive(Default, Debug, Clone)]
 pub struct Tally {
     pub errors: usize,
     pub warnings: usize,
+    /// `--quiet`: after the first warning or note of a code, the others are counted in
+    /// `hidden` instead of printed (errors are always printed).
+    pub quiet: bool,
+    /// Per (severity, code): how many were not printed.
+    pub hidden: std::collections::BTreeMap<(&'static str, &'static str), usize>,
+    shown: std::collections::BTreeSet<(&'static str, &'static str)>,
 }
 
-/// Prints diagnostics on standard error, counting them.
+impl Tally {
+    /// A tally that summarises repeated warnings and notes when `quiet`.
+    pub fn new(quiet: bool) -> Tally {
+        Tally {
+            quiet,
+            ..Tally::default()
+        }
+    }
+
+    /// With `--quiet`, one line per code of what was not printed: `note: 9999 more
+    /// warning(s) "media_missing" not shown (--quiet)`.
+    pub fn print_hidden(&mut self) {
+        for ((severity, code), n) in std::mem::take(&mut self.hidden) {
+            eprintln!("note: {n} more {severity}(s) \"{code}\" not shown (--quiet)");
+        }
+    }
+}
+
+/// Prints diagnostics on standard error, counting them (see [`Tally::quiet`]).
 pub fn print(diags: &Diagnostics, tally: &mut Tally) {
     for d in diags {
-        match d.severity {
-            Severity::Error => tally.errors += 1,
-            Severity::Warning => tally.warnings += 1,
-            Severity::Note => {}
+        let severity = match d.severity {
+            Severity::Error => {
+                tally.errors += 1;
+                "error"
+            }
+            Severity::Warning => {
+                tally.warnings += 1;
+                "warning"
+            }
+            Severity::Note => "note",
+        };
+        if tally.quiet && d.severity != Severity::Error && !tally.shown.insert((severity, d.code)) {
+            *tally.hidden.entry((severity, d.code)).or_default() += 1;
+            continue;
         }
         eprintln!("{}", d.render());
     }

@@ -23,7 +23,12 @@ pub struct CheckArgs {
     /// the last, as the legacy system showed it).
     #[arg(long)]
     first_wins: bool,
-    /// Count the files of a folder that hold no record instead of naming each.
+    /// When an ID and language appear more than once, keep the last copy read (the
+    /// default, as `import legacy`).
+    #[arg(long, conflicts_with = "first_wins")]
+    last_wins: bool,
+    /// Show only the first warning and note of each code, then count the others
+    /// (and count the files of a folder that hold no record instead of naming each).
     #[arg(long, short)]
     quiet: bool,
     /// Files or folders: legacy JSON (any extension or none), mongoexport output,
@@ -33,12 +38,12 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    let (files, notes) = inputs::expand(&args.paths)?;
-    let mut tally = Tally::default();
+    let (files, notes) = inputs::expand(&args.paths);
+    let mut tally = Tally::new(args.quiet);
     inputs::print(&notes, &mut tally);
     let mut batch = LegacyBatch::new(Options {
         lang: args.lang.map(Into::into),
-        last_wins: false,
+        last_wins: args.last_wins,
         strict: args.strict,
     })
     .first_wins(args.first_wins);
@@ -69,6 +74,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         inputs::print(&batch.check(), &mut tally);
     }
+    tally.print_hidden();
     println!(
         "checked {} file(s): {records} legacy record(s), {} ekran document(s); {} error(s), {} warning(s), {repairs} repair(s)",
         files.len(),

@@ -1,7 +1,7 @@
 //! `ekran import legacy|ekran`: bring content into the data directory. All or nothing:
 //! with any error nothing is stored (not even the media files).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -68,7 +68,8 @@ pub struct LegacyArgs {
     /// duplicates; nodes created and updated, media, problems by code).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Count the files of a folder that hold no record instead of naming each.
+    /// Show only the first warning and note of each code, then count the others
+    /// (and count the files of a folder that hold no record instead of naming each).
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -100,11 +101,101 @@ pub fn run(cmd: ImportCommand) -> Result<ExitCode, String> {
 
 const NOTHING: &str = "nothing was imported; the data directory is unchanged";
 
+/// A usage error found before anything is stored: `error: …`, exit 2.
+fn usage(message: String) -> Result<ExitCode, String> {
+    eprintln!("error: {message}");
+    Ok(ExitCode::from(2))
+}
+
+/// `--media DIR` must name an existing folder.
+fn check_media(media: Option<&Path>) -> Result<(), String> {
+    let Some(dir) = media else { return Ok(()) };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(format!("--media {}: not a folder", dir.display())),
+        Err(e) => Err(format!(
+            "--media {}: {}",
+            dir.display(),
+            inputs::io_text(&e)
+        )),
+    }
+}
+
+/// The `--report` file, opened for writing before anything is stored (so an unwritable
+/// path is a usage error, not a failure after publishing). A file this run made is
+/// removed again when the import fails.
+struct ReportFile {
+    path: PathBuf,
+    file: std::fs::File,
+    made: bool,
+}
+
+impl ReportFile {
+    fn open(path: &Path) -> Result<ReportFile, String> {
+        let made = !path.exists();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| format!("--report {}: {}", path.display(), inputs::io_text(&e)))?;
+        Ok(ReportFile {
+            path: path.to_owned(),
+            file,
+            made,
+        })
+    }
+
+    fn write(mut self, text: &str) -> Result<(), String> {
+        use std::io::Write;
+        let fail = |e: std::io::Error| {
+            format!("--report {}: {}", self.path.display(), inputs::io_text(&e))
+        };
+        self.file.set_len(0).map_err(fail)?;
+        self.file.write_all(text.as_bytes()).map_err(fail)?;
+        self.made = false;
+        Ok(())
+    }
+}
+
+impl Drop for ReportFile {
+    fn drop(&mut self) {
+        if self.made {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The data directory's highest missing ancestor (itself included) before an import:
+/// removed again when the import stores nothing, so a failed import leaves no empty
+/// data directory behind.
+struct NewDir(Option<PathBuf>);
+
+impl NewDir {
+    fn before(dir: &Path) -> NewDir {
+        let mut missing = None;
+        let mut at = Some(dir);
+        while let Some(p) = at.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+            missing = Some(p.to_owned());
+            at = p.parent();
+        }
+        NewDir(missing)
+    }
+
+    /// Nothing was stored: remove what opening the data directory made.
+    fn undo(&self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
 /// Prints a refusal or a store failure; exit 1 either way.
 fn refused(e: CoreError, tally: &mut Tally) -> Result<ExitCode, String> {
     match e {
         CoreError::Invalid(d) => {
             inputs::print(&d, tally);
+            tally.print_hidden();
             eprintln!("{NOTHING} ({} error(s))", tally.errors);
             Ok(ExitCode::from(1))
         }
@@ -130,7 +221,14 @@ fn outcome(r: &ImportReport) -> String {
 }
 
 fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
-    let (files, notes) = inputs::expand(&args.paths)?;
+    if let Err(e) = check_media(args.media.as_deref()) {
+        return usage(e);
+    }
+    let report_file = match args.report.as_deref().map(ReportFile::open).transpose() {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    let (files, notes) = inputs::expand(&args.paths);
     let mut batch = LegacyBatch::new(Options {
         lang: args.lang.map(Into::into),
         last_wins: args.last_wins,
@@ -162,16 +260,25 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     diags.extend(failed);
     diags.extend(wrong);
     batch.extra = diags;
-    let mut tally = Tally::default();
-    let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
+    let mut tally = Tally::new(args.quiet);
+    let new_dir = NewDir::before(&args.data.dir);
+    let mut core = Core::open(&args.data.dir).map_err(|e| {
+        new_dir.undo();
+        e.to_string()
+    })?;
     let busy = inputs::Busy::start("checking, storing and publishing…");
     let result = core.import_legacy(batch, args.media.as_deref(), args.publish.after(), CLI);
     drop(busy);
     let report = match result {
         Ok(r) => r,
-        Err(e) => return refused(e, &mut tally),
+        Err(e) => {
+            drop(core);
+            new_dir.undo();
+            return refused(e, &mut tally);
+        }
     };
     inputs::print(&report.diagnostics, &mut tally);
+    tally.print_hidden();
     let langs: Vec<String> = report
         .languages
         .iter()
@@ -188,10 +295,15 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
         None => String::new(),
     };
     println!(
-        "imported {} file(s): {} node(s) created, {} updated, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}{replaced}{}",
+        "imported {} file(s): {} node(s) created, {} updated{}, {} slide(s), {} media file(s) copied, {} screen(s) created; {} repair(s), {} warning(s); records by language: {}{replaced}{}",
         report.files,
         report.created,
         report.updated,
+        if report.unchanged > 0 {
+            format!(" ({} read but unchanged)", report.unchanged)
+        } else {
+            String::new()
+        },
         report.slides,
         report.media_copied,
         report.screens_created,
@@ -210,10 +322,8 @@ fn legacy(args: LegacyArgs) -> Result<ExitCode, String> {
     if !top.is_empty() {
         println!("top problems: {}", top.join(", "));
     }
-    if let Some(path) = &args.report {
-        let json = report::json(&report, &stats, &tally);
-        std::fs::write(path, json)
-            .map_err(|e| format!("--report {}: {}", path.display(), inputs::io_text(&e)))?;
+    if let Some(file) = report_file {
+        file.write(&report::json(&report, &stats, &tally))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -236,6 +346,9 @@ fn top_problems(d: &ekran_model::Diagnostics) -> Vec<String> {
 }
 
 fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
+    if let Err(e) = check_media(args.media.as_deref()) {
+        return usage(e);
+    }
     let shown = args.file.display().to_string();
     let mut tally = Tally::default();
     let bytes = match inputs::read(&args.file) {
@@ -254,7 +367,11 @@ fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
         });
         return refused(CoreError::invalid(d), &mut tally);
     }
-    let mut core = Core::open(&args.data.dir).map_err(|e| e.to_string())?;
+    let new_dir = NewDir::before(&args.data.dir);
+    let mut core = Core::open(&args.data.dir).map_err(|e| {
+        new_dir.undo();
+        e.to_string()
+    })?;
     let report = match core.import_ekran(
         &shown,
         &bytes,
@@ -263,7 +380,11 @@ fn ekran(args: EkranArgs) -> Result<ExitCode, String> {
         CLI,
     ) {
         Ok(r) => r,
-        Err(e) => return refused(e, &mut tally),
+        Err(e) => {
+            drop(core);
+            new_dir.undo();
+            return refused(e, &mut tally);
+        }
     };
     inputs::print(&report.diagnostics, &mut tally);
     println!(

@@ -8,10 +8,12 @@ use serde_json::{json, Value};
 use crate::inputs::Tally;
 
 /// The report: `files` (per file or collection: `path`, `kind`, `records`,
-/// `languages`, `repairs`, `duplicates`, `nodes_created`, `nodes_updated`), the totals (`nodes_created`,
-/// `nodes_updated`, `slides`, `screens_created`, `duplicates_discarded`,
-/// `shapes_merged`, `repairs`), `media` (`found`, `copied`, `missing`, `refused`,
-/// `damaged_names`), `regions_unmapped`, `replaced` (`demo`, `asked` or null),
+/// `languages`, `repairs`, `duplicates`, `nodes_created`, `nodes_updated`: a node is
+/// created by the first file holding its number and updated by each other one), the
+/// totals (`nodes_created` and `nodes_updated`, the sums over `files`; `slides`,
+/// `screens_created`, `duplicates_discarded`, `shapes_merged`, `repairs`), `media`
+/// (`found`, `copied`, and from the warnings shown: `missing` — `media_missing`, one
+/// per file —, `refused`, `damaged_names`), `regions_unmapped`, `replaced` (`demo`, `asked` or null),
 /// `remaining_nodes`, `untouched_warnings`, `warnings`, `problems` (warning count per
 /// code, most frequent first), and `published` (version number or null).
 pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
@@ -47,12 +49,22 @@ pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
             })
         })
         .collect();
+    let per_file = |i: usize| {
+        files
+            .iter()
+            .map(|f| {
+                f[["nodes_created", "nodes_updated"][i]]
+                    .as_u64()
+                    .unwrap_or(0)
+            })
+            .sum::<u64>()
+    };
     let v = json!({
         "files": files,
         "records": files.iter().map(|f| f["records"].as_u64().unwrap_or(0)).sum::<u64>(),
         "languages": r.languages.iter().map(|(l, n)| (l.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "nodes_created": r.created,
-        "nodes_updated": r.updated,
+        "nodes_created": per_file(0),
+        "nodes_updated": per_file(1),
         "slides": r.slides,
         "screens_created": r.screens_created,
         "duplicates_discarded": m.duplicates_discarded,
@@ -61,8 +73,9 @@ pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
         "media": {
             "found": m.media_found,
             "copied": r.media_copied,
-            "missing": m.media_missing,
-            "refused": count(&["media_web_address", "media_absolute_path", "media_outside", "media_bad_path"]),
+            // From the warnings shown, so the counts agree with `problems`.
+            "missing": count(&["media_missing"]),
+            "refused": count(&["media_web_address", "media_absolute_path", "media_outside", "media_bad_path", "media_link_outside"]),
             "damaged_names": count(&["media_name_damaged"]),
         },
         "regions_unmapped": count(&["region_out_of_range", "region_not_a_number"]),

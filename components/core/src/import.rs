@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use ekran_legacy::import::{FileStats, LegacyImport, Options};
-use ekran_model::{
-    format, validate, Diagnostic, Diagnostics, FieldPath, Hall, Lang, Location, MediaRef,
-};
+use ekran_model::{format, validate, Diagnostic, Diagnostics, FieldPath, Hall, Lang, Location};
 use ekran_store::{Existing, MediaSource};
 
 use crate::audit::{record, Action, Actor};
@@ -190,7 +188,10 @@ pub struct ImportReport {
     pub diagnostics: Diagnostics,
     pub files: usize,
     pub created: usize,
+    /// Existing nodes whose content changed.
     pub updated: usize,
+    /// Existing nodes the import read but left as they were (legacy imports).
+    pub unchanged: usize,
     pub slides: usize,
     pub screens_created: usize,
     pub media_copied: usize,
@@ -232,39 +233,10 @@ impl Core {
             return Err(CoreError::Invalid(d));
         }
         // Media: found and copied into staging before the store is locked.
-        let mut sources: Vec<MediaSource> = Vec::new();
-        let mut missing: BTreeSet<MediaRef> = BTreeSet::new();
-        let mut media_notes = Diagnostics::default();
-        if let Some(dir) = media_dir {
-            let mut seen = BTreeSet::new();
-            for (label, r) in batch.imp.media_refs() {
-                if !seen.insert(r.clone()) {
-                    continue;
-                }
-                match media::find(dir, &r) {
-                    Some((file, inexact)) => {
-                        if inexact {
-                            let d = Diagnostic::warning(
-                                "media_name_differs",
-                                format!(
-                                    "media {r} found as {} (the name differs in case or Unicode normalisation)",
-                                    file.display()
-                                ),
-                            );
-                            let d = match batch.imp.label_origin(&label, None) {
-                                Some(o) => o.locate(d),
-                                None => d,
-                            };
-                            media_notes.push(d);
-                        }
-                        sources.push(MediaSource { reference: r, file })
-                    }
-                    None => {
-                        missing.insert(r);
-                    }
-                }
-            }
-        }
+        let (sources, missing, media_notes) = match media_dir {
+            Some(dir) => media::find_legacy(dir, &batch.imp),
+            None => Default::default(),
+        };
         let staged = self.store.stage_media(&sources)?;
         self.cache.forget();
         let note = format!("import legacy: {} file(s)", batch.files);
@@ -366,6 +338,7 @@ impl Core {
                 files,
                 created: summary.created,
                 updated: summary.updated,
+                unchanged: summary.unchanged,
                 slides: summary.slides,
                 screens_created: summary.screens_created,
                 media_copied: added.added,
@@ -420,18 +393,22 @@ impl Core {
         if diagnostics.has_errors() {
             return Err(CoreError::Invalid(diagnostics));
         }
-        let media = match media_dir {
-            Some(dir) => validate::media_refs(&hall)
-                .into_iter()
-                .filter_map(|r| {
-                    media::find(dir, r).map(|(file, _)| MediaSource {
+        let mut diagnostics = diagnostics;
+        let mut media = Vec::new();
+        if let Some(dir) = media_dir {
+            for r in validate::media_refs(&hall) {
+                match media::find(dir, r) {
+                    Some(media::Found::File(file, _)) => media.push(MediaSource {
                         reference: r.clone(),
                         file,
-                    })
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+                    }),
+                    Some(media::Found::Outside(path, target)) => {
+                        diagnostics.push(media::outside_warning(r, &path, &target))
+                    }
+                    None => {}
+                }
+            }
+        }
         self.store_whole(
             WholeHall {
                 hall,
@@ -507,6 +484,7 @@ impl Core {
                 files: 1,
                 created: 0,
                 updated: 0,
+                unchanged: 0,
                 slides: hall.slide_count(),
                 screens_created: 0,
                 media_copied: added.added,

@@ -43,17 +43,33 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// Decompresses a gzip file (all members), refusing more than `limit` bytes of output.
+/// Decompresses a gzip file (all members), refusing more than `limit` bytes of output:
+/// decompression stops as soon as the output passes `limit`, and the output buffer
+/// never grows past `limit` bytes, so a gzip bomb costs at most `limit` bytes of memory.
 pub fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut dec = flate2::read::MultiGzDecoder::new(bytes);
     let mut out = Vec::new();
-    let mut dec = flate2::read::MultiGzDecoder::new(bytes).take(limit + 1);
-    dec.read_to_end(&mut out)
-        .map_err(|e| format!("cannot decompress this gzip file: {e}"))?;
-    if out.len() as u64 > limit {
-        return Err(format!(
-            "decompressed, this file is larger than {} MiB; ekran reads at most that",
-            limit >> 20
-        ));
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match dec.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("cannot decompress this gzip file: {e}")),
+        };
+        if out.len() + n > limit {
+            return Err(format!(
+                "decompressed, this file is larger than {} MiB; ekran reads at most that",
+                limit >> 20
+            ));
+        }
+        if out.capacity() - out.len() < n {
+            // Grows by doubling, but never past the limit.
+            let want = (out.capacity() * 2).max(out.len() + n).min(limit);
+            out.reserve_exact(want - out.len());
+        }
+        out.extend_from_slice(&buf[..n]);
     }
     Ok(out)
 }
@@ -339,6 +355,18 @@ mod tests {
         assert!(is_gzip(&gz));
         assert_eq!(gunzip(&gz, 1 << 20).unwrap(), raw);
         assert!(gunzip(&gz, 3).unwrap_err().contains("larger"));
+        // A bomb: members of a mebibyte of zeros each, refused as soon as the output
+        // passes the limit, its buffer never larger than the limit.
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let member = enc.finish().unwrap();
+        let bomb = member.repeat(64);
+        assert!(bomb.len() < 128 << 10, "{}", bomb.len());
+        let all = gunzip(&bomb, 64 << 20).unwrap();
+        assert_eq!(all.len(), 64 << 20);
+        assert!(all.capacity() <= 64 << 20, "{}", all.capacity());
+        let e = gunzip(&bomb, 5 << 20).unwrap_err();
+        assert!(e.contains("larger than 5 MiB"), "{e}");
         assert!(gunzip(&gz[..gz.len() - 4], 1 << 20).is_err());
     }
 }

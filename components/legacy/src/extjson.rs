@@ -27,6 +27,21 @@ pub fn simplify(node: &mut Node) -> usize {
     n
 }
 
+/// What a value is, in words, for a message saying it was not the type expected: an
+/// object that is an extended-JSON wrapper ekran does not read (`{"$binary": …}`,
+/// `{"$regex": …}`, any other `$` name) is named as such, so the reader knows why.
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::Object(m) if !m.is_empty() && m.iter().all(|x| x.key.starts_with('$')) => {
+            format!(
+                "{{\"{}\": …}}, MongoDB extended JSON of a kind ekran does not read (only $oid, $date, $numberLong, $numberInt, $numberDouble and $numberDecimal); export this field as plain text",
+                m[0].key
+            )
+        }
+        v => v.type_name().to_owned(),
+    }
+}
+
 /// Whether `text` is JSON number syntax (what [`Value::Number`] promises).
 fn is_number(text: &str) -> bool {
     let b = text.as_bytes();
@@ -133,5 +148,26 @@ mod tests {
                 "e":1536000000000u64,"f":"2018-09-03T18:40:00Z","g":[-3],
                 "h":{"$oid":"x","other":1},"i":"01"})
         );
+    }
+
+    #[test]
+    fn unsupported_wrappers_are_named_as_extended_json() {
+        let src = r#"[{"ID": "1", "logo_title": {"$binary": {"base64": "AA==", "subType": "00"}},
+            "content": [{"title": "a", "text": {"$x": 1}, "img_path": "", "video": "", "map": {"$regex": "r"}}]}]"#;
+        let mut n = parse(src.as_bytes()).value.unwrap();
+        simplify(&mut n);
+        let (_, findings) = crate::record::records(&n);
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        for (m, key) in messages.iter().zip(["$binary", "$x", "$regex"]) {
+            assert!(m.contains(&format!("{{\"{key}\": …}}")), "{m}");
+            assert!(
+                m.contains("MongoDB extended JSON of a kind ekran does not read"),
+                "{m}"
+            );
+        }
+        // An object with other members is just an object.
+        let n = parse(br#"{"$a": 1, "b": 2}"#).value.unwrap();
+        assert_eq!(describe(&n.value), "an object");
     }
 }

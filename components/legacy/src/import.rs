@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::record::Record;
 
-pub use read::collection_language;
+pub use read::{collection_language, MAX_UNZIPPED};
 
 /// Options of one import.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +35,12 @@ struct Entry {
     slide_origins: Vec<Origin>,
     /// Other copies of the same ID and language, not kept.
     discarded: Vec<Discarded>,
+    /// Copies of the other record shape merged into this entry, merged again into a
+    /// later copy that replaces it (so a menu item's text survives whichever full
+    /// record wins).
+    merged: Vec<(Record, Origin, Vec<Origin>)>,
+    /// The `shapes_merged` warnings of the current merge, reported once per import.
+    merge_warnings: Vec<Diagnostic>,
 }
 
 /// A copy of a record that another copy won over.
@@ -51,8 +57,10 @@ struct Discarded {
 pub struct FileStats {
     /// The file, as given to [`LegacyImport::add_file`].
     pub path: String,
-    /// `json` (text, JSON Lines and extended JSON included), `bson`, `bson.gz` or
-    /// `metadata` (a mongodump `*.metadata.json`, skipped).
+    /// `json` (text, JSON Lines and extended JSON included), `bson`, `bson.gz`,
+    /// `metadata` (a mongodump `*.metadata.json`, skipped) or `system` (MongoDB's own
+    /// collections in a dump: `system.*`, the `admin`, `config` and `local` databases,
+    /// `oplog.bson`; skipped).
     pub kind: &'static str,
     /// Records read (a second-shape record counts its menu and each item).
     pub records: usize,
@@ -95,8 +103,10 @@ pub struct LegacyImport {
 pub struct Summary {
     /// Nodes made for labels the hall did not have.
     pub created: usize,
-    /// Existing nodes updated in place.
+    /// Existing nodes updated in place (their content changed).
     pub updated: usize,
+    /// Existing nodes the records left as they were.
+    pub unchanged: usize,
     /// Keys of the created and updated nodes, in numeric label order.
     pub touched: Vec<NodeKey>,
     /// Slides of the touched nodes.
@@ -104,7 +114,9 @@ pub struct Summary {
     /// Screens made for new top-level nodes.
     pub screens_created: usize,
     /// Per input file (as named to [`LegacyImport::add_file`]): nodes it created and
-    /// nodes it updated (a node made from two files counts for each).
+    /// nodes it updated. A node is created by the first file read that holds its label
+    /// and updated by each other file holding it, so the created counts add up to
+    /// [`Summary::created`].
     pub per_file: BTreeMap<String, (usize, usize)>,
 }
 
@@ -146,6 +158,18 @@ impl LegacyImport {
             kind: "json",
             ..Default::default()
         };
+        if let Some(why) = read::system_dump(path) {
+            stats.kind = "system";
+            self.push(
+                Diagnostic::note("dump_system_skipped", format!("{why}; skipped")).at(
+                    Location::File {
+                        path: path.to_owned(),
+                    },
+                ),
+            );
+            self.files.push(stats);
+            return 0;
+        }
         if read::is_metadata(path, bytes) {
             stats.kind = "metadata";
             self.push(
@@ -194,60 +218,6 @@ impl LegacyImport {
         stats.duplicates = self.duplicates_discarded - dups_before;
         self.files.push(stats);
         n
-    }
-
-    /// Adds one record read from `path` in `lang`: a new entry, a merge of the two
-    /// record shapes, or a duplicate (the last copy wins unless [`Self::first_wins`];
-    /// reported from [`LegacyImport::apply`]).
-    fn insert(&mut self, rec: Record, lang: Lang, origin: Origin, slide_origins: Vec<Origin>) {
-        *self.languages.entry(lang).or_default() += 1;
-        let key = (rec.id.clone(), lang);
-        let Some(prev) = self.entries.get_mut(&key) else {
-            self.entries.insert(
-                key,
-                Entry {
-                    record: rec,
-                    origin,
-                    slide_origins,
-                    discarded: Vec::new(),
-                },
-            );
-            return;
-        };
-        if prev.record.shape != rec.shape {
-            let d = dups::merge_shapes(prev, rec, origin, slide_origins);
-            self.shapes_merged += 1;
-            if let Some(d) = d {
-                self.push(d);
-            }
-            return;
-        }
-        let identical = prev.record.same_content(&rec);
-        let same_text = prev.record.same_text(&rec);
-        if identical || self.first_wins {
-            prev.discarded.push(Discarded {
-                origin,
-                identical,
-                same_text,
-            });
-        } else {
-            let old = std::mem::replace(
-                prev,
-                Entry {
-                    record: rec,
-                    origin,
-                    slide_origins,
-                    discarded: Vec::new(),
-                },
-            );
-            prev.discarded = old.discarded;
-            prev.discarded.push(Discarded {
-                origin: old.origin,
-                identical,
-                same_text,
-            });
-        }
-        self.duplicates_discarded += 1;
     }
 
     /// Where the record labelled `label` came from (the first of its languages in
@@ -346,6 +316,12 @@ impl LegacyImport {
                 keys.entry(l.clone()).or_insert_with(|| n.key().clone());
             }
         }
+        let order: HashMap<&str, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_str(), i))
+            .collect();
         let mut notes = Vec::new();
         let mut placed = arrange::Placed::new();
         // Numeric label order: parents before their children.
@@ -372,14 +348,20 @@ impl LegacyImport {
             for (lang, e) in recs.iter_mut() {
                 take_texts(&mut node, &mut e.record, *lang);
             }
-            for (_, e) in &recs {
-                if let Some(path) = e.origin.location.path() {
-                    let n = summary.per_file.entry(path.to_owned()).or_default();
-                    if existing.is_some() {
-                        n.1 += 1;
-                    } else {
-                        n.0 += 1;
-                    }
+            // The first file read that holds the label creates the node; every other
+            // file holding it (and every file, for a node the hall had) updates it.
+            let mut from: Vec<&str> = recs
+                .iter()
+                .filter_map(|(_, e)| e.origin.location.path())
+                .collect();
+            from.sort_by_key(|p| order.get(p).copied().unwrap_or(usize::MAX));
+            from.dedup();
+            for (i, path) in from.into_iter().enumerate() {
+                let n = summary.per_file.entry(path.to_owned()).or_default();
+                if existing.is_none() && i == 0 {
+                    n.0 += 1;
+                } else {
+                    n.1 += 1;
                 }
             }
             match existing {
@@ -387,8 +369,13 @@ impl LegacyImport {
                     let mut old = hall.nodes.get_mut(&key).expect("keys come from the tree");
                     let imported: Vec<Lang> = recs.iter().map(|(l, _)| *l).collect();
                     keep_other_languages(&mut node, &old, &imported);
+                    let before = old.clone();
                     replace_content(&mut old, node);
-                    summary.updated += 1;
+                    if *old == before {
+                        summary.unchanged += 1;
+                    } else {
+                        summary.updated += 1;
+                    }
                 }
                 None => {
                     node.label = Some(label.clone());

@@ -269,7 +269,10 @@ pub(crate) fn string(node: &Node, key: &str, f: &mut Vec<Finding>) -> Option<Str
             f.push(err(
                 node.start,
                 "not_a_string",
-                format!("\"{key}\" should be a string, found {}", v.type_name()),
+                format!(
+                    "\"{key}\" should be a string, found {}",
+                    crate::extjson::describe(v)
+                ),
             ));
             None
         }
@@ -424,7 +427,10 @@ pub(crate) fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option
                 f.push(err(
                     n.start,
                     "region_wrong_type",
-                    format!("\"map\" should be a region number, found {}", v.type_name()),
+                    format!(
+                        "\"map\" should be a region number, found {}",
+                        crate::extjson::describe(v)
+                    ),
                 ));
                 return None;
             }

@@ -3,11 +3,13 @@
 
 use ekran_model::diag::{Diagnostic, Severity};
 
-use super::{Entry, LegacyImport, Origin};
+use ekran_model::Lang;
+
+use super::{Discarded, Entry, LegacyImport, Origin};
 use crate::record::{Record, Shape};
 
 /// How much a shape says: a full record gives the structure.
-fn rank(s: Shape) -> u8 {
+pub(super) fn rank(s: Shape) -> u8 {
     match s {
         Shape::Full => 2,
         Shape::Item => 1,
@@ -94,6 +96,86 @@ pub(super) fn merge_shapes(
 }
 
 impl LegacyImport {
+    /// Adds one record read from `path` in `lang`: a new entry, a merge of the two
+    /// record shapes, or a duplicate (the last copy wins unless [`Self::first_wins`];
+    /// reported from [`LegacyImport::apply`]).
+    pub(super) fn insert(
+        &mut self,
+        rec: Record,
+        lang: Lang,
+        origin: Origin,
+        slide_origins: Vec<Origin>,
+    ) {
+        *self.languages.entry(lang).or_default() += 1;
+        let key = (rec.id.clone(), lang);
+        let Some(prev) = self.entries.get_mut(&key) else {
+            self.entries.insert(
+                key,
+                Entry {
+                    record: rec,
+                    origin,
+                    slide_origins,
+                    discarded: Vec::new(),
+                    merged: Vec::new(),
+                    merge_warnings: Vec::new(),
+                },
+            );
+            return;
+        };
+        if prev.record.shape != rec.shape {
+            let other = if rank(rec.shape) > rank(prev.record.shape) {
+                (
+                    prev.record.clone(),
+                    prev.origin.clone(),
+                    prev.slide_origins.clone(),
+                )
+            } else {
+                (rec.clone(), origin.clone(), slide_origins.clone())
+            };
+            let d = merge_shapes(prev, rec, origin, slide_origins);
+            prev.merged.push(other);
+            self.shapes_merged += 1;
+            prev.merge_warnings.extend(d);
+            return;
+        }
+        let identical = prev.record.same_content(&rec);
+        let same_text = prev.record.same_text(&rec);
+        if identical || self.first_wins {
+            prev.discarded.push(Discarded {
+                origin,
+                identical,
+                same_text,
+            });
+        } else {
+            let old = std::mem::replace(
+                prev,
+                Entry {
+                    record: rec,
+                    origin,
+                    slide_origins,
+                    discarded: Vec::new(),
+                    merged: Vec::new(),
+                    merge_warnings: Vec::new(),
+                },
+            );
+            prev.discarded = old.discarded;
+            // What the replaced copy had merged from the other shape is merged again.
+            for (r, o, so) in old.merged {
+                if r.shape != prev.record.shape {
+                    let d = merge_shapes(prev, r.clone(), o.clone(), so.clone());
+                    prev.merge_warnings.extend(d);
+                }
+                prev.merged.push((r, o, so));
+            }
+            prev.discarded.push(Discarded {
+                origin: old.origin,
+                identical,
+                same_text,
+            });
+        }
+        self.duplicates_discarded += 1;
+    }
+
     /// Reports every ID and language read more than once (once per import): a note
     /// when all copies are identical, else a warning naming the kept copy, the rule,
     /// and each discarded copy with whether its text differs.
@@ -110,6 +192,9 @@ impl LegacyImport {
             "the last read wins: a dump's natural order, files in the order given (folders in name order); --first-wins keeps the first"
         };
         let mut out = Vec::new();
+        for e in self.entries.values_mut() {
+            out.append(&mut e.merge_warnings);
+        }
         for ((id, lang), e) in &self.entries {
             if e.discarded.is_empty() {
                 continue;

@@ -10,8 +10,9 @@ use crate::json;
 use crate::record;
 use crate::{dump, extjson};
 
-/// Most bytes a gzip-compressed dump may decompress to.
-pub(super) const MAX_UNZIPPED: u64 = 2 << 30;
+/// Most bytes a gzip-compressed dump may decompress to (as many as a plain file may
+/// hold): decompression stops once past it, so a gzip bomb cannot take more memory.
+pub const MAX_UNZIPPED: u64 = 512 * 1024 * 1024;
 
 /// Fewest Cyrillic letters a dump record needs for its language to be judged from its
 /// text (against the collection's name).
@@ -21,6 +22,38 @@ const MIN_LETTERS: usize = 40;
 /// legacy `"ID"` (a record file named so by mistake is still read).
 pub(super) fn is_metadata(path: &str, bytes: &[u8]) -> bool {
     path.ends_with(".metadata.json") && !String::from_utf8_lossy(bytes).contains("\"ID\"")
+}
+
+/// Why a mongodump file holds MongoDB's own data, not the hall's, if it does: a
+/// `system.*` collection (`system.version`, `system.users`, …), any collection of the
+/// `admin`, `config` or `local` databases (their folders in a dump), or the `oplog.bson`
+/// of `mongodump --oplog`. Only dump files (`.bson`, `.bson.gz`, `.metadata.json`)
+/// are judged so.
+pub(super) fn system_dump(path: &str) -> Option<String> {
+    let mut parts = path.rsplit(['/', '\\']);
+    let file = parts.next().unwrap_or(path);
+    let folder = parts.next().unwrap_or("");
+    let name = file
+        .strip_suffix(".gz")
+        .unwrap_or(file)
+        .strip_suffix(".bson")
+        .or_else(|| file.strip_suffix(".metadata.json"))?;
+    if name.starts_with("system.") {
+        Some(format!(
+            "mongodump collection \"{name}\" is MongoDB's own (system.*), not the hall's"
+        ))
+    } else if ["admin", "config", "local"].contains(&folder) {
+        Some(format!(
+            "mongodump collection of MongoDB's own \"{folder}\" database, not the hall's"
+        ))
+    } else if name == "oplog" {
+        Some(
+            "the oplog of `mongodump --oplog` (changes made during the dump), not a collection"
+                .into(),
+        )
+    } else {
+        None
+    }
 }
 
 /// Whether the (decompressed) bytes are a mongodump collection: named `.bson` (or

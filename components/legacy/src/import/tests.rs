@@ -66,11 +66,13 @@ fn two_languages_merge_into_one_node() {
         Summary {
             created: 1,
             updated: 0,
+            unchanged: 0,
             touched: vec![k.clone()],
             slides: 1,
             screens_created: 0,
             per_file: [
-                ("kz.json".to_owned(), (1, 0)),
+                // Created by the file read first, updated by the other.
+                ("kz.json".to_owned(), (0, 1)),
                 ("ru.json".to_owned(), (1, 0))
             ]
             .into(),
@@ -185,6 +187,48 @@ fn the_second_shape_merges_with_full_records_without_losing_text() {
         .diagnostics
         .iter()
         .any(|d| d.code.starts_with("duplicate")));
+}
+
+#[test]
+fn a_menu_items_text_survives_whichever_full_copy_wins() {
+    let menu = r#"[{"theme":"1","type":"menu","form":"x","num":"3.2","title":"Меню","content":[
+        {"ID":"3.2.1","title":"Пункт один","img":"","text":"Текст пункта один","video":""}]},
+        {"ID":"3.2.1","content":[{"title":"Полный","text":"Полный текст","img_path":"","video":"","map":""}]},
+        {"ID":"3.2.1","content":[{"title":"Полный","text":"Полный текст другой","img_path":"","video":"","map":""}]}]"#;
+    for first_wins in [false, true] {
+        let mut imp = LegacyImport::new(Options {
+            lang: Some(Lang::Ru),
+            ..Default::default()
+        });
+        imp.first_wins = first_wins;
+        imp.add_file("shape2.json", menu.as_bytes());
+        let mut hall = Hall::default();
+        imp.apply(&mut hall);
+        let texts: Vec<_> = hall
+            .nodes
+            .get(&key(&hall, "3.2.1"))
+            .unwrap()
+            .slides
+            .iter()
+            .map(|s| s.text.get(Lang::Ru).unwrap().to_owned())
+            .collect();
+        let kept = if first_wins {
+            "Полный текст"
+        } else {
+            "Полный текст другой"
+        };
+        assert_eq!(
+            texts,
+            [kept, "Текст пункта один"],
+            "first wins: {first_wins}"
+        );
+        let merged: Vec<_> = imp
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "shapes_merged")
+            .collect();
+        assert_eq!(merged.len(), 1, "{merged:?}");
+    }
 }
 
 #[test]
@@ -338,8 +382,12 @@ fn created_screens_point_at_their_root_key_and_sort_by_label() {
     assert_eq!(seven.name.get(Lang::Ru), Some("Узел 7"));
     // Top-level order is numeric too; a second import creates nothing new.
     assert_eq!(labels(&hall, hall.nodes.roots()), ["2", "7", "10"]);
+    // The same record again: read, but nothing changed.
     let s = import(&mut hall, &["7"]);
-    assert_eq!((s.created, s.updated, s.screens_created), (0, 1, 0));
+    assert_eq!(
+        (s.created, s.updated, s.unchanged, s.screens_created),
+        (0, 0, 1, 0)
+    );
     assert_eq!(hall.screens.len(), 3);
 }
 
