@@ -181,6 +181,10 @@ pub struct Core {
     cache: cached::Cached<WorkingCopy>,
     /// The working copy's texts lower-cased for [`Core::search`], as of a revision.
     search: cached::Cached<search::Index>,
+    /// Serializes the library changes that add or remove files (shared like `cache`),
+    /// so a deletion's file removal after its commit never meets an upload of the same
+    /// content.
+    library: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Core {
@@ -190,6 +194,7 @@ impl Core {
             store: Store::open(dir)?,
             cache: Default::default(),
             search: Default::default(),
+            library: Default::default(),
         })
     }
 
@@ -203,6 +208,7 @@ impl Core {
             dir: self.dir().to_owned(),
             cache: self.cache.clone(),
             search: self.search.clone(),
+            library: self.library.clone(),
         }
     }
 
@@ -390,6 +396,7 @@ pub struct Connector {
     dir: std::path::PathBuf,
     cache: cached::Cached<WorkingCopy>,
     search: cached::Cached<search::Index>,
+    library: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Connector {
@@ -399,6 +406,7 @@ impl Connector {
             store: Store::open_connection(&self.dir, ekran_store::Durability::Full)?,
             cache: self.cache.clone(),
             search: self.search.clone(),
+            library: self.library.clone(),
         })
     }
 

@@ -18,7 +18,6 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use ekran_model::{Diagnostic, Location, MediaRef};
 use ekran_store::{LibraryMeta, Staged};
@@ -192,10 +191,6 @@ pub struct MediaQuery {
     pub before: Option<String>,
 }
 
-/// Serializes this process's library changes that add or remove files, so a deletion's
-/// file removal after its commit never meets an upload of the same content.
-static LIBRARY: Mutex<()> = Mutex::new(());
-
 fn invalid(code: &'static str, message: String, label: &str) -> CoreError {
     CoreError::invalid(Diagnostic::error(code, message).at(Location::File {
         path: label.to_owned(),
@@ -365,7 +360,8 @@ impl Core {
         let p = prepared;
         let path = p.reference.as_str().to_owned();
         let label = clean_label(label, p.reference.file_name());
-        let _library = LIBRARY.lock().unwrap_or_else(|e| e.into_inner());
+        let library = self.library.clone();
+        let _library = library.lock().unwrap_or_else(|e| e.into_inner());
         let cache = &self.cache;
         self.store.write(|w| {
             if w.media_listed(&path)? == Some(true) {
@@ -506,7 +502,8 @@ impl Core {
     /// are removed once the change is stored.
     pub fn delete_media<'by>(&mut self, path: &str, by: impl Into<Actor<'by>>) -> Result<()> {
         let by: Actor<'by> = by.into();
-        let _library = LIBRARY.lock().unwrap_or_else(|e| e.into_inner());
+        let library = self.library.clone();
+        let _library = library.lock().unwrap_or_else(|e| e.into_inner());
         let cache = &self.cache;
         let gone = self.store.write(|w| {
             let row = w.library_item(path)?.ok_or_else(|| not_found(path))?;
