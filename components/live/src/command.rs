@@ -15,10 +15,20 @@ pub enum Command {
         /// A node key or a dotted label.
         node: String,
     },
-    /// The next slide of the current node.
-    Next,
-    /// The previous slide of the current node.
-    Prev,
+    /// The next slide of the current node. With `seq`, only when the screen is still
+    /// at the state with that `seq` (the one the tablet saw): a repeated or concurrent
+    /// tap then moves one step, never past a slide no one saw.
+    Next {
+        /// The `seq` of the state the command is based on.
+        #[serde(default)]
+        seq: Option<u64>,
+    },
+    /// The previous slide of the current node; `seq` as for [`Command::Next`].
+    Prev {
+        /// The `seq` of the state the command is based on.
+        #[serde(default)]
+        seq: Option<u64>,
+    },
     /// Show slide `n` (0-based) of the current node.
     Slide {
         /// 0-based slide index.
@@ -100,7 +110,26 @@ mod tests {
             parse(r#"{"type":"go","node":"1.5","id":7}"#).unwrap(),
             (Some(7), Command::Go { node: "1.5".into() })
         );
-        assert_eq!(parse(r#"{"type":"next"}"#).unwrap(), (None, Command::Next));
+        assert_eq!(
+            parse(r#"{"type":"next"}"#).unwrap(),
+            (None, Command::Next { seq: None })
+        );
+        assert_eq!(
+            parse(r#"{"type":"prev","seq":2}"#).unwrap(),
+            (None, Command::Prev { seq: Some(2) })
+        );
+        // Numbers are checked, not wrapped: a negative or too large index is bad JSON.
+        assert_eq!(
+            parse(r#"{"type":"next","seq":-1}"#).unwrap_err().1.code,
+            "bad_json"
+        );
+        assert_eq!(
+            parse(r#"{"type":"slide","n":18446744073709551616}"#)
+                .unwrap_err()
+                .1
+                .code,
+            "bad_json"
+        );
         assert_eq!(
             parse(r#"{"type":"slide","n":2}"#).unwrap().1,
             Command::Slide { n: 2 }

@@ -455,20 +455,25 @@ fn resolve(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal> 
             slide: 0,
             lang: pos.lang,
         }),
-        Command::Next if pos.slide + 1 < count => Ok(at(pos.slide + 1)),
-        Command::Prev if pos.slide > 0 => Ok(at(pos.slide - 1)),
+        // A step from a state the screen has left: already taken (a double tap, or
+        // another tablet's tap), or overtaken; the screen stays where it is.
+        Command::Next { seq: Some(b) } | Command::Prev { seq: Some(b) } if *b != inner.seq => {
+            Ok(pos.clone())
+        }
+        Command::Next { .. } if pos.slide + 1 < count => Ok(at(pos.slide + 1)),
+        Command::Prev { .. } if pos.slide > 0 => Ok(at(pos.slide - 1)),
         Command::Slide { n } if *n < count => Ok(at(*n)),
-        Command::Next | Command::Prev | Command::Slide { .. } => {
+        Command::Next { .. } | Command::Prev { .. } | Command::Slide { .. } => {
             let want = match cmd {
-                Command::Next => pos.slide as i64 + 1,
-                Command::Prev => pos.slide as i64 - 1,
-                Command::Slide { n } => *n as i64,
-                _ => 0,
+                Command::Next { .. } => format!("after slide {}", pos.slide),
+                Command::Prev { .. } => "before slide 0".to_owned(),
+                Command::Slide { n } => format!("{n}"),
+                _ => String::new(),
             };
             Err(Refusal::new(
                 "slide_out_of_range",
                 format!(
-                    "node {} has {count} slide(s); there is no slide {want} (0-based)",
+                    "node {} has {count} slide(s) (0-based); there is no slide {want}",
                     hall.node_name(&pos.node)
                 ),
             ))

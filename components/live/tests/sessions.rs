@@ -99,8 +99,10 @@ async fn a_label_less_node_is_named_by_its_key() {
     );
     assert!(st["slide"].is_null());
     assert_eq!(
-        s.apply(None, &Command::Next).unwrap_err().message,
-        "node hand-made has 0 slide(s); there is no slide 1 (0-based)"
+        s.apply(None, &Command::Next { seq: None })
+            .unwrap_err()
+            .message,
+        "node hand-made has 0 slide(s) (0-based); there is no slide after slide 0"
     );
 }
 
@@ -116,7 +118,7 @@ async fn invalid_commands_change_nothing() {
         (go(other_screen.as_str()), "unknown_node"),
         (go("x"), "unknown_node"),
         (go(""), "unknown_node"),
-        (Command::Prev, "slide_out_of_range"),
+        (Command::Prev { seq: None }, "slide_out_of_range"),
         (Command::Slide { n: 3 }, "slide_out_of_range"),
         (Command::Lang { lang: "en".into() }, "unknown_lang"),
     ];
@@ -138,10 +140,12 @@ async fn invalid_commands_change_nothing() {
 async fn slides_and_language() {
     let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
     let s = hub.session("1").unwrap();
-    s.apply(None, &Command::Next).unwrap();
-    s.apply(None, &Command::Next).unwrap();
+    s.apply(None, &Command::Next { seq: None }).unwrap();
+    s.apply(None, &Command::Next { seq: None }).unwrap();
     assert_eq!(
-        s.apply(None, &Command::Next).unwrap_err().code,
+        s.apply(None, &Command::Next { seq: None })
+            .unwrap_err()
+            .code,
         "slide_out_of_range"
     );
     s.apply(None, &Command::Lang { lang: "ru".into() }).unwrap();
@@ -153,6 +157,36 @@ async fn slides_and_language() {
         s.apply(None, &Command::Slide { n: 2 }).unwrap(),
         Applied::Unchanged
     );
+}
+
+#[tokio::test]
+async fn a_repeated_or_concurrent_step_moves_one_slide_never_past_an_unseen_one() {
+    let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
+    let s = hub.session("1").unwrap();
+    assert_eq!(json(&s.current())["slide"]["index"], 0);
+    // A double tap (or two tablets at once): both based on the state they saw.
+    let seen = s.current().seq;
+    let step = Command::Next { seq: Some(seen) };
+    assert!(matches!(
+        s.apply(Some(1), &step).unwrap(),
+        Applied::Changed(_)
+    ));
+    assert_eq!(s.apply(Some(2), &step).unwrap(), Applied::Unchanged);
+    assert_eq!(json(&s.current())["slide"]["index"], 1, "slide 1 is shown");
+    // The next tap, based on what the tablet now shows, moves on; back likewise.
+    let seen = s.current().seq;
+    s.apply(None, &Command::Next { seq: Some(seen) }).unwrap();
+    assert_eq!(json(&s.current())["slide"]["index"], 2);
+    let seen = s.current().seq;
+    s.apply(None, &Command::Prev { seq: Some(seen) }).unwrap();
+    assert_eq!(
+        s.apply(None, &Command::Prev { seq: Some(seen) }).unwrap(),
+        Applied::Unchanged
+    );
+    assert_eq!(json(&s.current())["slide"]["index"], 1);
+    // Without `seq` (scripts), every step counts.
+    s.apply(None, &Command::Prev { seq: None }).unwrap();
+    assert_eq!(json(&s.current())["slide"]["index"], 0);
 }
 
 #[tokio::test]

@@ -65,7 +65,7 @@ async fn a_switch_keeps_each_screen_where_it_is_and_reaches_connected_pages() {
     assert_eq!((hub.version(), one.version()), (2, 2));
     // Commands go on against the new version.
     assert_eq!(
-        one.apply(None, &Command::Prev).unwrap(),
+        one.apply(None, &Command::Prev { seq: None }).unwrap(),
         Applied::Changed(6)
     );
 }
@@ -142,7 +142,7 @@ async fn screens_appear_disappear_and_come_back() {
     assert!(hub.session("3").is_none());
     let two = hub.session("2").unwrap();
     two.apply(None, &go("2.1")).unwrap();
-    two.apply(None, &Command::Next).unwrap();
+    two.apply(None, &Command::Next { seq: None }).unwrap();
     let mut display = two.subscribe();
     display.borrow_and_update();
 
@@ -322,7 +322,7 @@ async fn a_restarted_hub_puts_every_screen_back() {
     let mut changes = hub.changes();
     let one = hub.session("1").unwrap();
     one.apply(None, &go("1.10")).unwrap();
-    one.apply(None, &Command::Next).unwrap();
+    one.apply(None, &Command::Next { seq: None }).unwrap();
     one.apply(None, &Command::Lang { lang: "ru".into() })
         .unwrap();
     assert!(

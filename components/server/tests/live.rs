@@ -196,6 +196,49 @@ async fn two_tablets_apply_in_arrival_order_and_both_see_the_result() {
 }
 
 #[tokio::test]
+async fn a_double_tap_moves_one_slide() {
+    // Node 1.2 with three slides, so a second step would have somewhere to go.
+    let mut h = common::hall();
+    {
+        let mut n = h.nodes.get_mut(&k("1.2")).unwrap();
+        let third = n.slides[1].clone();
+        n.slides.push(third);
+    }
+    let s = common::start_full(Liveness::default(), h, Vec::new()).await;
+    let mut display = connect(&s, "1", "display").await;
+    let mut a = connect(&s, "1", "tablet").await;
+    for c in [&mut display, &mut a] {
+        next(c).await;
+    }
+    send(
+        &mut a,
+        serde_json::json!({"type": "go", "node": k("1.2").as_str()}),
+    )
+    .await;
+    let shown = next(&mut display).await;
+    assert_eq!(label(&shown), "1.2");
+    // Two taps on "next" before the first one's state came back: both based on the
+    // state the tablet saw; then "go" (one connection's commands apply in order).
+    let step = serde_json::json!({"type": "next", "seq": shown["seq"]});
+    send(&mut a, step.clone()).await;
+    send(&mut a, step).await;
+    send(&mut a, serde_json::json!({"type": "go", "node": "1.1"})).await;
+    let st = loop {
+        let st = next(&mut display).await;
+        if label(&st) == "1.1" {
+            break st;
+        }
+        assert_eq!(st["slide"]["index"], 1, "only slide 1 on the way: {st}");
+    };
+    // Two changes in all: one step, and the go.
+    assert_eq!(
+        st["seq"].as_u64(),
+        shown["seq"].as_u64().map(|s| s + 2),
+        "{st}"
+    );
+}
+
+#[tokio::test]
 async fn tablets_need_the_key_and_screens_must_exist() {
     let s = start().await;
     for (url, status) in [

@@ -275,7 +275,9 @@ app.addEventListener('click', (e) => {
     cmd = { type: 'home' };
     target = d.node;
   } else if (d.action === 'prev' || d.action === 'next') {
-    cmd = { type: d.action };
+    // From the slide this tablet shows: a double tap, or another tablet's tap at the
+    // same moment, moves the screen one step, never past a slide no one saw.
+    cmd = { type: d.action, seq: state.seq };
   } else if (d.action === 'slide') {
     const n = Number(d.n);
     if (state.slide && n === state.slide.index) return;
