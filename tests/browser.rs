@@ -241,6 +241,22 @@ async fn tapping_the_tablet_drives_the_display() {
     tablet.click(&to(hall, "1")).await;
     display_shows(&display, hall, "1", 0, "kk").await;
 
+    // A refused command speaks the visitor's language, never the server's developer
+    // text: a tap on a section that is gone (a stale tile, made here) says so in
+    // Kazakh, and the screen stays where it is.
+    tablet
+        .eval("(() => { const b = document.createElement('button'); b.id = 'gone'; b.dataset.node = 'zzzzzzzzzzzz'; b.textContent = 'x'; document.getElementById('app').append(b); })()")
+        .await;
+    tablet.click("#gone").await;
+    tablet
+        .wait_for(
+            "!document.getElementById('toast').hidden && document.getElementById('toast').textContent === 'Бұл бөлім қазір жоқ'",
+            5,
+            "the visitor's message in Kazakh",
+        )
+        .await;
+    display_shows(&display, hall, "1", 0, "kk").await;
+
     // Idle: after a command elsewhere, the screen goes home by itself (3 s in a version
     // published now, which the connected pages follow without reloading).
     let mut quick = h.hall.clone();

@@ -14,6 +14,10 @@ const S = {
     removedHint: 'Ол залдың жаңа нұсқасында жоқ. Әкімшіге хабарласыңыз.',
     offline: 'Сервермен байланыс жоқ',
     offlineHint: 'Қайта қосылуда… Батырмалар байланыс қалпына келгенде жұмыс істейді.',
+    errGone: 'Бұл бөлім қазір жоқ',
+    errLang: 'Бұл тіл бұл экранда жоқ',
+    errForbidden: 'Бұл құрылғы экранды басқара алмайды',
+    errRetry: 'Болмады. Қайталап көріңіз',
   },
   ru: {
     home: 'Главная', back: 'Вернуться', prev: 'Назад', next: 'Далее',
@@ -27,6 +31,10 @@ const S = {
     removedHint: 'Его нет в новой версии зала. Обратитесь к администратору.',
     offline: 'Нет связи с сервером',
     offlineHint: 'Переподключение… Кнопки заработают, когда связь восстановится.',
+    errGone: 'Этого раздела сейчас нет',
+    errLang: 'Этого языка на этом экране нет',
+    errForbidden: 'Это устройство не управляет экраном',
+    errRetry: 'Не получилось. Попробуйте ещё раз',
   },
   en: {
     home: 'Home', back: 'Back', prev: 'Previous', next: 'Next',
@@ -40,6 +48,10 @@ const S = {
     removedHint: 'It is not in the new version of the hall. Please contact the administrator.',
     offline: 'No connection to the server',
     offlineHint: 'Reconnecting… The buttons work again once the connection is back.',
+    errGone: 'This section is not available now',
+    errLang: 'This language is not offered on this screen',
+    errForbidden: 'This device cannot drive the screen',
+    errRetry: 'That did not work. Please try again',
   },
 };
 

@@ -52,6 +52,21 @@ function button(cls, text) {
 }
 const online = () => connState === 'open';
 
+/**
+ * What a visitor is told about a refused command, by its stable code (docs/protocol.md):
+ * an i18n key, or null for nothing (the screen simply stays as it is).
+ */
+const VISITOR_ERRORS = {
+  slide_out_of_range: null,
+  rate_limited: null,
+  bad_json: null,
+  too_large: null,
+  screen_removed: null, // the removed notice says it
+  unknown_node: 'errGone',
+  unknown_lang: 'errLang',
+  forbidden: 'errForbidden',
+};
+
 // ---------------------------------------------------------------- rendering
 function renderConn(L) {
   conn.dataset.state = connState;
@@ -337,7 +352,12 @@ const live = connect({
   },
   onError(err) {
     clearPending();
-    showToast(String(err.message || err.code || 'error'));
+    // Visitors read their own language, never a developer's message; where a refusal
+    // needs nothing from them (a step past the last slide, a dropped repeat), nothing.
+    const key = VISITOR_ERRORS[err.code];
+    if (key === undefined) showToast(t(state && state.lang, 'errRetry'));
+    else if (key) showToast(t(state && state.lang, key));
+    console.warn('ekran: command refused', err.code, err.message);
   },
   onConn(st, info) {
     connState = st;
