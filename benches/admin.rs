@@ -28,13 +28,11 @@ use ekran_core::{Core, Published, CLI};
 use ekran_legacy::import::Options;
 use ekran_model::{Lang, NodeId};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{dechunk, legacy_file, ms, percentile, sorted, Rng, Server};
+use common::{http, legacy_file, ms, percentile, sorted, Rng, Server};
 
 /// Nodes of the hall (screen 1 starts at node 1).
 const NODES: usize = 200;
@@ -136,48 +134,6 @@ fn build(dir: &Path) -> [String; 2] {
         ms(t0.elapsed()) / (STORM_USERS + 1) as f64
     );
     slideshows
-}
-
-/// An HTTP answer: status, lower-cased head, body.
-struct Resp {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-/// One HTTP/1.1 request on a new connection (`Connection: close`), by hand.
-async fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    let buf = tokio::time::timeout(TIMEOUT, async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(req.as_bytes()).await.unwrap();
-        let mut buf = Vec::new();
-        stream.read_to_end(&mut buf).await.unwrap();
-        buf
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{method} {path}: no answer in {TIMEOUT:?}"));
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-    let head = head.to_ascii_lowercase();
-    let body = if head.contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Resp {
-        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
-        head,
-        body,
-    }
 }
 
 /// `POST /api/session` with the right password; the session cookie (`name=value`).

@@ -18,7 +18,7 @@
 //! Run: `cargo bench --bench nodes`. Prints numbers; asserts nothing about time.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ekran_core::accounts::Role;
 use ekran_core::edit::Edit;
@@ -26,11 +26,9 @@ use ekran_core::import::{After, Input, LegacyBatch};
 use ekran_core::{Core, CLI};
 use ekran_legacy::import::Options;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 mod common;
-use common::{dechunk, legacy_file, ms, percentile, sorted, Rng, Server};
+use common::{http, legacy_file, ms, percentile, sorted, Resp, Rng, Server};
 
 /// Nodes of the hall.
 const NODES: usize = 10_000;
@@ -41,8 +39,6 @@ const EDITS: usize = 100;
 /// Rounds of an edit by another process and a read.
 const OTHER_EDITS: usize = 30;
 const PASSWORD: &str = "correct horse battery staple";
-/// Longest wait for anything.
-const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Every node key, and the keys of the nodes with children.
 fn build(dir: &Path) -> (Vec<String>, Vec<String>) {
@@ -79,48 +75,6 @@ fn build(dir: &Path) -> (Vec<String>, Vec<String>) {
         .map(|n| n.key().to_string())
         .collect();
     (all, parents)
-}
-
-/// An HTTP answer: status, lower-cased head, body.
-struct Resp {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-/// One HTTP/1.1 request on a new connection (`Connection: close`), by hand.
-async fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    let buf = tokio::time::timeout(TIMEOUT, async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(req.as_bytes()).await.unwrap();
-        let mut buf = Vec::new();
-        stream.read_to_end(&mut buf).await.unwrap();
-        buf
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{method} {path}: no answer in {TIMEOUT:?}"));
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-    let head = head.to_ascii_lowercase();
-    let body = if head.contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Resp {
-        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
-        head,
-        body,
-    }
 }
 
 /// A signed-in admin: cookie and CSRF token.

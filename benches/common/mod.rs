@@ -173,3 +173,59 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Longest wait for an answer of [`http`].
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An HTTP answer: status, lower-cased head, body.
+pub struct Resp {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+/// One HTTP/1.1 request on a new connection (`Connection: close`), by hand; panics
+/// when there is no answer within [`HTTP_HTTP_TIMEOUT`].
+pub async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Resp {
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    let buf = tokio::time::timeout(HTTP_TIMEOUT, async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut stream, req.as_bytes())
+            .await
+            .unwrap();
+        let mut buf = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut buf)
+            .await
+            .unwrap();
+        buf
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{method} {path}: no answer in {HTTP_TIMEOUT:?}"));
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let head = head.to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Resp {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        head,
+        body,
+    }
+}
