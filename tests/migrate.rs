@@ -5,43 +5,16 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+#[path = "support/migrate.rs"]
+mod run;
+use run::{ekran, err, import, legacy_fx, out, s};
 
 use bson::{doc, Bson, Document};
 use ekran_model::{Lang, NodeId};
 
 fn fx() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/migrate")
-}
-
-fn legacy_fx() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("components/legacy/tests/fixtures/legacy")
-}
-
-fn ekran(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ekran"))
-        .args(args)
-        .env_remove("EKRAN_DATA")
-        .output()
-        .expect("run ekran")
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn import(data: &Path, extra: &[&str]) -> Output {
-    let mut a = vec!["import", "legacy", "--data", s(data)];
-    a.extend_from_slice(extra);
-    ekran(&a)
 }
 
 fn export(data: &Path) -> String {

@@ -4,37 +4,11 @@
 //! warnings. Every test runs the real binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn legacy_fx() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("components/legacy/tests/fixtures/legacy")
-}
-
-fn ekran(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ekran"))
-        .args(args)
-        .env_remove("EKRAN_DATA")
-        .output()
-        .expect("run ekran")
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn import(data: &Path, extra: &[&str]) -> Output {
-    let mut a = vec!["import", "legacy", "--data", s(data)];
-    a.extend_from_slice(extra);
-    ekran(&a)
-}
+#[path = "support/migrate.rs"]
+mod run;
+use run::{ekran, err, import, legacy_fx, out, s};
 
 #[test]
 fn a_wrong_report_or_media_path_is_a_usage_error_before_anything_is_stored() {
