@@ -23,16 +23,15 @@ use std::time::{Duration, Instant};
 
 use ekran_core::accounts::Role;
 use ekran_core::edit::Edit;
-use ekran_core::import::{After, Input, LegacyBatch};
+use ekran_core::import::After;
 use ekran_core::{Core, Published, CLI};
-use ekran_legacy::import::Options;
 use ekran_model::{Lang, NodeId};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{http, legacy_file, ms, percentile, sorted, Rng, Server};
+use common::{http, legacy_batch, ms, percentile, sorted, Rng, Server};
 
 /// Nodes of the hall (screen 1 starts at node 1).
 const NODES: usize = 200;
@@ -62,18 +61,7 @@ fn user_name(i: usize) -> String {
 /// (for `go` and `next`).
 fn build(dir: &Path) -> [String; 2] {
     let mut core = Core::open(dir).unwrap();
-    let inputs = [
-        Input {
-            name: "ru.json".into(),
-            bytes: legacy_file(NODES, false).into_bytes(),
-        },
-        Input {
-            name: "kz.json".into(),
-            bytes: legacy_file(NODES, true).into_bytes(),
-        },
-    ];
-    let batch = LegacyBatch::parse(&inputs, Options::default());
-    assert!(!batch.has_errors());
+    let batch = legacy_batch(NODES);
     let report = core
         .import_legacy(batch, None, After::Publish, "bench")
         .unwrap();

@@ -22,13 +22,12 @@ use std::time::Instant;
 
 use ekran_core::accounts::Role;
 use ekran_core::edit::Edit;
-use ekran_core::import::{After, Input, LegacyBatch};
+use ekran_core::import::After;
 use ekran_core::{Core, CLI};
-use ekran_legacy::import::Options;
 use serde_json::{json, Value};
 
 mod common;
-use common::{http, legacy_file, ms, percentile, sorted, Resp, Rng, Server};
+use common::{http, legacy_batch, ms, percentile, sorted, Resp, Rng, Server};
 
 /// Nodes of the hall.
 const NODES: usize = 10_000;
@@ -43,18 +42,7 @@ const PASSWORD: &str = "correct horse battery staple";
 /// Every node key, and the keys of the nodes with children.
 fn build(dir: &Path) -> (Vec<String>, Vec<String>) {
     let mut core = Core::open(dir).unwrap();
-    let inputs = [
-        Input {
-            name: "ru.json".into(),
-            bytes: legacy_file(NODES, false).into_bytes(),
-        },
-        Input {
-            name: "kz.json".into(),
-            bytes: legacy_file(NODES, true).into_bytes(),
-        },
-    ];
-    let batch = LegacyBatch::parse(&inputs, Options::default());
-    assert!(!batch.has_errors());
+    let batch = legacy_batch(NODES);
     let t0 = Instant::now();
     let report = core
         .import_legacy(batch, None, After::Publish, "bench")

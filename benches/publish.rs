@@ -21,15 +21,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ekran_core::edit::Edit;
-use ekran_core::import::{After, Input, LegacyBatch};
+use ekran_core::import::After;
 use ekran_core::{Core, Published};
-use ekran_legacy::import::Options;
 use ekran_model::{Lang, NodeId, NodeKey};
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{legacy_file, ms, percentile, sorted, Rng, Server};
+use common::{legacy_batch, ms, percentile, sorted, Rng, Server};
 
 const BIG: usize = 10_000;
 const SMALL: usize = 200;
@@ -45,18 +44,7 @@ const AUTHOR: &str = "bench";
 /// (screen 1 starts at node 1).
 fn build_hall(dir: &Path, nodes: usize) -> Core {
     let mut core = Core::open(dir).unwrap();
-    let inputs = [
-        Input {
-            name: "ru.json".into(),
-            bytes: legacy_file(nodes, false).into_bytes(),
-        },
-        Input {
-            name: "kz.json".into(),
-            bytes: legacy_file(nodes, true).into_bytes(),
-        },
-    ];
-    let batch = LegacyBatch::parse(&inputs, Options::default());
-    assert!(!batch.has_errors());
+    let batch = legacy_batch(nodes);
     let report = core
         .import_legacy(batch, None, After::Publish, AUTHOR)
         .unwrap();

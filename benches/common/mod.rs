@@ -174,6 +174,25 @@ impl Drop for Server {
     }
 }
 
+/// The generated legacy hall of `nodes` nodes in Russian and Kazakh
+/// ([`legacy_file`], as `ru.json` and `kz.json`), parsed; panics on errors.
+pub fn legacy_batch(nodes: usize) -> ekran_core::import::LegacyBatch {
+    use ekran_core::import::{Input, LegacyBatch};
+    let inputs = [
+        Input {
+            name: "ru.json".into(),
+            bytes: legacy_file(nodes, false).into_bytes(),
+        },
+        Input {
+            name: "kz.json".into(),
+            bytes: legacy_file(nodes, true).into_bytes(),
+        },
+    ];
+    let batch = LegacyBatch::parse(&inputs, ekran_legacy::import::Options::default());
+    assert!(!batch.has_errors());
+    batch
+}
+
 /// Longest wait for an answer of [`http`].
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 
