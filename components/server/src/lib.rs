@@ -184,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/display/{screen}", get(pages::display))
         .route("/display/{screen}/offline", get(pages::offline))
         .route("/sw.js", get(pages::service_worker))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/tablet/{screen}", get(pages::tablet))
         .route("/ws/{screen}", get(ws::upgrade))
         .route("/static/{*path}", get(pages::static_file))

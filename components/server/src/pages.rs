@@ -37,6 +37,7 @@ fn content_type(path: &str) -> &'static str {
         "json" => "application/json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
+        "ico" => "image/x-icon",
         "woff2" => "font/woff2",
         "txt" | "md" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
@@ -73,6 +74,12 @@ pub async fn static_file(Path(path): Path<String>) -> Result<Response, AppError>
         .then(|| asset(&path))
         .flatten()
         .ok_or_else(|| AppError::NotFound(format!("/static/{path}")))
+}
+
+/// `GET /favicon.ico`: the shipped icon (`static/favicon.ico`, 32×32), so browsers that
+/// ask for it by themselves get an answer instead of a 404.
+pub async fn favicon() -> Result<Response, AppError> {
+    asset("favicon.ico").ok_or_else(|| AppError::NotFound("/favicon.ico".into()))
 }
 
 fn screen_page(state: &AppState, screen: &str, file: &str) -> Result<Response, AppError> {

@@ -3,7 +3,7 @@
 
 const S = {
   kk: {
-    home: 'Басты бет', back: 'Артқа', prev: 'Алдыңғы', next: 'Келесі',
+    home: 'Басты бет', back: 'Жоғары', prev: 'Алдыңғы слайд', next: 'Келесі слайд',
     language: 'Тіл', slide: 'Слайд', slides: 'Слайдтар', sections: 'Бөлімдер',
     open: 'Байланыс бар', connecting: 'Қосылуда…', closed: 'Байланыс жоқ',
     keyHint: 'Планшет сілтемесін (кілтті) тексеріңіз',
@@ -18,9 +18,19 @@ const S = {
     errLang: 'Бұл тіл бұл экранда жоқ',
     errForbidden: 'Бұл құрылғы экранды басқара алмайды',
     errRetry: 'Болмады. Қайталап көріңіз',
+    // The tablet (visitors): reading, accessibility, idle.
+    here: 'Сіз осындасыз',
+    page: 'Бет', pageOf: (i, n) => `Бет ${i} / ${n}`, prevPage: 'Алдыңғы бет', nextPage: 'Келесі бет',
+    pages: 'Мәтін беттері', slideOf: (i, n) => `Слайд ${i} / ${n}`, preview: 'Экранда қазір',
+    largeText: 'Ірі мәтін', contrast: 'Жоғары контраст', access: 'Арнайы мүмкіндіктер',
+    stillThere: 'Сіз әлі осындасыз ба?',
+    stillHint: (n) => `Экран ${n} секундтан кейін басты бетке оралады.`,
+    stay: 'Иә, жалғастырамын',
+    welcome: 'Қош келдіңіз!', welcomeHint: 'Бастау үшін экранды түртіңіз',
+    start: 'Бастау', pending: 'Күтіңіз…', mapRegion: 'Картада белгіленген',
   },
   ru: {
-    home: 'Главная', back: 'Вернуться', prev: 'Назад', next: 'Далее',
+    home: 'Главная', back: 'Наверх', prev: 'Предыдущий слайд', next: 'Следующий слайд',
     language: 'Язык', slide: 'Слайд', slides: 'Слайды', sections: 'Разделы',
     open: 'На связи', connecting: 'Подключение…', closed: 'Нет связи',
     keyHint: 'Проверьте ссылку планшета (ключ)',
@@ -35,9 +45,18 @@ const S = {
     errLang: 'Этого языка на этом экране нет',
     errForbidden: 'Это устройство не управляет экраном',
     errRetry: 'Не получилось. Попробуйте ещё раз',
+    here: 'Вы здесь',
+    page: 'Страница', pageOf: (i, n) => `Страница ${i} из ${n}`, prevPage: 'Предыдущая страница', nextPage: 'Следующая страница',
+    pages: 'Страницы текста', slideOf: (i, n) => `Слайд ${i} из ${n}`, preview: 'Сейчас на экране',
+    largeText: 'Крупный текст', contrast: 'Высокий контраст', access: 'Специальные возможности',
+    stillThere: 'Вы ещё здесь?',
+    stillHint: (n) => `Через ${n} с экран вернётся на главную.`,
+    stay: 'Да, продолжаю',
+    welcome: 'Добро пожаловать!', welcomeHint: 'Коснитесь экрана, чтобы начать',
+    start: 'Начать', pending: 'Подождите…', mapRegion: 'Отмечено на карте',
   },
   en: {
-    home: 'Home', back: 'Back', prev: 'Previous', next: 'Next',
+    home: 'Home', back: 'Up', prev: 'Previous slide', next: 'Next slide',
     language: 'Language', slide: 'Slide', slides: 'Slides', sections: 'Sections',
     open: 'Connected', connecting: 'Connecting…', closed: 'No connection',
     keyHint: 'Check the tablet link (key)',
@@ -52,6 +71,15 @@ const S = {
     errLang: 'This language is not offered on this screen',
     errForbidden: 'This device cannot drive the screen',
     errRetry: 'That did not work. Please try again',
+    here: 'You are here',
+    page: 'Page', pageOf: (i, n) => `Page ${i} of ${n}`, prevPage: 'Previous page', nextPage: 'Next page',
+    pages: 'Text pages', slideOf: (i, n) => `Slide ${i} of ${n}`, preview: 'On the screen now',
+    largeText: 'Large text', contrast: 'High contrast', access: 'Accessibility',
+    stillThere: 'Are you still there?',
+    stillHint: (n) => `The screen returns to the start in ${n} s.`,
+    stay: 'Yes, I am here',
+    welcome: 'Welcome!', welcomeHint: 'Touch the screen to start',
+    start: 'Start', pending: 'Please wait…', mapRegion: 'Marked on the map',
   },
 };
 
@@ -66,6 +94,12 @@ export function uiLang(lang) {
 /** A UI string. */
 export function t(lang, key) {
   return S[uiLang(lang)][key] ?? S.en[key] ?? key;
+}
+
+/** A UI string with numbers filled in (`pageOf`, `slideOf`, `stillHint`); `t` for others. */
+export function tf(lang, key, ...args) {
+  const v = t(lang, key);
+  return typeof v === 'function' ? v(...args) : String(v);
 }
 
 /**

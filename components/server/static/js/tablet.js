@@ -1,13 +1,19 @@
-// The tablet: shows where the screen is and sends commands (see docs/protocol.md).
+// The tablet: shows where the screen is and sends commands (see docs/protocol.md and
+// docs/tablet.md for what a visitor sees).
 import { connect, screenId, PREVIEW } from './live.js';
 import { ensurePaired } from './pairing.js';
-import { t, counter, LANG_NAMES, removedNotice, bilingual } from './i18n.js';
+import { t, tf, counter, LANG_NAMES, removedNotice, bilingual, regionName } from './i18n.js';
+import { inlineSvg } from './render.js';
+import { Overlays } from './tablet-overlays.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
 const homeBtn = $('home');
 const backBtn = $('back');
 const langsEl = $('langs');
+const accessEl = $('access');
+const largeBtn = $('large-text');
+const contrastBtn = $('contrast');
 const conn = $('conn');
 const connText = conn.querySelector('.conn-text');
 const hint = $('hint');
@@ -17,17 +23,28 @@ const titleEl = $('title');
 const slidesEl = $('slides');
 const prevBtn = slidesEl.querySelector('[data-action="prev"]');
 const nextBtn = slidesEl.querySelector('[data-action="next"]');
+const stepsEl = $('steps');
+const pagerEl = $('pager');
+const pagePrev = pagerEl.querySelector('[data-action="page-prev"]');
+const pageNext = pagerEl.querySelector('[data-action="page-next"]');
+const pageOf = $('page-of');
 const counterEl = $('counter');
 const slideTitle = $('slide-title');
 const dotsEl = $('dots');
+const previewEl = $('preview');
 const slidePic = $('slide-pic');
+const regionEl = $('region');
 const tilesEl = $('tiles');
 const emptyEl = $('empty');
+const announceEl = $('announce');
 const toast = $('toast');
 const removedEl = $('removed');
 const removedBox = removedEl.querySelector('.removed-box');
 const THEMES = ['azure', 'steppe', 'sunrise', 'jade', 'graphite'];
-const PENDING_MAX_MS = 8000;
+/** How long a control waits for the screen's answer before it is usable again. */
+const PENDING_MAX_MS = 5000;
+/** A horizontal swipe on the preview: at least this far (px), and mostly sideways. */
+const SWIPE_PX = 60;
 
 window.ekranTaps = [];
 
@@ -36,8 +53,13 @@ let state = null;
 let removed = null; // the `removed` message while the screen is not in the hall
 let connState = 'connecting';
 let refused = false;
-let pending = null; // { node, el, timer }
-const built = { tiles: null, crumbs: null, langs: null, dots: -1 };
+/**
+ * The command waiting for the screen's answer: { id, el, seq, step, done(state) }.
+ * `step`: a relative move (slide or page), which is not sent again while it waits.
+ */
+let pending = null;
+let announced = '';
+const built = { tiles: null, crumbs: null, langs: null, dots: -1, map: '' };
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -51,6 +73,16 @@ function button(cls, text) {
   return b;
 }
 const online = () => connState === 'open';
+const pageOfState = (s) => {
+  const p = s && s.page;
+  const count = p && Number.isInteger(p.count) && p.count > 0 ? p.count : 1;
+  const index = p && Number.isInteger(p.index) ? Math.min(Math.max(p.index, 0), count - 1) : 0;
+  return { index, count };
+};
+const prefsOf = (s) => ({
+  text: s && s.prefs && s.prefs.text === 'large' ? 'large' : 'normal',
+  contrast: s && s.prefs && s.prefs.contrast === 'high' ? 'high' : 'normal',
+});
 
 /**
  * What a visitor is told about a refused command, by its stable code (docs/protocol.md):
@@ -58,6 +90,7 @@ const online = () => connState === 'open';
  */
 const VISITOR_ERRORS = {
   slide_out_of_range: null,
+  page_out_of_range: null,
   rate_limited: null,
   bad_json: null,
   too_large: null,
@@ -66,6 +99,19 @@ const VISITOR_ERRORS = {
   unknown_lang: 'errLang',
   forbidden: 'errForbidden',
 };
+
+/**
+ * A teaser the server cut at a fixed length ends inside a word ("цифрланд…"): cut it
+ * back to the last whole word, so a visitor reads words, then the ellipsis.
+ */
+export function wordCut(text) {
+  const s = String(text || '');
+  if (!s.endsWith('…')) return s;
+  const body = s.slice(0, -1);
+  const i = body.search(/\s\S*$/u);
+  if (i <= 0) return s;
+  return `${body.slice(0, i).replace(/[\s,;:.—–-]+$/u, '')}…`;
+}
 
 // ---------------------------------------------------------------- rendering
 function renderConn(L) {
@@ -106,7 +152,18 @@ function renderLangs(s) {
   }
 }
 
+function renderPrefs(s) {
+  const p = prefsOf(s);
+  const root = document.documentElement;
+  root.dataset.text = p.text;
+  root.dataset.contrast = p.contrast;
+  largeBtn.setAttribute('aria-pressed', String(p.text === 'large'));
+  contrastBtn.setAttribute('aria-pressed', String(p.contrast === 'high'));
+  accessEl.setAttribute('aria-label', t(s.lang, 'access'));
+}
+
 function renderCrumbs(s, bc) {
+  crumbs.setAttribute('aria-label', t(s.lang, 'here'));
   const k = JSON.stringify([bc, s.node.id]);
   if (built.crumbs !== k) {
     built.crumbs = k;
@@ -126,20 +183,62 @@ function renderCrumbs(s, bc) {
   }
 }
 
+/** The map slide's region: marked on the preview's map, and named beside it. */
+function renderRegion(s, sl) {
+  const n = sl.layout === 'map' && Number.isInteger(sl.region) ? sl.region : null;
+  regionEl.hidden = n == null;
+  if (n != null) {
+    regionEl.dataset.region = String(n);
+    regionEl.textContent = `${t(s.lang, 'mapRegion')}: ${regionName(s.lang, n) || `${t(s.lang, 'region')} ${n}`}`;
+  } else delete regionEl.dataset.region;
+  const pic = sl.image || '';
+  const want = n != null && /\.svg([?#]|$)/i.test(pic) ? `${pic}#${n}` : '';
+  if (built.map === want) return;
+  built.map = want;
+  for (const m of previewEl.querySelectorAll('.slide-map')) m.remove();
+  previewEl.classList.remove('has-map');
+  if (!want) return;
+  fetch(pic)
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+    .then((text) => {
+      if (built.map !== want) return;
+      const svg = inlineSvg(text, n);
+      if (!svg) return;
+      svg.classList.add('slide-map');
+      svg.dataset.region = String(n);
+      previewEl.prepend(svg);
+      previewEl.classList.add('has-map');
+    })
+    .catch(() => {}); // the picture stays
+}
+
 function renderSlides(s) {
   const sl = s.slide;
+  const pg = pageOfState(s);
   const many = !!sl && sl.count > 1;
-  slidesEl.hidden = !many;
-  if (!many) return;
-  counterEl.textContent = counter(sl.index + 1, sl.count);
+  const show = !!sl && (many || pg.count > 1);
+  slidesEl.hidden = !show;
+  app.dataset.page = `${pg.index}/${pg.count}`;
+  if (!show) {
+    built.map = '';
+    return;
+  }
+  slidesEl.setAttribute('aria-label', t(s.lang, 'preview'));
+  counterEl.textContent = many ? counter(sl.index + 1, sl.count) : '';
+  counterEl.hidden = !many;
   slideTitle.textContent = sl.title || '';
-  // What the screen shows now, as a small preview.
+  // What the screen shows now, as a small preview; a slide without a picture has none
+  // (no empty box).
   const pic = sl.image || '';
   if (slidePic.getAttribute('src') !== pic) {
     if (pic) slidePic.src = pic;
     else slidePic.removeAttribute('src');
   }
-  slidePic.classList.toggle('none', !pic); // keeps its place: the buttons never move
+  slidePic.hidden = !pic;
+  renderRegion(s, sl);
+  previewEl.hidden = !pic && regionEl.hidden;
+  dotsEl.hidden = !many;
+  dotsEl.setAttribute('aria-label', t(s.lang, 'slides'));
   if (built.dots !== sl.count) {
     built.dots = sl.count;
     dotsEl.replaceChildren();
@@ -156,6 +255,12 @@ function renderSlides(s) {
     if (i === sl.index) d.setAttribute('aria-current', 'step');
     else d.removeAttribute('aria-current');
   });
+  stepsEl.hidden = !many;
+  pagerEl.hidden = pg.count < 2;
+  pagerEl.setAttribute('aria-label', t(s.lang, 'pages'));
+  pageOf.textContent = tf(s.lang, 'pageOf', pg.index + 1, pg.count);
+  pagePrev.setAttribute('aria-label', t(s.lang, 'prevPage'));
+  pageNext.setAttribute('aria-label', t(s.lang, 'nextPage'));
 }
 
 function renderTiles(s) {
@@ -168,6 +273,7 @@ function renderTiles(s) {
       const b = button('tile');
       b.dataset.node = c.id;
       const pic = h('span', 'tile-pic');
+      pic.setAttribute('aria-hidden', 'true');
       if (c.image) {
         const im = h('img');
         im.alt = '';
@@ -181,14 +287,32 @@ function renderTiles(s) {
       }
       const txt = h('span', 'tile-text');
       txt.append(h('span', 'tile-title', c.title));
-      if (c.teaser) txt.append(h('span', 'tile-teaser', c.teaser));
+      if (c.teaser) txt.append(h('span', 'tile-teaser', wordCut(c.teaser)));
       b.append(pic, txt);
       tilesEl.append(b);
     }
   }
+  // One or two sections fill the page instead of leaving small tiles on an empty one.
+  tilesEl.dataset.count = String(kids.length);
   tilesEl.hidden = !kids.length;
-  emptyEl.hidden = kids.length > 0 || !!(s.slide && s.slide.count > 1);
+  tilesEl.setAttribute('aria-label', t(s.lang, 'sections'));
+  emptyEl.hidden = kids.length > 0 || !slidesEl.hidden;
   emptyEl.textContent = t(s.lang, 'empty');
+}
+
+/** Tells a screen reader what the screen now shows (node, slide, page), once per change. */
+function announce(s) {
+  const sl = s.slide;
+  const pg = pageOfState(s);
+  const k = [s.node.id, sl ? sl.index : -1, pg.index, pg.count, s.lang].join('|');
+  if (k === announced) return;
+  const first = announced === '';
+  announced = k;
+  if (first) return;
+  const parts = [s.node.title];
+  if (sl && sl.count > 1) parts.push(tf(s.lang, 'slideOf', sl.index + 1, sl.count), sl.title || '');
+  if (pg.count > 1) parts.push(tf(s.lang, 'pageOf', pg.index + 1, pg.count));
+  announceEl.textContent = parts.filter(Boolean).join('. ');
 }
 
 function render() {
@@ -204,9 +328,13 @@ function render() {
   }
   if (!s || removed) {
     for (const b of app.querySelectorAll('button')) b.disabled = true;
+    overlays.render(null, L, online());
     return;
   }
   document.body.dataset.theme = THEMES.includes(s.screen.theme) ? s.screen.theme : 'azure';
+  app.dataset.seq = String(s.seq);
+  app.dataset.node = s.node.id;
+  app.dataset.slide = s.slide ? String(s.slide.index) : '';
   document.title = [s.node.title, s.screen.name].filter(Boolean).join(' · ');
   const bc = Array.isArray(s.breadcrumb) ? s.breadcrumb : [];
   const rootId = bc.length ? bc[0].id : s.node.id;
@@ -217,20 +345,26 @@ function render() {
   backBtn.dataset.node = parent;
   titleEl.textContent = s.node.title;
   renderLangs(s);
+  renderPrefs(s);
   renderCrumbs(s, bc);
   renderSlides(s);
   renderTiles(s);
+  announce(s);
   // Enable what can be used now.
   const on = online();
   const sl = s.slide;
+  const pg = pageOfState(s);
   for (const b of app.querySelectorAll('button')) {
     let ok = on;
     if (b === prevBtn) ok = ok && sl && sl.index > 0;
     else if (b === nextBtn) ok = ok && sl && sl.index < sl.count - 1;
+    else if (b === pagePrev) ok = ok && pg.index > 0;
+    else if (b === pageNext) ok = ok && pg.index < pg.count - 1;
     else if (b.classList.contains('crumb')) ok = ok && !b.classList.contains('current');
     else if (b === backBtn) ok = ok && !!parent;
     b.disabled = !ok;
   }
+  overlays.render(s, L, on);
 }
 
 // ---------------------------------------------------------------- feedback
@@ -247,16 +381,24 @@ function showToast(msg) {
   }, 3500);
 }
 
-function setPending(el, node) {
+function setPending(p) {
   clearPending();
-  el.classList.add('pending');
-  pending = { node, el, timer: setTimeout(clearPending, PENDING_MAX_MS) };
+  pending = { ...p, timer: setTimeout(clearPending, PENDING_MAX_MS) };
+  if (p.el) {
+    p.el.classList.add('pending');
+    p.el.setAttribute('aria-busy', 'true');
+  }
+  app.dataset.pending = p.step ? 'step' : 'other';
 }
 function clearPending() {
   if (!pending) return;
   clearTimeout(pending.timer);
-  pending.el.classList.remove('pending');
+  if (pending.el) {
+    pending.el.classList.remove('pending');
+    pending.el.removeAttribute('aria-busy');
+  }
   pending = null;
+  app.dataset.pending = '';
 }
 
 // Visible at once: the control reacts on pointerdown, the command goes on click.
@@ -280,36 +422,122 @@ function release() {
 document.addEventListener('pointerup', release, { passive: true });
 document.addEventListener('pointercancel', release, { passive: true });
 
+/**
+ * Sends `cmd` from control `el`; the control shows it is waiting until the state that
+ * answers it (`ref`), or `done(state)`, or an error, or PENDING_MAX_MS. A relative step
+ * (`step`) is not sent while another one waits: the screen shows each slide and page
+ * in turn, whatever the number of taps.
+ */
+function send(cmd, el, { step = false, done = null } = {}) {
+  if (!state) return false;
+  if (step && pending && pending.step) return false;
+  const sent = live.send(cmd);
+  if (!sent) return false;
+  window.ekranTaps.push({ cmd: sent, t: performance.timeOrigin + performance.now() });
+  if (done) setPending({ id: sent.id, el, seq: state.seq, step, done });
+  return true;
+}
+const moved = (seq) => (s) => s.seq > seq;
+
+/** One step forward (+1) or back (-1) in the reading: the next page, else the next slide. */
+function stepBy(dir, el) {
+  const s = state;
+  if (!s || !s.slide) return;
+  const pg = pageOfState(s);
+  const n = pg.index + dir;
+  if (pg.count > 1 && n >= 0 && n < pg.count) {
+    send({ type: 'page', n }, el || (dir > 0 ? pageNext : pagePrev), { step: true, done: moved(s.seq) });
+    return;
+  }
+  const to = s.slide.index + dir;
+  if (to < 0 || to >= s.slide.count) return;
+  send({ type: dir > 0 ? 'next' : 'prev', seq: s.seq }, el || (dir > 0 ? nextBtn : prevBtn), {
+    step: true,
+    done: moved(s.seq),
+  });
+}
+
+/** What a tap on control `b` sends. */
+function tap(b) {
+  const d = b.dataset;
+  const s = state;
+  const pg = pageOfState(s);
+  if (b === homeBtn) {
+    const at = s.node.id === d.node && (!s.slide || s.slide.index === 0) && pg.index === 0;
+    send({ type: 'home' }, b, { done: at ? null : (n) => n.node.id === d.node });
+  } else if (d.action === 'prev' || d.action === 'next') {
+    // From the slide this tablet shows (`seq`): a double tap, or another tablet's tap at
+    // the same moment, moves the screen one step, never past a slide no one saw.
+    const dir = d.action === 'next' ? 1 : -1;
+    const to = s.slide ? s.slide.index + dir : -1;
+    if (!s.slide || to < 0 || to >= s.slide.count) return;
+    send({ type: d.action, seq: s.seq }, b, { step: true, done: moved(s.seq) });
+  } else if (d.action === 'page-prev' || d.action === 'page-next') {
+    // Pages are absolute: a repeated tap sends the same page, one step in all.
+    const n = pg.index + (d.action === 'page-next' ? 1 : -1);
+    if (n < 0 || n >= pg.count) return;
+    send({ type: 'page', n }, b, { step: true, done: moved(s.seq) });
+  } else if (d.action === 'slide') {
+    const n = Number(d.n);
+    if (s.slide && n === s.slide.index) return;
+    send({ type: 'slide', n }, b, { done: (x) => !!x.slide && x.slide.index === n });
+  } else if (d.pref) {
+    const p = prefsOf(s);
+    const cmd = { type: 'prefs' };
+    if (d.pref === 'text') cmd.text = p.text === 'large' ? 'normal' : 'large';
+    else cmd.contrast = p.contrast === 'high' ? 'normal' : 'high';
+    const [f, v] = Object.entries(cmd)[1];
+    send(cmd, b, { done: (x) => prefsOf(x)[f] === v });
+  } else if (d.lang) {
+    if (d.lang === s.lang) return;
+    send({ type: 'lang', lang: d.lang }, b, { done: (x) => x.lang === d.lang });
+  } else if (d.node) {
+    if (d.node === s.node.id) return;
+    send({ type: 'go', node: d.node }, b, { done: (x) => x.node.id === d.node });
+  }
+}
+
 app.addEventListener('click', (e) => {
   const b = e.target.closest('button');
   if (!b || b.disabled || !state) return;
-  const d = b.dataset;
-  let cmd = null;
-  let target = '';
-  if (b === homeBtn) {
-    cmd = { type: 'home' };
-    target = d.node;
-  } else if (d.action === 'prev' || d.action === 'next') {
-    // From the slide this tablet shows: a double tap, or another tablet's tap at the
-    // same moment, moves the screen one step, never past a slide no one saw.
-    cmd = { type: d.action, seq: state.seq };
-  } else if (d.action === 'slide') {
-    const n = Number(d.n);
-    if (state.slide && n === state.slide.index) return;
-    cmd = { type: 'slide', n };
-  } else if (d.lang) {
-    if (d.lang === state.lang) return;
-    cmd = { type: 'lang', lang: d.lang };
-  } else if (d.node) {
-    if (d.node === state.node.id) return;
-    cmd = { type: 'go', node: d.node };
-    target = d.node;
-  }
-  if (!cmd) return;
-  const sent = live.send(cmd);
-  if (!sent) return;
-  window.ekranTaps.push({ cmd: sent, t: performance.timeOrigin + performance.now() });
-  if (target && target !== state.node.id) setPending(b, target);
+  tap(b);
+});
+
+// Swipe on the slide's panel: left reads on (the next page, then the next slide), right back.
+let swipe = null;
+slidesEl.addEventListener(
+  'pointerdown',
+  (e) => {
+    if (!e.isPrimary || (e.target.closest && e.target.closest('button'))) return;
+    swipe = { x: e.clientX, y: e.clientY, id: e.pointerId };
+  },
+  { passive: true },
+);
+slidesEl.addEventListener(
+  'pointerup',
+  (e) => {
+    const sw = swipe;
+    swipe = null;
+    if (!sw || sw.id !== e.pointerId || !online()) return;
+    const dx = e.clientX - sw.x;
+    const dy = e.clientY - sw.y;
+    if (Math.abs(dx) < SWIPE_PX || Math.abs(dx) < 1.5 * Math.abs(dy)) return;
+    stepBy(dx < 0 ? 1 : -1, null);
+  },
+  { passive: true },
+);
+slidesEl.addEventListener('pointercancel', () => (swipe = null), { passive: true });
+
+// The idle invitation and the "still there?" dialog (tablet-overlays.js).
+const overlays = new Overlays({
+  app,
+  onStart(btn) {
+    // A tap anywhere on the invitation: the screen's start page.
+    send({ type: 'home' }, btn, { done: (x) => !x.idle });
+  },
+  onStay(btn) {
+    send({ type: 'stay' }, btn, { done: (x) => x.idle_in == null });
+  },
 });
 
 // ---------------------------------------------------------------- pairing
@@ -342,8 +570,11 @@ const live = connect({
     if (!s || !s.node || !s.screen) return;
     state = s;
     removed = null;
+    // The answer to the waiting command (its `ref`), or the screen where it leads.
+    if (pending && (s.ref === pending.id || pending.done(s) || (pending.el && !pending.el.isConnected))) {
+      clearPending();
+    }
     render();
-    if (pending && (pending.node === s.node.id || !pending.el.isConnected)) clearPending();
   },
   onRemoved(m) {
     removed = m;
@@ -351,7 +582,7 @@ const live = connect({
     render();
   },
   onError(err) {
-    clearPending();
+    if (pending && (err.ref == null || err.ref === pending.id)) clearPending();
     // Visitors read their own language, never a developer's message; where a refusal
     // needs nothing from them (a step past the last slide, a dropped repeat), nothing.
     const key = VISITOR_ERRORS[err.code];
