@@ -162,7 +162,9 @@ async fn seen(display: &Page) -> Vec<u64> {
 async fn centre(page: &Page, selector: &str) -> (f64, f64) {
     let sel = js(selector);
     page.wait_for(
-        &format!("(() => {{ const e = document.querySelector({sel}); return !!e && !e.disabled; }})()"),
+        &format!(
+            "(() => {{ const e = document.querySelector({sel}); return !!e && !e.disabled; }})()"
+        ),
         10,
         &format!("{selector} enabled"),
     )
@@ -225,7 +227,10 @@ async fn a_double_tap_on_next_shows_each_slide_in_turn_and_waits_for_the_screen(
         if round == 0 {
             let log = tablet.eval("window.log").await;
             assert_eq!(log[0]["pending"], "step", "the first tap waits: {log}");
-            assert_eq!(log[0]["busy"], "true", "and says so to a screen reader: {log}");
+            assert_eq!(
+                log[0]["busy"], "true",
+                "and says so to a screen reader: {log}"
+            );
             assert!((1..=2).contains(&at), "one double tap: {at}");
         }
     }
@@ -276,7 +281,10 @@ async fn two_tablets_pressing_next_at_once_move_one_step() {
     let (mut at_once, mut slide, mut rounds) = (0, 0u64, 0);
     while at_once < 2 {
         rounds += 1;
-        assert!(rounds <= 8, "only {at_once} of 8 rounds had both taps at once");
+        assert!(
+            rounds <= 8,
+            "only {at_once} of 8 rounds had both taps at once"
+        );
         if slide + 2 > 5 {
             a.click("[data-action=\"slide\"][data-n=\"0\"]").await;
             for t in [&a, &b] {
@@ -460,8 +468,15 @@ async fn the_tablet_fits_tablets_and_phones_in_both_languages() {
             };
             cut += 1;
             let source = node.slides[0].text.resolve(l, &hall.fallback).unwrap();
-            let line = source.lines().find(|x| !x.trim().is_empty()).unwrap().trim();
-            assert!(line.starts_with(shown), "{shown:?} is the start of {line:?}");
+            let line = source
+                .lines()
+                .find(|x| !x.trim().is_empty())
+                .unwrap()
+                .trim();
+            assert!(
+                line.starts_with(shown),
+                "{shown:?} is the start of {line:?}"
+            );
             let after = line[shown.len()..].chars().next();
             assert!(
                 after.is_some_and(|c| !c.is_alphanumeric()),
