@@ -549,3 +549,287 @@ fn labelled<'h>(hall: &'h Hall, label: &str) -> &'h ekran_model::Node {
         .unwrap();
     hall.nodes.get(k).unwrap()
 }
+
+/// A swipe with one finger across `selector` on `page`, `dx` pixels sideways.
+async fn swipe(page: &Page, selector: &str, dx: f64) {
+    let sel = js(selector);
+    let r = page
+        .eval(&format!("(() => {{ const r = document.querySelector({sel}).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"))
+        .await;
+    let (x, y) = (r[0].as_f64().unwrap(), r[1].as_f64().unwrap());
+    let touch = |kind: &'static str, x: f64| {
+        let points = if kind == "touchEnd" {
+            serde_json::json!([])
+        } else {
+            serde_json::json!([{ "x": x, "y": y, "id": 1 }])
+        };
+        page.call(
+            "Input.dispatchTouchEvent",
+            serde_json::json!({ "type": kind, "touchPoints": points }),
+        )
+    };
+    touch("touchStart", x).await.unwrap();
+    for i in 1..=5 {
+        touch("touchMove", x + dx * f64::from(i) / 5.0)
+            .await
+            .unwrap();
+    }
+    touch("touchEnd", x + dx).await.unwrap();
+}
+
+/// A display's report that the current slide's text takes `count` pages, sent as a
+/// display page does after drawing the state (docs/protocol.md), from a socket of its own.
+async fn report_pages(s: &Served, label: &str, slide: usize, count: u32) {
+    use futures_util::{SinkExt, StreamExt};
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/1?role=display", s.addr))
+            .await
+            .unwrap();
+    let node = key_of(&s.hall, label);
+    let seq = loop {
+        let m = ws.next().await.expect("a state").unwrap();
+        let v: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
+        if v["type"] == "state" && v["node"]["id"] == node.as_str() && v["slide"]["index"] == slide
+        {
+            break v["seq"].as_u64().unwrap();
+        }
+    };
+    let msg = serde_json::json!({ "type": "pages", "seq": seq, "count": count });
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        msg.to_string().into(),
+    ))
+    .await
+    .unwrap();
+    ws.close(None).await.ok();
+}
+
+async fn page_is(page: &Page, text: &str) {
+    page.wait_for(
+        &format!("!document.getElementById('pager').hidden && document.getElementById('page-of').textContent === {} && !document.getElementById('app').dataset.pending", js(text)),
+        10,
+        &format!("the pager to say {text}"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_text_is_paged_from_the_tablet_by_buttons_and_swipes() {
+    let s = serve_still().await;
+    let hall = &s.hall;
+    let browser = Browser::launch().await;
+    let tablet = open_tablet(&browser, &s, 800, 1280).await;
+    go(&tablet, hall, "1.5.1.1.3").await;
+    // One page: no pager.
+    assert_eq!(
+        tablet.eval("document.getElementById('pager').hidden").await,
+        true
+    );
+    report_pages(&s, "1.5.1.1.3", 0, 3).await;
+    page_is(&tablet, "Бет 1 / 3").await;
+    assert_eq!(
+        tablet
+            .eval("[...document.querySelectorAll('#pager button')].map(b => [b.disabled, b.getAttribute('aria-label'), b.offsetWidth >= 48 && b.offsetHeight >= 48])")
+            .await,
+        serde_json::json!([[true, "Алдыңғы бет", true], [false, "Келесі бет", true]])
+    );
+    // A double tap on "next page" shows each page in turn: the second tap is not sent
+    // while the first waits, or asks for the page after the one the visitor then saw.
+    tablet
+        .eval("(() => { const p = document.getElementById('page-of'); window.pagesSeen = [p.textContent]; new MutationObserver(() => window.pagesSeen.push(p.textContent)).observe(p, { childList: true, characterData: true, subtree: true }); })()")
+        .await;
+    double_tap(&tablet, "[data-action=\"page-next\"]").await;
+    tablet
+        .wait_for(
+            "!document.getElementById('app').dataset.pending",
+            10,
+            "the answer",
+        )
+        .await;
+    let seen: Vec<String> = serde_json::from_value(tablet.eval("window.pagesSeen").await).unwrap();
+    let at = seen.len();
+    assert!(
+        (2..=3).contains(&at)
+            && seen
+                .iter()
+                .enumerate()
+                .all(|(i, p)| *p == format!("Бет {} / 3", i + 1)),
+        "pages in turn: {seen:?}"
+    );
+    shot(&tablet, "tablet-pages-kk-800x1280").await;
+    if at == 3 {
+        // A swipe to the right turns back.
+        swipe(&tablet, ".slide-head", 240.0).await;
+        page_is(&tablet, "Бет 2 / 3").await;
+    }
+    // A swipe to the left reads on, to the last page, then to the next slide.
+    swipe(&tablet, ".slide-head", -240.0).await;
+    page_is(&tablet, "Бет 3 / 3").await;
+    assert_eq!(
+        tablet
+            .eval("document.querySelector('[data-action=\"page-next\"]').disabled")
+            .await,
+        true
+    );
+    let said = tablet
+        .eval("document.getElementById('announce').textContent")
+        .await;
+    assert!(said.as_str().unwrap().contains("Бет 3 / 3"), "{said}");
+    swipe(&tablet, ".slide-head", -240.0).await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 1).await;
+    // A swipe to the right goes back; a mostly vertical one does nothing.
+    swipe(&tablet, ".slide-head", 240.0).await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 0).await;
+    let sent = tablet.eval("window.ekranTaps.length").await;
+    swipe(&tablet, ".slide-head", 30.0).await;
+    assert_eq!(tablet.eval("window.ekranTaps.length").await, sent);
+    // Russian says it its way.
+    tablet.click("[data-lang=\"ru\"]").await;
+    tablet
+        .wait_for(
+            "document.documentElement.lang === 'ru' && !document.getElementById('app').dataset.pending",
+            10,
+            "Russian",
+        )
+        .await;
+    report_pages(&s, "1.5.1.1.3", 0, 2).await;
+    page_is(&tablet, "Страница 1 из 2").await;
+    tablet.resize(360, 640).await;
+    assert_eq!(
+        tablet.eval(CLIPPED).await,
+        Value::Array(vec![]),
+        "pager at 360x640"
+    );
+    shot(&tablet, "tablet-pages-ru-360x640").await;
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_countdown_appears_and_stay_keeps_the_screen() {
+    // Idle after 8 s: the warning 2 s before (a quarter of the idle time).
+    let s = serve(|h| {
+        h.screens[0].idle.seconds = 8;
+        h.screens[0].idle.attract.clear();
+    })
+    .await;
+    let hall = &s.hall;
+    let browser = Browser::launch().await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
+        .await;
+    let tablet = open_tablet(&browser, &s, 1280, 800).await;
+    go(&tablet, hall, "1.5").await;
+    // The visitor's modes, which the reset gives back to the next visitor as normal.
+    tablet.click("#large-text").await;
+    tablet
+        .wait_for(
+            "document.documentElement.dataset.text === 'large' && document.getElementById('large-text').getAttribute('aria-pressed') === 'true' && !document.getElementById('app').dataset.pending",
+            10,
+            "large text on",
+        )
+        .await;
+    let warned = |title: &str| {
+        format!(
+            "(() => {{ const d = document.getElementById('still'); return !d.hidden && document.getElementById('still-title').textContent === {} && Number(document.getElementById('still-count').textContent) <= 2 && document.activeElement.id === 'stay' && document.getElementById('app').inert; }})()",
+            js(title)
+        )
+    };
+    tablet
+        .wait_for(&warned("Сіз әлі осындасыз ба?"), 15, "the countdown")
+        .await;
+    shot(&tablet, "tablet-still-kk").await;
+    let role = tablet
+        .eval("document.querySelector('#still [role=alertdialog]').getAttribute('aria-modal')")
+        .await;
+    assert_eq!(role, "true");
+    tablet.click("#stay").await;
+    tablet
+        .wait_for(
+            "document.getElementById('still').hidden && !document.getElementById('app').dataset.pending",
+            10,
+            "the countdown to close",
+        )
+        .await;
+    // The screen stayed: at the next warning, well past the first one's reset time, it
+    // is still where the visitor left it, modes and all.
+    tablet
+        .wait_for(&warned("Сіз әлі осындасыз ба?"), 15, "the second countdown")
+        .await;
+    assert_eq!(
+        tablet.eval("[document.getElementById('app').dataset.node, document.documentElement.dataset.text]").await,
+        serde_json::json!([key_of(hall, "1.5"), "large"])
+    );
+    display_at(&display, hall, "1.5", 0).await;
+    // In Russian too…
+    tablet.click("#stay").await;
+    tablet
+        .wait_for(
+            "document.getElementById('still').hidden",
+            10,
+            "the countdown to close",
+        )
+        .await;
+    tablet.click("[data-lang=\"ru\"]").await;
+    tablet
+        .wait_for(&warned("Вы ещё здесь?"), 15, "the countdown in Russian")
+        .await;
+    shot(&tablet, "tablet-still-ru").await;
+    // …and without an answer the screen goes home for the next visitor: the invitation,
+    // normal text again.
+    tablet
+        .wait_for(
+            "document.getElementById('still').hidden && !document.getElementById('invite').hidden && document.documentElement.dataset.text === 'normal'",
+            15,
+            "the reset",
+        )
+        .await;
+    display_at(&display, hall, "1", 0).await;
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_text_and_high_contrast_apply_on_the_tablet() {
+    let s = serve_still().await;
+    let browser = Browser::launch().await;
+    let a = open_tablet(&browser, &s, 1280, 800).await;
+    let b = open_tablet(&browser, &s, 360, 640).await;
+    let size = "parseFloat(getComputedStyle(document.documentElement).fontSize)";
+    let normal = a.eval(size).await.as_f64().unwrap();
+    a.click("#large-text").await;
+    a.click("#contrast").await;
+    // Every tablet of the screen follows the screen's modes (state.prefs).
+    for t in [&a, &b] {
+        t.wait_for(
+            "document.documentElement.dataset.text === 'large' && document.documentElement.dataset.contrast === 'high' && document.getElementById('contrast').getAttribute('aria-pressed') === 'true' && !document.getElementById('app').dataset.pending",
+            10,
+            "both modes on",
+        )
+        .await;
+    }
+    assert!(a.eval(size).await.as_f64().unwrap() >= normal * 1.2);
+    assert_eq!(
+        a.eval("getComputedStyle(document.body).backgroundColor")
+            .await,
+        "rgb(0, 0, 0)"
+    );
+    for (t, name) in [(&a, "1280x800"), (&b, "360x640")] {
+        assert_eq!(
+            t.eval(CLIPPED).await,
+            Value::Array(vec![]),
+            "large text at {name}"
+        );
+        shot(t, &format!("tablet-large-contrast-kk-{name}")).await;
+    }
+    b.click("#contrast").await;
+    a.wait_for(
+        "document.documentElement.dataset.contrast === 'normal' && document.getElementById('contrast').getAttribute('aria-pressed') === 'false'",
+        10,
+        "contrast off from the other tablet",
+    )
+    .await;
+    assert_eq!(
+        a.eval("document.documentElement.dataset.text").await,
+        "large"
+    );
+}

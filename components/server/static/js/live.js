@@ -38,14 +38,15 @@ export function retryDelay(attempt, random = Math.random) {
 
 /**
  * Connects and keeps reconnecting.
- * opts: { role, screen, key, onState(state), onRemoved(msg), onError(err), onConn(status, info), probe }
+ * opts: { role, screen, key, onState(state), onRemoved(msg), onError(err), onAck(ack), onConn(status, info), probe }
+ * onAck gets `{type:"ack", ref, seq}`: the command `ref` was taken and changed nothing.
  * onRemoved gets the `removed` message: the published hall has no such screen (a later
  * version may bring it back; a `state` follows then).
  * status is 'connecting' (first attempt), 'open' or 'closed' (lost or refused; retrying).
  * info.refused is true when the server answers HTTP but refused the socket (probe only).
  */
 export function connect(opts) {
-  const { role, screen, key, onState, onRemoved, onError, onConn, probe } = opts;
+  const { role, screen, key, onState, onRemoved, onError, onAck, onConn, probe } = opts;
   let ws = null;
   let timer = 0;
   let attempt = 0;
@@ -103,6 +104,8 @@ export function connect(opts) {
         } else if (onRemoved) onRemoved(m);
       } else if (m.type === 'error') {
         if (onError) onError(m);
+      } else if (m.type === 'ack') {
+        if (onAck) onAck(m);
       } else if (m.type === 'reload') {
         // An admin asked for it (the devices page).
         location.reload();

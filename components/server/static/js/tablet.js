@@ -437,7 +437,10 @@ function send(cmd, el, { step = false, done = null } = {}) {
   if (done) setPending({ id: sent.id, el, seq: state.seq, step, done });
   return true;
 }
-const moved = (seq) => (s) => s.seq > seq;
+// A step waits for its own answer (`ref`: a state, an `ack` or an error): another
+// tablet's state says nothing about whether this one's step was taken.
+const never = () => false;
+const pageIs = (n) => (s) => pageOfState(s).index === n;
 
 /** One step forward (+1) or back (-1) in the reading: the next page, else the next slide. */
 function stepBy(dir, el) {
@@ -446,15 +449,12 @@ function stepBy(dir, el) {
   const pg = pageOfState(s);
   const n = pg.index + dir;
   if (pg.count > 1 && n >= 0 && n < pg.count) {
-    send({ type: 'page', n }, el || (dir > 0 ? pageNext : pagePrev), { step: true, done: moved(s.seq) });
+    send({ type: 'page', n }, el || (dir > 0 ? pageNext : pagePrev), { step: true, done: pageIs(n) });
     return;
   }
   const to = s.slide.index + dir;
   if (to < 0 || to >= s.slide.count) return;
-  send({ type: dir > 0 ? 'next' : 'prev', seq: s.seq }, el || (dir > 0 ? nextBtn : prevBtn), {
-    step: true,
-    done: moved(s.seq),
-  });
+  send({ type: dir > 0 ? 'next' : 'prev', seq: s.seq }, el || (dir > 0 ? nextBtn : prevBtn), { step: true, done: never });
 }
 
 /** What a tap on control `b` sends. */
@@ -471,12 +471,12 @@ function tap(b) {
     const dir = d.action === 'next' ? 1 : -1;
     const to = s.slide ? s.slide.index + dir : -1;
     if (!s.slide || to < 0 || to >= s.slide.count) return;
-    send({ type: d.action, seq: s.seq }, b, { step: true, done: moved(s.seq) });
+    send({ type: d.action, seq: s.seq }, b, { step: true, done: never });
   } else if (d.action === 'page-prev' || d.action === 'page-next') {
     // Pages are absolute: a repeated tap sends the same page, one step in all.
     const n = pg.index + (d.action === 'page-next' ? 1 : -1);
     if (n < 0 || n >= pg.count) return;
-    send({ type: 'page', n }, b, { step: true, done: moved(s.seq) });
+    send({ type: 'page', n }, b, { step: true, done: pageIs(n) });
   } else if (d.action === 'slide') {
     const n = Number(d.n);
     if (s.slide && n === s.slide.index) return;
@@ -580,6 +580,10 @@ const live = connect({
     removed = m;
     clearPending();
     render();
+  },
+  onAck(m) {
+    // Taken, and nothing to show differently (a repeated step, `stay` without a warning).
+    if (pending && m.ref === pending.id) clearPending();
   },
   onError(err) {
     if (pending && (err.ref == null || err.ref === pending.id)) clearPending();
