@@ -395,6 +395,17 @@ const CLIPPED: &str = r#"(() => {
       const q = l.getBoundingClientRect();
       if (q.left < r.left - 1 || q.right > r.right + 1 || q.top < r.top - 1 || q.bottom > r.bottom + 1 || l.scrollWidth > l.clientWidth + 1)
         bad.push(['clipped', l.textContent, Math.round(q.width), Math.round(r.width)]);
+      // No word broken across lines.
+      const text = l.firstChild;
+      if (text && text.nodeType === 3) {
+        for (const m of text.data.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(text, m.index);
+          range.setEnd(text, m.index + m[0].length);
+          const tops = new Set([...range.getClientRects()].map((x) => Math.round(x.top)));
+          if (tops.size > 1) bad.push(['word broken', m[0]]);
+        }
+      }
     }
   }
   if (document.documentElement.scrollWidth > innerWidth + 1) bad.push(['page wider than the screen', document.documentElement.scrollWidth]);
