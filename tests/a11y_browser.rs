@@ -135,6 +135,33 @@ async fn the_tablet_passes_axe_in_every_theme_and_both_languages() {
             let theme = tablet.eval("document.body.dataset.theme").await;
             found.extend(violations(&tablet, &format!("tablet {screen} ({theme}) {lang}")).await);
         }
+        // The visitor's modes: large text and high contrast.
+        command(
+            addr,
+            screen,
+            &[json!({"type": "prefs", "text": "large", "contrast": "high"})],
+        )
+        .await;
+        tablet
+            .wait_for(
+                "document.documentElement.dataset.text === 'large' && document.documentElement.dataset.contrast === 'high'",
+                10,
+                "the modes on",
+            )
+            .await;
+        found.extend(
+            violations(
+                &tablet,
+                &format!("tablet {screen} ru, large text, high contrast"),
+            )
+            .await,
+        );
+        command(
+            addr,
+            screen,
+            &[json!({"type": "prefs", "text": "normal", "contrast": "normal"})],
+        )
+        .await;
     }
     // The check can fail: a control without a name, put in for a moment, is reported.
     let probe = browser
@@ -221,10 +248,11 @@ async fn the_tablet_passes_axe_in_every_theme_and_both_languages() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_idle_invitation_passes_axe() {
-    // Screen 1 idle at once (home, `idle: true`): the tablet invites in both languages.
+async fn the_countdown_and_the_idle_invitation_pass_axe() {
+    // Screen 1 warns 4 s before going idle after 16 s (home, `idle: true`), then the
+    // tablet invites in both languages.
     let (addr, _data) = serve(|h| {
-        h.screens[0].idle.seconds = 1;
+        h.screens[0].idle.seconds = 16;
         h.screens[0].idle.attract.clear();
     })
     .await;
@@ -236,10 +264,25 @@ async fn the_idle_invitation_passes_axe() {
             .open_window(&format!("http://{addr}/tablet/1?key={key}"), w, h)
             .await;
         reduced_motion(&tablet).await;
+        if w == 1280 {
+            tablet
+                .wait_for(
+                    "!document.getElementById('still').hidden && document.activeElement.id === 'stay'",
+                    25,
+                    "the countdown",
+                )
+                .await;
+            found.extend(violations(&tablet, "countdown").await);
+            assert_eq!(
+                tablet.eval("document.getElementById('still').hidden").await,
+                false,
+                "the countdown was on screen while axe looked"
+            );
+        }
         tablet
             .wait_for(
                 "!document.getElementById('invite').hidden && document.activeElement.id === 'invite-btn'",
-                15,
+                25,
                 "the invitation",
             )
             .await;
@@ -270,6 +313,27 @@ async fn the_display_passes_axe_in_every_theme_and_both_languages() {
             let theme = display.eval("document.body.dataset.theme").await;
             found.extend(violations(&display, &format!("display {screen} ({theme}) {lang}")).await);
         }
+        // The visitor's modes, applied by the display too.
+        command(
+            addr,
+            screen,
+            &[json!({"type": "prefs", "text": "large", "contrast": "high"})],
+        )
+        .await;
+        display
+            .wait_for(
+                "document.querySelectorAll('#display .frame').length === 1",
+                10,
+                "the display with the modes",
+            )
+            .await;
+        found.extend(
+            violations(
+                &display,
+                &format!("display {screen} ru, large text, high contrast"),
+            )
+            .await,
+        );
     }
     assert!(found.is_empty(), "axe violations:\n{}", found.join("\n"));
 }
