@@ -844,3 +844,126 @@ async fn large_text_and_high_contrast_apply_on_the_tablet() {
         "large"
     );
 }
+
+/// Whether the last line of the display's text is inside the text's visible box (the
+/// page shown), and the page shown: `[visible, page, pages]`.
+const LAST_LINE: &str = r#"(() => {
+  const d = document.getElementById('display');
+  const frames = [...d.querySelectorAll('.frame')];
+  const f = frames[frames.length - 1];
+  const box = f && f.querySelector('.scroll');
+  if (!box) return [false, d.dataset.page, d.dataset.pages];
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT, { acceptNode: (n) => n.data.trim() ? 1 : 3 });
+  let last = null;
+  while (walker.nextNode()) last = walker.currentNode;
+  if (!last) return [false, d.dataset.page, d.dataset.pages];
+  const range = document.createRange();
+  range.setStart(last, Math.max(0, last.data.trimEnd().length - 1));
+  range.setEnd(last, last.data.trimEnd().length);
+  const r = range.getBoundingClientRect();
+  const b = box.getBoundingClientRect();
+  const inside = r.width > 0 && r.left >= b.left - 1 && r.right <= b.right + 1 && r.top >= b.top - 1 && r.bottom <= b.bottom + 1 && r.right <= innerWidth && r.bottom <= innerHeight;
+  return [inside, d.dataset.page, d.dataset.pages];
+})()"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_text_of_the_demo_is_paged_to_its_last_line_from_the_tablet() {
+    use futures_util::SinkExt;
+    let s = serve_still().await;
+    let hall = &s.hall;
+    // The demo's longest slide text on screen 1, in Kazakh.
+    let root = &hall.screen("1").unwrap().root;
+    let (node, slide, _) = hall
+        .nodes
+        .subtree(root)
+        .into_iter()
+        .flat_map(|n| {
+            n.slides.iter().enumerate().map(move |(i, sl)| {
+                let len = sl
+                    .text
+                    .resolve(Lang::Kk, &hall.fallback)
+                    .map_or(0, |t| t.chars().count());
+                (n.key().to_string(), i, len)
+            })
+        })
+        .max_by_key(|x| x.2)
+        .unwrap();
+    let browser = Browser::launch().await;
+    // A small landscape display with large text: the text takes several pages there.
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
+        .await;
+    let tablet = open_tablet(&browser, &s, 800, 1280).await;
+    let key = ekran_server::key::screen_key(KEY, "1");
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/1?role=tablet&key={key}", s.addr))
+            .await
+            .unwrap();
+    for c in [
+        serde_json::json!({"type": "go", "node": node}),
+        serde_json::json!({"type": "slide", "n": slide}),
+    ] {
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(
+            c.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    }
+    tablet
+        .wait_for(
+            &format!("document.getElementById('app').dataset.node === '{node}' && document.getElementById('app').dataset.slide === '{slide}'"),
+            10,
+            "the tablet at the longest text",
+        )
+        .await;
+    tablet.click("#large-text").await;
+    // The display counts the pages and the tablet offers them.
+    tablet
+        .wait_for(
+            "document.documentElement.dataset.text === 'large' && !document.getElementById('pager').hidden",
+            15,
+            "the pager on the tablet",
+        )
+        .await;
+    let pages = tablet
+        .eval("Number(document.getElementById('app').dataset.page.split('/')[1])")
+        .await
+        .as_u64()
+        .unwrap();
+    assert!(
+        pages >= 2,
+        "the longest text takes several pages at 1280x720: {pages}"
+    );
+    assert_eq!(
+        display.eval(LAST_LINE).await[0],
+        false,
+        "the last line is not on the first page"
+    );
+    for p in 1..pages {
+        tablet.click("[data-action=\"page-next\"]").await;
+        display
+            .wait_for(
+                &format!("document.getElementById('display').dataset.page === '{p}'"),
+                10,
+                &format!("the display on page {}", p + 1),
+            )
+            .await;
+        page_is(&tablet, &format!("Бет {} / {pages}", p + 1)).await;
+    }
+    // The last page shows the text's last line, inside the text's box.
+    display
+        .wait_for(
+            &format!("{LAST_LINE}[0] === true"),
+            10,
+            "the last line on screen",
+        )
+        .await;
+    assert_eq!(
+        tablet
+            .eval("document.querySelector('[data-action=\"page-next\"]').disabled")
+            .await,
+        true
+    );
+    shot(&display, "display-last-page-large-1280x720").await;
+    shot(&tablet, "tablet-last-page-kk-800x1280").await;
+}
