@@ -408,6 +408,18 @@ const CLIPPED: &str = r#"(() => {
       }
     }
   }
+  // Texts wider than their box (cut at the side).
+  for (const e of document.querySelectorAll('.title, .tile-title, .tile-teaser, .slide-title, .page-of, .counter')) {
+    if (!vis(e) || e.closest('[hidden]')) continue;
+    if (e.scrollWidth > e.clientWidth + 1) bad.push(['text cut', e.textContent.slice(0, 40), e.scrollWidth, e.clientWidth]);
+    let c = e.parentElement;
+    while (c && c !== document.body && getComputedStyle(c).overflow === 'visible') c = c.parentElement;
+    if (c && c !== document.body) {
+      const q = e.getBoundingClientRect();
+      const k = c.getBoundingClientRect();
+      if (q.left < k.left - 1 || q.right > k.right + 1) bad.push(['text cut by its box', e.textContent.slice(0, 40), Math.round(q.right), Math.round(k.right)]);
+    }
+  }
   if (document.documentElement.scrollWidth > innerWidth + 1) bad.push(['page wider than the screen', document.documentElement.scrollWidth]);
   return bad;
 })()"#;

@@ -82,7 +82,7 @@ export class Overlays {
     el.hidden = !on;
     if (on) {
       const a = document.activeElement;
-      if (a && a !== document.body && !el.contains(a)) this.returnFocus = a;
+      if (a && this.app.contains(a)) this.returnFocus = a;
       const target = el === this.still ? this.stay : this.inviteBtn;
       target.focus({ preventScroll: true });
     } else if (this.invite.hidden && this.still.hidden) {
