@@ -28,6 +28,11 @@ export class Overlays {
     this.timer = 0;
     this.lang = 'kk';
     this.returnFocus = null;
+    // The invitation speaks both languages, whatever the screen's.
+    for (const part of this.invite.querySelectorAll('.invite-part[lang]')) {
+      part.querySelector('.invite-title').textContent = t(part.lang, 'welcome');
+      part.querySelector('.invite-hint').textContent = t(part.lang, 'welcomeHint');
+    }
     this.inviteBtn.addEventListener('click', () => {
       if (!this.inviteBtn.disabled) onStart(this.inviteBtn);
     });

@@ -463,8 +463,8 @@ function tap(b) {
   const s = state;
   const pg = pageOfState(s);
   if (b === homeBtn) {
-    const at = s.node.id === d.node && (!s.slide || s.slide.index === 0) && pg.index === 0;
-    send({ type: 'home' }, b, { done: at ? null : (n) => n.node.id === d.node });
+    // At home already, the answer is an `ack`.
+    send({ type: 'home' }, b, { done: (n) => n.node.id === d.node && (!n.slide || n.slide.index === 0) });
   } else if (d.action === 'prev' || d.action === 'next') {
     // From the slide this tablet shows (`seq`): a double tap, or another tablet's tap at
     // the same moment, moves the screen one step, never past a slide no one saw.
