@@ -729,9 +729,9 @@ async fn a_long_text_is_paged_from_the_tablet_by_buttons_and_swipes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_countdown_appears_and_stay_keeps_the_screen() {
-    // Idle after 8 s: the warning 2 s before (a quarter of the idle time).
+    // Idle after 12 s: the warning 3 s before (a quarter of the idle time).
     let s = serve(|h| {
-        h.screens[0].idle.seconds = 8;
+        h.screens[0].idle.seconds = 12;
         h.screens[0].idle.attract.clear();
     })
     .await;
@@ -753,12 +753,12 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
         .await;
     let warned = |title: &str| {
         format!(
-            "(() => {{ const d = document.getElementById('still'); return !d.hidden && document.getElementById('still-title').textContent === {} && Number(document.getElementById('still-count').textContent) <= 2 && document.activeElement.id === 'stay' && document.getElementById('app').inert; }})()",
+            "(() => {{ const d = document.getElementById('still'); return !d.hidden && document.getElementById('still-title').textContent === {} && Number(document.getElementById('still-count').textContent) <= 3 && document.activeElement.id === 'stay' && document.getElementById('app').inert; }})()",
             js(title)
         )
     };
     tablet
-        .wait_for(&warned("Сіз әлі осындасыз ба?"), 15, "the countdown")
+        .wait_for(&warned("Сіз әлі осындасыз ба?"), 25, "the countdown")
         .await;
     shot(&tablet, "tablet-still-kk").await;
     let role = tablet
@@ -776,7 +776,7 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
     // The screen stayed: at the next warning, well past the first one's reset time, it
     // is still where the visitor left it, modes and all.
     tablet
-        .wait_for(&warned("Сіз әлі осындасыз ба?"), 15, "the second countdown")
+        .wait_for(&warned("Сіз әлі осындасыз ба?"), 25, "the second countdown")
         .await;
     assert_eq!(
         tablet.eval("[document.getElementById('app').dataset.node, document.documentElement.dataset.text]").await,
@@ -794,7 +794,7 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
         .await;
     tablet.click("[data-lang=\"ru\"]").await;
     tablet
-        .wait_for(&warned("Вы ещё здесь?"), 15, "the countdown in Russian")
+        .wait_for(&warned("Вы ещё здесь?"), 25, "the countdown in Russian")
         .await;
     shot(&tablet, "tablet-still-ru").await;
     // …and without an answer the screen goes home for the next visitor: the invitation,
@@ -802,7 +802,7 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
     tablet
         .wait_for(
             "document.getElementById('still').hidden && !document.getElementById('invite').hidden && document.documentElement.dataset.text === 'normal'",
-            15,
+            25,
             "the reset",
         )
         .await;
