@@ -8,135 +8,20 @@
 //! layout × size × language goes to `target/tmp/screenshots/layout/`.
 
 mod support;
+#[path = "support/visitor.rs"]
+mod visitor;
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use ekran_model::{Figure, Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, Slide};
+use ekran_model::{Hall, Layout, NodeKey};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use support::cdp::{Browser, Page};
 use tokio_tungstenite::tungstenite::Message;
-
-const KEY: &str = "feedfacefeedfacefeedfacefeedface";
+use visitor::{layout_hall, serve, KEY};
 const SIZES: [(u32, u32); 5] = [(1920, 1080), (1080, 1920), (3840, 2160), (1280, 720), (1280, 800)];
 const GEOMETRY: &str = include_str!("support/layout.js");
-
-fn both(kk: &str, ru: &str) -> Localized {
-    let mut l = Localized::one(Lang::Kk, kk);
-    l.set(Lang::Ru, ru.to_owned());
-    l
-}
-
-fn fixture(name: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/visitor").join(name);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn media(name: &str) -> Option<MediaRef> {
-    Some(MediaRef::parse(name).unwrap())
-}
-
-fn slide(layout: Layout, title: Localized, text: Localized) -> Slide {
-    let mut s = Slide::new(layout);
-    s.title = title;
-    s.text = text;
-    s
-}
-
-fn figure(kk: &str, ru: &str, value: f64, unit: (&str, &str), target: Option<f64>, baseline: Option<f64>) -> Figure {
-    Figure { label: both(kk, ru), value, unit: both(unit.0, unit.1), target, baseline }
-}
-
-/// The demo hall, screen 1 in its densest theme, with two extra nodes under its root:
-/// `1.8` without slides and with eight children of long titles (the node title screen
-/// and its cards), and `1.9` with the legacy seed documents as slide text in every
-/// layout and the biggest numbers of the seeds as figures.
-pub fn layout_hall() -> Hall {
-    let mut hall = ekran_demo::hall().unwrap();
-    hall.screens[0].idle.seconds = 3600;
-    hall.screens[0].idle.attract.clear();
-    hall.screens[0].theme = "steppe".into();
-    let root = hall.screens[0].root.clone();
-
-    let mut menu = Node::new(NodeKey::random(), both("Республикалық қоғамдық қабылдау бөлімі және оның өңірлік филиалдары", "Республиканская общественная приёмная и её региональные филиалы"));
-    menu.label = Some(NodeId::parse("1.8").unwrap());
-    let menu_key = menu.key().clone();
-    hall.nodes.insert(menu, Some(&root), None).unwrap();
-    let titles = [
-        ("Саяси Менеджмент Академиясы және Стратегиялық Бастамалар Институты", "Академия политического менеджмента и Институт стратегических инициатив"),
-        ("Геоақпараттық жер сервисі", "Геоинформационный земельный сервис"),
-        ("Мемлекеттік қызметтерді автоматтандыру", "Автоматизация государственных услуг"),
-        ("Цифрлық сауаттылықты арттыру бағдарламасы", "Программа повышения цифровой грамотности"),
-        ("Мектеп асханаларын жаңғырту", "Модернизация школьных столовых"),
-        ("Ауылдарды жоғары жылдамдықты интернетке қосу", "Подключение сёл к высокоскоростному интернету"),
-        ("Құзыреттілік орталықтары", "Центры компетенций"),
-        ("Ақылды қала тұжырымдамасы", "Концепция «умного города»"),
-    ];
-    for (i, (kk, ru)) in titles.iter().enumerate() {
-        let mut n = Node::new(NodeKey::random(), both(kk, ru));
-        n.label = Some(NodeId::parse(&format!("1.8.{}", i + 1)).unwrap());
-        if i % 2 == 0 {
-            n.tile = media("placeholder.svg");
-        }
-        hall.nodes.insert(n, Some(&menu_key), None).unwrap();
-    }
-
-    let (s000, s002, s003, s004) = (fixture("seed000.txt"), fixture("seed002.txt"), fixture("seed003.txt"), fixture("seed004.txt"));
-    let mut long = Node::new(NodeKey::random(), both("Цифрлық Қазақстан: құжаттар", "Цифровой Казахстан: документы"));
-    long.label = Some(NodeId::parse("1.9").unwrap());
-    long.kind = ekran_model::NodeKind::Slideshow;
-    long.logo = media("logo.svg");
-    let mut text = slide(Layout::Text, both("Үкімет отырысы: «Цифрлық Қазақстан» бағдарламасын автоматтандыру", "Правительство: завершить программу «Цифровой Казахстан»"), both(&s002, &s004));
-    text.image = None;
-    let mut split = slide(Layout::ImageText, both("IT-сыныптар, IT-орталықтар және асханалар", "Поручения премьер-министра"), both(&s000, &s004));
-    split.image = media("digital-kz.svg");
-    let mut map = slide(Layout::Map, both("Өңірдің «Цифрлық Қазақстан» бағдарламасындағы ілгерілеуі", "Регион в программе «Цифровой Казахстан»"), both(&s003, &s004));
-    map.image = media("region-map.svg");
-    map.region = Some(ekran_model::RegionRef::Legacy(10));
-    let mut figs = slide(
-        Layout::Figures,
-        both("Бағдарламаның нәтижелері сандармен", "Итоги программы в цифрах"),
-        both(
-            "2018–2019 жылдары бағдарламаны іске асырудан түскен экономикалық әсер 802,5 млрд теңгені құрады, 120 000 жұмыс орны ашылды, мемлекеттік қызметтердің 90 пайызы автоматтандырылды.",
-            "Экономический эффект от реализации программы в 2018–2019 годах составил 802,5 млрд тенге, создано 120 000 рабочих мест, автоматизировано 90 процентов государственных услуг.",
-        ),
-    );
-    figs.figures = vec![
-        figure("Экономикалық әсер", "Экономический эффект", 802.5, ("млрд теңге", "млрд тенге"), None, None),
-        figure("Құрылған жұмыс орындары", "Созданные рабочие места", 120_000.0, ("жұмыс орны", "рабочих мест"), Some(150_000.0), None),
-        figure("Тартылған инвестициялар", "Привлечённые инвестиции", 32.8, ("млрд теңге", "млрд тенге"), None, None),
-        figure("Автоматтандырылған мемлекеттік қызметтер", "Автоматизированные государственные услуги", 90.0, ("%", "%"), Some(100.0), Some(61.0)),
-        figure("Жыл сайын оқытылатын оқушылар", "Школьников обучают ежегодно", 150_000.0, ("оқушы", "учеников"), None, None),
-        figure("Интернетке қосылған ауылдар", "Сёла, подключённые к интернету", 1_000_000.0, ("тұрғын", "жителей"), Some(2_500_000.0), Some(250_000.0)),
-    ];
-    let mut image = slide(Layout::Image, both("Ауылдарды жоғары жылдамдықты интернетке қосу: 250-ден астам тұрғыны бар елді мекендер", "Подключение к высокоскоростному интернету сёл с населением более 250 человек"), Localized::default());
-    image.image = media("internet-villages.svg");
-    let mut video = slide(Layout::Video, both("Мемлекеттік қызметтерді автоматтандыру және цифрлық сауаттылық", "Автоматизация государственных услуг и цифровая грамотность"), both(&s002, &s004));
-    video.video = media("demo.webm");
-    long.slides = vec![text, split, map, figs, image, video];
-    hall.nodes.insert(long, Some(&root), None).unwrap();
-    hall
-}
-
-struct Served {
-    addr: SocketAddr,
-    _data: tempfile::TempDir,
-}
-
-async fn serve(hall: Hall) -> Served {
-    let data = tempfile::tempdir().unwrap();
-    let media = data.path().join("media");
-    ekran_demo::write_media(&media).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut state = ekran_server::AppState::new(Arc::new(hall), 1, Vec::new(), KEY.into(), media);
-    state.open_displays = true;
-    tokio::spawn(ekran_server::launch_with_tcp_listener(listener, state, std::future::pending()));
-    Served { addr, _data: data }
-}
 
 fn shots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("layout");

@@ -139,7 +139,8 @@ function mark(s) {
   root.dataset.contrast = current ? current.frame.dataset.contrast : '';
   document.documentElement.lang = s.lang;
   document.body.dataset.theme = themeOf(s);
-  document.title = [s.node.title, s.screen.name].filter(Boolean).join(' · ');
+  document.body.dataset.contrast = root.dataset.contrast || 'normal';
+  document.title = [s.node.title, s.screen.name].filter(Boolean).join(' · ').slice(0, 200);
 }
 
 function commit(p) {

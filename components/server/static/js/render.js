@@ -155,8 +155,12 @@ function scrollBox(blocks, cls) {
   return box;
 }
 
+/** Characters from which a title is set smaller, so it leaves room for the text. */
+const LONG_TITLE = 80;
+
 function title(text, cls = 'title') {
-  return text ? tx('h2', cls, text) : null;
+  if (!text) return null;
+  return tx('h2', cls + (str(text).length > LONG_TITLE ? ' long' : ''), text);
 }
 
 function regionBadge(lang, n) {
