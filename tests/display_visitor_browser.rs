@@ -17,7 +17,9 @@ use visitor::{key, layout_hall, record_sent, serve, serve_with, Tablet};
 const GEOMETRY: &str = include_str!("support/layout.js");
 
 fn shots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("visitor");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("screenshots")
+        .join("visitor");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -42,12 +44,19 @@ async fn shows(page: &Page, node: &str, slide: usize, what: &str) {
 
 /// The geometry problems of what the display shows (tests/support/layout.js).
 async fn problems(page: &Page) -> Vec<Value> {
-    page.eval(GEOMETRY).await["problems"].as_array().cloned().unwrap_or_default()
+    page.eval(GEOMETRY).await["problems"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The display's text as a visitor reads it (soft hyphens taken out).
 async fn text(page: &Page) -> String {
-    page.eval("document.getElementById('display').innerText.replaceAll('\\u00ad', '')").await.as_str().unwrap_or("").to_owned()
+    page.eval("document.getElementById('display').innerText.replaceAll('\\u00ad', '')")
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,18 +64,33 @@ async fn a_long_text_is_paged_to_its_last_line_and_counted_once() {
     let hall = layout_hall();
     let s = serve(hall.clone()).await;
     let browser = Browser::launch().await;
-    let display = browser.open_window(&format!("http://{}/display/1", s.addr), 1080, 1920).await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1080, 1920)
+        .await;
     record_sent(&display).await;
     shows(&display, &key(&hall, "1"), 0, "the home slide").await;
     let mut tablet = Tablet::connect(s.addr).await;
     let long = key(&hall, "1.9");
     tablet.send(json!({"type": "go", "node": "1.9"})).await;
     // The display counts the pages at its size and the server passes the count on.
-    let st = tablet.until("a page count for 1.9", |v| v["type"] == "state" && v["node"]["id"] == long.as_str() && v["page"]["count"].as_u64() > Some(1)).await;
+    let st = tablet
+        .until("a page count for 1.9", |v| {
+            v["type"] == "state"
+                && v["node"]["id"] == long.as_str()
+                && v["page"]["count"].as_u64() > Some(1)
+        })
+        .await;
     let count = st["page"]["count"].as_u64().unwrap();
     shows(&display, &long, 0, "the long text").await;
-    assert_eq!(display.eval("document.getElementById('display').dataset.pages").await, count.to_string());
-    display.eval("window.firstFrame = document.querySelector('#display .frame.shown')").await;
+    assert_eq!(
+        display
+            .eval("document.getElementById('display').dataset.pages")
+            .await,
+        count.to_string()
+    );
+    display
+        .eval("window.firstFrame = document.querySelector('#display .frame.shown')")
+        .await;
     let mut seen = Vec::new();
     for n in 0..count {
         if n > 0 {
@@ -76,7 +100,13 @@ async fn a_long_text_is_paged_to_its_last_line_and_counted_once() {
             .wait_for(&format!("document.getElementById('display').dataset.page === '{n}' && document.querySelector('#display .page-ind').textContent === '{} / {count}'", n + 1), 10, &format!("page {n}"))
             .await;
         // The page shown is in the same frame: a page never redraws the slide.
-        assert_eq!(display.eval("document.querySelector('#display .frame.shown') === window.firstFrame").await, true, "page {n} redrew the frame");
+        assert_eq!(
+            display
+                .eval("document.querySelector('#display .frame.shown') === window.firstFrame")
+                .await,
+            true,
+            "page {n} redrew the frame"
+        );
         let p = problems(&display).await;
         assert!(p.is_empty(), "page {n}: {p:?}");
         if n == 0 || n + 1 == count {
@@ -86,7 +116,10 @@ async fn a_long_text_is_paged_to_its_last_line_and_counted_once() {
         let first = display
             .eval("(() => { const box = document.querySelector('#display .scroll.paged').getBoundingClientRect(); const w = document.createTreeWalker(document.querySelector('#display .scroll-inner'), NodeFilter.SHOW_TEXT); const r = document.createRange(); for (let t = w.nextNode(); t; t = w.nextNode()) { r.selectNodeContents(t); for (const q of r.getClientRects()) if (q.left >= box.left - 1 && q.right <= box.right + 1) return t.data.slice(0, 30) + '@' + Math.round(q.top); } return null; })()")
             .await;
-        assert!(!first.is_null() && !seen.contains(&first), "page {n} shows nothing new: {first}");
+        assert!(
+            !first.is_null() && !seen.contains(&first),
+            "page {n} shows nothing new: {first}"
+        );
         seen.push(first);
     }
     // The last page shows the text's last line.
@@ -101,10 +134,17 @@ async fn a_long_text_is_paged_to_its_last_line_and_counted_once() {
     // One report of the count for the long text; none for the home slide that fits.
     // One report per drawn slide: the long text's count once (the home slide may have
     // needed pages too at this size).
-    let sent = display.eval("window.ekranSent.filter(m => m.type === 'pages')").await;
+    let sent = display
+        .eval("window.ekranSent.filter(m => m.type === 'pages')")
+        .await;
     let sent = sent.as_array().unwrap();
-    assert_eq!(sent.iter().filter(|m| m["count"] == count).count(), 1, "pages reported: {sent:?}");
-    let seqs: std::collections::HashSet<u64> = sent.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    assert_eq!(
+        sent.iter().filter(|m| m["count"] == count).count(),
+        1,
+        "pages reported: {sent:?}"
+    );
+    let seqs: std::collections::HashSet<u64> =
+        sent.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs.len(), sent.len(), "one report per state: {sent:?}");
     let errors = browser.console_errors.lock().unwrap().clone();
     assert!(errors.is_empty(), "console errors: {errors:?}");
@@ -119,10 +159,18 @@ async fn while_idle_the_pages_turn_by_themselves() {
     hall.screens[0].idle.attract_seconds = 600;
     let s = serve(hall.clone()).await;
     let browser = Browser::launch().await;
-    let display = browser.open_window(&format!("http://{}/display/1", s.addr), 1280, 720).await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
+        .await;
     shows(&display, &long, 0, "the attract loop on the long text").await;
     display.wait_for("document.querySelector('#display .frame.shown.idle') && Number(document.getElementById('display').dataset.pages) > 1", 10, "an idle frame in pages").await;
-    display.wait_for("document.getElementById('display').dataset.page === '1'", 30, "the next page while idle").await;
+    display
+        .wait_for(
+            "document.getElementById('display').dataset.page === '1'",
+            30,
+            "the next page while idle",
+        )
+        .await;
     // A visitor's command ends it: the page is the state's again, and stays.
     let mut tablet = Tablet::connect(s.addr).await;
     tablet.send(json!({"type": "page", "n": 0})).await;
@@ -134,16 +182,31 @@ async fn missing_broken_and_stalled_videos_fall_back_to_the_slide_text() {
     let hall = visitor::failed_video_hall();
     let s = serve_with(hall.clone(), visitor::broken_media).await;
     let browser = Browser::launch().await;
-    let display = browser.open_window(&format!("http://{}/display/1", s.addr), 1920, 1080).await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1920, 1080)
+        .await;
     // The held video: its download never answers (asked for by the page itself, not
     // its service worker, so that the hold applies).
-    display.call("Network.setBypassServiceWorker", json!({"bypass": true})).await.unwrap();
-    display.call("Fetch.enable", json!({"patterns": [{"urlPattern": "*stall.mp4*"}]})).await.unwrap();
+    display
+        .call("Network.setBypassServiceWorker", json!({"bypass": true}))
+        .await
+        .unwrap();
+    display
+        .call(
+            "Fetch.enable",
+            json!({"patterns": [{"urlPattern": "*stall.mp4*"}]}),
+        )
+        .await
+        .unwrap();
     record_sent(&display).await;
     shows(&display, &key(&hall, "1"), 0, "the root").await;
     let mut tablet = Tablet::connect(s.addr).await;
     let cases = [
-        ("1.1", "Маңызды мәтін осында. Бұл мәтін экранда көрінуі керек.", Some("/media/video/1.mp4")),
+        (
+            "1.1",
+            "Маңызды мәтін осында. Бұл мәтін экранда көрінуі керек.",
+            Some("/media/video/1.mp4"),
+        ),
         ("1.2", "Broken", Some("/media/video/broken.mp4")),
         ("1.3", "Бейне жүктелмесе де, бұл мәтін көрінеді.", None),
     ];
@@ -154,12 +217,25 @@ async fn missing_broken_and_stalled_videos_fall_back_to_the_slide_text() {
         display
             .wait_for("(() => { const st = document.querySelector('#display .frame.shown .stage'); return st && st.dataset.fallback === 'true' && !st.querySelector('video'); })()", 15, &format!("{label}: the video given up"))
             .await;
-        display.wait_for("document.querySelector('#display .frame.shown').dataset.fitted === 'true'", 5, "fitted again").await;
+        display
+            .wait_for(
+                "document.querySelector('#display .frame.shown').dataset.fitted === 'true'",
+                5,
+                "fitted again",
+            )
+            .await;
         let t = text(&display).await;
-        assert!(t.contains(expect), "{label}: {expect:?} not on the display: {t:?}");
+        assert!(
+            t.contains(expect),
+            "{label}: {expect:?} not on the display: {t:?}"
+        );
         let p = problems(&display).await;
         assert!(p.is_empty(), "{label}: {p:?}");
-        shot(&display, &format!("video-fallback-{}", label.replace('.', "_"))).await;
+        shot(
+            &display,
+            &format!("video-fallback-{}", label.replace('.', "_")),
+        )
+        .await;
         if let Some(src) = reported {
             display
                 .wait_for(&format!("window.ekranSent.some(m => m.type === 'media_error' && m.kind === 'video' && m.src === '{src}')"), 5, &format!("{label}: the failure reported"))
@@ -184,13 +260,19 @@ async fn a_huge_title_neither_freezes_the_display_nor_covers_it() {
     }
     let s = serve(hall.clone()).await;
     let browser = Browser::launch().await;
-    let display = browser.open_window(&format!("http://{}/display/1", s.addr), 1920, 1080).await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1920, 1080)
+        .await;
     shows(&display, &key(&hall, "1"), 0, "the root").await;
     let mut tablet = Tablet::connect(s.addr).await;
     tablet.send(json!({"type": "go", "node": "1.9"})).await;
     shows(&display, &k.to_string(), 0, "the huge title drawn").await;
     // Bounded: what is drawn is a few hundred characters, and the header stays a header.
-    let drawn = display.eval("document.querySelector('#display .frame.shown').textContent.length").await.as_u64().unwrap();
+    let drawn = display
+        .eval("document.querySelector('#display .frame.shown').textContent.length")
+        .await
+        .as_u64()
+        .unwrap();
     assert!(drawn < 60_000, "{drawn} characters drawn");
     let fits = display
         .eval("(() => { const f = document.querySelector('#display .frame.shown'); const h = f.querySelector('.hdr').getBoundingClientRect(); const st = f.querySelector('.stage').getBoundingClientRect(); const t = f.querySelector('.title').getBoundingClientRect(); return h.bottom <= st.top + 1 && h.height < innerHeight * 0.2 && t.top >= st.top && t.bottom <= st.bottom && t.right <= innerWidth; })()")
@@ -199,9 +281,19 @@ async fn a_huge_title_neither_freezes_the_display_nor_covers_it() {
     shot(&display, "huge-title").await;
     // The page still answers at once, and the next slide follows.
     tablet.send(json!({"type": "slide", "n": 1})).await;
-    let st = tablet.until("slide 1 or a refusal", |v| v["type"] == "error" || (v["type"] == "state" && v["slide"]["index"] == 1)).await;
+    let st = tablet
+        .until("slide 1 or a refusal", |v| {
+            v["type"] == "error" || (v["type"] == "state" && v["slide"]["index"] == 1)
+        })
+        .await;
     assert_eq!(st["type"], "state", "{}", st["type"]);
-    shows(&display, &k.to_string(), 1, "the next slide after the huge one").await;
+    shows(
+        &display,
+        &k.to_string(),
+        1,
+        "the next slide after the huge one",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,19 +301,33 @@ async fn large_text_and_high_contrast_apply_and_motion_can_be_reduced() {
     let hall = layout_hall();
     let s = serve(hall.clone()).await;
     let browser = Browser::launch().await;
-    let display = browser.open_window(&format!("http://{}/display/1", s.addr), 1080, 1920).await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1080, 1920)
+        .await;
     shows(&display, &key(&hall, "1"), 0, "the root").await;
     let mut tablet = Tablet::connect(s.addr).await;
     let node = key(&hall, "1.5.1.1.3");
-    tablet.send(json!({"type": "go", "node": "1.5.1.1.3"})).await;
+    tablet
+        .send(json!({"type": "go", "node": "1.5.1.1.3"}))
+        .await;
     shows(&display, &node, 0, "a text slide").await;
     let size = "parseFloat(getComputedStyle(document.querySelector('#display .frame.shown .scroll p')).fontSize)";
     let before = display.eval(size).await.as_f64().unwrap();
-    assert_eq!(display.eval("document.querySelector('#display .frame.shown').lang").await, "kk");
-    tablet.send(json!({"type": "prefs", "text": "large", "contrast": "high"})).await;
+    assert_eq!(
+        display
+            .eval("document.querySelector('#display .frame.shown').lang")
+            .await,
+        "kk"
+    );
+    tablet
+        .send(json!({"type": "prefs", "text": "large", "contrast": "high"}))
+        .await;
     display.wait_for("document.querySelectorAll('#display .frame').length === 1 && document.querySelector('#display .frame.shown[data-text=\"large\"][data-contrast=\"high\"]') && document.querySelector('#display .frame.shown').dataset.fitted === 'true'", 10, "the modes").await;
     let after = display.eval(size).await.as_f64().unwrap();
-    assert!(after >= before * 1.2, "large text: {before} px -> {after} px");
+    assert!(
+        after >= before * 1.2,
+        "large text: {before} px -> {after} px"
+    );
     let p = problems(&display).await;
     assert!(p.is_empty(), "large text still fits: {p:?}");
     // Contrast of the text on the frame's background (WCAG relative luminance).
@@ -233,10 +339,18 @@ async fn large_text_and_high_contrast_apply_and_motion_can_be_reduced() {
     assert!(ratio >= 7.0, "high contrast is {ratio:.1}:1");
     shot(&display, "large-high-contrast").await;
     // Reduced motion: a new slide appears without any transition or animation running.
-    display.call("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})).await.unwrap();
+    display
+        .call(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}),
+        )
+        .await
+        .unwrap();
     tablet.send(json!({"type": "slide", "n": 1})).await;
     shows(&display, &node, 1, "the figures slide").await;
-    let running = display.eval("document.getAnimations().filter(a => a.playState === 'running').length").await;
+    let running = display
+        .eval("document.getAnimations().filter(a => a.playState === 'running').length")
+        .await;
     assert_eq!(running, 0, "animations with reduced motion");
     tablet.send(json!({"type": "lang", "lang": "ru"})).await;
     display.wait_for("document.documentElement.lang === 'ru' && document.querySelector('#display .frame.shown').lang === 'ru'", 10, "lang ru on the page and its text").await;
