@@ -33,6 +33,8 @@ fn shots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("screenshots")
         .join("layout");
+    // Only this run's pictures.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -176,8 +178,11 @@ async fn every_layout_fits_every_size_in_both_languages() {
                 let problems = g["problems"].as_array().cloned().unwrap_or_default();
                 let mode = if text == "large" { "-large" } else { "" };
                 let name = format!("{layout_name}-{w}x{h}-{lang}{mode}");
+                // One of each layout × size × language × mode, and every slide of the
+                // longest texts at full HD in both orientations.
                 let first = shot.insert(name.clone());
-                if first || !problems.is_empty() {
+                let longest = label == "1.9" && w * h == 1920 * 1080;
+                if first || longest || !problems.is_empty() {
                     let file = format!("{name}-{}-{slide}.png", label.replace('.', "_"));
                     let r = d
                         .call("Page.captureScreenshot", json!({"format": "png"}))

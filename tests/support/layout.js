@@ -20,7 +20,7 @@
   const VW = innerWidth;
   const VH = innerHeight;
   const SLIVER = 2;
-  const BOXES = '.hdr, .fig, .home-card, .progress, .rbadge, .big-badge, .media-img, .media-video, .map-svg, .home-logo, .hdr-logo, .page-ind, .bar, .fallback-note';
+  const BOXES = '.hdr, .fig, .home-card, .progress, .rbadge, .big-badge, .media-img, .media-video, .map-svg, .home-logo, .hdr-logo, .page-ind, .bar, .bar-mark';
   const CARDS = '.fig, .home-card, .rbadge, .page-ind';
   const name = (e) => {
     const cls = typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\s+/).join('.') : '';

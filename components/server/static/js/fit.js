@@ -7,7 +7,7 @@
 /** The most pages a text is split into (the protocol's bound). */
 export const MAX_PAGES = 100;
 /** The smallest a card's type is scaled to before it is allowed to be cut. */
-const MIN_SCALE = 0.45;
+const MIN_SCALE = 0.3;
 
 const reduced = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
@@ -92,28 +92,34 @@ function fitText(box) {
   return Math.max(1, Math.min(MAX_PAGES, pages));
 }
 
-/** Figures: numbers shrink to their card's width, cards to the grid's height. */
+/**
+ * Figures: first the cards shrink until the grid fits its height (`--fscale`), then the
+ * numbers until the widest fits its card (`--nscale`).
+ */
 function shrinkFigures(figs) {
-  let num = 1;
-  let card = 1;
   figs.style.removeProperty('--nscale');
   figs.style.removeProperty('--fscale');
-  for (let k = 0; k < 4; k++) {
-    let wide = 1;
-    for (const v of figs.querySelectorAll('.fig-value')) {
-      if (v.scrollWidth > v.clientWidth + 1) wide = Math.min(wide, v.clientWidth / v.scrollWidth);
-    }
+  let card = 1;
+  for (let k = 0; k < 6; k++) {
     const need = figs.scrollHeight;
     const have = figs.clientHeight;
-    const tall = need > have + 1 ? have / need : 1;
     const labels = [...figs.querySelectorAll('.fig-label, .fig-legend')].some((e) => e.scrollWidth > e.clientWidth + 1);
-    if (wide === 1 && tall === 1 && !labels) break;
-    if (wide < 1) num = Math.max(MIN_SCALE, num * wide * 0.97);
-    if (tall < 1) card = Math.max(MIN_SCALE, card * Math.max(0.6, tall) * 0.97);
-    else if (labels) card = Math.max(MIN_SCALE, card * 0.9);
-    figs.style.setProperty('--nscale', num.toFixed(3));
+    if (need <= have + 1 && !labels) break;
+    const f = need > have + 1 ? Math.min(1, Math.max(0.5, have / need)) : 0.92;
+    card = Math.max(MIN_SCALE, card * f * 0.98);
     figs.style.setProperty('--fscale', card.toFixed(3));
-    if (num === MIN_SCALE && card === MIN_SCALE) break;
+    if (card === MIN_SCALE) break;
+  }
+  let num = 1;
+  for (let k = 0; k < 2; k++) {
+    let wide = 1;
+    for (const v of figs.querySelectorAll('.fig-num')) {
+      const room = v.parentElement.clientWidth;
+      if (v.offsetWidth > room) wide = Math.min(wide, room / v.offsetWidth);
+    }
+    if (wide >= 1) break;
+    num = Math.max(MIN_SCALE, num * wide * 0.97);
+    figs.style.setProperty('--nscale', num.toFixed(3));
   }
 }
 
@@ -121,7 +127,7 @@ function shrinkFigures(figs) {
 function shrinkCards(grid) {
   let scale = 1;
   grid.style.removeProperty('--cscale');
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < 6; k++) {
     let worst = 1;
     for (const t of grid.querySelectorAll('.home-card-title')) {
       const card = t.parentElement;

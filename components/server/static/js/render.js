@@ -194,7 +194,11 @@ const LAYOUTS = {
       for (const c of kids) {
         const card = h('div', 'home-card');
         if (c.image) card.append(img(c.image, 'home-card-img', ctx));
-        else card.append(h('div', 'home-card-img ph', [...str(c.title).trim()][0] || ''));
+        else {
+          const ph = h('div', 'home-card-img ph');
+          ph.append(h('span', null, [...str(c.title).trim()][0] || ''));
+          card.append(ph);
+        }
         card.append(tx('div', 'home-card-title', c.title));
         grid.append(card);
       }
