@@ -72,15 +72,16 @@ function reportMedia(kind, src) {
 const pageOf = (s) => (s && s.page && Number.isInteger(s.page.index) && s.page.index >= 0 ? s.page.index : 0);
 
 /**
- * Tells the server how many pages the text of the drawn state `s` takes on this screen,
- * once per drawn frame, when the state says otherwise (docs/protocol.md, `pages`).
+ * Tells the server how many pages the text of the drawn frame `p` takes on this screen,
+ * when its state says otherwise (docs/protocol.md, `pages`): once per drawn frame, with
+ * the `seq` of the latest state it shows. Not sent (offline) is tried again with the
+ * next state for the same frame.
  */
 function reportPages(p) {
   if (PREVIEW || !sendReport || p.reported) return;
   const count = Number(p.frame.dataset.pages) || 1;
   const known = p.s.page && Number.isInteger(p.s.page.count) ? p.s.page.count : 1;
-  p.reported = true;
-  if (count !== known) sendReport({ type: 'pages', seq: p.s.seq, count });
+  if (count === known || sendReport({ type: 'pages', seq: p.s.seq, count })) p.reported = true;
 }
 
 // While idle nobody turns the pages: they turn by themselves (the idle fallback of the
@@ -207,6 +208,7 @@ async function show(s) {
     const idled = !!s.idle !== !!current.s.idle;
     current.s = s;
     current.frame.classList.toggle('idle', !!s.idle);
+    reportPages(current);
     if (turned || idled) {
       showPage(current.frame, pageOf(s));
       root.dataset.page = current.frame.dataset.page;
@@ -228,9 +230,16 @@ async function show(s) {
   root.append(frame); // laid out and decoded off-screen (opacity 0) before it shows
   const p = { frame, key, s, token: my, reported: false };
   pending = p;
-  // A picture or video that failed gave way to the slide's text: fit that again.
+  // A picture or video that failed gave way to the slide's text: fit that again, and
+  // say so if that text needs another number of pages.
   frame.addEventListener('ekran:relayout', () => {
-    if (current === p || pending === p) refit(p);
+    if (current !== p && pending !== p) return;
+    const before = frame.dataset.pages;
+    refit(p);
+    if (current === p && frame.dataset.pages !== before) {
+      p.reported = false;
+      reportPages(p);
+    }
   });
   waits.push(document.fonts.ready);
   // A hidden page paints nothing (and defers media loading): swap at once there.
