@@ -355,3 +355,39 @@ async fn large_text_and_high_contrast_apply_and_motion_can_be_reduced() {
     tablet.send(json!({"type": "lang", "lang": "ru"})).await;
     display.wait_for("document.documentElement.lang === 'ru' && document.querySelector('#display .frame.shown').lang === 'ru'", 10, "lang ru on the page and its text").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kazakh_and_russian_words_break_between_syllables_only() {
+    let hall = layout_hall();
+    let s = serve(hall.clone()).await;
+    let browser = Browser::launch().await;
+    let page = browser
+        .open(&format!("http://{}/display/1", s.addr), 1280, 720)
+        .await;
+    shows(&page, &key(&hall, "1"), 0, "the display").await;
+    // The display's own rule (static/js/hyphen.js), soft hyphens shown as "-".
+    let got = page
+        .eval("import('/static/js/hyphen.js').then((h) => ['автоматтандыру', 'Қазақстан', 'бағдарламасы', 'подъезд', 'большой', 'Сагинтаев', 'майонез', 'ЮНЕСКО', 'поэт', 'IT-сыныптар', 'Zakon.kz'].map((w) => h.hyphenate(w).replaceAll('\\u00ad', '-')))")
+        .await;
+    assert_eq!(
+        got,
+        json!([
+            "ав-то-мат-тан-ды-ру",
+            "Қа-зақс-тан",
+            "бағ-дар-ла-ма-сы",
+            "подъ-езд",
+            "боль-шой",
+            "Са-гин-та-ев",
+            "май-о-нез",
+            "ЮНЕСКО",
+            "поэт",
+            "IT-сы-нып-тар",
+            "Zakon.kz"
+        ])
+    );
+    // Bounded: a 1 MB string is cut before it is hyphenated.
+    let n = page
+        .eval("import('/static/js/hyphen.js').then((h) => h.shown('ә'.repeat(1 << 20), 240).replaceAll('\\u00ad', '').length)")
+        .await;
+    assert_eq!(n, 240);
+}
