@@ -39,6 +39,16 @@ fn shots() -> PathBuf {
     dir
 }
 
+/// A PNG of the page; 4K at half size (encoding 8 million pixels is slow, and the
+/// geometry is measured at full size anyway).
+fn shot_params(w: u32, h: u32) -> Value {
+    if w > 2000 {
+        json!({"format": "png", "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 0.5}})
+    } else {
+        json!({"format": "png"})
+    }
+}
+
 /// The display shows `node`, `slide` in `lang` and `text` size, one frame, fitted,
 /// pictures decoded.
 fn settled(node: &str, slide: usize, lang: &str, text: &str) -> String {
@@ -185,7 +195,7 @@ async fn every_layout_fits_every_size_in_both_languages() {
                 if first || longest || !problems.is_empty() {
                     let file = format!("{name}-{}-{slide}.png", label.replace('.', "_"));
                     let r = d
-                        .call("Page.captureScreenshot", json!({"format": "png"}))
+                        .call("Page.captureScreenshot", shot_params(w, h))
                         .await
                         .unwrap();
                     use base64::Engine;

@@ -9,8 +9,9 @@
 const VOWELS = new Set('аәеёиоөуұүыіэюяАӘЕЁИОӨУҰҮЫІЭЮЯ');
 /** Letters that never begin a line's part of a word: they close the syllable before. */
 const CLOSERS = new Set('ьъйЬЪЙ');
-/** Cyrillic words of 6 letters or more: shorter ones never need a break. */
-const WORD = /[\u0400-\u052f]{6,}/g;
+/** Cyrillic words of 8 letters or more: shorter ones need no break (and fewer lines
+ * end in a hyphen). */
+const WORD = /[\u0400-\u052f]{8,}/g;
 const SHY = '\u00ad';
 
 /**
