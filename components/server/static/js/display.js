@@ -148,7 +148,8 @@ function commit(p) {
   pending = null;
   current = p;
   const { frame, s } = p;
-  frame.classList.add('shown'); // fitted while transparent: the fade starts from 0
+  frame.getBoundingClientRect(); // start the fade from opacity 0 (no-op after fitting)
+  frame.classList.add('shown');
   mark(s);
   root.dataset.pages = frame.dataset.pages;
   root.dataset.page = frame.dataset.page;
