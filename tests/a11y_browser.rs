@@ -14,7 +14,7 @@ mod support;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use support::cdp::{Browser, Page};
 use tokio_tungstenite::tungstenite::Message;
@@ -58,8 +58,21 @@ async fn command(addr: SocketAddr, screen: &str, cmds: &[Value]) {
         tokio_tungstenite::connect_async(format!("ws://{addr}/ws/{screen}?role=tablet&key={key}"))
             .await
             .unwrap();
-    for c in cmds {
+    // One at a time, each until its answer (the state, an ack or an error by `ref`).
+    for (id, c) in (1u64..).zip(cmds) {
+        let mut c = c.clone();
+        c["id"] = json!(id);
         ws.send(Message::Text(c.to_string().into())).await.unwrap();
+        loop {
+            let m = ws.next().await.expect("an answer").unwrap();
+            let Ok(v) = serde_json::from_str::<Value>(m.to_text().unwrap_or("")) else {
+                continue;
+            };
+            if v["ref"] == id {
+                assert_ne!(v["type"], "error", "{c} refused: {v}");
+                break;
+            }
+        }
     }
     ws.close(None).await.ok();
 }
