@@ -75,8 +75,12 @@ async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing()
     ] {
         assert!(fields.contains(&f.to_owned()), "no field {f} in {fields:?}");
     }
+    // A figure's unit holds at most 40 characters (ekran_model::limits): one entry.
+    let short = CORPUS[0];
+    let is_unit = |f: &str| f.contains(".unit.");
     for f in &fields {
-        type_field(&page, f, &payload).await;
+        let text = if is_unit(f) { short } else { payload.as_str() };
+        type_field(&page, f, text).await;
     }
     // The text slide's fields too.
     page.click(".ed-chip[data-slide=\"0\"]").await;
@@ -100,7 +104,8 @@ async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing()
     }
     let values = page
         .eval(&format!(
-            "[...document.querySelectorAll('.editor input[lang], .editor textarea[lang]')].every(e => e.value === {})",
+            "[...document.querySelectorAll('.editor input[lang], .editor textarea[lang]')].every(e => e.value === (e.dataset.path.includes('.unit.') ? {} : {}))",
+            js(short),
             js(&payload)
         ))
         .await;
