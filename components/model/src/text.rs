@@ -65,7 +65,8 @@ pub fn blocks(text: &str) -> Vec<Block<'_>> {
     out
 }
 
-/// The first `max` characters of the text's first non-empty line, for tile teasers.
+/// At most `max` characters of the text's first non-empty line, for tile teasers: cut
+/// after a whole word and marked with `…` when the line is longer.
 pub fn teaser(text: &str, max: usize) -> String {
     let line = text
         .split('\n')
@@ -74,7 +75,22 @@ pub fn teaser(text: &str, max: usize) -> String {
         .unwrap_or("");
     let mut out: String = line.chars().take(max).collect();
     if line.chars().count() > max {
-        let cut = out.trim_end().len();
+        // Back to the end of the last whole word, unless that leaves almost nothing
+        // (one very long word): a visitor never sees a word cut in two.
+        let next_is_space = line[out.len()..].starts_with(char::is_whitespace);
+        if !next_is_space {
+            if let Some(space) = out
+                .rfind(char::is_whitespace)
+                .filter(|i| *i >= out.len() / 2)
+            {
+                out.truncate(space);
+            }
+        }
+        let cut = out
+            .trim_end_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ',' | ';' | ':' | '—' | '-')
+            })
+            .len();
         out.truncate(cut);
         out.push('…');
     }
@@ -113,11 +129,22 @@ mod tests {
     }
 
     #[test]
-    fn teaser_cuts_on_chars() {
+    fn teaser_cuts_between_words() {
         assert_eq!(
             teaser("Сәлеметсіз бе, құрметті қонақтар", 10),
             "Сәлеметсіз…"
         );
+        // Never inside a word: back to the last whole one, without its comma.
+        assert_eq!(
+            teaser("Сәлеметсіз бе, құрметті қонақтар", 20),
+            "Сәлеметсіз бе…"
+        );
+        assert_eq!(
+            teaser("Цифрлық Қазақстан бағдарламасы", 25),
+            "Цифрлық Қазақстан…"
+        );
+        // One word longer than the teaser is cut, there is nothing else to do.
+        assert_eq!(teaser("Автоматтандыру", 5), "Автом…");
         assert_eq!(teaser("\n\n• Short", 40), "Short");
     }
 }
