@@ -37,6 +37,7 @@ pub mod pages;
 pub mod preview;
 mod push;
 pub mod tls;
+mod wire;
 mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};

@@ -487,12 +487,20 @@ impl Drop for Busy {
 }
 
 /// The socket, noting every byte moved, with the permit it is counted by.
-struct Tracked {
+pub(crate) struct Tracked {
     /// Dropped first (fields drop in order): once a client sees the socket close, its
     /// place is free again.
     _permit: Permit,
     stream: TcpStream,
     activity: Arc<Activity>,
+}
+
+impl Tracked {
+    /// The permit and the socket, for a WebSocket that takes the socket over
+    /// (`wire.rs`); the permit must outlive the socket's use.
+    pub(crate) fn into_parts(self) -> (Permit, TcpStream) {
+        (self._permit, self.stream)
+    }
 }
 
 impl AsyncRead for Tracked {
