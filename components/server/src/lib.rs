@@ -31,6 +31,7 @@ pub mod health;
 pub mod key;
 mod listen;
 mod media;
+mod memory;
 pub mod metrics;
 mod origin;
 pub mod pages;
@@ -45,6 +46,7 @@ pub use error::AppError;
 pub use listen::Limits;
 pub use metrics::{Metrics, MetricsAccess};
 pub use tls::{Tls, TlsError};
+pub use wire::queued_bytes;
 pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.

@@ -532,6 +532,22 @@ pub(crate) fn join(session: &Session, outbox: &Arc<Outbox>) -> Seat {
     }
 }
 
+/// Bytes the pages of `session` hold that their sockets have not taken yet, in all: per
+/// page at most one partly written frame, its queued control frames and one state, so a
+/// page that never reads costs at most about two states' bytes (states are shared, so
+/// usually not even that).
+pub fn queued_bytes(session: &Session) -> usize {
+    let key = session as *const Session as usize;
+    let audience = locked(&AUDIENCES).get(&key).cloned();
+    audience.map_or(0, |a| {
+        locked(&a.members)
+            .list
+            .iter()
+            .map(|o| o.queued_bytes())
+            .sum()
+    })
+}
+
 /// The writer of one session: frames each new state once and offers it to every page.
 async fn write_states(key: usize, audience: Arc<Audience>, mut rx: watch::Receiver<Frame>) {
     while rx.changed().await.is_ok() {

@@ -456,10 +456,13 @@ pub(crate) async fn serve(
     }
 }
 
-/// Sends a close frame (after what is queued, briefly) and ends the connection.
+/// Sends a close frame (after what is queued, briefly; not at all to a page whose socket
+/// takes nothing) and ends the connection.
 async fn end(mut socket: Socket, code: u16, reason: &str) -> Result<(), String> {
     socket.outbox.push_control(wire::close(code, reason), true);
-    let _ = socket.drain(CLOSE_TIMEOUT).await;
+    if socket.outbox.stalled_for().is_zero() {
+        let _ = socket.drain(CLOSE_TIMEOUT).await;
+    }
     Ok(())
 }
 
