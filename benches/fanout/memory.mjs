@@ -4,13 +4,13 @@
 //  - after they close, and then after each of B bursts of H short HTTP connections
 //    (one `GET /healthz` each, `Connection: close`, at most P open at once), the
 //    kind of traffic a probe or a hall of reloading pages makes.
-// Usage: node memory.mjs BASE_URL SERVER_PID [C=1000] [B=7] [H=10000] [P=500]
+// Usage: node memory.mjs BASE_URL SERVER_PID [C=1000] [B=7] [H=10000] [P=2000] (memory.sh runs it)
 // Prints one line per reading and a JSON summary last.
 import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 const [base, pid] = [process.argv[2], process.argv[3]];
-const [C, B, H, P] = [4, 5, 6, 7].map((i, j) => Number(process.argv[i] || [1000, 7, 10000, 500][j]));
+const [C, B, H, P] = [4, 5, 6, 7].map((i, j) => Number(process.argv[i] || [1000, 7, 10000, 2000][j]));
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 // Closed sockets are reaped and, a quiet second after a burst, the server trims its heap.
 const settle = () => new Promise(r => setTimeout(r, 2500));
