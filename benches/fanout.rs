@@ -102,11 +102,10 @@ async fn main() {
         let mut tablets = Vec::new();
         let mut seq = 0;
         for _ in 0..COMMANDS.div_ceil(20) {
-            let (mut tablet, _) = tokio_tungstenite::connect_async(format!(
-                "ws://{addr}/ws/1?role=tablet&key={key}"
-            ))
-            .await
-            .unwrap();
+            let (mut tablet, _) =
+                tokio_tungstenite::connect_async(format!("ws://{addr}/ws/1?role=tablet&key={key}"))
+                    .await
+                    .unwrap();
             let first: serde_json::Value = match tablet.next().await.unwrap().unwrap() {
                 Message::Text(t) => serde_json::from_str(&t).unwrap(),
                 _ => panic!("expected the state"),
@@ -124,7 +123,10 @@ async fn main() {
             let t0 = Instant::now();
             let cmd = serde_json::json!({"type": "go", "node": node}).to_string();
             let t = tablets.len();
-            tablets[i % t].send(Message::Text(cmd.into())).await.unwrap();
+            tablets[i % t]
+                .send(Message::Text(cmd.into()))
+                .await
+                .unwrap();
             seq += 1;
             let mut got = 0;
             while got < n {

@@ -4,7 +4,7 @@
 // With SERVER_PID, also the server's CPU time (user + system, all threads, from /proc)
 // spent during the K commands, per delivered state: cpu_us_per_msg.
 // KEY is screen 1's key (`ekran key --screen 1`).
-// Usage: node ekran-load.mjs BASE_URL KEY N K [SERVER_PID] -> JSON {n, k, p50_ms, p99_ms, cpu_us_per_msg}
+// Usage: node ekran-load.mjs BASE_URL KEY N K [SERVER_PID] -> JSON {n, k, p50_ms, p99_ms, cpu_us_per_msg, client_cpu_us_per_msg}
 import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 const [base, key, N, K] = [process.argv[2], process.argv[3], Number(process.argv[4] || 100), Number(process.argv[5] || 200)];
@@ -32,6 +32,7 @@ const serverPid = process.argv[6];
 const cpuTicks = () => { if (!serverPid) return 0; const f = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' '); return Number(rest[11]) + Number(rest[12]); };
 const cpu0 = cpuTicks();
+const own0 = process.cpuUsage(); // this client's own CPU, to show which side is the bottleneck
 const lat = [];
 let cur = first.node.id;
 for (let i = 0; i < K; i++) {
@@ -52,7 +53,8 @@ for (let i = 0; i < K; i++) {
   cur = dest;
 }
 const cpuUs = (cpuTicks() - cpu0) * 10000;
+const own = process.cpuUsage(own0);
 lat.sort((a, b) => a - b);
 const q = p => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))];
-console.log(JSON.stringify({ n: N, k: K, p50_ms: +q(0.5).toFixed(3), p99_ms: +q(0.99).toFixed(3), cpu_us_per_msg: serverPid ? +(cpuUs / (N * K)).toFixed(2) : null }));
+console.log(JSON.stringify({ n: N, k: K, p50_ms: +q(0.5).toFixed(3), p99_ms: +q(0.99).toFixed(3), cpu_us_per_msg: serverPid ? +(cpuUs / (N * K)).toFixed(2) : null, client_cpu_us_per_msg: +((own.user + own.system) / (N * K)).toFixed(2) }));
 process.exit(0);

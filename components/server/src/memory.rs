@@ -61,7 +61,10 @@ fn release() {
     unsafe {
         malloc_trim(0);
     }
-    tracing::debug!("gave freed heap back to the system in {:?}", started.elapsed());
+    tracing::debug!(
+        "gave freed heap back to the system in {:?}",
+        started.elapsed()
+    );
 }
 
 /// Other allocators return memory by themselves.

@@ -92,11 +92,8 @@ pub(crate) struct Page {
 impl Page {
     /// Counts each state fully written to this page in the screen's push latency.
     fn tally(&self) -> wire::Tally {
-        let (counts, mark, metrics) = (
-            self.counts.clone(),
-            self.mark.clone(),
-            self.metrics.clone(),
-        );
+        let (counts, mark, metrics) =
+            (self.counts.clone(), self.mark.clone(), self.metrics.clone());
         Box::new(move |seq| {
             let mut mark = mark.lock().unwrap_or_else(|e| e.into_inner());
             counts.clock.sent(&mut mark, seq, &metrics.push_seconds);
@@ -396,7 +393,7 @@ pub(crate) async fn serve(
     // The full current state (or the `removed` notice) first, always; then the
     // screen's writer offers every newer one (only the latest when the page lags; hall
     // switches come the same way: the connection stays).
-    let _seat = wire::join(session, &socket.outbox);
+    let seat = wire::join(session, &socket.outbox);
     let mut ping = interval(live.ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
@@ -440,6 +437,10 @@ pub(crate) async fn serve(
                 };
                 if let Some(r) = reply {
                     socket.outbox.push_control(wire::text(r.as_bytes()), false);
+                }
+                if role == Role::Tablet {
+                    // A command that changed the screen goes out from here at once.
+                    seat.catch_up(session);
                 }
             }
             _ = ping.tick() => {

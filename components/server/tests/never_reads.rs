@@ -24,7 +24,10 @@ const LIVE: Liveness = Liveness {
 async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() {
     // Long slide texts (about 30 KB a state): the kernel takes about 1.3 MB for a
     // loopback socket before it blocks, and 100 states of this size are more than that.
-    let long = both(&"Қазақша мәтін. ".repeat(1200), &"Русский текст. ".repeat(1200));
+    let long = both(
+        &"Қазақша мәтін. ".repeat(1200),
+        &"Русский текст. ".repeat(1200),
+    );
     let hall = hall_with_text(&["1"], &["1", "1.1", "1.2"], &long);
     let s = start_full(LIVE, hall, Vec::new()).await;
     let session = s.hub.session("1").unwrap();
@@ -43,7 +46,11 @@ async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() 
         head.push(timeout(GUARD, stuck.read_u8()).await.unwrap().unwrap());
     }
     let last_word = Instant::now();
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
 
     // A reading display, and tablets taking turns (a script's commands are rate-limited
     // per connection); the tablets' copies of the states are read and dropped.
