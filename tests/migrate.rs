@@ -568,3 +568,23 @@ fn lang_overrides_the_collection_name_and_usage_errors_exit_2() {
     let o = import(data.path(), &["--first-wins", "--last-wins", s(&old)]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }
+
+#[test]
+fn a_title_past_the_length_limit_is_refused_naming_node_field_and_language() {
+    // A legacy record with a 1 MB title (nothing limited it in 2018) once kept a display
+    // busy for minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("huge.bson");
+    let huge = "Ә".repeat(1 << 19);
+    write_dump(&dump, &[full("1", "А", "Б"), full("1.1", &huge, "Г")]);
+    let data = tempfile::tempdir().unwrap();
+    let o = import(data.path(), &[s(&dump)]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("huge.bson:@314 (document 2): error: node 1.1 slide 1 title (kk) is 524288 characters long; at most 300"),
+        "{e}"
+    );
+    assert!(e.contains("nothing was imported"), "{e}");
+    assert!(!e.contains(&huge[..300]), "the text itself is not echoed");
+}

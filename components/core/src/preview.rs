@@ -91,6 +91,7 @@ impl Core {
                     cause: None,
                     idle: false,
                     version: wc.revision,
+                    visit: Default::default(),
                 };
                 Ok(render(hall, &screen, &pos, stamp))
             };

@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::view::{Contrast, TextSize};
+
 /// Largest command accepted, in bytes. Commands are tiny; anything bigger is a mistake
 /// or an attack and is answered with `too_large`.
 pub const MAX_COMMAND: usize = 4096;
@@ -34,6 +36,23 @@ pub enum Command {
         /// 0-based slide index.
         n: usize,
     },
+    /// Show page `n` (0-based) of the current slide's text. Absolute, so a repeated tap
+    /// asks for the same page and moves one step.
+    Page {
+        /// 0-based page index; below the state's `page.count`.
+        n: usize,
+    },
+    /// Accessibility modes for the screen's pages; a field left out stays as it is.
+    Prefs {
+        /// `"normal"` or `"large"`.
+        #[serde(default)]
+        text: Option<TextSize>,
+        /// `"normal"` or `"high"`.
+        #[serde(default)]
+        contrast: Option<Contrast>,
+    },
+    /// "Still here": counts as activity and ends an idle warning; changes nothing else.
+    Stay,
     /// The screen's root node.
     Home,
     /// Switch to a language the screen offers (`kk`, `ru`, `en`; `kz` too).
@@ -54,8 +73,9 @@ struct Incoming {
 /// A refused command: a stable `code` for programs and a `message` for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    /// `bad_json`, `too_large`, `unknown_node`, `slide_out_of_range`, `unknown_lang`,
-    /// `screen_removed` or `forbidden`.
+    /// `bad_json`, `too_large`, `unknown_node`, `slide_out_of_range`,
+    /// `page_out_of_range`, `unknown_lang`, `screen_removed`, `forbidden` or
+    /// `rate_limited`.
     pub code: &'static str,
     /// One line for people.
     pub message: String,
@@ -133,6 +153,33 @@ mod tests {
         assert_eq!(
             parse(r#"{"type":"slide","n":2}"#).unwrap().1,
             Command::Slide { n: 2 }
+        );
+    }
+
+    #[test]
+    fn parses_visitor_commands() {
+        assert_eq!(
+            parse(r#"{"type":"page","n":3}"#).unwrap().1,
+            Command::Page { n: 3 }
+        );
+        assert_eq!(
+            parse(r#"{"type":"prefs","text":"large"}"#).unwrap().1,
+            Command::Prefs {
+                text: Some(TextSize::Large),
+                contrast: None
+            }
+        );
+        assert_eq!(parse(r#"{"type":"stay"}"#).unwrap().1, Command::Stay);
+        assert_eq!(
+            parse(r#"{"type":"prefs","contrast":"loud"}"#)
+                .unwrap_err()
+                .1
+                .code,
+            "bad_json"
+        );
+        assert_eq!(
+            parse(r#"{"type":"page","n":-2}"#).unwrap_err().1.code,
+            "bad_json"
         );
     }
 

@@ -14,4 +14,6 @@ pub mod view;
 pub use command::{Command, Refusal, MAX_COMMAND};
 pub use hub::{Hub, SavedPosition};
 pub use session::{Applied, Frame, Session};
-pub use view::{media_url, url_segment, Position, Stamp};
+pub use view::{
+    media_url, url_segment, Contrast, Paging, Position, Prefs, Stamp, TextSize, Visit, MAX_PAGES,
+};

@@ -17,7 +17,9 @@ use tokio::time::Instant;
 use crate::command::{Command, Refusal};
 use crate::hub::SavedPosition;
 use crate::place::{default_lang, home, place, runnable};
-use crate::view::{render, render_offline, render_removed, Position, Stamp};
+use crate::view::{
+    render, render_offline, render_removed, Paging, Position, Stamp, Visit, MAX_PAGES,
+};
 
 /// One rendered message (`state` or `removed`), shared by every client of the screen.
 #[derive(Debug, Clone)]
@@ -53,6 +55,19 @@ struct Inner {
     attract_next: usize,
     /// When the screen last changed by itself (went idle or stepped the attract loop).
     attract_base: Instant,
+    /// Page, accessibility modes and idle warning of the current visitor.
+    visit: Visit,
+    /// The position and modes the last frame showed, and the hall version: when any of
+    /// them changes, the text's pages are counted anew. `None` forces that (a switch).
+    shown: Option<(Position, crate::view::Prefs)>,
+    /// The `seq` of the frame where the position last changed: a relative step based on
+    /// an older state was already taken or overtaken.
+    moved_seq: u64,
+    /// The `seq` of the frame where the text's layout last changed (position, modes or
+    /// hall version): page counts reported for older frames are about another layout.
+    layout_seq: u64,
+    /// Whether a display has reported the page count for the current layout.
+    pages_reported: bool,
 }
 
 impl Inner {
@@ -78,6 +93,13 @@ pub struct Session {
     wake: Arc<Notify>,
     /// The hub's change counter, bumped with every published frame.
     changes: watch::Sender<u64>,
+}
+
+/// How long before the idle reset the pages are warned ("still there?"): a quarter of
+/// the idle time, at most 20 s; `None` when that is under a second.
+fn warning(idle_seconds: u32) -> Option<Duration> {
+    let w = (idle_seconds.max(1) / 4).min(20);
+    (w > 0).then(|| Duration::from_secs(u64::from(w)))
 }
 
 /// An idle or attract time; at least a second, so a hall that skipped validation cannot
@@ -129,6 +151,7 @@ impl Session {
         changes: watch::Sender<u64>,
     ) -> Session {
         let now = Instant::now();
+        let shown = Some((pos.clone(), crate::view::Prefs::default()));
         let inner = Inner {
             hall,
             version,
@@ -139,6 +162,11 @@ impl Session {
             last_command: now,
             attract_next: 0,
             attract_base: now,
+            visit: Visit::default(),
+            shown,
+            moved_seq: seq,
+            layout_seq: seq,
+            pages_reported: false,
         };
         let (tx, _) = watch::channel(Frame {
             seq,
@@ -189,6 +217,12 @@ impl Session {
         self.lock().pos.clone()
     }
 
+    /// The node shown, named for people: its legacy label, else its key.
+    pub fn node_name(&self) -> String {
+        let inner = self.lock();
+        inner.hall.node_name(&inner.pos.node)
+    }
+
     /// The session as a persister saves it.
     pub fn saved(&self) -> SavedPosition {
         let inner = self.lock();
@@ -217,6 +251,7 @@ impl Session {
             cause: None,
             idle: true,
             version,
+            visit: Visit::default(),
         };
         let lang = default_lang(&hall, &screen);
         let at = |node: NodeKey| Position {
@@ -245,20 +280,59 @@ impl Session {
     /// `screen_removed`); nothing changes then.
     pub fn apply(&self, cause: Option<u64>, cmd: &Command) -> Result<Applied, Refusal> {
         let mut inner = self.lock();
-        let target = resolve(&self.id, &inner, cmd)?;
+        let (target, mut visit) = resolve(&self.id, &inner, cmd)?;
         inner.last_command = Instant::now();
         self.wake.notify_one();
         let was_idle = std::mem::replace(&mut inner.idle, false);
         inner.attract_next = 0;
-        if target == inner.pos && !was_idle {
+        // Any command is a sign of life: the idle warning ends.
+        visit.idle_in = None;
+        if target == inner.pos && visit == inner.visit && !was_idle {
             return Ok(Applied::Unchanged);
         }
         inner.pos = target;
+        inner.visit = visit;
         Ok(Applied::Changed(self.publish(&mut inner, cause)))
+    }
+
+    /// A display's report that the text of the state with `seq` takes `count` pages at
+    /// its size (`{"type":"pages",…}`, docs/protocol.md). Taken only when `count` is
+    /// 1..=[`MAX_PAGES`], the report is about the current layout (same position, modes
+    /// and hall version as now) and no display reported for it yet: the first display
+    /// wins, so displays of different sizes cannot take turns. Returns whether a new
+    /// state was published. Not activity: the idle timer does not restart.
+    pub fn report_pages(&self, seq: u64, count: usize) -> bool {
+        if !(1..=MAX_PAGES).contains(&count) {
+            return false;
+        }
+        let mut inner = self.lock();
+        if inner.screen.is_none() || seq < inner.layout_seq || seq > inner.seq {
+            return false;
+        }
+        if std::mem::replace(&mut inner.pages_reported, true) || inner.visit.page.count == count {
+            return false;
+        }
+        inner.visit.page = Paging {
+            index: inner.visit.page.index.min(count - 1),
+            count,
+        };
+        self.publish(&mut inner, None);
+        true
     }
 
     fn publish(&self, inner: &mut Inner, cause: Option<u64>) -> u64 {
         inner.seq += 1;
+        let now = (inner.pos.clone(), inner.visit.prefs);
+        if inner.shown.as_ref() != Some(&now) {
+            if inner.shown.as_ref().is_none_or(|(p, _)| *p != now.0) {
+                inner.moved_seq = inner.seq;
+            }
+            // Another text or type size: its pages are counted anew.
+            inner.visit.page = Paging::default();
+            inner.layout_seq = inner.seq;
+            inner.pages_reported = false;
+            inner.shown = Some(now);
+        }
         let json = message(&self.id, inner, cause);
         // Sent under the lock so frames leave in `seq` order.
         self.tx.send_replace(Frame {
@@ -276,6 +350,10 @@ impl Session {
         let screen = hall.screen(&self.id).filter(|s| runnable(hall, s)).cloned();
         let old = std::mem::replace(&mut inner.hall, hall.clone());
         let old_version = std::mem::replace(&mut inner.version, version);
+        if old_version != version {
+            // New content: pages are counted anew (the position may stay the same).
+            inner.shown = None;
+        }
         match screen {
             None if inner.screen.is_none() && old_version == version => {}
             None => {
@@ -315,7 +393,11 @@ impl Session {
         let inner = self.lock();
         let idle = &inner.screen.as_ref()?.idle;
         if !inner.idle {
-            Some(inner.last_command + secs(idle.seconds))
+            let reset = inner.last_command + secs(idle.seconds);
+            match warning(idle.seconds) {
+                Some(w) if inner.visit.idle_in.is_none() => Some(reset - w),
+                _ => Some(reset),
+            }
         } else if !inner.attract().is_empty() {
             Some(inner.attract_base + secs(idle.attract_seconds))
         } else {
@@ -333,7 +415,16 @@ impl Session {
         let idle = &screen.idle;
         let attract = inner.attract();
         if !inner.idle {
-            if now < inner.last_command + secs(idle.seconds) {
+            let reset = inner.last_command + secs(idle.seconds);
+            if now < reset {
+                // "Still there?": the pages are warned before the reset.
+                if let Some(w) = warning(idle.seconds) {
+                    if inner.visit.idle_in.is_none() && now + w >= reset {
+                        let left = (reset - now).as_millis().div_ceil(1000);
+                        inner.visit.idle_in = Some(u32::try_from(left).unwrap_or(u32::MAX).max(1));
+                        self.publish(&mut inner, None);
+                    }
+                }
                 return;
             }
         } else if attract.is_empty() || now < inner.attract_base + secs(idle.attract_seconds) {
@@ -352,9 +443,11 @@ impl Session {
             lang: default_lang(&inner.hall, &screen),
         };
         inner.attract_base = now;
-        let changed = target != inner.pos || !inner.idle;
+        // The next visitor starts afresh: normal type and colours, no warning.
+        let changed = target != inner.pos || !inner.idle || inner.visit != Visit::default();
         inner.idle = true;
         inner.pos = target;
+        inner.visit = Visit::default();
         if changed {
             self.publish(&mut inner, None);
         }
@@ -407,6 +500,7 @@ fn message(id: &str, inner: &Inner, cause: Option<u64>) -> String {
                 cause,
                 idle: inner.idle,
                 version: inner.version,
+                visit: inner.visit,
             },
         ),
         None => render_removed(id, inner.seq, inner.version),
@@ -416,8 +510,33 @@ fn message(id: &str, inner: &Inner, cause: Option<u64>) -> String {
 /// At most this many characters of a client's input are quoted back in an error.
 const QUOTE: usize = 80;
 
-/// Where `cmd` takes the screen, or why it cannot.
-fn resolve(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal> {
+/// Where `cmd` takes the screen and what the visitor's settings become, or why it cannot.
+fn resolve(id: &str, inner: &Inner, cmd: &Command) -> Result<(Position, Visit), Refusal> {
+    let mut visit = inner.visit;
+    match cmd {
+        Command::Page { n } => {
+            if inner.screen.is_some() && *n >= visit.page.count {
+                return Err(Refusal::new(
+                    "page_out_of_range",
+                    format!(
+                        "the text has {} page(s) (0-based); there is no page {n}",
+                        visit.page.count
+                    ),
+                ));
+            }
+            visit.page.index = *n;
+        }
+        Command::Prefs { text, contrast } => {
+            visit.prefs.text = text.unwrap_or(visit.prefs.text);
+            visit.prefs.contrast = contrast.unwrap_or(visit.prefs.contrast);
+        }
+        _ => {}
+    }
+    Ok((position(id, inner, cmd)?, visit))
+}
+
+/// Where `cmd` takes the screen's position, or why it cannot.
+fn position(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal> {
     let Some(screen) = &inner.screen else {
         return Err(Refusal::new(
             "screen_removed",
@@ -450,6 +569,7 @@ fn resolve(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal> 
                 lang: pos.lang,
             })
         }
+        Command::Page { .. } | Command::Prefs { .. } | Command::Stay => Ok(pos.clone()),
         Command::Home => Ok(Position {
             node: screen.root.clone(),
             slide: 0,
@@ -457,7 +577,9 @@ fn resolve(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal> 
         }),
         // A step from a state the screen has left: already taken (a double tap, or
         // another tablet's tap), or overtaken; the screen stays where it is.
-        Command::Next { seq: Some(b) } | Command::Prev { seq: Some(b) } if *b != inner.seq => {
+        Command::Next { seq: Some(b) } | Command::Prev { seq: Some(b) }
+            if *b < inner.moved_seq || *b > inner.seq =>
+        {
             Ok(pos.clone())
         }
         Command::Next { .. } if pos.slide + 1 < count => Ok(at(pos.slide + 1)),

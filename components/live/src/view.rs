@@ -4,7 +4,7 @@
 
 use ekran_model::text::{blocks, teaser, Block};
 use ekran_model::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeKey, RegionRef, Screen};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a screen shows: the part of the state a command can change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,70 @@ pub struct Stamp {
     pub idle: bool,
     /// The published hall version the state comes from.
     pub version: i64,
+    /// What the visitor in front of the screen set: page, modes, the idle warning.
+    pub visit: Visit,
+}
+
+/// Which page of the slide's text is shown: `{"index":0,"count":1}` in the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Paging {
+    /// 0-based page shown.
+    pub index: usize,
+    /// Pages the text takes on the screen's display (as a display reported; 1 until one
+    /// does). At most [`MAX_PAGES`].
+    pub count: usize,
+}
+
+/// Most pages a display may report for one slide's text.
+pub const MAX_PAGES: usize = 100;
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging { index: 0, count: 1 }
+    }
+}
+
+/// Text size chosen on the tablet: `"normal"` or `"large"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSize {
+    /// The theme's type sizes.
+    #[default]
+    Normal,
+    /// Noticeably bigger type (long text takes more pages).
+    Large,
+}
+
+/// Contrast chosen on the tablet: `"normal"` or `"high"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contrast {
+    /// The screen's theme.
+    #[default]
+    Normal,
+    /// A high-contrast theme (WCAG AA or better) instead of the screen's.
+    High,
+}
+
+/// Accessibility modes, applied by every page of the screen:
+/// `{"text":"normal"|"large","contrast":"normal"|"high"}`. Reset when the screen goes idle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Prefs {
+    /// Type size.
+    pub text: TextSize,
+    /// Colours.
+    pub contrast: Contrast,
+}
+
+/// The parts of a state that belong to the current visitor rather than to the content.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Visit {
+    /// The page of the slide's text.
+    pub page: Paging,
+    /// Accessibility modes.
+    pub prefs: Prefs,
+    /// Seconds until the idle reset, while the screen warns of it ("still there?").
+    pub idle_in: Option<u32>,
 }
 
 /// Characters of a tile teaser taken from the first slide's text.
@@ -44,6 +108,9 @@ struct Message<'a> {
     screen: ScreenView<'a>,
     lang: Lang,
     idle: bool,
+    idle_in: Option<u32>,
+    page: Paging,
+    prefs: Prefs,
     node: NodeView<'a>,
     slide: Option<SlideView<'a>>,
     breadcrumb: Vec<Crumb<'a>>,
@@ -269,6 +336,9 @@ pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> Str
         },
         lang: pos.lang,
         idle: stamp.idle,
+        idle_in: stamp.visit.idle_in,
+        page: stamp.visit.page,
+        prefs: stamp.visit.prefs,
         node: NodeView {
             id: node.key().as_str(),
             label: label(node),
@@ -329,6 +399,14 @@ pub fn render_removed(screen: &str, seq: u64, version: i64) -> String {
         screen,
     })
     .expect("plain values serialize")
+}
+
+/// Reply to the one client whose command `cause` was taken but changed nothing (a
+/// repeated tap, a `stay` with no warning on): `{"type":"ack","ref":ID,"seq":SEQ}`, with
+/// the `seq` of the state the screen is at, so a page waiting for its command's outcome
+/// stops waiting.
+pub fn render_ack(cause: u64, seq: u64) -> String {
+    format!("{{\"type\":\"ack\",\"ref\":{cause},\"seq\":{seq}}}")
 }
 
 /// Error reply to one client: `{"type":"error","ref":ID|null,"code":CODE,"message":TEXT}`.

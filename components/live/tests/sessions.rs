@@ -222,7 +222,16 @@ async fn idle_returns_home_in_the_default_language() {
     s.apply(None, &go("1.2")).unwrap();
     s.apply(None, &Command::Lang { lang: "ru".into() }).unwrap();
     rx.borrow_and_update();
-    tokio::time::sleep(Duration::from_secs(59)).await;
+    tokio::time::sleep(Duration::from_secs(44)).await;
+    assert!(!rx.has_changed().unwrap(), "warned too early");
+    // A quarter of the idle time before the reset, the pages are warned.
+    rx.changed().await.unwrap();
+    let warned = json(&rx.borrow_and_update());
+    assert_eq!(
+        (label_of(&warned), warned["idle_in"].as_u64()),
+        ("1.2".to_owned(), Some(15))
+    );
+    tokio::time::sleep(Duration::from_secs(14)).await;
     assert!(!rx.has_changed().unwrap(), "went idle too early");
     rx.changed().await.unwrap();
     let state = json(&rx.borrow_and_update());
@@ -255,6 +264,8 @@ async fn attract_sequence_loops() {
     let mut rx = s.subscribe();
     rx.borrow_and_update();
     let mut seen = Vec::new();
+    rx.changed().await.unwrap();
+    assert_eq!(json(&rx.borrow_and_update())["idle_in"], 2, "warned first");
     for _ in 0..3 {
         rx.changed().await.unwrap();
         let st = json(&rx.borrow_and_update());
@@ -262,7 +273,7 @@ async fn attract_sequence_loops() {
     }
     assert_eq!(
         seen,
-        [("1.1".into(), 2), ("1.2".into(), 3), ("1.1".into(), 4)],
+        [("1.1".into(), 3), ("1.2".into(), 4), ("1.1".into(), 5)],
         "one timer: every step exactly once"
     );
 }
@@ -298,6 +309,9 @@ async fn the_offline_document_holds_what_the_idle_timer_shows() {
     // Each attract state is the frame the idle timer sends, but for `seq`.
     let mut rx = s.subscribe();
     rx.borrow_and_update();
+    // First the "still there?" warning, 2 s before the reset.
+    rx.changed().await.unwrap();
+    assert_eq!(json(&rx.borrow_and_update())["idle_in"], 2);
     for want in attract {
         rx.changed().await.unwrap();
         let mut got = json(&rx.borrow_and_update());

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{build, hall, json, k, label_of};
+use common::{build, hall, json, k, label_of, next_past_warnings};
 use ekran_live::{Applied, Command, Hub, SavedPosition};
 use ekran_model::{Hall, Idle, Lang};
 
@@ -281,8 +281,7 @@ async fn the_idle_timer_follows_the_new_settings() {
     assert_eq!(label_of(&json(&rx.borrow_and_update())), "1.2");
     let mut seen = Vec::new();
     for _ in 0..2 {
-        rx.changed().await.unwrap();
-        let st = json(&rx.borrow_and_update());
+        let st = next_past_warnings(&mut rx).await;
         assert_eq!(st["idle"], true);
         seen.push((label_of(&st), start.elapsed().as_secs()));
     }
@@ -305,8 +304,7 @@ async fn the_idle_timer_follows_the_new_settings() {
     let mut rx = three.subscribe();
     rx.borrow_and_update();
     let t0 = tokio::time::Instant::now();
-    rx.changed().await.unwrap();
-    let st = json(&rx.borrow_and_update());
+    let st = next_past_warnings(&mut rx).await;
     assert_eq!(
         (st["idle"].as_bool(), st["lang"].as_str()),
         (Some(true), Some("kk"))

@@ -8,6 +8,7 @@ mod hall;
 mod id;
 mod key;
 mod lang;
+pub mod limits;
 pub mod text;
 mod tree;
 pub mod validate;

@@ -327,6 +327,8 @@ fn check_node<'h>(
     if node.title.is_blank() {
         out.error("empty_title", &subj, "empty title");
     }
+    out.0
+        .extend(crate::limits::check(node, &hall.node_name(key)));
     check_translations(out, &subj, node, langs);
     for (i, slide) in node.slides.iter().enumerate() {
         let ss = || Subject::slide(hall, key, i);

@@ -438,10 +438,9 @@ pub(crate) async fn serve(
                 if let Some(r) = reply {
                     socket.outbox.push_control(wire::text(r.as_bytes()), false);
                 }
-                if role == Role::Tablet {
-                    // A command that changed the screen goes out from here at once.
-                    seat.catch_up(session);
-                }
+                // A command (or a display's page count) that changed the screen goes out
+                // from here at once.
+                seat.catch_up(session);
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > live.dead_after {
@@ -477,13 +476,16 @@ async fn close(socket: Socket) -> Result<(), String> {
     .await
 }
 
-/// A display's report of a picture or video it could not show:
-/// `{"type":"media_error","kind":"image"|"video","src":"/media/…"}`.
+/// What a display may send (docs/protocol.md); it is never answered.
 #[derive(Deserialize)]
-#[serde(tag = "type", rename = "media_error")]
-struct MediaErrorReport {
-    kind: String,
-    src: String,
+#[serde(tag = "type", rename_all = "snake_case")]
+enum DisplayReport {
+    /// A picture or video it could not show:
+    /// `{"type":"media_error","kind":"image"|"video","src":"/media/…"}`.
+    MediaError { kind: String, src: String },
+    /// How many pages the text of the state with `seq` takes at its size:
+    /// `{"type":"pages","seq":S,"count":N}`.
+    Pages { seq: u64, count: usize },
 }
 
 /// Applies one text frame; returns the error reply, if any. Accepted commands reach this
@@ -508,27 +510,8 @@ fn handle(
         Some(view::render_error(id, code, message))
     };
     if role == Role::Display && text.len() <= command::MAX_COMMAND {
-        if let Ok(MediaErrorReport { kind, src }) = serde_json::from_str(text) {
-            if limit.allow() {
-                let kind = if matches!(kind.as_str(), "image" | "video") {
-                    kind.as_str()
-                } else {
-                    "other"
-                };
-                if let Some(p) = page {
-                    p.metrics
-                        .media_failures
-                        .with_label_values(&[session.id(), kind])
-                        .inc();
-                }
-                if let Limit::Device(links, device) = limit {
-                    links.media_error(*device, kind, &src);
-                }
-                tracing::info!(
-                    "screen {}: a display could not show {kind} {src:?}",
-                    session.id()
-                );
-            }
+        if let Ok(report) = serde_json::from_str(text) {
+            report_display(session, report, page, limit);
             return None;
         }
     }
@@ -557,7 +540,47 @@ fn handle(
         }
     }
     match applied {
-        Ok(Applied::Changed(_)) | Ok(Applied::Unchanged) => None,
+        Ok(Applied::Changed(_)) => None,
+        // The sender learns that its command was taken even though no state follows.
+        Ok(Applied::Unchanged) => id.map(|id| view::render_ack(id, session.current().seq)),
         Err(r) => refuse(id, r.code, &r.message),
+    }
+}
+
+/// Takes a display's report (rate-limited like commands; never answered).
+fn report_display(
+    session: &Session,
+    report: DisplayReport,
+    page: Option<&Page>,
+    limit: &mut Limit<'_>,
+) {
+    if !limit.allow() {
+        return;
+    }
+    match report {
+        DisplayReport::Pages { seq, count } => {
+            session.report_pages(seq, count);
+        }
+        DisplayReport::MediaError { kind, src } => {
+            let kind = if matches!(kind.as_str(), "image" | "video") {
+                kind.as_str()
+            } else {
+                "other"
+            };
+            if let Some(p) = page {
+                p.metrics
+                    .media_failures
+                    .with_label_values(&[session.id(), kind])
+                    .inc();
+            }
+            if let Limit::Device(links, device) = limit {
+                links.media_error(*device, kind, &src);
+            }
+            tracing::info!(
+                "screen {}, node {}: a display could not show {kind} {src:?}",
+                session.id(),
+                session.node_name()
+            );
+        }
     }
 }

@@ -314,6 +314,27 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing() {
         r.body
     );
 
+    // Texts past their length limit: 422 naming the field and the language.
+    let r = anna
+        .send(
+            "PATCH",
+            &format!("/api/nodes/{n}"),
+            Some(json!({"base": base, "title": {"ru": "я".repeat(301), "kk": "ок"}})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let d = &r.json()["diagnostics"][0];
+    assert_eq!(d["code"], "too_long", "{}", r.body);
+    assert!(
+        d["field"].as_str().unwrap().ends_with(".title.ru"),
+        "{}",
+        r.body
+    );
+    assert!(d["message"]
+        .as_str()
+        .unwrap()
+        .contains("301 characters long; at most 300"));
+
     // Invalid content: 422 with the field.
     for (slides, code) in [
         (json!([{"layout": "image"}]), "layout_media"),

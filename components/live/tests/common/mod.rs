@@ -81,3 +81,14 @@ pub fn json(frame: &Frame) -> serde_json::Value {
 pub fn label_of(v: &serde_json::Value) -> String {
     v["node"]["label"].as_str().unwrap_or("").to_owned()
 }
+
+/// The next state that is not a "still there?" warning (`idle_in` set), as JSON.
+pub async fn next_past_warnings(rx: &mut tokio::sync::watch::Receiver<Frame>) -> serde_json::Value {
+    loop {
+        rx.changed().await.unwrap();
+        let st = json(&rx.borrow_and_update());
+        if st["idle_in"].is_null() {
+            return st;
+        }
+    }
+}
