@@ -15,6 +15,9 @@ use super::{
 pub(crate) enum Source {
     Tcp(Arc<TcpStream>),
     Generic(ReadHalf<Generic>),
+    /// Tests: what is in the buffer, then the end.
+    #[cfg(test)]
+    Buffered,
 }
 
 /// A message from the client.
@@ -83,6 +86,8 @@ impl Reader {
                     }
                 },
                 Source::Generic(r) => r.read(&mut chunk).await.map_err(ReadError::Io)?,
+                #[cfg(test)]
+                Source::Buffered => 0,
             };
             if n == 0 {
                 return Ok(None);
@@ -179,4 +184,87 @@ fn finish(op: u8, v: Vec<u8>) -> Result<Incoming, ReadError> {
     String::from_utf8(v)
         .map(Incoming::Text)
         .map_err(|_| ReadError::Protocol(1007, "text is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client frame: masked, as browsers send them.
+    fn client_frame(fin: bool, op: u8, payload: &[u8]) -> Vec<u8> {
+        let mask = [0x12, 0x34, 0x56, 0x78];
+        let mut f = vec![if fin { 0x80 } else { 0 } | op];
+        match payload.len() {
+            n if n < 126 => f.push(0x80 | n as u8),
+            n if n <= 0xFFFF => {
+                f.push(0x80 | 126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                f.push(0x80 | 127);
+                f.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        f.extend_from_slice(&mask);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        f
+    }
+
+    /// A reader over `bytes` already received (parsing never reads the socket).
+    async fn reader(bytes: Vec<u8>) -> Reader {
+        Reader {
+            source: Source::Buffered,
+            buf: BytesMut::from(&bytes[..]),
+            partial: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn decodes_masked_text_fragments_and_control_frames_between_them() {
+        let mut bytes = client_frame(false, OP_TEXT, "Сәлем, ".as_bytes());
+        bytes.extend(client_frame(true, OP_PING, b"p"));
+        bytes.extend(client_frame(true, OP_CONT, "әлем".as_bytes()));
+        bytes.extend(client_frame(true, OP_CLOSE, &4001u16.to_be_bytes()));
+        let mut r = reader(bytes).await;
+        assert!(matches!(r.parse(), Ok(Some(Incoming::Ping(p))) if &p[..] == b"p"));
+        assert!(matches!(r.parse(), Ok(Some(Incoming::Text(t))) if t == "Сәлем, әлем"));
+        assert!(matches!(r.parse(), Ok(Some(Incoming::Close(Some(4001))))));
+        assert!(matches!(r.parse(), Ok(None)));
+        // An idle page holds no buffer.
+        assert_eq!(r.buf.capacity(), 0);
+    }
+
+    #[tokio::test]
+    async fn waits_for_a_whole_frame() {
+        let whole = client_frame(true, OP_TEXT, &[b'a'; 300]);
+        let mut r = reader(whole[..100].to_vec()).await;
+        assert!(matches!(r.parse(), Ok(None)));
+        r.buf.extend_from_slice(&whole[100..]);
+        assert!(matches!(r.parse(), Ok(Some(Incoming::Text(t))) if t.len() == 300));
+    }
+
+    #[tokio::test]
+    async fn refuses_what_the_protocol_forbids_with_its_close_code() {
+        let code = |bytes: Vec<u8>| async move {
+            match reader(bytes).await.parse() {
+                Err(ReadError::Protocol(c, _)) => c,
+                other => panic!("{other:?}"),
+            }
+        };
+        // Too big, even before the payload arrives; also when fragments add up.
+        let big = client_frame(true, OP_TEXT, &vec![b'a'; MAX_MESSAGE + 1]);
+        assert_eq!(code(big[..14].to_vec()).await, 1009);
+        let mut parts = client_frame(false, OP_TEXT, &vec![b'a'; MAX_MESSAGE / 2 + 1]);
+        parts.extend(client_frame(
+            true,
+            OP_CONT,
+            &vec![b'a'; MAX_MESSAGE / 2 + 1],
+        ));
+        assert_eq!(code(parts).await, 1009);
+        // Unmasked, bad UTF-8, a stray continuation, an unknown opcode.
+        assert_eq!(code(vec![0x81, 0x01, b'a']).await, 1002);
+        assert_eq!(code(client_frame(true, OP_TEXT, &[0xff, 0xfe])).await, 1007);
+        assert_eq!(code(client_frame(true, OP_CONT, b"x")).await, 1002);
+        assert_eq!(code(client_frame(true, 0x3, b"x")).await, 1002);
+    }
 }
