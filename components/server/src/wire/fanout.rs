@@ -11,6 +11,9 @@ use super::{text, Outbox};
 
 /// The pages of one session and the task that writes its states to them.
 struct Audience {
+    /// A receiver of the session's channel, never read: tells this session from a new
+    /// one at the same address.
+    channel: watch::Receiver<Frame>,
     members: Mutex<Members>,
 }
 
@@ -75,14 +78,16 @@ impl Audience {
 /// it the current state first; from then on the writer offers it every new state.
 pub(crate) fn join(session: &Session, outbox: &Arc<Outbox>) -> Seat {
     let key = session as *const Session as usize;
+    let rx = session.subscribe();
     let audience = {
         let mut all = locked(&AUDIENCES);
         match all.get(&key) {
-            Some(a) if !locked(&a.members).dead => a.clone(),
+            // The same address may be a new session (an old one's writer not yet ended).
+            Some(a) if !locked(&a.members).dead && a.channel.same_channel(&rx) => a.clone(),
             _ => {
-                let rx = session.subscribe();
                 let latest = framed(&rx.borrow());
                 let a = Arc::new(Audience {
+                    channel: rx.clone(),
                     members: Mutex::new(Members {
                         list: Vec::new(),
                         latest,
@@ -116,7 +121,10 @@ pub(crate) fn join(session: &Session, outbox: &Arc<Outbox>) -> Seat {
 /// usually not even that).
 pub fn queued_bytes(session: &Session) -> usize {
     let key = session as *const Session as usize;
-    let audience = locked(&AUDIENCES).get(&key).cloned();
+    let audience = locked(&AUDIENCES)
+        .get(&key)
+        .filter(|a| a.channel.same_channel(&session.subscribe()))
+        .cloned();
     audience.map_or(0, |a| {
         locked(&a.members)
             .list
