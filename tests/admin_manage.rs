@@ -367,7 +367,7 @@ async fn the_preview_shows_the_working_copy_and_leaves_live_screens_alone() {
     preview
         .wait_for(
             &format!(
-                "document.documentElement.dataset.preview === 'true' && document.getElementById('display').innerText.includes({})",
+                "document.documentElement.dataset.preview === 'true' && document.getElementById('display').innerText.replaceAll('\\u00ad', '').includes({})",
                 js(draft)
             ),
             10,
@@ -404,7 +404,7 @@ async fn the_preview_shows_the_working_copy_and_leaves_live_screens_alone() {
         "the live screen moved"
     );
     assert!(!live
-        .eval("document.getElementById('display').innerText")
+        .eval("document.getElementById('display').innerText.replaceAll('\\u00ad', '')")
         .await
         .as_str()
         .unwrap()

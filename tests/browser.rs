@@ -211,7 +211,7 @@ async fn tapping_the_tablet_drives_the_display() {
     tablet.click("[data-lang=\"ru\"]").await;
     display_shows(&display, hall, "1.5.1.1.3", 1, "ru").await;
     let text = display
-        .eval("document.getElementById('display').innerText")
+        .eval("document.getElementById('display').innerText.replaceAll('\\u00ad', '')")
         .await;
     assert!(
         text.as_str().unwrap().contains(&slide_title(Lang::Ru)),
@@ -220,7 +220,7 @@ async fn tapping_the_tablet_drives_the_display() {
     tablet.click("[data-lang=\"kk\"]").await;
     display_shows(&display, hall, "1.5.1.1.3", 1, "kk").await;
     let text = display
-        .eval("document.getElementById('display').innerText")
+        .eval("document.getElementById('display').innerText.replaceAll('\\u00ad', '')")
         .await;
     let kk_title = slide_title(Lang::Kk);
     assert!(text.as_str().unwrap().contains(&kk_title), "{text}");
@@ -369,7 +369,7 @@ async fn every_layout_renders_in_both_orientations() {
             .resolve(Lang::Kk, &h.hall.fallback)
             .unwrap_or_default();
         let text = display
-            .eval("document.getElementById('display').innerText")
+            .eval("document.getElementById('display').innerText.replaceAll('\\u00ad', '')")
             .await;
         if !text.as_str().unwrap().contains(title) {
             let html = display
@@ -421,7 +421,7 @@ async fn every_layout_renders_in_both_orientations() {
     display
         .wait_for(
             &format!(
-                "document.querySelectorAll('#display .frame').length === 1 && document.getElementById('display').innerText.includes({})",
+                "document.querySelectorAll('#display .frame').length === 1 && document.getElementById('display').innerText.replaceAll('\\u00ad', '').includes({})",
                 serde_json::to_string(&title).unwrap()
             ),
             10,

@@ -215,7 +215,7 @@ async fn a_display_outlives_the_server_and_resyncs_when_it_returns() {
         .unwrap()
         .to_owned();
     let text_on_screen = format!(
-        "document.getElementById('display').innerText.includes({})",
+        "document.getElementById('display').innerText.replaceAll('\\u00ad', '').includes({})",
         serde_json::to_string(&title).unwrap()
     );
     assert_eq!(display.eval(&text_on_screen).await, Value::Bool(true));

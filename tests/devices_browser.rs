@@ -86,7 +86,7 @@ async fn pair_a_display_and_a_tablet_through_the_admin_and_drive_the_display() {
     display
         .wait_across_loads(
             &format!(
-                "document.getElementById('display').dataset.version === '1' && document.getElementById('display').innerText.includes({})",
+                "document.getElementById('display').dataset.version === '1' && document.getElementById('display').innerText.replaceAll('\\u00ad', '').includes({})",
                 js(&demo_root_title())
             ),
             15,

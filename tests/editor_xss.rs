@@ -75,8 +75,12 @@ async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing()
     ] {
         assert!(fields.contains(&f.to_owned()), "no field {f} in {fields:?}");
     }
+    // A figure's unit holds at most 40 characters (ekran_model::limits): one entry.
+    let short = CORPUS[0];
+    let is_unit = |f: &str| f.contains(".unit.");
     for f in &fields {
-        type_field(&page, f, &payload).await;
+        let text = if is_unit(f) { short } else { payload.as_str() };
+        type_field(&page, f, text).await;
     }
     // The text slide's fields too.
     page.click(".ed-chip[data-slide=\"0\"]").await;
@@ -100,7 +104,8 @@ async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing()
     }
     let values = page
         .eval(&format!(
-            "[...document.querySelectorAll('.editor input[lang], .editor textarea[lang]')].every(e => e.value === {})",
+            "[...document.querySelectorAll('.editor input[lang], .editor textarea[lang]')].every(e => e.value === (e.dataset.path.includes('.unit.') ? {} : {}))",
+            js(short),
             js(&payload)
         ))
         .await;
@@ -163,7 +168,7 @@ async fn an_xss_corpus_in_every_text_field_is_text_everywhere_and_runs_nothing()
                 js(&key),
                 CORPUS
                     .iter()
-                    .map(|c| format!("document.querySelector('#display .frame.shown').innerText.includes({})", js(c)))
+                    .map(|c| format!("document.querySelector('#display .frame.shown').innerText.replaceAll('\\u00ad', '').includes({})", js(c)))
                     .collect::<Vec<_>>()
                     .join(" && ")
             ),
@@ -252,7 +257,7 @@ async fn the_slide_preview_is_for_staff_framed_by_its_own_origin_only_and_hears_
     ))
     .await;
     page.wait_for(
-        "(() => { const d = document.getElementById('probe').contentDocument; return d && d.getElementById('display').dataset.shown === '7' && d.querySelector('#display .frame.shown').innerText.includes('Өз беті'); })()",
+        "(() => { const d = document.getElementById('probe').contentDocument; return d && d.getElementById('display').dataset.shown === '7' && d.querySelector('#display .frame.shown').innerText.replaceAll('\\u00ad', '').includes('Өз беті'); })()",
         10,
         "the framed preview drawing its parent's state",
     )

@@ -481,7 +481,7 @@ async fn a_new_node_with_a_picture_goes_live_and_a_tablet_tap_shows_it() {
     tablet.click(&tile).await;
     display
         .wait_for(
-            &format!("(() => {{ const d = document.getElementById('display'); const im = d && d.querySelector('img.media-img'); return d.dataset.node === {} && d.innerText.includes('Саумал дегеніміз не') && im && im.complete && im.naturalWidth > 0 && im.src.includes({}); }})()",
+            &format!("(() => {{ const d = document.getElementById('display'); const im = d && d.querySelector('img.media-img'); return d.dataset.node === {} && d.innerText.replaceAll('\\u00ad', '').includes('Саумал дегеніміз не') && im && im.complete && im.naturalWidth > 0 && im.src.includes({}); }})()",
                 js(&node_key),
                 js(reference.trim_start_matches("lib/").split('.').next().unwrap())),
             10,

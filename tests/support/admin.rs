@@ -235,7 +235,7 @@ pub fn demo_root_title() -> String {
 pub async fn display_version(page: &Page, v: i64, title: &str) {
     page.wait_for(
         &format!(
-            "document.getElementById('display').dataset.version === '{v}' && document.getElementById('display').innerText.includes({})",
+            "document.getElementById('display').dataset.version === '{v}' && document.getElementById('display').innerText.replaceAll('\\u00ad', '').includes({})",
             js(title)
         ),
         10,

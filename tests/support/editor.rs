@@ -10,7 +10,7 @@ use crate::admin::*;
 use crate::support::cdp::{Browser, Page};
 
 /// The preview iframe's shown frame, as text (empty until it has drawn one).
-pub const PREVIEW_TEXT: &str = "(() => { const f = document.querySelector('.ed-frame'); const d = f && f.contentDocument; const s = d && d.querySelector('#display .frame.shown'); return s ? s.innerText : ''; })()";
+pub const PREVIEW_TEXT: &str = "(() => { const f = document.querySelector('.ed-frame'); const d = f && f.contentDocument; const s = d && d.querySelector('#display .frame.shown'); return s ? s.innerText.replaceAll('\\u00ad', '') : ''; })()";
 
 /// The page's own API call with its session's CSRF token: `{status, body}`.
 pub async fn api(page: &Page, method: &str, path: &str, body: Value) -> Value {

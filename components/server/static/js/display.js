@@ -1,15 +1,19 @@
-// The big screen: renders the screen's state, crossfading between slides.
+// The big screen: renders the screen's state, crossfading between slides; shows the
+// state's page of a long text and tells the server how many pages it takes here
+// (`pages`); while idle, turns those pages by itself.
 import { connect, screenId, PREVIEW } from './live.js';
 import { keepOffline } from './display-offline.js';
 import { ensurePaired } from './pairing.js';
 import { t, removedNotice } from './i18n.js';
-import { buildFrame, fitAll, keyOf, themeOf, dispose } from './render.js';
+import { buildFrame, fitAll, showPage, keyOf, themeOf, dispose } from './render.js';
 
 const root = document.getElementById('display');
 const dot = document.getElementById('conn-dot');
 const DECODE_TIMEOUT = 1500;
 const FADE_MS = 200;
 const VIDEO_RE = /\.(webm|mp4|m4v|ogv|mov)([?#]|$)/i;
+/** While idle, a page of a long text stays this long before the next one shows. */
+const IDLE_PAGE_MS = 12000;
 
 window.ekranPaints = [];
 
@@ -63,11 +67,55 @@ function reportMedia(kind, src) {
   if (sendReport({ type: 'media_error', kind, src: String(src).slice(0, 300) })) reported.add(src);
 }
 
+// ---------------------------------------------------------------- pages
+/** The page of the state's text to show (0 before the protocol had pages). */
+const pageOf = (s) => (s && s.page && Number.isInteger(s.page.index) && s.page.index >= 0 ? s.page.index : 0);
+
+/**
+ * Tells the server how many pages the text of the drawn frame `p` takes on this screen,
+ * when its state says otherwise (docs/protocol.md, `pages`): once per drawn frame, with
+ * the `seq` of the latest state it shows. Not sent (offline) is tried again with the
+ * next state for the same frame.
+ */
+function reportPages(p) {
+  if (PREVIEW || !sendReport || p.reported) return;
+  const count = Number(p.frame.dataset.pages) || 1;
+  const known = p.s.page && Number.isInteger(p.s.page.count) ? p.s.page.count : 1;
+  if (count === known || sendReport({ type: 'pages', seq: p.s.seq, count })) p.reported = true;
+}
+
+// While idle nobody turns the pages: they turn by themselves (the idle fallback of the
+// old auto-scroll); the visitor's page comes back with the next state.
+let idleTimer = 0;
+function idlePaging() {
+  clearInterval(idleTimer);
+  idleTimer = 0;
+  if (!current || !current.s.idle || Number(current.frame.dataset.pages) < 2) return;
+  const p = current;
+  idleTimer = setInterval(() => {
+    if (current !== p) return;
+    const n = Number(p.frame.dataset.pages) || 1;
+    showPage(p.frame, (Number(p.frame.dataset.page) + 1) % n);
+    root.dataset.page = p.frame.dataset.page;
+  }, IDLE_PAGE_MS);
+}
+
+/** Fits `p`'s frame and shows its state's page (a resize, a failed video replaced). */
+function refit(p) {
+  fitAll(p.frame, pageOf(p.s));
+  p.frame.dataset.fitted = 'true';
+  if (p === current) {
+    root.dataset.pages = p.frame.dataset.pages;
+    root.dataset.page = p.frame.dataset.page;
+    idlePaging();
+  }
+}
+
 // ---------------------------------------------------------------- fitting on resize
 let resizeTimer = 0;
 addEventListener('resize', () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => current && fitAll(current.frame), 250);
+  resizeTimer = setTimeout(() => current && refit(current), 150);
 });
 
 function recordPaint(seq) {
@@ -88,21 +136,27 @@ function mark(s) {
   root.dataset.seq = String(s.seq ?? '');
   root.dataset.slide = String(s.slide ? s.slide.index : 0);
   root.dataset.lang = s.lang;
+  root.dataset.text = current ? current.frame.dataset.text : '';
+  root.dataset.contrast = current ? current.frame.dataset.contrast : '';
   document.documentElement.lang = s.lang;
   document.body.dataset.theme = themeOf(s);
-  document.title = [s.node.title, s.screen.name].filter(Boolean).join(' · ');
+  document.body.dataset.contrast = root.dataset.contrast || 'normal';
+  document.title = [s.node.title, s.screen.name].filter(Boolean).join(' · ').slice(0, 200);
 }
 
 function commit(p) {
   pending = null;
   current = p;
   const { frame, s } = p;
-  frame.getBoundingClientRect(); // start the fade from opacity 0
+  frame.getBoundingClientRect(); // start the fade from opacity 0 (no-op after fitting)
   frame.classList.add('shown');
   mark(s);
+  root.dataset.pages = frame.dataset.pages;
+  root.dataset.page = frame.dataset.page;
   recordPaint(s.seq);
+  reportPages(p);
+  idlePaging();
   for (const v of frame.querySelectorAll('video')) v.play().catch(() => {});
-  document.fonts.ready.then(() => current === p && fitAll(frame));
   setTimeout(() => {
     // Keep whatever is current *now*: another state may have been committed meanwhile.
     for (const f of root.querySelectorAll('.frame')) {
@@ -144,14 +198,23 @@ async function show(s) {
   preload(s.preload);
   const key = keyOf(s);
   if (current && current.key === key) {
-    // Same picture (e.g. only `idle` changed): keep it, drop anything in preparation.
+    // Same picture (only the page, `idle`, `seq`, `ref` or `idle_in` changed): keep it,
+    // drop anything in preparation; a new page is shown in it.
     if (pending) {
       token++;
       dispose(pending.frame);
       pending = null;
     }
+    const turned = pageOf(s) !== pageOf(current.s);
+    const idled = !!s.idle !== !!current.s.idle;
     current.s = s;
     current.frame.classList.toggle('idle', !!s.idle);
+    reportPages(current);
+    if (turned || idled) {
+      showPage(current.frame, pageOf(s));
+      root.dataset.page = current.frame.dataset.page;
+      idlePaging();
+    }
     mark(s);
     recordPaint(s.seq);
     return;
@@ -166,12 +229,25 @@ async function show(s) {
   const { frame, waits } = buildFrame(s, { onMediaError: reportMedia });
   frame.classList.toggle('idle', !!s.idle);
   root.append(frame); // laid out and decoded off-screen (opacity 0) before it shows
-  pending = { frame, key, s, token: my };
+  const p = { frame, key, s, token: my, reported: false };
+  pending = p;
+  // A picture or video that failed gave way to the slide's text: fit that again, and
+  // say so if that text needs another number of pages.
+  frame.addEventListener('ekran:relayout', () => {
+    if (current !== p && pending !== p) return;
+    const before = frame.dataset.pages;
+    refit(p);
+    if (current === p && frame.dataset.pages !== before) {
+      p.reported = false;
+      reportPages(p);
+    }
+  });
   waits.push(document.fonts.ready);
   // A hidden page paints nothing (and defers media loading): swap at once there.
   if (!document.hidden) await Promise.race([Promise.allSettled(waits), sleep(DECODE_TIMEOUT)]);
   if (my !== token || !pending) return;
-  commit(pending);
+  refit(p);
+  commit(p);
 }
 
 // A browser that may not show this screen pairs first (or goes to its own screen).

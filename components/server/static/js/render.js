@@ -1,8 +1,21 @@
 // The display's rendering: a screen `state` (docs/protocol.md) to a frame of DOM, built
-// with textContent only; SVG maps inlined after sanitising; text boxes fitted. Pure: no
-// connection, no lookups or listeners at import. Shared by the display page
+// with textContent only; SVG maps inlined after sanitising; texts bounded in length and
+// given soft hyphens (hyphen.js); a picture or video that fails gives way to the slide's
+// text, its picture or the node's title; the frame fitted and its text paged (fit.js).
+// Pure: no connection, no lookups or listeners at import. Shared by the display page
 // (display.js) and the editor's live preview (preview-slide.js).
 import { t, fmt, counter, regionName } from './i18n.js';
+import { shown, clamp } from './hyphen.js';
+import { fitFrame, showPage } from './fit.js';
+
+export { showPage, MAX_PAGES } from './fit.js';
+
+/** Characters of a title, label or caption shown (a longer one ends with "…"). */
+export const TITLE_MAX = 240;
+/** Characters of a slide's text shown, all blocks together. */
+export const TEXT_MAX = 24000;
+/** A video with no picture this long after it was put on the page has stalled. */
+const STALL_MS = 6000;
 
 const THEMES = ['azure', 'steppe', 'sunrise', 'jade', 'graphite'];
 const SVG_RE = /\.svg([?#]|$)/i;
@@ -14,6 +27,8 @@ function h(tag, cls, text) {
   return e;
 }
 const str = (v) => (typeof v === 'string' ? v : '');
+/** An element with content text: bounded (`max` characters), soft-hyphenated. */
+const tx = (tag, cls, text, max = TITLE_MAX) => h(tag, cls, shown(str(text), max));
 
 // ---------------------------------------------------------------- inline SVG maps
 const svgText = new Map();
@@ -86,41 +101,51 @@ export function inlineSvg(text, n) {
 }
 
 // ---------------------------------------------------------------- building blocks
-function img(src, cls, ctx) {
+/** A picture; when it fails it is reported, and a `main` one gives way (`ctx.fail`). */
+function img(src, cls, ctx, main = false) {
   const im = h('img', cls);
   im.alt = '';
   im.decoding = 'async';
   im.addEventListener('error', () => {
     im.classList.add('broken');
     ctx.report('image', src);
+    if (main) ctx.fail(src);
   }, { once: true });
   im.src = src;
   ctx.waits.push(im.decode().catch(() => {}));
   return im;
 }
 
+/** A slide's text blocks as paragraphs and lists, `TEXT_MAX` characters at most. */
 function textBlocks(blocks) {
   const frag = document.createDocumentFragment();
   if (!Array.isArray(blocks)) return frag;
+  let left = TEXT_MAX;
+  const take = (line) => {
+    const s = clamp(str(line), left);
+    left -= s.length;
+    return shown(s, TEXT_MAX);
+  };
   for (const b of blocks) {
-    if (!b) continue;
+    if (!b || left <= 0) continue;
     if (Array.isArray(b.p)) {
       const p = h('p');
       b.p.forEach((line, i) => {
+        if (left <= 0) return;
         if (i) p.append(h('br'));
-        p.append(str(line));
+        p.append(take(line));
       });
       frag.append(p);
     } else if (Array.isArray(b.ul)) {
       const ul = h('ul');
-      for (const it of b.ul) ul.append(h('li', null, str(it)));
+      for (const it of b.ul) if (left > 0) ul.append(h('li', null, take(it)));
       frag.append(ul);
     }
   }
   return frag;
 }
 
-/** Text in a box that scrolls itself when it does not fit; null when there is no text. */
+/** Text in a box that is paged when it does not fit (fit.js); null when there is none. */
 function scrollBox(blocks, cls) {
   if (!Array.isArray(blocks) || !blocks.length) return null;
   const box = h('div', 'scroll' + (cls ? ' ' + cls : ''));
@@ -130,14 +155,18 @@ function scrollBox(blocks, cls) {
   return box;
 }
 
+/** Characters from which a title is set smaller, so it leaves room for the text. */
+const LONG_TITLE = 80;
+
 function title(text, cls = 'title') {
-  return text ? h('h2', cls, text) : null;
+  if (!text) return null;
+  return tx('h2', cls + (str(text).length > LONG_TITLE ? ' long' : ''), text);
 }
 
 function regionBadge(lang, n) {
   const b = h('div', 'rbadge active');
   b.dataset.region = String(n);
-  b.append(h('span', 'rbadge-num', String(n)), h('span', null, regionName(lang, n) || t(lang, 'region')));
+  b.append(h('span', 'rbadge-num', String(n)), tx('span', null, regionName(lang, n) || t(lang, 'region')));
   return b;
 }
 
@@ -150,7 +179,7 @@ const LAYOUTS = {
   home(stage, s, ctx) {
     const box = h('div', 'l-home');
     if (s.node.logo) box.append(img(s.node.logo, 'home-logo', ctx));
-    box.append(h('h1', 'home-title', s.node.title));
+    box.append(tx('h1', 'home-title', s.node.title));
     const kids = Array.isArray(s.children) ? s.children.slice(0, 8) : [];
     if (kids.length) {
       const grid = h('div', 'home-grid');
@@ -158,13 +187,19 @@ const LAYOUTS = {
       const cols = n <= 4 ? n : n <= 6 ? 3 : 4;
       grid.style.setProperty('--cols', String(cols));
       grid.style.setProperty('--rows', String(Math.ceil(n / cols)));
-      grid.style.setProperty('--rows-p', String(n));
+      const colsP = n <= 4 ? 1 : 2;
+      grid.style.setProperty('--cols-p', String(colsP));
+      grid.style.setProperty('--rows-p', String(Math.ceil(n / colsP)));
       box.classList.add('has-kids');
       for (const c of kids) {
         const card = h('div', 'home-card');
         if (c.image) card.append(img(c.image, 'home-card-img', ctx));
-        else card.append(h('div', 'home-card-img ph', str(c.title).trim().charAt(0)));
-        card.append(h('div', 'home-card-title', c.title));
+        else {
+          const ph = h('div', 'home-card-img ph');
+          ph.append(h('span', null, [...str(c.title).trim()][0] || ''));
+          card.append(ph);
+        }
+        card.append(tx('div', 'home-card-title', c.title));
         grid.append(card);
       }
       box.append(grid);
@@ -189,7 +224,7 @@ const LAYOUTS = {
     if (!src) return LAYOUTS.text(stage, s, ctx);
     const box = h('div', 'l-split');
     const fig = media(sl.image ? '' : 'logo');
-    fig.append(img(src, 'media-img', ctx));
+    fig.append(img(src, 'media-img', ctx, true));
     const body = h('div', 'body');
     const tt = title(sl.title);
     if (tt) body.append(tt);
@@ -204,8 +239,8 @@ const LAYOUTS = {
     const src = sl.image || s.node.logo;
     if (!src) return LAYOUTS.text(stage, s, ctx);
     const fig = media('full');
-    fig.append(img(src, 'media-img', ctx));
-    if (sl.title) fig.append(h('figcaption', 'caption', sl.title));
+    fig.append(img(src, 'media-img', ctx, true));
+    if (sl.title) fig.append(tx('figcaption', 'caption', sl.title));
     stage.append(fig);
   },
 
@@ -229,10 +264,21 @@ const LAYOUTS = {
         v.addEventListener('error', res, { once: true });
       }),
     );
-    v.addEventListener('error', () => ctx.report('video', sl.video), { once: true });
+    v.addEventListener('error', () => {
+      ctx.report('video', sl.video);
+      ctx.fail(sl.video);
+    }, { once: true });
+    // A video that never shows a picture (a stalled download, a file the browser
+    // starts but cannot play) must not leave the screen empty either.
+    const watch = () => {
+      if (!v.isConnected) return; // taken off the page
+      if (document.hidden) setTimeout(watch, STALL_MS); // a hidden page loads no media
+      else if (v.readyState < 2) ctx.fail(sl.video);
+    };
+    setTimeout(watch, STALL_MS);
     v.src = sl.video;
     fig.append(v);
-    if (sl.title) fig.append(h('figcaption', 'caption', sl.title));
+    if (sl.title) fig.append(tx('figcaption', 'caption', sl.title));
     stage.append(fig);
   },
 
@@ -243,7 +289,7 @@ const LAYOUTS = {
     const fig = media('map');
     if (sl.image) {
       const fallback = () => {
-        const im = img(sl.image, 'media-img', { waits: [], report: ctx.report });
+        const im = img(sl.image, 'media-img', { waits: [], report: ctx.report, fail: ctx.fail }, true);
         fig.append(im);
         return im.decode().catch(() => {});
       };
@@ -268,7 +314,7 @@ const LAYOUTS = {
     if (n != null && sl.image) body.append(regionBadge(s.lang, n));
     else if (n != null) {
       const name = regionName(s.lang, n);
-      if (name) body.append(h('div', 'rname', name));
+      if (name) body.append(tx('div', 'rname', name));
     }
     const tt = title(sl.title || s.node.title);
     if (tt) body.append(tt);
@@ -312,8 +358,8 @@ const LAYOUTS = {
       card.style.setProperty('--i', String(i));
       const val = h('div', 'fig-value');
       val.append(h('span', 'fig-num', fmt(lang, f.value)));
-      if (u) val.append(h('span', u.length > 1 ? 'fig-unit word' : 'fig-unit', u));
-      card.append(val, h('div', 'fig-label', f.label));
+      if (u) val.append(tx('span', u.length > 1 ? 'fig-unit word' : 'fig-unit', u, 40));
+      card.append(val, tx('div', 'fig-label', f.label));
       const bar = h('div', 'bar');
       const fill = h('div', 'bar-fill');
       fill.style.width = pct(f.value);
@@ -325,7 +371,7 @@ const LAYOUTS = {
         mk.style.left = pct(v);
         bar.append(mk);
         const item = h('span', 'leg ' + k);
-        item.append(h('i', 'sw'), h('span', null, t(lang, k)), h('b', null, withUnit(v, u)));
+        item.append(h('i', 'sw'), h('span', null, t(lang, k)), h('b', null, withUnit(v, clamp(u, 40))));
         legend.append(item);
       }
       card.append(bar);
@@ -337,33 +383,78 @@ const LAYOUTS = {
   },
 };
 
+/** What the frame's text size and contrast are: the state's `prefs`, else normal. */
+function prefsOf(s) {
+  const p = s && s.prefs && typeof s.prefs === 'object' ? s.prefs : {};
+  return { text: p.text === 'large' ? 'large' : 'normal', contrast: p.contrast === 'high' ? 'high' : 'normal' };
+}
+
+/** The state with the picture or video `src` taken out, so its layout gives way. */
+function without(s, src) {
+  const sl = s.slide && { ...s.slide };
+  if (sl && sl.video === src) sl.video = null;
+  if (sl && sl.image === src) sl.image = null;
+  const node = s.node.logo === src ? { ...s.node, logo: null } : s.node;
+  return { ...s, node, slide: sl };
+}
+
 /**
  * Builds the frame of a `state` message (docs/protocol.md) as a detached element:
  * `{ frame, waits }`, where `waits` are promises that settle when its pictures are
  * decoded and its video has data (or failed). `opts.onMediaError(kind, src)` hears of a
- * picture or video that cannot be shown (`kind`: image or video). The frame is not yet
- * `.shown` (opacity 0); add it to the page, then `fitAll` it once laid out.
+ * picture or video that cannot be shown (`kind`: image or video). A slide's main picture
+ * or video that fails (or a video that shows nothing for 6 s) is replaced at once by
+ * what the slide has without it (its text, its picture, else the node's title); the
+ * frame then fires `ekran:relayout`, to be fitted again if it is on screen. The frame is
+ * not yet `.shown` (opacity 0); add it to the page, then `fitAll` it once laid out.
  */
 export function buildFrame(s, opts = {}) {
   const waits = [];
-  const ctx = { waits, report: typeof opts.onMediaError === 'function' ? opts.onMediaError : () => {} };
+  const failed = new Set();
+  let cur = s;
   const frame = h('div', 'frame');
+  const stage = h('div', 'stage');
+  const ctx = {
+    waits,
+    report: typeof opts.onMediaError === 'function' ? opts.onMediaError : () => {},
+    fail(src) {
+      if (!src || failed.has(src)) return;
+      failed.add(src);
+      cur = without(cur, src);
+      for (const v of stage.querySelectorAll('video')) {
+        v.pause();
+        v.removeAttribute('src');
+        v.load();
+      }
+      stage.replaceChildren();
+      draw(cur);
+      stage.dataset.fallback = 'true';
+      frame.dispatchEvent(new CustomEvent('ekran:relayout'));
+    },
+  };
+  const draw = (st) => {
+    const sl = st.slide;
+    const layout = sl ? (LAYOUTS[sl.layout] ? sl.layout : 'text') : 'home';
+    stage.dataset.layout = layout;
+    LAYOUTS[layout](stage, st, ctx);
+  };
+  const prefs = prefsOf(s);
+  frame.lang = s.lang;
   frame.dataset.theme = themeOf(s);
+  frame.dataset.text = prefs.text;
+  frame.dataset.contrast = prefs.contrast;
   // Header: logo and header title; the node title on the right when a slide shows.
   const hdr = h('header', 'hdr');
   if (s.node.logo) hdr.append(img(s.node.logo, 'hdr-logo', ctx));
-  hdr.append(h('div', 'hdr-title', s.node.header || s.screen.name));
+  hdr.append(tx('div', 'hdr-title', s.node.header || s.screen.name));
   const sl = s.slide;
   if (sl && s.node.title && s.node.title !== sl.title && s.node.title !== s.node.header) {
-    hdr.append(h('div', 'hdr-node', s.node.title));
+    hdr.append(tx('div', 'hdr-node', s.node.title));
   }
   hdr.append(h('div', 'idle-hint', t(s.lang, 'idle')));
-  const stage = h('div', 'stage');
-  const layout = sl ? (LAYOUTS[sl.layout] ? sl.layout : 'text') : 'home';
-  stage.dataset.layout = layout;
-  LAYOUTS[layout](stage, s, ctx);
+  draw(s);
   frame.append(hdr, stage);
-  // Footer: slide progress.
+  // Footer: slide progress, and the page of a long text ("2 / 5").
   const foot = h('div', 'foot');
   if (sl && sl.count > 1) {
     const prog = h('div', 'progress');
@@ -373,6 +464,9 @@ export function buildFrame(s, opts = {}) {
     }
     foot.append(prog);
   }
+  const ind = h('div', 'page-ind');
+  ind.hidden = true;
+  foot.append(ind);
   frame.append(foot);
   return { frame, waits };
 }
@@ -383,57 +477,21 @@ export function themeOf(s) {
   return THEMES.includes(th) ? th : 'azure';
 }
 
-/** What decides the picture: a state with the same key needs no new frame. */
+/**
+ * What decides the picture: a state with the same key needs no new frame. Not `seq`,
+ * `ref`, `idle`, `idle_in` or the page (a page is shown in the frame, `showPage`).
+ */
 export function keyOf(s) {
-  return JSON.stringify([themeOf(s), s.lang, s.screen.name, s.node, s.slide, s.slide ? null : s.children]);
+  const p = prefsOf(s);
+  return JSON.stringify([themeOf(s), s.lang, s.screen.name, s.node, s.slide, s.slide ? null : s.children, p.text, p.contrast]);
 }
 
-// ---------------------------------------------------------------- auto-scroll
-/** Bigger type for short text, denser for a little too much, a slow scroll for more. */
-function fit(box) {
-  const inner = box.firstElementChild;
-  if (!inner) return;
-  for (const a of inner.getAnimations()) a.cancel();
-  box.classList.remove('dense', 'overflow', 'roomy');
-  const avail = box.clientHeight;
-  if (!avail) return;
-  let over = inner.offsetHeight - avail;
-  // Short text gets bigger type, if it still fits.
-  const area = box.closest('.l-text, .l-split');
-  if (over <= 1 && area && inner.offsetHeight < area.clientHeight * 0.3) {
-    box.classList.add('roomy');
-    if (inner.offsetHeight > box.clientHeight + 1) box.classList.remove('roomy');
-    return;
-  }
-  if (over > 1 && over < avail * 0.4) {
-    box.classList.add('dense');
-    over = inner.offsetHeight - avail;
-  }
-  if (over <= 1) return;
-  box.classList.add('overflow');
-  over = inner.offsetHeight - avail; // padding for the fading edges
-  const speed = Math.max(30, (30 * box.ownerDocument.defaultView.innerHeight) / 1080); // px per second, ~3 % of the height
-  const fade = 500;
-  const pause = 4000;
-  const move = (over / speed) * 1000;
-  const T = fade + pause + move + pause + fade;
-  const y = (px) => `translateY(${-px}px)`;
-  inner.animate(
-    [
-      { transform: y(0), opacity: 0, offset: 0 },
-      { transform: y(0), opacity: 1, offset: fade / T },
-      { transform: y(0), opacity: 1, offset: (fade + pause) / T, easing: 'ease-in-out' },
-      { transform: y(over), opacity: 1, offset: (fade + pause + move) / T },
-      { transform: y(over), opacity: 1, offset: (T - fade) / T },
-      { transform: y(over), opacity: 0, offset: 1 },
-    ],
-    { duration: T, iterations: Infinity, iterationStart: fade / T },
-  );
-}
-
-/** Fits every text box of a frame that is in the page (see `fit`). */
-export function fitAll(frame) {
-  for (const box of frame.querySelectorAll('.scroll')) fit(box);
+/**
+ * Fits a frame that is in the page and shows page `page` of its text (fit.js): returns
+ * the number of pages its text takes at this size.
+ */
+export function fitAll(frame, page = 0) {
+  return fitFrame(frame, page);
 }
 
 /** Takes a frame off the page, stopping its videos and letting go of their data. */
