@@ -31,12 +31,14 @@ pub mod health;
 pub mod key;
 mod listen;
 mod media;
+mod memory;
 pub mod metrics;
 mod origin;
 pub mod pages;
 pub mod preview;
 mod push;
 pub mod tls;
+mod wire;
 mod ws;
 
 pub use ekran_live::{Hub, SavedPosition};
@@ -44,6 +46,7 @@ pub use error::AppError;
 pub use listen::Limits;
 pub use metrics::{Metrics, MetricsAccess};
 pub use tls::{Tls, TlsError};
+pub use wire::queued_bytes;
 pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.

@@ -103,6 +103,8 @@ pub(crate) async fn serve(
     let mut accept_errors = AcceptErrors::default();
     let mut backoff = Duration::ZERO;
     let mut summary = tokio::time::interval_at(Instant::now() + LOG_EVERY, LOG_EVERY);
+    let mut trim = crate::memory::Trim::default();
+    let mut trim_tick = tokio::time::interval(crate::memory::Trim::EVERY);
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -114,6 +116,10 @@ pub(crate) async fn serve(
                 }
                 continue;
             }
+            _ = trim_tick.tick() => {
+                trim.tick(gate.open());
+                continue;
+            }
             accepted = listener.accept() => accepted,
         };
         match accepted {
@@ -121,6 +127,7 @@ pub(crate) async fn serve(
                 backoff = Duration::ZERO;
                 match gate.admit(peer.ip()) {
                     Ok(permit) => {
+                        trim.accepted();
                         let conn = Connection {
                             app: app.clone(),
                             peer,
@@ -487,12 +494,20 @@ impl Drop for Busy {
 }
 
 /// The socket, noting every byte moved, with the permit it is counted by.
-struct Tracked {
+pub(crate) struct Tracked {
     /// Dropped first (fields drop in order): once a client sees the socket close, its
     /// place is free again.
     _permit: Permit,
     stream: TcpStream,
     activity: Arc<Activity>,
+}
+
+impl Tracked {
+    /// The permit and the socket, for a WebSocket that takes the socket over
+    /// (`wire.rs`); the permit must outlive the socket's use.
+    pub(crate) fn into_parts(self) -> (Permit, TcpStream) {
+        (self._permit, self.stream)
+    }
 }
 
 impl AsyncRead for Tracked {

@@ -8,7 +8,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -135,7 +134,7 @@ pub async fn upgrade(
     Path(screen): Path<String>,
     Query(p): Query<Params>,
     headers: axum::http::HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: crate::wire::Upgrade,
 ) -> Result<Response, ApiError> {
     // As on the live channel: a browser's Origin must be this server's own.
     crate::origin::check_ws(&headers).map_err(|e| ApiError::Forbidden {
@@ -148,7 +147,7 @@ pub async fn upgrade(
         .ok_or_else(|| ApiError::NotFound(format!("screen {screen}")))?;
     let live = state.liveness;
     let stopping = state.stopping.subscribe();
-    Ok(crate::ws::limits(ws).on_upgrade(move |socket| async move {
+    Ok(ws.on_upgrade(move |socket| async move {
         if let Err(e) = crate::ws::serve(
             socket,
             &session,

@@ -1,6 +1,8 @@
-//! The live channel: one WebSocket per page. Each connection runs one task that sends
-//! the screen's latest state, reads commands (tablets only), and pings. When the server
-//! shuts down, every page is sent a close frame (1001, going away) and reconnects.
+//! The live channel: one WebSocket per page. Each connection runs one task that reads
+//! commands (tablets only), answers them, and pings; the screen's states are written to
+//! every page by the screen's writer (`wire.rs`: framed once, latest only for a page
+//! that lags). When the server shuts down, every page is sent a close frame (1001,
+//! going away) and reconnects.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -8,7 +10,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
@@ -16,6 +17,8 @@ use ekran_live::{command, view, Applied, Session};
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+
+use crate::wire::{self, Incoming, ReadError, Socket};
 
 use crate::devices::{Bucket, DeviceLinks, Signal};
 
@@ -42,15 +45,15 @@ impl Default for Liveness {
         }
     }
 }
-/// A send that takes longer than this means the client is stuck: drop it.
+/// A page whose socket takes no byte for longer is stuck: it is dropped (checked at
+/// each ping, so within this plus [`Liveness::ping_every`]; a page that reads nothing
+/// cannot answer pings either, so [`Liveness`] drops it within `dead_after` plus
+/// `ping_every` in any case).
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the close frame of a shutdown may take to send.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// RFC 6455 "going away": the server is shutting down; pages reconnect.
 const GOING_AWAY: u16 = 1001;
-/// Frames above this are refused by the transport (the connection closes); between
-/// [`command::MAX_COMMAND`] and this, the client gets a `too_large` error and stays.
-const MAX_FRAME: usize = 64 * 1024;
 
 /// Pages connected per screen, counted by each connection's task (one increment when
 /// it starts, one decrement when it ends, however it ends).
@@ -81,24 +84,28 @@ impl Counts {
 pub(crate) struct Page {
     counts: Arc<Counts>,
     role: Role,
-    mark: PageMark,
+    /// Updated by whichever task writes the page's states.
+    mark: Arc<Mutex<PageMark>>,
     metrics: Arc<Metrics>,
 }
 
 impl Page {
-    fn sent(&mut self, seq: u64) {
-        self.counts
-            .clock
-            .sent(&mut self.mark, seq, &self.metrics.push_seconds);
+    /// Counts each state fully written to this page in the screen's push latency.
+    fn tally(&self) -> wire::Tally {
+        let (counts, mark, metrics) =
+            (self.counts.clone(), self.mark.clone(), self.metrics.clone());
+        Box::new(move |seq| {
+            let mut mark = mark.lock().unwrap_or_else(|e| e.into_inner());
+            counts.clock.sent(&mut mark, seq, &metrics.push_seconds);
+        })
     }
 }
 
 impl Drop for Page {
     fn drop(&mut self) {
         self.counts.of(self.role).fetch_sub(1, Ordering::Relaxed);
-        self.counts
-            .clock
-            .leave(&self.mark, &self.metrics.push_seconds);
+        let mark = self.mark.lock().unwrap_or_else(|e| e.into_inner());
+        self.counts.clock.leave(&mark, &self.metrics.push_seconds);
     }
 }
 
@@ -119,7 +126,7 @@ impl Connections {
         let counts = screens.entry(screen.to_owned()).or_default().clone();
         drop(screens);
         counts.of(role).fetch_add(1, Ordering::Relaxed);
-        let mark = counts.clock.join();
+        let mark = Arc::new(Mutex::new(counts.clock.join()));
         Page {
             counts,
             role,
@@ -182,7 +189,7 @@ pub async fn upgrade(
     Path(screen): Path<String>,
     Query(p): Query<Params>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: wire::Upgrade,
 ) -> Result<Response, AppError> {
     crate::origin::check_ws(&headers)?;
     // A removed screen still has its session: its pages connect and are told so.
@@ -213,7 +220,7 @@ pub async fn upgrade(
     let links = state.device_links.clone();
     let metrics = state.metrics.clone();
     let stopping = state.stopping.subscribe();
-    Ok(limits(ws).on_upgrade(move |socket| async move {
+    Ok(ws.on_upgrade(move |socket| async move {
         let mut page = connections.enter(session.id(), role, metrics.clone());
         let mut registration = match access {
             Access::Device(id) => Some(links.register(id)),
@@ -341,34 +348,6 @@ impl Limit<'_> {
     }
 }
 
-/// The frame limits of every live connection.
-pub(crate) fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME)
-        // Commands are at most 4 KiB and displays send almost nothing: the library's
-        // 128 KiB default (zero-filled on the first read) was most of a connection's
-        // memory. Larger frames are still read, in several reads.
-        .read_buffer_size(READ_BUFFER)
-}
-
-/// Bytes read from a live connection at a time.
-const READ_BUFFER: usize = 4 * 1024;
-
-async fn send(socket: &mut WebSocket, msg: Message) -> Result<(), String> {
-    match timeout(SEND_TIMEOUT, socket.send(msg)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("send timed out".into()),
-    }
-}
-
-/// A text message sharing the frame's buffer (no copy per connection).
-fn text(json: bytes::Bytes) -> Result<Message, String> {
-    Utf8Bytes::try_from(json)
-        .map(Message::Text)
-        .map_err(|e| e.to_string())
-}
-
 /// Waits for the next signal, or forever when there are none.
 async fn next_signal(signals: &mut Option<&mut mpsc::UnboundedReceiver<Signal>>) -> Signal {
     match signals {
@@ -393,99 +372,108 @@ fn humane(d: Duration) -> String {
     }
 }
 
-/// The latest frame's sequence number and bytes.
-fn latest(rx: &mut watch::Receiver<ekran_live::Frame>) -> (u64, bytes::Bytes) {
-    let f = rx.borrow_and_update();
-    (f.seq, f.json.clone())
-}
-
 /// Serves one connection on `session` (live, counted as `page`, or preview) until it
 /// ends or `stopping` turns true (the server shuts down: the page is sent a close frame).
 pub(crate) async fn serve(
-    mut socket: WebSocket,
+    mut socket: Socket,
     session: &Session,
     role: Role,
     live: Liveness,
     mut stopping: watch::Receiver<bool>,
-    mut page: Option<&mut Page>,
+    page: Option<&mut Page>,
     mut control: Control<'_>,
 ) -> Result<(), String> {
     if *stopping.borrow_and_update() {
         return close(socket).await;
     }
-    let mut rx = session.subscribe();
-    // The full current state (or the `removed` notice) first, always.
-    let (seq, first) = latest(&mut rx);
-    send(&mut socket, text(first)?).await?;
-    if let Some(p) = page.as_deref_mut() {
-        p.sent(seq);
+    let page = page.as_deref();
+    if let Some(p) = page {
+        socket.outbox.set_tally(p.tally());
     }
+    // The full current state (or the `removed` notice) first, always; then the
+    // screen's writer offers every newer one (only the latest when the page lags; hall
+    // switches come the same way: the connection stays).
+    let seat = wire::join(session, &socket.outbox);
     let mut ping = interval(live.ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
-            changed = rx.changed() => {
-                if changed.is_err() {
-                    return Ok(()); // the session is gone (server shutting down)
-                }
-                // Only the latest frame: intermediate ones are skipped for slow clients.
-                // Hall switches come the same way: the connection stays.
-                let (seq, frame) = latest(&mut rx);
-                send(&mut socket, text(frame)?).await?;
-                if let Some(p) = page.as_deref_mut() {
-                    p.sent(seq);
+            _ = socket.outbox.ready() => {
+                match timeout(SEND_TIMEOUT, socket.flush()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(e.to_string()),
+                    Err(_) => return Err("send timed out".into()),
                 }
             }
             signal = next_signal(&mut control.signals) => match signal {
-                Signal::Close => {
-                    let _ = socket
-                        .send(Message::Close(Some(CloseFrame {
-                            code: CLOSE_REVOKED,
-                            reason: "revoked".into(),
-                        })))
-                        .await;
-                    return Ok(());
-                }
-                Signal::Reload => {
-                    send(&mut socket, Message::Text(r#"{"type":"reload"}"#.into())).await?;
-                }
+                Signal::Close => return end(socket, CLOSE_REVOKED, "revoked").await,
+                Signal::Reload => socket
+                    .outbox
+                    .push_control(wire::text(br#"{"type":"reload"}"#), false),
             },
             _ = stopping.changed() => return close(socket).await,
-            msg = socket.recv() => {
-                let Some(msg) = msg else { return Ok(()) };
-                let msg = msg.map_err(|e| e.to_string())?;
+            msg = socket.reader.next() => {
+                let msg = match msg {
+                    Ok(Some(m)) => m,
+                    Ok(None) => return Ok(()),
+                    Err(ReadError::Io(e)) => return Err(e.to_string()),
+                    Err(ReadError::Protocol(code, why)) => {
+                        end(socket, code, why).await?;
+                        return Err(why.into());
+                    }
+                };
                 last_heard = Instant::now();
                 let reply = match msg {
-                    Message::Text(t) => handle(session, role, t.as_str(), page.as_deref(), &mut control.limit),
-                    Message::Binary(_) => Some(view::render_error(None, "bad_json", "binary frames are not commands")),
-                    Message::Close(_) => return Ok(()),
-                    Message::Ping(_) | Message::Pong(_) => None,
+                    Incoming::Text(t) => handle(session, role, &t, page, &mut control.limit),
+                    Incoming::Binary => Some(view::render_error(None, "bad_json", "binary frames are not commands")),
+                    Incoming::Close(code) => return end(socket, code.unwrap_or(1000), "").await,
+                    Incoming::Ping(p) => {
+                        socket.outbox.push_control(wire::pong(&p), false);
+                        None
+                    }
+                    Incoming::Pong => None,
                 };
                 if let Some(r) = reply {
-                    send(&mut socket, Message::Text(r.into())).await?;
+                    socket.outbox.push_control(wire::text(r.as_bytes()), false);
                 }
+                // A command (or a display's page count) that changed the screen goes out
+                // from here at once.
+                seat.catch_up(session);
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > live.dead_after {
-                    let _ = socket.send(Message::Close(None)).await;
+                    let _ = end(socket, 1000, "no answer to pings").await;
                     return Err("no answer to pings".into());
                 }
-                send(&mut socket, Message::Ping(Default::default())).await?;
+                if socket.outbox.stalled_for() > SEND_TIMEOUT {
+                    return Err("send timed out: the page takes nothing".into());
+                }
+                socket.outbox.push_control(wire::ping(), false);
             }
         }
     }
 }
 
-/// Tells the page the server is going away, and ends the connection.
-async fn close(mut socket: WebSocket) -> Result<(), String> {
-    let frame = CloseFrame {
-        code: GOING_AWAY,
-        reason: "the server is shutting down; reconnect shortly".into(),
-    };
-    let _ = timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+/// Sends a close frame (after what is queued, briefly; not at all to a page whose socket
+/// takes nothing) and ends the connection.
+async fn end(mut socket: Socket, code: u16, reason: &str) -> Result<(), String> {
+    socket.outbox.push_control(wire::close(code, reason), true);
+    if socket.outbox.stalled_for().is_zero() {
+        let _ = socket.drain(CLOSE_TIMEOUT).await;
+    }
     Ok(())
+}
+
+/// Tells the page the server is going away, and ends the connection.
+async fn close(socket: Socket) -> Result<(), String> {
+    end(
+        socket,
+        GOING_AWAY,
+        "the server is shutting down; reconnect shortly",
+    )
+    .await
 }
 
 /// What a display may send (docs/protocol.md); it is never answered.

@@ -42,6 +42,11 @@ pub fn both(kk: &str, ru: &str) -> Localized {
 /// A hall with one screen per id in `screens` (rooted at the node labelled the same),
 /// nodes `labels` (parents first), two image slides each.
 pub fn hall_with(screens: &[&str], labels: &[&str]) -> Hall {
+    hall_with_text(screens, labels, &both("Қазақша мәтін", "Русский текст"))
+}
+
+/// [`hall_with`], every slide's text being `text`.
+pub fn hall_with_text(screens: &[&str], labels: &[&str], text: &Localized) -> Hall {
     let mut h = Hall {
         title: both("Сынақ залы <script>alert(1)</script>", "Тестовый зал"),
         ..Hall::default()
@@ -63,7 +68,7 @@ pub fn hall_with(screens: &[&str], labels: &[&str]) -> Hall {
         for i in 0..2 {
             let mut s = Slide::new(Layout::ImageText);
             s.title = both(&format!("Слайд {i}"), &format!("Слайд {i}"));
-            s.text = both("Қазақша мәтін", "Русский текст");
+            s.text = text.clone();
             s.image = Some(MediaRef::parse("img/a.svg").unwrap());
             node.slides.push(s);
         }

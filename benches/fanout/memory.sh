@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Server memory: idle, with C display connections, and over B bursts of H short HTTP
+# connections (P at once); see memory.mjs. Starts `ekran serve --demo` on loopback.
+# Usage: benches/fanout/memory.sh PATH/TO/ekran [C=1000] [B=7] [H=10000] [P=2000]
+set -euo pipefail
+BIN=$(realpath "$1"); C=${2:-1000}; B=${3:-7}; H=${4:-10000}; P=${5:-2000}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=${TMPDIR:-/tmp}/ekran-fanout-bench; mkdir -p "$WORK"
+cp "$HERE"/*.mjs "$HERE"/package.json "$HERE"/package-lock.json "$WORK"/
+[ -d "$WORK/node_modules/ws" ] && [ -d "$WORK/node_modules/socket.io" ] \
+  || (cd "$WORK" && npm ci --silent --no-audit --no-fund >/dev/null)
+T=$(mktemp -d); PORT=$((20000 + RANDOM % 20000))
+# Every simulated client comes from 127.0.0.1: lift the per-address cap.
+"$BIN" serve --demo --bind 127.0.0.1:$PORT --data "$T/d" --max-connections-per-address 100000 \
+  >"$T/log" 2>&1 & E=$!
+trap 'kill $E 2>/dev/null; wait $E 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 1 100); do grep -q "listening on" "$T/log" && break; sleep 0.1; done
+sleep 1 # start-up allocations settle
+node "$WORK/memory.mjs" "http://127.0.0.1:$PORT" "$E" "$C" "$B" "$H" "$P"
