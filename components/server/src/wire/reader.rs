@@ -120,8 +120,15 @@ impl Reader {
                 126 | 127 => return Ok(None),
                 n => (u64::from(n), 2),
             };
+            if len >> 63 != 0 {
+                return Err(Protocol(1002, "a length's most significant bit must be 0"));
+            }
+            // `len` is the client's: checked, never wrapped past the limit.
             let assembled = self.partial.as_ref().map_or(0, |(_, v)| v.len()) as u64;
-            if len + assembled > MAX_MESSAGE as u64 {
+            if len
+                .checked_add(assembled)
+                .is_none_or(|total| total > MAX_MESSAGE as u64)
+            {
                 return Err(Protocol(1009, "message too big"));
             }
             let len = len as usize;
@@ -266,5 +273,21 @@ mod tests {
         assert_eq!(code(client_frame(true, OP_TEXT, &[0xff, 0xfe])).await, 1007);
         assert_eq!(code(client_frame(true, OP_CONT, b"x")).await, 1002);
         assert_eq!(code(client_frame(true, 0x3, b"x")).await, 1002);
+    }
+
+    /// A continuation frame whose 64-bit length, added to the bytes already assembled,
+    /// overflows: a protocol error, not a panic (nor a wrap past the size limit).
+    #[tokio::test]
+    async fn a_huge_continuation_length_is_an_error_not_an_overflow() {
+        for len in [0xFFFF_FFFF_FFFF_FFF0u64, u64::MAX, 1 << 63, (1 << 63) - 1] {
+            let mut bytes = client_frame(false, OP_TEXT, b"abc");
+            bytes.extend([0x80 | OP_CONT, 0x80 | 127]);
+            bytes.extend(len.to_be_bytes());
+            bytes.extend([0x12, 0x34, 0x56, 0x78, b'x']);
+            match reader(bytes).await.parse() {
+                Err(ReadError::Protocol(1002 | 1009, _)) => {}
+                other => panic!("length {len:#x}: {other:?}"),
+            }
+        }
     }
 }
