@@ -380,3 +380,50 @@ async fn hidden_media_files_are_never_served() {
     // The ordinary file next to them is served.
     assert_eq!(get(&s, "/media/img/a.svg").await.0, 200);
 }
+
+/// The live channel over a real socket: a ping answered, a client's close echoed, and a
+/// message past 64 KiB refused with 1009.
+#[tokio::test]
+async fn pings_closes_and_oversize_messages_on_the_wire() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
+    /// The next frame that is not a state.
+    async fn control(ws: &mut common::Ws) -> Message {
+        tokio::time::timeout(GUARD, async {
+            loop {
+                match ws.next().await.expect("stream open").expect("frame") {
+                    Message::Text(_) => {}
+                    m => return m,
+                }
+            }
+        })
+        .await
+        .expect("a control frame in time")
+    }
+
+    let s = start().await;
+    let mut d = connect(&s, "1", "display").await;
+    next(&mut d).await;
+    d.send(Message::Ping(b"hi"[..].into())).await.unwrap();
+    assert_eq!(control(&mut d).await, Message::Pong(b"hi"[..].into()));
+    d.send(Message::Close(Some(CloseFrame {
+        code: CloseCode::from(4001),
+        reason: "bye".into(),
+    })))
+    .await
+    .unwrap();
+    match control(&mut d).await {
+        Message::Close(Some(f)) => assert_eq!(u16::from(f.code), 4001),
+        other => panic!("{other:?}"),
+    }
+
+    let mut d = connect(&s, "1", "display").await;
+    next(&mut d).await;
+    let big = "a".repeat(64 * 1024 + 1);
+    d.send(Message::Text(big.into())).await.unwrap();
+    match control(&mut d).await {
+        Message::Close(Some(f)) => assert_eq!(u16::from(f.code), 1009),
+        other => panic!("{other:?}"),
+    }
+}

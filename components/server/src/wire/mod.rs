@@ -12,8 +12,10 @@
 //!   socket is full is left to its own task, which finishes the write when the socket
 //!   drains; the writer never waits for anyone. Pages over TLS are written by their own
 //!   task (the bytes must be encrypted per connection anyway).
-//! - [`Reader`] decodes the client's frames (masked, at most [`MAX_MESSAGE`] bytes per
-//!   message), allocating nothing for a page that sends nothing.
+//! - [`Reader`] has the client's frames decoded and checked by `fastwebsockets` (a
+//!   fuzzed, Autobahn-passing crate; its read half only) and puts fragments together, at
+//!   most [`MAX_MESSAGE`] bytes per message. What the crate must send (a close echo) is
+//!   queued in the outbox like everything else.
 
 use std::future::Future;
 use std::io;
@@ -45,12 +47,13 @@ pub(crate) use reader::{Incoming, ReadError, Reader};
 /// The largest message (one frame, or a fragmented message in all) a client may send;
 /// past it the connection is closed with 1009.
 pub(crate) const MAX_MESSAGE: usize = 64 * 1024;
-/// Bytes read from a socket at a time (on the stack; kept only for a partial frame).
+/// Bytes read from a plain TCP socket at a time (on the stack, then into the decoder's
+/// buffer).
 const READ_CHUNK: usize = 4 * 1024;
 
+#[cfg(test)]
 const OP_CONT: u8 = 0x0;
 const OP_TEXT: u8 = 0x1;
-const OP_BINARY: u8 = 0x2;
 const OP_CLOSE: u8 = 0x8;
 const OP_PING: u8 = 0x9;
 const OP_PONG: u8 = 0xA;
@@ -204,18 +207,20 @@ impl Socket {
             Ok(parts) => {
                 let (permit, tcp) = parts.io.into_inner().into_parts();
                 let tcp = Arc::new(tcp);
+                let outbox = Outbox::new(Some(tcp.clone()));
                 Socket {
-                    reader: Reader::new(Source::Tcp(tcp.clone()), parts.read_buf),
-                    outbox: Outbox::new(Some(tcp)),
+                    reader: Reader::new(Source::Tcp(tcp), parts.read_buf, outbox.clone()),
+                    outbox,
                     write: None,
                     _permit: Some(permit),
                 }
             }
             Err(up) => {
                 let (r, w) = tokio::io::split(TokioIo::new(up));
+                let outbox = Outbox::new(None);
                 Socket {
-                    reader: Reader::new(Source::Generic(r), Bytes::new()),
-                    outbox: Outbox::new(None),
+                    reader: Reader::new(Source::Generic(r), Bytes::new(), outbox.clone()),
+                    outbox,
                     write: Some(w),
                     _permit: None,
                 }

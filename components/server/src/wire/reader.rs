@@ -1,23 +1,28 @@
-//! Decoding the client's frames.
+//! Decoding the client's frames: [`fastwebsockets`] reads and checks them (its read half
+//! only; everything we send goes through the connection's [`Outbox`]). Here: the socket
+//! it reads from, fragments put together within [`MAX_MESSAGE`], and its errors as close
+//! codes.
 
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, ReadHalf};
+use bytes::{Buf, Bytes};
+use fastwebsockets::{Frame, OpCode, Role, WebSocketError, WebSocketRead};
+use tokio::io::{AsyncRead, ReadBuf, ReadHalf};
 use tokio::net::TcpStream;
 
-use super::{
-    Generic, MAX_MESSAGE, OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, READ_CHUNK,
-};
+use super::{frame, Generic, Outbox, MAX_MESSAGE, READ_CHUNK};
 
 /// Where a [`Reader`] reads from.
 pub(crate) enum Source {
     Tcp(Arc<TcpStream>),
     Generic(ReadHalf<Generic>),
-    /// Tests: what is in the buffer, then the end.
+    /// Tests: the other end of a pipe.
     #[cfg(test)]
-    Buffered,
+    Pipe(tokio::io::DuplexStream),
 }
 
 /// A message from the client.
@@ -52,140 +57,200 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-/// Decodes the client's frames. Buffers only a partial frame; an idle page holds none.
-pub(crate) struct Reader {
+/// The bytes the crate reads: what the handshake read past its end, then the socket.
+struct Stream {
+    leftover: Bytes,
     source: Source,
-    buf: BytesMut,
-    /// A fragmented message being assembled (its opcode and bytes so far).
-    partial: Option<(u8, Vec<u8>)>,
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.leftover.is_empty() {
+            let n = this.leftover.len().min(buf.remaining());
+            buf.put_slice(&this.leftover[..n]);
+            this.leftover.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        match &mut this.source {
+            // The socket is shared with the writers (`send` from any task): read it
+            // through `&TcpStream`, into the stack (no zeroing of the crate's buffer).
+            Source::Tcp(tcp) => loop {
+                ready!(tcp.poll_read_ready(cx))?;
+                let mut chunk = [0u8; READ_CHUNK];
+                let want = chunk.len().min(buf.remaining());
+                match tcp.try_read(&mut chunk[..want]) {
+                    Ok(n) => {
+                        buf.put_slice(&chunk[..n]);
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            },
+            Source::Generic(r) => Pin::new(r).poll_read(cx, buf),
+            #[cfg(test)]
+            Source::Pipe(p) => Pin::new(p).poll_read(cx, buf),
+        }
+    }
+}
+
+type Frames = WebSocketRead<Stream>;
+
+/// One frame being read: the crate's reading is not cancel-safe, so a read that a
+/// `select!` drops the waiting for is kept here, whole, and resumed.
+type Reading = Pin<Box<dyn Future<Output = (Frames, Result<Owned, WebSocketError>)> + Send>>;
+
+/// A frame read, taken out of the crate's reader (its frames borrow it).
+struct Owned {
+    fin: bool,
+    opcode: OpCode,
+    payload: Vec<u8>,
+}
+
+/// Decodes the client's frames. An idle page holds the crate's read buffer (8 KiB,
+/// touched only as far as the client wrote) and a small boxed read waiting for bytes.
+pub(crate) struct Reader {
+    /// The crate's reader, between frames; inside `reading` while one is read.
+    frames: Option<Frames>,
+    reading: Option<Reading>,
+    /// A fragmented message being assembled (text or binary, and its bytes so far).
+    partial: Option<(OpCode, Vec<u8>)>,
+    /// Where the crate's obligations (the echo of a close frame) go.
+    outbox: Arc<Outbox>,
 }
 
 impl Reader {
-    pub(super) fn new(source: Source, leftover: Bytes) -> Reader {
+    pub(super) fn new(source: Source, leftover: Bytes, outbox: Arc<Outbox>) -> Reader {
+        let stream = Stream { leftover, source };
+        let (mut frames, _) =
+            fastwebsockets::after_handshake_split(stream, tokio::io::sink(), Role::Server);
+        // Past it, 1009. The crate refuses a frame of `max` bytes or more.
+        frames.set_max_message_size(MAX_MESSAGE + 1);
+        // Pings go to the caller, which queues the pong behind what is queued.
+        frames.set_auto_pong(false);
+        // Close frames are checked (code, UTF-8 reason) and echoed through the outbox.
+        frames.set_auto_close(true);
         Reader {
-            source,
-            buf: BytesMut::from(&leftover[..]),
+            frames: Some(frames),
+            reading: None,
             partial: None,
+            outbox,
         }
     }
 
-    /// The next message; `Ok(None)` when the client closed the socket. Cancel-safe.
+    /// The next message; `Ok(None)` when the client closed the socket. Cancel-safe: a
+    /// frame partly read stays here for the next call.
     pub(crate) async fn next(&mut self) -> Result<Option<Incoming>, ReadError> {
         loop {
-            if let Some(m) = self.parse()? {
+            let frame = match self.read_frame().await {
+                Ok(f) => f,
+                Err(WebSocketError::UnexpectedEOF) => return Ok(None),
+                Err(e) => return Err(error(e)),
+            };
+            if let Some(m) = self.assemble(frame)? {
                 return Ok(Some(m));
             }
-            let mut chunk = [0u8; READ_CHUNK];
-            let n = match &mut self.source {
-                Source::Tcp(tcp) => loop {
-                    tcp.readable().await.map_err(ReadError::Io)?;
-                    match tcp.try_read(&mut chunk) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                        Err(e) => return Err(ReadError::Io(e)),
-                    }
-                },
-                Source::Generic(r) => r.read(&mut chunk).await.map_err(ReadError::Io)?,
-                #[cfg(test)]
-                Source::Buffered => 0,
-            };
-            if n == 0 {
-                return Ok(None);
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
         }
     }
 
-    /// One message out of the buffer, when a whole frame is there.
-    fn parse(&mut self) -> Result<Option<Incoming>, ReadError> {
+    /// One frame, resuming the read a cancelled call left.
+    async fn read_frame(&mut self) -> Result<Owned, WebSocketError> {
+        if self.reading.is_none() {
+            let frames = self.frames.take().expect("between frames or reading one");
+            self.reading = Some(Box::pin(read_one(frames, self.outbox.clone())));
+        }
+        let reading = self.reading.as_mut().expect("just set");
+        let (frames, r) = reading.as_mut().await;
+        self.reading = None;
+        self.frames = Some(frames);
+        r
+    }
+
+    /// One frame into the message it belongs to: the message when it is whole.
+    fn assemble(&mut self, f: Owned) -> Result<Option<Incoming>, ReadError> {
         use ReadError::Protocol;
-        loop {
-            let b = &self.buf[..];
-            if b.len() < 2 {
-                return Ok(None);
-            }
-            let (fin, op, masked) = (b[0] & 0x80 != 0, b[0] & 0x0F, b[1] & 0x80 != 0);
-            if b[0] & 0x70 != 0 {
-                return Err(Protocol(1002, "reserved bits set"));
-            }
-            if !masked {
-                return Err(Protocol(1002, "client frames must be masked"));
-            }
-            let (len, at) = match b[1] & 0x7F {
-                126 if b.len() >= 4 => (u64::from(u16::from_be_bytes([b[2], b[3]])), 4),
-                127 if b.len() >= 10 => (
-                    u64::from_be_bytes(b[2..10].try_into().expect("8 bytes")),
-                    10,
-                ),
-                126 | 127 => return Ok(None),
-                n => (u64::from(n), 2),
-            };
-            if len >> 63 != 0 {
-                return Err(Protocol(1002, "a length's most significant bit must be 0"));
-            }
-            // `len` is the client's: checked, never wrapped past the limit.
-            let assembled = self.partial.as_ref().map_or(0, |(_, v)| v.len()) as u64;
-            if len
-                .checked_add(assembled)
-                .is_none_or(|total| total > MAX_MESSAGE as u64)
-            {
-                return Err(Protocol(1009, "message too big"));
-            }
-            let len = len as usize;
-            if b.len() < at + 4 + len {
-                self.buf.reserve(at + 4 + len - b.len());
-                return Ok(None);
-            }
-            let mask = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-            self.buf.advance(at + 4);
-            let mut payload = self.buf.split_to(len);
-            for (i, x) in payload.iter_mut().enumerate() {
-                *x ^= mask[i % 4];
-            }
-            if self.buf.is_empty() {
-                // Give the memory back: idle pages hold no buffer.
-                self.buf = BytesMut::new();
-            }
-            match op {
-                OP_PING | OP_PONG | OP_CLOSE => {
-                    if !fin || len > 125 {
-                        return Err(Protocol(1002, "bad control frame"));
-                    }
-                    return Ok(Some(match op {
-                        OP_PING => Incoming::Ping(payload.freeze()),
-                        OP_PONG => Incoming::Pong,
-                        _ => Incoming::Close(
-                            (len >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]])),
-                        ),
-                    }));
+        let payload = &f.payload[..];
+        match f.opcode {
+            OpCode::Ping => Ok(Some(Incoming::Ping(Bytes::copy_from_slice(payload)))),
+            OpCode::Pong => Ok(Some(Incoming::Pong)),
+            OpCode::Close => Ok(Some(Incoming::Close(
+                (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]])),
+            ))),
+            OpCode::Text | OpCode::Binary => {
+                if self.partial.is_some() {
+                    return Err(Protocol(1002, "a new message inside a fragmented one"));
                 }
-                OP_TEXT | OP_BINARY => {
-                    if self.partial.is_some() {
-                        return Err(Protocol(1002, "a new message inside a fragmented one"));
-                    }
-                    if fin {
-                        return finish(op, payload.to_vec()).map(Some);
-                    }
-                    self.partial = Some((op, payload.to_vec()));
+                if f.fin {
+                    return finish(f.opcode, payload.to_vec()).map(Some);
                 }
-                OP_CONT => {
-                    let Some((_, v)) = self.partial.as_mut() else {
-                        return Err(Protocol(1002, "a continuation without a message"));
-                    };
-                    v.extend_from_slice(&payload);
-                    if fin {
-                        let (op, v) = self.partial.take().expect("checked above");
-                        return finish(op, v).map(Some);
-                    }
+                self.partial = Some((f.opcode, payload.to_vec()));
+                Ok(None)
+            }
+            OpCode::Continuation => {
+                let Some((_, v)) = self.partial.as_mut() else {
+                    return Err(Protocol(1002, "a continuation without a message"));
+                };
+                // Each frame is within the limit (the crate checks); their sum too.
+                if v.len() + payload.len() > MAX_MESSAGE {
+                    return Err(Protocol(1009, "message too big"));
                 }
-                _ => return Err(Protocol(1002, "unknown opcode")),
+                v.extend_from_slice(payload);
+                if !f.fin {
+                    return Ok(None);
+                }
+                let (op, v) = self.partial.take().expect("checked above");
+                finish(op, v).map(Some)
             }
         }
     }
 }
 
-fn finish(op: u8, v: Vec<u8>) -> Result<Incoming, ReadError> {
-    if op == OP_BINARY {
+/// Reads one frame with `frames`, and gives it back.
+async fn read_one(
+    mut frames: Frames,
+    outbox: Arc<Outbox>,
+) -> (Frames, Result<Owned, WebSocketError>) {
+    // What the crate must send (with auto-close: the close echo) is queued, framed by
+    // us, behind what is queued, like every frame we send.
+    let mut send = |f: Frame<'_>| {
+        let close = f.opcode == OpCode::Close;
+        outbox.push_control(frame(f.opcode as u8, &f.payload), close);
+        std::future::ready(Ok::<(), std::convert::Infallible>(()))
+    };
+    let r = frames.read_frame(&mut send).await.map(|f| Owned {
+        fin: f.fin,
+        opcode: f.opcode,
+        payload: f.payload.into(),
+    });
+    (frames, r)
+}
+
+/// The crate's errors as close codes.
+fn error(e: WebSocketError) -> ReadError {
+    use ReadError::Protocol;
+    match e {
+        WebSocketError::IoError(e) => ReadError::Io(e),
+        WebSocketError::FrameTooLarge => Protocol(1009, "message too big"),
+        WebSocketError::InvalidUTF8 => Protocol(1007, "text is not UTF-8"),
+        WebSocketError::ReservedBitsNotZero => Protocol(1002, "reserved bits set"),
+        WebSocketError::ControlFrameFragmented | WebSocketError::PingFrameTooLarge => {
+            Protocol(1002, "bad control frame")
+        }
+        WebSocketError::InvalidCloseFrame | WebSocketError::InvalidCloseCode => {
+            Protocol(1002, "bad close frame")
+        }
+        WebSocketError::InvalidValue => Protocol(1002, "unknown opcode"),
+        _ => Protocol(1002, "protocol error"),
+    }
+}
+
+fn finish(op: OpCode, v: Vec<u8>) -> Result<Incoming, ReadError> {
+    if op == OpCode::Binary {
         return Ok(Incoming::Binary);
     }
     String::from_utf8(v)
@@ -195,6 +260,11 @@ fn finish(op: u8, v: Vec<u8>) -> Result<Incoming, ReadError> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use tokio::io::AsyncWriteExt;
+
+    use super::super::{OP_CLOSE, OP_CONT, OP_PING, OP_TEXT};
     use super::*;
 
     /// A client frame: masked, as browsers send them.
@@ -217,12 +287,18 @@ mod tests {
         f
     }
 
-    /// A reader over `bytes` already received (parsing never reads the socket).
-    async fn reader(bytes: Vec<u8>) -> Reader {
-        Reader {
-            source: Source::Buffered,
-            buf: BytesMut::from(&bytes[..]),
-            partial: None,
+    /// A reader over `bytes` (what the handshake read past its end), then a pipe.
+    fn reader(bytes: Vec<u8>) -> (Reader, tokio::io::DuplexStream) {
+        let (ours, theirs) = tokio::io::duplex(1 << 20);
+        let r = Reader::new(Source::Pipe(ours), bytes.into(), Outbox::new(None));
+        (r, theirs)
+    }
+
+    async fn code(bytes: Vec<u8>) -> u16 {
+        let (mut r, _pipe) = reader(bytes);
+        match tokio::time::timeout(Duration::from_secs(5), r.next()).await {
+            Ok(Err(ReadError::Protocol(c, _))) => c,
+            other => panic!("{other:?}"),
         }
     }
 
@@ -232,32 +308,38 @@ mod tests {
         bytes.extend(client_frame(true, OP_PING, b"p"));
         bytes.extend(client_frame(true, OP_CONT, "әлем".as_bytes()));
         bytes.extend(client_frame(true, OP_CLOSE, &4001u16.to_be_bytes()));
-        let mut r = reader(bytes).await;
-        assert!(matches!(r.parse(), Ok(Some(Incoming::Ping(p))) if &p[..] == b"p"));
-        assert!(matches!(r.parse(), Ok(Some(Incoming::Text(t))) if t == "Сәлем, әлем"));
-        assert!(matches!(r.parse(), Ok(Some(Incoming::Close(Some(4001))))));
-        assert!(matches!(r.parse(), Ok(None)));
-        // An idle page holds no buffer.
-        assert_eq!(r.buf.capacity(), 0);
+        let (mut r, pipe) = reader(bytes);
+        drop(pipe);
+        assert!(matches!(r.next().await, Ok(Some(Incoming::Ping(p))) if &p[..] == b"p"));
+        assert!(matches!(r.next().await, Ok(Some(Incoming::Text(t))) if t == "Сәлем, әлем"));
+        assert!(matches!(
+            r.next().await,
+            Ok(Some(Incoming::Close(Some(4001))))
+        ));
+        // The close is echoed through the outbox (the crate's obligation).
+        assert!(r.outbox.lock().pending());
+        assert!(matches!(r.next().await, Ok(None)));
     }
 
+    /// A frame that arrives in parts, the wait for it cancelled in between (as the
+    /// connection's `select!` does): nothing is lost.
     #[tokio::test]
-    async fn waits_for_a_whole_frame() {
+    async fn waits_for_a_whole_frame_across_cancelled_waits() {
         let whole = client_frame(true, OP_TEXT, &[b'a'; 300]);
-        let mut r = reader(whole[..100].to_vec()).await;
-        assert!(matches!(r.parse(), Ok(None)));
-        r.buf.extend_from_slice(&whole[100..]);
-        assert!(matches!(r.parse(), Ok(Some(Incoming::Text(t))) if t.len() == 300));
+        let (mut r, mut pipe) = reader(whole[..1].to_vec());
+        for part in [&whole[1..3], &whole[3..6], &whole[6..100]] {
+            let wait = tokio::time::timeout(Duration::from_millis(20), r.next());
+            assert!(wait.await.is_err(), "nothing whole yet");
+            pipe.write_all(part).await.unwrap();
+        }
+        let wait = tokio::time::timeout(Duration::from_millis(20), r.next());
+        assert!(wait.await.is_err());
+        pipe.write_all(&whole[100..]).await.unwrap();
+        assert!(matches!(r.next().await, Ok(Some(Incoming::Text(t))) if t.len() == 300));
     }
 
     #[tokio::test]
     async fn refuses_what_the_protocol_forbids_with_its_close_code() {
-        let code = |bytes: Vec<u8>| async move {
-            match reader(bytes).await.parse() {
-                Err(ReadError::Protocol(c, _)) => c,
-                other => panic!("{other:?}"),
-            }
-        };
         // Too big, even before the payload arrives; also when fragments add up.
         let big = client_frame(true, OP_TEXT, &vec![b'a'; MAX_MESSAGE + 1]);
         assert_eq!(code(big[..14].to_vec()).await, 1009);
@@ -268,11 +350,23 @@ mod tests {
             &vec![b'a'; MAX_MESSAGE / 2 + 1],
         ));
         assert_eq!(code(parts).await, 1009);
-        // Unmasked, bad UTF-8, a stray continuation, an unknown opcode.
-        assert_eq!(code(vec![0x81, 0x01, b'a']).await, 1002);
+        // Exactly the limit is fine.
+        let (mut r, _pipe) = reader(client_frame(true, OP_TEXT, &vec![b'a'; MAX_MESSAGE]));
+        assert!(matches!(r.next().await, Ok(Some(Incoming::Text(t))) if t.len() == MAX_MESSAGE));
+        // Bad UTF-8 (whole or fragmented), a stray continuation, an unknown opcode,
+        // reserved bits, a fragmented ping, a bad close code.
         assert_eq!(code(client_frame(true, OP_TEXT, &[0xff, 0xfe])).await, 1007);
+        let mut parts = client_frame(false, OP_TEXT, &[b'a', 0xff]);
+        parts.extend(client_frame(true, OP_CONT, b"b"));
+        assert_eq!(code(parts).await, 1007);
         assert_eq!(code(client_frame(true, OP_CONT, b"x")).await, 1002);
         assert_eq!(code(client_frame(true, 0x3, b"x")).await, 1002);
+        assert_eq!(code(client_frame(true, 0x40 | OP_TEXT, b"x")).await, 1002);
+        assert_eq!(code(client_frame(false, OP_PING, b"x")).await, 1002);
+        assert_eq!(
+            code(client_frame(true, OP_CLOSE, &999u16.to_be_bytes())).await,
+            1002
+        );
     }
 
     /// A continuation frame whose 64-bit length, added to the bytes already assembled,
@@ -284,10 +378,8 @@ mod tests {
             bytes.extend([0x80 | OP_CONT, 0x80 | 127]);
             bytes.extend(len.to_be_bytes());
             bytes.extend([0x12, 0x34, 0x56, 0x78, b'x']);
-            match reader(bytes).await.parse() {
-                Err(ReadError::Protocol(1002 | 1009, _)) => {}
-                other => panic!("length {len:#x}: {other:?}"),
-            }
+            let c = code(bytes).await;
+            assert!(c == 1002 || c == 1009, "length {len:#x}: {c}");
         }
     }
 }
