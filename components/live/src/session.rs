@@ -66,8 +66,6 @@ struct Inner {
     /// The `seq` of the frame where the text's layout last changed (position, modes or
     /// hall version): page counts reported for older frames are about another layout.
     layout_seq: u64,
-    /// Whether a display has reported the page count for the current layout.
-    pages_reported: bool,
 }
 
 impl Inner {
@@ -166,7 +164,6 @@ impl Session {
             shown,
             moved_seq: seq,
             layout_seq: seq,
-            pages_reported: false,
         };
         let (tx, _) = watch::channel(Frame {
             seq,
@@ -280,9 +277,20 @@ impl Session {
     /// `screen_removed`); nothing changes then.
     pub fn apply(&self, cause: Option<u64>, cmd: &Command) -> Result<Applied, Refusal> {
         let mut inner = self.lock();
-        let (target, mut visit) = resolve(&self.id, &inner, cmd)?;
+        let resolved = resolve(&self.id, &inner, cmd);
+        // Refused or not, a command is a visitor at the tablet: the idle timer starts
+        // again and a warning ends.
         inner.last_command = Instant::now();
         self.wake.notify_one();
+        let (target, mut visit) = match resolved {
+            Ok(r) => r,
+            Err(refusal) => {
+                if inner.visit.idle_in.take().is_some() {
+                    self.publish(&mut inner, None);
+                }
+                return Err(refusal);
+            }
+        };
         let was_idle = std::mem::replace(&mut inner.idle, false);
         inner.attract_next = 0;
         // Any command is a sign of life: the idle warning ends.
@@ -298,9 +306,9 @@ impl Session {
     /// A display's report that the text of the state with `seq` takes `count` pages at
     /// its size (`{"type":"pages",…}`, docs/protocol.md). Taken only when `count` is
     /// 1..=[`MAX_PAGES`], the report is about the current layout (same position, modes
-    /// and hall version as now) and no display reported for it yet: the first display
-    /// wins, so displays of different sizes cannot take turns. Returns whether a new
-    /// state was published. Not activity: the idle timer does not restart.
+    /// and hall version as now) and `count` is more than the count so far: the largest
+    /// display's count wins. Returns whether a new state was published. Not activity:
+    /// the idle timer does not restart.
     pub fn report_pages(&self, seq: u64, count: usize) -> bool {
         if !(1..=MAX_PAGES).contains(&count) {
             return false;
@@ -309,7 +317,10 @@ impl Session {
         if inner.screen.is_none() || seq < inner.layout_seq || seq > inner.seq {
             return false;
         }
-        if std::mem::replace(&mut inner.pages_reported, true) || inner.visit.page.count == count {
+        // The largest count wins: every display of the screen can then reach its last
+        // page (a display needing fewer shows its last one for the pages past it), and
+        // counts only grow per layout, so displays cannot take turns.
+        if count <= inner.visit.page.count {
             return false;
         }
         inner.visit.page = Paging {
@@ -330,7 +341,6 @@ impl Session {
             // Another text or type size: its pages are counted anew.
             inner.visit.page = Paging::default();
             inner.layout_seq = inner.seq;
-            inner.pages_reported = false;
             inner.shown = Some(now);
         }
         let json = message(&self.id, inner, cause);

@@ -31,8 +31,13 @@ async fn a_display_counts_the_pages_and_the_tablet_turns_them() {
     assert!(s.report_pages(seq, 3));
     let counted = json(&s.current());
     assert_eq!(counted["page"], serde_json::json!({"index": 0, "count": 3}));
-    // The first display wins: a second one of another size changes nothing.
-    assert!(!s.report_pages(counted["seq"].as_u64().unwrap(), 4));
+    // The largest count wins, so every display can reach its last page: a smaller
+    // display's count changes nothing, a larger one's raises it, and counts never go
+    // back down for the same text (displays cannot take turns).
+    assert!(!s.report_pages(counted["seq"].as_u64().unwrap(), 2));
+    assert!(s.report_pages(seq, 4));
+    assert_eq!(json(&s.current())["page"]["count"], 4);
+    assert!(!s.report_pages(seq, 3));
     assert!(!s.report_pages(seq, 4));
 
     // Absolute pages: a double tap asks for the same page twice and moves one step.
@@ -42,9 +47,9 @@ async fn a_display_counts_the_pages_and_the_tablet_turns_them() {
     ));
     assert_eq!(s.apply(Some(2), &page(1)).unwrap(), Applied::Unchanged);
     assert_eq!(json(&s.current())["page"]["index"], 1);
-    s.apply(None, &page(2)).unwrap();
+    s.apply(None, &page(3)).unwrap();
     assert_eq!(
-        s.apply(None, &page(3)).unwrap_err().code,
+        s.apply(None, &page(4)).unwrap_err().code,
         "page_out_of_range"
     );
 
@@ -192,4 +197,40 @@ async fn a_short_idle_time_gets_no_warning() {
     assert!(!rx.has_changed().unwrap());
     rx.changed().await.unwrap();
     assert_eq!(json(&rx.borrow_and_update())["idle"], true);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_tap_is_still_a_visitor_and_ends_the_warning() {
+    let hub = Hub::new(
+        hall(Idle {
+            seconds: 100,
+            ..Idle::default()
+        }),
+        1,
+        Vec::new(),
+    );
+    hub.spawn_idle_timers();
+    let s = hub.session("1").unwrap();
+    let mut rx = s.subscribe();
+    s.apply(None, &Command::Slide { n: 2 }).unwrap();
+    rx.borrow_and_update();
+    rx.changed().await.unwrap();
+    assert_eq!(json(&rx.borrow_and_update())["idle_in"], 20);
+    // Tapping "next" on the last slide is refused, but someone is there: the warning
+    // ends and the timer starts again.
+    let refused = s.apply(None, &Command::Next { seq: None }).unwrap_err();
+    assert_eq!(refused.code, "slide_out_of_range");
+    let st = json(&rx.borrow_and_update());
+    assert_eq!(
+        (st["idle_in"].clone(), st["slide"]["index"].as_u64()),
+        (serde_json::Value::Null, Some(2))
+    );
+    let t0 = tokio::time::Instant::now();
+    rx.changed().await.unwrap();
+    assert_eq!(json(&rx.borrow_and_update())["idle_in"], 20);
+    assert_eq!(
+        t0.elapsed().as_secs(),
+        80,
+        "a full idle time less the warning"
+    );
 }
