@@ -10,8 +10,11 @@ import { fitFrame, showPage } from './fit.js';
 
 export { showPage, MAX_PAGES } from './fit.js';
 
+/** Most slides shown as a row of dots in the footer; more are shown as "12 / 40". */
+const MAX_DOTS = 20;
+
 /** Characters of a title, label or caption shown (a longer one ends with "…"). */
-export const TITLE_MAX = 240;
+export const TITLE_MAX = 300;
 /** Characters of a slide's text shown, all blocks together. */
 export const TEXT_MAX = 24000;
 /** A video with no picture this long after it was put on the page has stalled. */
@@ -459,8 +462,14 @@ export function buildFrame(s, opts = {}) {
   if (sl && sl.count > 1) {
     const prog = h('div', 'progress');
     prog.setAttribute('aria-label', counter(sl.index + 1, sl.count));
-    for (let i = 0; i < sl.count; i++) {
-      prog.append(h('i', i < sl.index ? 'past' : i === sl.index ? 'now' : ''));
+    if (sl.count > MAX_DOTS) {
+      // Too many slides for a row of dots that fits: a number instead.
+      prog.classList.add('numeric');
+      prog.textContent = `${sl.index + 1} / ${sl.count}`;
+    } else {
+      for (let i = 0; i < sl.count; i++) {
+        prog.append(h('i', i < sl.index ? 'past' : i === sl.index ? 'now' : ''));
+      }
     }
     foot.append(prog);
   }
