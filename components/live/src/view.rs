@@ -95,7 +95,7 @@ pub struct Visit {
 }
 
 /// Characters of a tile teaser taken from the first slide's text.
-const TEASER_CHARS: usize = 40;
+const TEASER_CHARS: usize = 90;
 
 #[derive(Serialize)]
 struct Message<'a> {
