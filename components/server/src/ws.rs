@@ -510,9 +510,16 @@ fn handle(
         Some(view::render_error(id, code, message))
     };
     if role == Role::Display && text.len() <= command::MAX_COMMAND {
-        if let Ok(report) = serde_json::from_str(text) {
-            report_display(session, report, page, limit);
-            return None;
+        match serde_json::from_str::<DisplayReport>(text) {
+            Ok(report) => {
+                report_display(session, report, page, limit);
+                return None;
+            }
+            Err(e) if report_kind(text).is_some() => {
+                let what = report_kind(text).unwrap_or_default();
+                return refuse(None, "bad_json", &format!("not a {what} report: {e}"));
+            }
+            Err(_) => {}
         }
     }
     let (id, cmd) = match command::parse(text) {
@@ -545,6 +552,13 @@ fn handle(
         Ok(Applied::Unchanged) => id.map(|id| view::render_ack(id, session.current().seq)),
         Err(r) => refuse(id, r.code, &r.message),
     }
+}
+
+/// The `type` of a display report (`pages`, `media_error`) that `text` claims to be.
+fn report_kind(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let kind = v.get("type")?.as_str()?;
+    matches!(kind, "pages" | "media_error").then(|| kind.to_owned())
 }
 
 /// Takes a display's report (rate-limited like commands; never answered).

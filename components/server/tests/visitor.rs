@@ -70,6 +70,22 @@ async fn a_display_counts_pages_and_a_tablet_turns_them() {
     assert_eq!(st["page"], json!({"index": 0, "count": 1}));
     assert_eq!(next(&mut tablet).await["ref"], 7);
 
+    // A malformed report is named as such.
+    send(
+        &mut display,
+        json!({"type": "pages", "seq": 1, "count": -3}),
+    )
+    .await;
+    let e = next(&mut display).await;
+    assert_eq!(e["code"], "bad_json");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a pages report"),
+        "{e}"
+    );
+
     // A display cannot drive the screen.
     send(&mut display, json!({"type": "stay", "id": 8})).await;
     assert_eq!(next(&mut display).await["code"], "forbidden");
