@@ -9,6 +9,20 @@ use common::{hall, json, k, label_of};
 use ekran_live::{Applied, Command, Contrast, Hub, TextSize};
 use ekran_model::Idle;
 
+/// A hub whose screens go idle after `seconds`, its timers running.
+fn idle_hub(seconds: u32) -> std::sync::Arc<Hub> {
+    let hub = Hub::new(
+        hall(Idle {
+            seconds,
+            ..Idle::default()
+        }),
+        1,
+        Vec::new(),
+    );
+    hub.spawn_idle_timers();
+    hub
+}
+
 fn page(n: usize) -> Command {
     Command::Page { n }
 }
@@ -114,15 +128,7 @@ async fn large_text_and_high_contrast_reach_every_page_and_recount_pages() {
 
 #[tokio::test(start_paused = true)]
 async fn the_screen_warns_before_the_idle_reset_and_stay_keeps_it() {
-    let hub = Hub::new(
-        hall(Idle {
-            seconds: 100,
-            ..Idle::default()
-        }),
-        1,
-        Vec::new(),
-    );
-    hub.spawn_idle_timers();
+    let hub = idle_hub(100);
     let s = hub.session("1").unwrap();
     let mut rx = s.subscribe();
     s.apply(None, &Command::Go { node: "1.2".into() }).unwrap();
@@ -180,15 +186,7 @@ async fn the_screen_warns_before_the_idle_reset_and_stay_keeps_it() {
 
 #[tokio::test(start_paused = true)]
 async fn a_short_idle_time_gets_no_warning() {
-    let hub = Hub::new(
-        hall(Idle {
-            seconds: 3,
-            ..Idle::default()
-        }),
-        1,
-        Vec::new(),
-    );
-    hub.spawn_idle_timers();
+    let hub = idle_hub(3);
     let s = hub.session("1").unwrap();
     let mut rx = s.subscribe();
     s.apply(None, &Command::Go { node: "1.2".into() }).unwrap();
@@ -201,15 +199,7 @@ async fn a_short_idle_time_gets_no_warning() {
 
 #[tokio::test(start_paused = true)]
 async fn a_refused_tap_is_still_a_visitor_and_ends_the_warning() {
-    let hub = Hub::new(
-        hall(Idle {
-            seconds: 100,
-            ..Idle::default()
-        }),
-        1,
-        Vec::new(),
-    );
-    hub.spawn_idle_timers();
+    let hub = idle_hub(100);
     let s = hub.session("1").unwrap();
     let mut rx = s.subscribe();
     s.apply(None, &Command::Slide { n: 2 }).unwrap();
