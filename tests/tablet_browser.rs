@@ -160,6 +160,9 @@ async fn the_attract_loop_shows_an_invitation_and_a_tap_starts() {
     tablet
         .wait_for(&invited, 20, "the invitation over the attract loop")
         .await;
+    // Tab stays on the invitation (the page under it is inert).
+    key(&tablet, "Tab", 9).await;
+    assert_eq!(tablet.eval(FOCUSED).await, "invite-btn");
     // The screen meanwhile loops deep nodes; the tablet invites whatever it shows.
     let attract: Vec<String> = hall.screens[0]
         .idle
@@ -192,6 +195,10 @@ async fn the_attract_loop_shows_an_invitation_and_a_tap_starts() {
             10,
             "the start page after the tap",
         )
+        .await;
+    // Nothing was focused before the invitation: the focus goes to "home", not <body>.
+    tablet
+        .wait_for(&format!("{FOCUSED} === 'home'"), 10, "the focus on home")
         .await;
     display_at(&display, hall, "1", 0).await;
     let errors = browser.console_errors.lock().unwrap().clone();
@@ -230,19 +237,43 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
         )
     };
     tablet
+        .eval("document.getElementById('large-text').focus()")
+        .await;
+    tablet
         .wait_for(&warned("Сіз әлі осындасыз ба?"), 40, "the countdown")
         .await;
+    assert!(
+        tablet
+            .eval("document.getElementById('still-hint').textContent")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("келесі келушіге басынан басталады"),
+        "one wording for both idle modes"
+    );
+    // Tab and Shift+Tab cycle within the dialog.
+    key(&tablet, "Tab", 9).await;
+    assert_eq!(tablet.eval(FOCUSED).await, "stay");
+    tablet
+        .call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({ "type": "rawKeyDown", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9, "modifiers": 8 }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tablet.eval(FOCUSED).await, "stay");
     shot(&tablet, "tablet-still-kk").await;
     let role = tablet
         .eval("document.querySelector('#still [role=alertdialog]').getAttribute('aria-modal')")
         .await;
     assert_eq!(role, "true");
     tablet.click("#stay").await;
+    // The focus comes back where it was.
     tablet
         .wait_for(
-            "document.getElementById('still').hidden && !document.getElementById('app').dataset.pending",
+            &format!("document.getElementById('still').hidden && !document.getElementById('app').dataset.pending && {FOCUSED} === 'large-text'"),
             10,
-            "the countdown to close",
+            "the countdown to close, the focus back on large text",
         )
         .await;
     // The screen stayed: at the next warning, well past the first one's reset time, it
@@ -255,15 +286,16 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
         serde_json::json!([key_of(hall, "1.5"), "large"])
     );
     display_at(&display, hall, "1.5", 0).await;
-    // In Russian too…
-    tablet.click("#stay").await;
+    // Escape answers "stay" too, and the focus comes back.
+    key(&tablet, "Escape", 27).await;
     tablet
         .wait_for(
-            "document.getElementById('still').hidden",
+            &format!("document.getElementById('still').hidden && {FOCUSED} === 'large-text'"),
             10,
-            "the countdown to close",
+            "the countdown to close by Escape",
         )
         .await;
+    // In Russian too…
     tablet.click("[data-lang=\"ru\"]").await;
     tablet
         .wait_for(&warned("Вы ещё здесь?"), 40, "the countdown in Russian")
@@ -327,4 +359,58 @@ async fn large_text_and_high_contrast_apply_on_the_tablet() {
         a.eval("document.documentElement.dataset.text").await,
         "large"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_left_unanswered_says_try_again_and_reconnects() {
+    let s = serve_still().await;
+    let hall = &s.hall;
+    let browser = Browser::launch().await;
+    let tablet = open_tablet(&browser, &s, 1280, 800).await;
+    go(&tablet, hall, "1.5").await;
+    // A channel that swallows what the tablet says (a server frozen with its socket
+    // open answers nothing): the page's frames are dropped while `window.mute` is set.
+    // The connection states the indicator shows are recorded.
+    tablet
+        .eval("(() => { const send = WebSocket.prototype.send; WebSocket.prototype.send = function (d) { if (!window.mute) send.call(this, d); }; window.mute = true; const c = document.getElementById('conn'); window.conns = [c.dataset.state]; new MutationObserver(() => window.conns.push(c.dataset.state)).observe(c, { attributes: true, attributeFilter: ['data-state'] }); })()")
+        .await;
+    tablet.click("#large-text").await;
+    assert_eq!(
+        tablet
+            .eval("document.getElementById('app').dataset.pending")
+            .await,
+        "other"
+    );
+    // No answer: the visitor is asked to try again, and the channel is made anew.
+    tablet
+        .wait_for(
+            "(() => { const t = document.getElementById('toast'); return !t.hidden && t.textContent === 'Болмады. Қайталап көріңіз' && !document.getElementById('app').dataset.pending && window.conns.includes('connecting'); })()",
+            15,
+            "the retry message and a reconnection",
+        )
+        .await;
+    tablet.eval("window.mute = false").await;
+    tablet
+        .wait_for(
+            "document.getElementById('conn').dataset.state === 'open' && !document.querySelector('#large-text').disabled",
+            15,
+            "connected again",
+        )
+        .await;
+    let conns = tablet.eval("window.conns").await;
+    assert!(
+        !conns.as_array().unwrap().iter().any(|c| c == "closed"),
+        "a suspect channel reconnects, it is not shown as lost: {conns}"
+    );
+    // The same tap now works.
+    tablet.click("#large-text").await;
+    tablet
+        .wait_for(
+            "document.documentElement.dataset.text === 'large' && !document.getElementById('app').dataset.pending",
+            10,
+            "large text on",
+        )
+        .await;
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 }

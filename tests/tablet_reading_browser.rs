@@ -368,3 +368,84 @@ async fn the_longest_text_of_the_demo_is_paged_to_its_last_line_from_the_tablet(
     shot(&display, "display-last-page-large-1280x720").await;
     shot(&tablet, "tablet-last-page-kk-800x1280").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swipe_from_the_slide_buttons_turns_and_a_drag_on_a_button_is_no_tap() {
+    let s = serve_still().await;
+    let hall = &s.hall;
+    let browser = Browser::launch().await;
+    let display = browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
+        .await;
+    let tablet = open_tablet(&browser, &s, 1280, 800).await;
+    go(&tablet, hall, "1.5.1.1.3").await;
+    display_at(&display, hall, "1.5.1.1.3", 0).await;
+    watch_slides(&display).await;
+    // A mouse drag to the right across "next slide" on the first slide: a swipe back,
+    // with nothing before the first slide, and no tap on "next" either.
+    let sent = tablet.eval("window.ekranTaps.length").await;
+    mouse_swipe(&tablet, "[data-action=\"next\"]", 120.0).await;
+    assert_eq!(tablet.eval("window.ekranTaps.length").await, sent);
+    assert_eq!(
+        tablet
+            .eval("document.getElementById('app').dataset.slide")
+            .await,
+        "0"
+    );
+    // A tap without movement stays a tap.
+    tablet.click("[data-action=\"next\"]").await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 1).await;
+    // Fingers swiping from the buttons, which cover most of the panel: right from
+    // "previous" and from "next" goes back, left from "next" and from a dot reads on.
+    swipe(&tablet, "[data-action=\"next\"]", 240.0).await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 0).await;
+    swipe(&tablet, "[data-action=\"next\"]", -240.0).await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 1).await;
+    swipe(&tablet, "[data-action=\"prev\"]", 240.0).await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 0).await;
+    swipe(&tablet, ".dot[data-n=\"0\"]", -240.0).await;
+    tablet_at(&tablet, hall, "1.5.1.1.3", 1).await;
+    display_at(&display, hall, "1.5.1.1.3", 1).await;
+    assert_eq!(seen(&display).await, vec![0, 1, 0, 1, 0, 1]);
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_slide_leaf_shows_its_slide_and_the_title_says_the_root_once() {
+    let s = serve_still().await;
+    let hall = &s.hall;
+    let browser = Browser::launch().await;
+    let tablet = open_tablet(&browser, &s, 1280, 800).await;
+    // At the root, whose title is the screen's name: once.
+    go(&tablet, hall, "1").await;
+    assert_eq!(tablet.eval("document.title").await, "«Нұр Отан» Партиясы");
+    // A section keeps its tiles first: no slide panel above them.
+    assert_eq!(
+        tablet
+            .eval("document.getElementById('slides').hidden")
+            .await,
+        true
+    );
+    // Screen 2's leaf 2.1: one slide with a picture; its title and picture, no
+    // "no subsections" box.
+    let two = open_tablet_of(&browser, &s, "2", 1280, 800).await;
+    two.click(&format!(".tile[data-node=\"{}\"]", key_of(hall, "2.1")))
+        .await;
+    tablet_at(&two, hall, "2.1", 0).await;
+    let title = labelled(hall, "2.1").slides[0]
+        .title
+        .resolve(ekran_model::Lang::parse("kk").unwrap(), &hall.fallback)
+        .unwrap()
+        .to_string();
+    two.wait_for(
+        &format!("(() => {{ const p = document.getElementById('slide-pic'); return !document.getElementById('slides').hidden && document.getElementById('slide-title').textContent === {} && !p.hidden && p.complete && p.naturalWidth > 0 && p.getBoundingClientRect().height >= 100 && document.getElementById('empty').hidden && document.getElementById('steps').hidden && document.getElementById('counter').hidden; }})()", js(&title)),
+        10,
+        "the lone slide's title and picture",
+    )
+    .await;
+    assert_eq!(two.eval(CLIPPED).await, Value::Array(vec![]), "2.1");
+    shot(&two, "tablet-lone-slide-kk").await;
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}

@@ -83,9 +83,18 @@ pub fn js(s: &str) -> String {
 }
 
 pub async fn open_tablet(browser: &Browser, s: &Served, w: u32, h: u32) -> Page {
-    let key = ekran_server::key::screen_key(KEY, "1");
+    open_tablet_of(browser, s, "1", w, h).await
+}
+
+/// The tablet of screen `screen`, opened with its screen key, once it shows a state.
+pub async fn open_tablet_of(browser: &Browser, s: &Served, screen: &str, w: u32, h: u32) -> Page {
+    let key = ekran_server::key::screen_key(KEY, screen);
     let page = browser
-        .open_window(&format!("http://{}/tablet/1?key={key}", s.addr), w, h)
+        .open_window(
+            &format!("http://{}/tablet/{screen}?key={key}", s.addr),
+            w,
+            h,
+        )
         .await;
     page.wait_for(
         "document.getElementById('app').dataset.seq && document.getElementById('conn').dataset.state === 'open'",
@@ -306,3 +315,35 @@ pub async fn page_is(page: &Page, text: &str) {
     )
     .await;
 }
+
+/// A swipe with the mouse (button held) from the centre of `selector`, `dx` pixels
+/// sideways: a drag that, on a button, would end with a click.
+pub async fn mouse_swipe(page: &Page, selector: &str, dx: f64) {
+    let at = centre(page, selector).await;
+    mouse(page, "mousePressed", at, 1).await;
+    for i in 1..=5 {
+        let x = at.0 + dx * f64::from(i) / 5.0;
+        page.call(
+            "Input.dispatchMouseEvent",
+            serde_json::json!({ "type": "mouseMoved", "x": x, "y": at.1, "button": "left", "buttons": 1 }),
+        )
+        .await
+        .unwrap();
+    }
+    mouse(page, "mouseReleased", (at.0 + dx, at.1), 1).await;
+}
+
+/// Presses a key (`Tab`, `Escape`) on the focused element, as a keyboard does.
+pub async fn key(page: &Page, name: &str, code: u32) {
+    for kind in ["rawKeyDown", "keyUp"] {
+        page.call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({ "type": kind, "key": name, "code": name, "windowsVirtualKeyCode": code }),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// The id of the focused element (`BODY` when nothing is).
+pub const FOCUSED: &str = "document.activeElement.id || document.activeElement.tagName";

@@ -39,9 +39,15 @@ export class Overlays {
     this.stay.addEventListener('click', () => {
       if (!this.stay.disabled) onStay(this.stay);
     });
-    // Escape answers the dialog as "stay": a keyboard user keeps the screen.
+    // Escape answers the dialog as "stay": a keyboard user keeps the screen. Tab stays
+    // in the open overlay (its one button), never leaving for the inert page or <body>.
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !this.still.hidden && !this.stay.disabled) onStay(this.stay);
+      const open = !this.still.hidden ? this.stay : !this.invite.hidden ? this.inviteBtn : null;
+      if (e.key === 'Tab' && open) {
+        e.preventDefault();
+        open.focus({ preventScroll: true });
+      }
     });
   }
 
@@ -57,10 +63,14 @@ export class Overlays {
       this.deadline = performance.now() + s.idle_in * 1000;
     }
     if (!warn) this.seq = -1;
+    // Where the focus was, taken before the page goes inert (which drops it to <body>);
+    // given back once the page is usable again (not inert, its buttons enabled).
+    const a = document.activeElement;
+    if ((idle || warn) && !this.app.inert && a && this.app.contains(a)) this.returnFocus = a;
+    this.app.inert = idle || warn;
     this.show(this.invite, idle);
     this.show(this.still, warn);
     document.documentElement.dataset.overlay = idle ? 'invite' : warn ? 'still' : '';
-    this.app.inert = idle || warn;
     this.stillTitle.textContent = t(L, 'stillThere');
     this.stay.textContent = t(L, 'stay');
     if (warn) {
@@ -86,14 +96,18 @@ export class Overlays {
     if (el.hidden === !on) return;
     el.hidden = !on;
     if (on) {
-      const a = document.activeElement;
-      if (a && this.app.contains(a)) this.returnFocus = a;
       const target = el === this.still ? this.stay : this.inviteBtn;
       target.focus({ preventScroll: true });
     } else if (this.invite.hidden && this.still.hidden) {
       const r = this.returnFocus;
       this.returnFocus = null;
-      if (r && r.isConnected && !r.disabled) r.focus({ preventScroll: true });
+      // The control focused before, if still there and usable; else the first usable
+      // one of the page (home), never <body>.
+      for (const c of [r, ...this.app.querySelectorAll('button')]) {
+        if (!c || !c.isConnected || c.disabled || c.closest('[hidden]')) continue;
+        c.focus({ preventScroll: true });
+        if (document.activeElement === c) return;
+      }
     }
   }
 }

@@ -5,6 +5,8 @@ import { ensurePaired } from './pairing.js';
 import { t, tf, counter, LANG_NAMES, removedNotice, bilingual, regionName } from './i18n.js';
 import { inlineSvg } from './render.js';
 import { Overlays } from './tablet-overlays.js';
+import { pressFeedback, swipes, watchSocket } from './tablet-gestures.js';
+import { wordCut, textOf } from './tablet-text.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -33,6 +35,7 @@ const slideTitle = $('slide-title');
 const dotsEl = $('dots');
 const previewEl = $('preview');
 const slidePic = $('slide-pic');
+const slideText = $('slide-text');
 const regionEl = $('region');
 const tilesEl = $('tiles');
 const emptyEl = $('empty');
@@ -41,10 +44,11 @@ const toast = $('toast');
 const removedEl = $('removed');
 const removedBox = removedEl.querySelector('.removed-box');
 const THEMES = ['azure', 'steppe', 'sunrise', 'jade', 'graphite'];
-/** How long a control waits for the screen's answer before it is usable again. */
+/**
+ * How long a command waits for the screen's answer (its state, `ack` or error): then the
+ * visitor is asked to try again and the connection, suspect, is made anew.
+ */
 const PENDING_MAX_MS = 5000;
-/** A horizontal swipe on the preview: at least this far (px), and mostly sideways. */
-const SWIPE_PX = 60;
 
 window.ekranTaps = [];
 
@@ -99,19 +103,6 @@ const VISITOR_ERRORS = {
   unknown_lang: 'errLang',
   forbidden: 'errForbidden',
 };
-
-/**
- * A teaser the server cut at a fixed length ends inside a word ("цифрланд…"): cut it
- * back to the last whole word, so a visitor reads words, then the ellipsis.
- */
-export function wordCut(text) {
-  const s = String(text || '');
-  if (!s.endsWith('…')) return s;
-  const body = s.slice(0, -1);
-  const i = body.search(/\s\S*$/u);
-  if (i <= 0) return s;
-  return `${body.slice(0, i).replace(/[\s,;:.—–-]+$/u, '')}…`;
-}
 
 // ---------------------------------------------------------------- rendering
 function renderConn(L) {
@@ -216,7 +207,10 @@ function renderSlides(s) {
   const sl = s.slide;
   const pg = pageOfState(s);
   const many = !!sl && sl.count > 1;
-  const show = !!sl && (many || pg.count > 1);
+  // A leaf's lone slide too: its title and preview are all the screen shows (a section
+  // with tiles keeps them first).
+  const lone = !!sl && !many && !(Array.isArray(s.children) && s.children.length);
+  const show = !!sl && (many || pg.count > 1 || lone);
   slidesEl.hidden = !show;
   app.dataset.page = `${pg.index}/${pg.count}`;
   if (!show) {
@@ -236,7 +230,11 @@ function renderSlides(s) {
   }
   slidePic.hidden = !pic;
   renderRegion(s, sl);
-  previewEl.hidden = !pic && regionEl.hidden;
+  // A lone slide without a picture: the start of its text (clamped by the style).
+  const excerpt = lone && !pic && regionEl.hidden ? textOf(sl).slice(0, 400) : '';
+  slideText.textContent = excerpt;
+  slideText.hidden = !excerpt;
+  previewEl.hidden = !pic && regionEl.hidden && !excerpt;
   dotsEl.hidden = !many;
   dotsEl.setAttribute('aria-label', t(s.lang, 'slides'));
   if (built.dots !== sl.count) {
@@ -335,7 +333,8 @@ function render() {
   app.dataset.seq = String(s.seq);
   app.dataset.node = s.node.id;
   app.dataset.slide = s.slide ? String(s.slide.index) : '';
-  document.title = [s.node.title, s.screen.name].filter(Boolean).join(' · ');
+  // Once, where the node is the screen's root of the same name.
+  document.title = [...new Set([s.node.title, s.screen.name].filter(Boolean))].join(' · ');
   const bc = Array.isArray(s.breadcrumb) ? s.breadcrumb : [];
   const rootId = bc.length ? bc[0].id : s.node.id;
   homeBtn.dataset.node = rootId;
@@ -383,7 +382,7 @@ function showToast(msg) {
 
 function setPending(p) {
   clearPending();
-  pending = { ...p, timer: setTimeout(clearPending, PENDING_MAX_MS) };
+  pending = { ...p, timer: setTimeout(unanswered, PENDING_MAX_MS) };
   if (p.el) {
     p.el.classList.add('pending');
     p.el.setAttribute('aria-busy', 'true');
@@ -401,26 +400,25 @@ function clearPending() {
   app.dataset.pending = '';
 }
 
-// Visible at once: the control reacts on pointerdown, the command goes on click.
-let pressed = null;
-document.addEventListener(
-  'pointerdown',
-  (e) => {
-    const b = e.target.closest && e.target.closest('button');
-    if (!b || b.disabled) return;
-    if (pressed) pressed.classList.remove('pressed');
-    pressed = b;
-    b.classList.add('pressed');
-  },
-  { passive: true },
-);
-function release() {
-  const b = pressed;
-  pressed = null;
-  if (b) setTimeout(() => b !== pressed && b.classList.remove('pressed'), 140);
+/**
+ * No answer in time: the server or the channel is stuck (a socket can stay open to a
+ * server that no longer answers). The visitor is told to try again, and the connection
+ * is made anew (shown as connecting meanwhile).
+ */
+const socket = watchSocket();
+let suspect = false;
+function unanswered() {
+  clearPending();
+  showToast(t(state && state.lang, 'errRetry'));
+  if (!online()) return;
+  suspect = true;
+  connState = 'connecting';
+  render();
+  socket.drop();
 }
-document.addEventListener('pointerup', release, { passive: true });
-document.addEventListener('pointercancel', release, { passive: true });
+
+// Visible at once: the control reacts on pointerdown, the command goes on click.
+pressFeedback();
 
 /**
  * Sends `cmd` from control `el`; the control shows it is waiting until the state that
@@ -503,30 +501,9 @@ app.addEventListener('click', (e) => {
   tap(b);
 });
 
-// Swipe on the slide's panel: left reads on (the next page, then the next slide), right back.
-let swipe = null;
-slidesEl.addEventListener(
-  'pointerdown',
-  (e) => {
-    if (!e.isPrimary || (e.target.closest && e.target.closest('button'))) return;
-    swipe = { x: e.clientX, y: e.clientY, id: e.pointerId };
-  },
-  { passive: true },
-);
-slidesEl.addEventListener(
-  'pointerup',
-  (e) => {
-    const sw = swipe;
-    swipe = null;
-    if (!sw || sw.id !== e.pointerId || !online()) return;
-    const dx = e.clientX - sw.x;
-    const dy = e.clientY - sw.y;
-    if (Math.abs(dx) < SWIPE_PX || Math.abs(dx) < 1.5 * Math.abs(dy)) return;
-    stepBy(dx < 0 ? 1 : -1, null);
-  },
-  { passive: true },
-);
-slidesEl.addEventListener('pointercancel', () => (swipe = null), { passive: true });
+// Swipe on the slide's panel (its buttons too): left reads on (the next page, then the
+// next slide), right back.
+swipes(slidesEl, (dir) => online() && stepBy(dir, null));
 
 // The idle invitation and the "still there?" dialog (tablet-overlays.js).
 const overlays = new Overlays({
@@ -596,6 +573,9 @@ const live = connect({
   },
   onConn(st, info) {
     connState = st;
+    // A connection this page dropped as suspect is reconnecting, not lost.
+    if (st === 'closed' && suspect) connState = 'connecting';
+    suspect = false;
     if (st === 'open') refused = false;
     else {
       clearPending();
