@@ -166,5 +166,19 @@ export function connect(opts) {
       return msg;
     },
     status: () => status,
+    /**
+     * Drops the socket as if the network had and connects anew at once: for a channel
+     * whose server stopped answering (its closing handshake could wait a minute for a
+     * close that never comes).
+     */
+    reconnect() {
+      const sock = ws;
+      if (!sock) return;
+      ws = null; // its events are ignored from now on
+      sock.close(1000);
+      attempt = 0;
+      setStatus('connecting');
+      open();
+    },
   };
 }

@@ -1,10 +1,8 @@
-// The tablet's touch handling and its socket watch (docs/tablet.md):
+// The tablet's touch handling (docs/tablet.md):
 // - a control shows at once that it is pressed (on pointerdown; the command goes on click);
 // - a horizontal swipe anywhere on the slide panel, its buttons included, turns the
 //   page or slide; the click a swipe ends with on a button is dropped (a tap without
-//   movement stays a click);
-// - the page's WebSocket, so that a command left without an answer can drop a stuck
-//   channel and let live.js reconnect.
+//   movement stays a click).
 
 /** A swipe: at least this far sideways (px), and mostly sideways. */
 export const SWIPE_PX = 60;
@@ -77,30 +75,4 @@ export function swipes(panel, onSwipe) {
     },
     { capture: true },
   );
-}
-
-/**
- * Keeps the newest WebSocket the page opens; `drop()` ends it as if the network had
- * (live.js then reconnects as after any loss). For a socket whose server stopped
- * answering: its closing handshake could wait a minute for a close that never comes.
- */
-export function watchSocket() {
-  let last = null;
-  const Native = window.WebSocket;
-  window.WebSocket = new Proxy(Native, {
-    construct(target, args, nt) {
-      last = Reflect.construct(target, args, nt);
-      return last;
-    },
-  });
-  return {
-    drop() {
-      const s = last;
-      if (!s || s.readyState > Native.OPEN) return;
-      const onclose = s.onclose;
-      s.onclose = null;
-      s.close(1000);
-      if (typeof onclose === 'function') onclose.call(s, new CloseEvent('close', { code: 1006 }));
-    },
-  };
 }

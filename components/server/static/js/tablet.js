@@ -5,7 +5,7 @@ import { ensurePaired } from './pairing.js';
 import { t, tf, counter, LANG_NAMES, removedNotice, bilingual, regionName } from './i18n.js';
 import { inlineSvg } from './render.js';
 import { Overlays } from './tablet-overlays.js';
-import { pressFeedback, swipes, watchSocket } from './tablet-gestures.js';
+import { pressFeedback, swipes } from './tablet-gestures.js';
 import { wordCut, textOf } from './tablet-text.js';
 
 const $ = (id) => document.getElementById(id);
@@ -405,7 +405,6 @@ function clearPending() {
  * server that no longer answers). The visitor is told to try again, and the connection
  * is made anew (shown as connecting meanwhile).
  */
-const socket = watchSocket();
 let suspect = false;
 function unanswered() {
   clearPending();
@@ -414,7 +413,7 @@ function unanswered() {
   suspect = true;
   connState = 'connecting';
   render();
-  socket.drop();
+  live.reconnect();
 }
 
 // Visible at once: the control reacts on pointerdown, the command goes on click.
