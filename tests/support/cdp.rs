@@ -393,14 +393,22 @@ impl Page {
             &format!("{selector} to be there and enabled to click"),
         )
         .await;
-        let rect = self
-            .eval(&format!(
-                "(() => {{ const e = document.querySelector({sel}); if (!e) return null; e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
-            ))
-            .await;
+        // Where a finger would land: the element's centre once it has stopped moving (the
+        // same place 40 ms apart) and nothing else is on top of it there,
+        // so a page still redrawing does not get the tap on another control.
+        let at = format!(
+            "(async () => {{ const e = document.querySelector({sel}); if (!e) return null; e.scrollIntoView({{block: 'center'}}); const c = () => {{ const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }}; const a = c(); await new Promise(f => setTimeout(f, 40)); const b = c(); const hit = document.elementFromPoint(b[0], b[1]); return a[0] === b[0] && a[1] === b[1] && hit && (hit === e || e.contains(hit)) ? b : false; }})()"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let rect = loop {
+            let r = self.eval(&at).await;
+            if r != Value::Bool(false) || std::time::Instant::now() > deadline {
+                break r;
+            }
+        };
         let (x, y) = match rect.as_array() {
             Some(a) => (a[0].as_f64().unwrap(), a[1].as_f64().unwrap()),
-            None => panic!("no element {selector} to click"),
+            None => panic!("no element {selector} to click, or it kept moving or stayed covered"),
         };
         for kind in ["mousePressed", "mouseReleased"] {
             self.call(

@@ -13,7 +13,7 @@ pub mod view;
 
 pub use command::{Command, Refusal, MAX_COMMAND};
 pub use hub::{Hub, SavedPosition};
-pub use session::{Applied, Frame, Session};
+pub use session::{Applied, Frame, Session, SHOW_WAIT};
 pub use view::{
     media_url, url_segment, Contrast, Paging, Position, Prefs, Stamp, TextSize, Visit, MAX_PAGES,
 };

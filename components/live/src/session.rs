@@ -63,6 +63,11 @@ struct Inner {
     /// The `seq` of the frame where the position last changed: a relative step based on
     /// an older state was already taken or overtaken.
     moved_seq: u64,
+    /// When the position last changed, and the newest `seq` a display said it has on
+    /// screen (0 until one does): a relative step waits for the display to show the
+    /// slide it steps from (see [`SHOW_WAIT`]).
+    moved_at: Instant,
+    shown_seq: u64,
     /// The `seq` of the frame where the text's layout last changed (position, modes or
     /// hall version): page counts reported for older frames are about another layout.
     layout_seq: u64,
@@ -99,6 +104,10 @@ fn warning(idle_seconds: u32) -> Option<Duration> {
     let w = (idle_seconds.max(1) / 4).min(20);
     (w > 0).then(|| Duration::from_secs(u64::from(w)))
 }
+
+/// How long a relative step waits for a display to show the slide it steps from: a
+/// display that went away, or never reports, holds no tap up for longer.
+pub const SHOW_WAIT: Duration = Duration::from_millis(1500);
 
 /// An idle or attract time; at least a second, so a hall that skipped validation cannot
 /// make a timer spin.
@@ -163,6 +172,8 @@ impl Session {
             visit: Visit::default(),
             shown,
             moved_seq: seq,
+            moved_at: now,
+            shown_seq: 0,
             layout_seq: seq,
         };
         let (tx, _) = watch::channel(Frame {
@@ -331,12 +342,24 @@ impl Session {
         true
     }
 
+    /// A display's report that it has the state with `seq` on screen
+    /// (`{"type":"shown","seq":S}`). Until a display shows the current position, a
+    /// relative step from it is not taken (for at most [`SHOW_WAIT`]): a display slower
+    /// than a double tap still shows every slide in turn. Not activity.
+    pub fn report_shown(&self, seq: u64) {
+        let mut inner = self.lock();
+        if seq <= inner.seq {
+            inner.shown_seq = inner.shown_seq.max(seq);
+        }
+    }
+
     fn publish(&self, inner: &mut Inner, cause: Option<u64>) -> u64 {
         inner.seq += 1;
         let now = (inner.pos.clone(), inner.visit.prefs);
         if inner.shown.as_ref() != Some(&now) {
             if inner.shown.as_ref().is_none_or(|(p, _)| *p != now.0) {
                 inner.moved_seq = inner.seq;
+                inner.moved_at = Instant::now();
             }
             // Another text or type size: its pages are counted anew.
             inner.visit.page = Paging::default();
@@ -587,8 +610,13 @@ fn position(id: &str, inner: &Inner, cmd: &Command) -> Result<Position, Refusal>
         }),
         // A step from a state the screen has left: already taken (a double tap, or
         // another tablet's tap), or overtaken; the screen stays where it is.
+        // …or a step from a slide no display shows yet: taken once one does.
         Command::Next { seq: Some(b) } | Command::Prev { seq: Some(b) }
-            if *b < inner.moved_seq || *b > inner.seq =>
+            if *b < inner.moved_seq
+                || *b > inner.seq
+                || (inner.shown_seq != 0
+                    && inner.shown_seq < inner.moved_seq
+                    && inner.moved_at.elapsed() < SHOW_WAIT) =>
         {
             Ok(pos.clone())
         }

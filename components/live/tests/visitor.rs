@@ -224,3 +224,49 @@ async fn a_refused_tap_is_still_a_visitor_and_ends_the_warning() {
         "a full idle time less the warning"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_step_waits_for_a_display_to_show_the_slide_it_steps_from() {
+    let hub = Hub::new(hall(Idle::default()), 1, Vec::new());
+    let s = hub.session("1").unwrap();
+    let slide = || json(&s.current())["slide"]["index"].as_u64().unwrap();
+    let next = |seq: u64| Command::Next { seq: Some(seq) };
+    // No display has said what it shows: steps are taken at once (scripts, tests).
+    s.apply(None, &next(s.current().seq)).unwrap();
+    assert_eq!(slide(), 1);
+    // A display shows slide 1; the tablet steps back to 0 and at once forward again:
+    // the display has not shown slide 0 yet, so the second step waits (a display slower
+    // than a double tap still shows every slide in turn).
+    s.report_shown(s.current().seq);
+    s.apply(
+        None,
+        &Command::Prev {
+            seq: Some(s.current().seq),
+        },
+    )
+    .unwrap();
+    let at0 = s.current().seq;
+    assert_eq!(s.apply(Some(3), &next(at0)).unwrap(), Applied::Unchanged);
+    assert_eq!(slide(), 0);
+    // Once the display shows it, the step is taken.
+    s.report_shown(at0);
+    assert!(matches!(
+        s.apply(None, &next(at0)).unwrap(),
+        Applied::Changed(_)
+    ));
+    assert_eq!(slide(), 1);
+    // A display that went away holds no tap up for longer than SHOW_WAIT.
+    let at1 = s.current().seq;
+    assert_eq!(s.apply(None, &next(at1)).unwrap(), Applied::Unchanged);
+    tokio::time::sleep(ekran_live::SHOW_WAIT).await;
+    assert!(matches!(
+        s.apply(None, &next(at1)).unwrap(),
+        Applied::Changed(_)
+    ));
+    assert_eq!(slide(), 2);
+    // A report from the future is not believed.
+    s.report_shown(u64::MAX);
+    s.apply(None, &Command::Slide { n: 0 }).unwrap();
+    let at = s.current().seq;
+    assert_eq!(s.apply(None, &next(at)).unwrap(), Applied::Unchanged);
+}

@@ -486,6 +486,8 @@ enum DisplayReport {
     /// How many pages the text of the state with `seq` takes at its size:
     /// `{"type":"pages","seq":S,"count":N}`.
     Pages { seq: u64, count: usize },
+    /// It has the state with `seq` on screen: `{"type":"shown","seq":S}`.
+    Shown { seq: u64 },
 }
 
 /// Applies one text frame; returns the error reply, if any. Accepted commands reach this
@@ -558,7 +560,7 @@ fn handle(
 fn report_kind(text: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let kind = v.get("type")?.as_str()?;
-    matches!(kind, "pages" | "media_error").then(|| kind.to_owned())
+    matches!(kind, "pages" | "shown" | "media_error").then(|| kind.to_owned())
 }
 
 /// Takes a display's report (rate-limited like commands; never answered).
@@ -575,6 +577,7 @@ fn report_display(
         DisplayReport::Pages { seq, count } => {
             session.report_pages(seq, count);
         }
+        DisplayReport::Shown { seq } => session.report_shown(seq),
         DisplayReport::MediaError { kind, src } => {
             let kind = if matches!(kind.as_str(), "image" | "video") {
                 kind.as_str()

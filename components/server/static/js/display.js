@@ -118,6 +118,15 @@ addEventListener('resize', () => {
   resizeTimer = setTimeout(() => current && refit(current), 150);
 });
 
+/** Tells the server this state is on screen (after its frame is painted), so a tablet's
+ * next step waits for it: a slow display still shows every slide in turn. */
+function reportShown(seq) {
+  if (PREVIEW || !sendReport) return;
+  const send = () => sendReport({ type: 'shown', seq });
+  if (document.hidden) send();
+  else requestAnimationFrame(send);
+}
+
 function recordPaint(seq) {
   const rec = () => {
     const p = window.ekranPaints;
@@ -154,6 +163,7 @@ function commit(p) {
   root.dataset.pages = frame.dataset.pages;
   root.dataset.page = frame.dataset.page;
   recordPaint(s.seq);
+  reportShown(s.seq);
   reportPages(p);
   idlePaging();
   for (const v of frame.querySelectorAll('video')) v.play().catch(() => {});
