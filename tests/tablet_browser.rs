@@ -17,9 +17,7 @@ async fn a_double_tap_on_next_shows_each_slide_in_turn_and_waits_for_the_screen(
     let s = serve_still().await;
     let hall = &s.hall;
     let browser = Browser::launch().await;
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     go(&tablet, hall, "1.5.1.1.3").await;
     display_at(&display, hall, "1.5.1.1.3", 0).await;
@@ -82,9 +80,7 @@ async fn two_tablets_pressing_next_at_once_move_one_step() {
     let s = serve_still().await;
     let hall = &s.hall;
     let browser = Browser::launch().await;
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let a = open_tablet(&browser, &s, 1280, 800).await;
     let b = open_tablet(&browser, &s, 800, 1280).await;
     go(&a, hall, "1.5.1.1.3").await;
@@ -149,9 +145,7 @@ async fn the_attract_loop_shows_an_invitation_and_a_tap_starts() {
     let s = serve(|h| h.screens[0].idle.seconds = 2).await;
     let hall = &s.hall;
     let browser = Browser::launch().await;
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     let (kk, ru) = (js("Қош келдіңіз!"), js("Добро пожаловать!"));
     let invited = format!(
@@ -216,9 +210,7 @@ async fn the_countdown_appears_and_stay_keeps_the_screen() {
     .await;
     let hall = &s.hall;
     let browser = Browser::launch().await;
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     go(&tablet, hall, "1.5").await;
     // The visitor's modes, which the reset gives back to the next visitor as normal.

@@ -18,9 +18,7 @@ async fn the_tablet_fits_tablets_and_phones_in_both_languages() {
     let s = serve_still().await;
     let hall = &s.hall;
     let browser = Browser::launch().await;
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     // The favicon every browser asks for is there.
     let icon = tablet
@@ -291,9 +289,7 @@ async fn the_longest_text_of_the_demo_is_paged_to_its_last_line_from_the_tablet(
         .unwrap();
     let browser = Browser::launch().await;
     // A small landscape display with large text: the text takes several pages there.
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 800, 1280).await;
     let key = ekran_server::key::screen_key(KEY, "1");
     let (mut ws, _) =
@@ -374,9 +370,7 @@ async fn a_swipe_from_the_slide_buttons_turns_and_a_drag_on_a_button_is_no_tap()
     let s = serve_still().await;
     let hall = &s.hall;
     let browser = Browser::launch().await;
-    let display = browser
-        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
-        .await;
+    let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     go(&tablet, hall, "1.5.1.1.3").await;
     display_at(&display, hall, "1.5.1.1.3", 0).await;

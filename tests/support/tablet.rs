@@ -86,6 +86,13 @@ pub async fn open_tablet(browser: &Browser, s: &Served, w: u32, h: u32) -> Page 
     open_tablet_of(browser, s, "1", w, h).await
 }
 
+/// Screen 1's display, in a window of its own at 1280×720.
+pub async fn open_display(browser: &Browser, s: &Served) -> Page {
+    browser
+        .open_window(&format!("http://{}/display/1", s.addr), 1280, 720)
+        .await
+}
+
 /// The tablet of screen `screen`, opened with its screen key, once it shows a state.
 pub async fn open_tablet_of(browser: &Browser, s: &Served, screen: &str, w: u32, h: u32) -> Page {
     let key = ekran_server::key::screen_key(KEY, screen);
