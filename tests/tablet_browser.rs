@@ -122,9 +122,33 @@ async fn two_tablets_pressing_next_at_once_move_one_step() {
         let sent = (a.eval(last_seq).await, b.eval(last_seq).await);
         assert_ne!(a.eval(taps).await, before.0, "tablet A sent its tap");
         assert_ne!(b.eval(taps).await, before.1, "tablet B sent its tap");
-        let steps = if sent.0 == sent.1 { 1 } else { 2 };
-        at_once += u32::from(steps == 1);
-        slide += steps;
+        // Taps from the same state move one step. A tap from a later state moves on
+        // from there, unless the display had not shown that state's slide yet: the step
+        // then waits for it (docs/protocol.md, `shown`) and is not taken.
+        let settled = "!document.getElementById('app').dataset.pending";
+        a.wait_for(settled, 10, "tablet A settled").await;
+        b.wait_for(settled, 10, "tablet B settled").await;
+        // Both tablets show the screen's last state (each heard the other's step).
+        let slide_of = "Number(document.getElementById('app').dataset.slide)";
+        let now = loop {
+            let (x, y) = (a.eval(slide_of).await, b.eval(slide_of).await);
+            if x == y {
+                break x.as_u64().unwrap();
+            }
+            b.wait_for(&format!("{slide_of} === {x}"), 10, "the tablets to agree")
+                .await;
+        };
+        let steps = now - slide;
+        if sent.0 == sent.1 {
+            assert_eq!(
+                steps, 1,
+                "round {rounds}: taps from one state move one step"
+            );
+            at_once += 1;
+        } else {
+            assert!((1..=2).contains(&steps), "round {rounds}: {steps} steps");
+        }
+        slide = now;
         for t in [&a, &b] {
             tablet_at(t, hall, "1.5.1.1.3", slide as usize).await;
         }
