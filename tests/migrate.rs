@@ -159,9 +159,18 @@ fn mongoexport_extended_json_lines_import_with_their_numbers() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let h = hall(data.path());
     let region = |l: &str| node(&h, l).slides[0].region.clone();
-    assert_eq!(region("1"), Some(ekran_model::RegionRef::Legacy(9)));
-    assert_eq!(region("2"), Some(ekran_model::RegionRef::Legacy(3)));
-    assert_eq!(region("2.1"), Some(ekran_model::RegionRef::Legacy(17)));
+    assert_eq!(
+        region("1"),
+        Some(ekran_model::RegionCode::new("KZ-27").unwrap())
+    );
+    assert_eq!(
+        region("2"),
+        Some(ekran_model::RegionCode::new("KZ-11").unwrap())
+    );
+    assert_eq!(
+        region("2.1"),
+        Some(ekran_model::RegionCode::new("KZ-79").unwrap())
+    );
 }
 
 fn write_dump(path: &Path, docs: &[Document]) {

@@ -60,6 +60,7 @@ pub fn hall() -> Result<Hall, String> {
         &hall,
         &validate::Context {
             media: Some(&known),
+            maps: None,
         },
     );
     if findings.has_errors() {
@@ -167,6 +168,7 @@ mod tests {
             &hall,
             &validate::Context {
                 media: Some(&known),
+                maps: None,
             },
         );
         assert!(findings.0.is_empty(), "{:#?}", findings.0);

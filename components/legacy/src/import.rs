@@ -8,7 +8,7 @@
 
 use ekran_model::diag::{Diagnostic, Diagnostics, Location, Severity};
 use ekran_model::{
-    Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionRef, Slide,
+    Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionCode, Slide,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -403,6 +403,11 @@ impl LegacyImport {
     }
 }
 
+/// Today's code of a 2018 region number (`ekran_model::map::legacy_region`).
+fn legacy_code(n: u16) -> Option<RegionCode> {
+    ekran_model::map::legacy_region(n).map(|r| r.code())
+}
+
 /// Kind, layouts, media and regions of a node, from one record.
 fn structure(key: NodeKey, r: &Record) -> Node {
     let mut node = Node::new(key, Localized::default());
@@ -412,7 +417,7 @@ fn structure(key: NodeKey, r: &Record) -> Node {
         .slides
         .first()
         .and_then(|s| s.region)
-        .map(RegionRef::Legacy);
+        .and_then(legacy_code);
     node.slides = r
         .slides
         .iter()
@@ -420,7 +425,7 @@ fn structure(key: NodeKey, r: &Record) -> Node {
             let mut slide = Slide::new(s.layout());
             slide.image = s.image.clone();
             slide.video = s.video.clone();
-            slide.region = s.region.map(RegionRef::Legacy);
+            slide.region = s.region.and_then(legacy_code);
             slide.legacy_block = s.block.clone();
             slide
         })
