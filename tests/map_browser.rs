@@ -106,14 +106,21 @@ async fn shot(page: &Page, name: &str) {
     )
     .await;
     let png = page.screenshot().await;
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 3_000, "{name} is blank-ish");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 3_000,
+        "{name} is blank-ish"
+    );
     std::fs::write(shots().join(format!("{name}.png")), png).unwrap();
 }
 
 /// Goes to the map node from wherever the tablet is: home, then the map node's tile.
 async fn to_map(tablet: &Page, s: &Served) {
     let root = s.hall.screens[0].root.to_string();
-    if tablet.eval("document.getElementById('app').dataset.node").await != root.as_str() {
+    if tablet
+        .eval("document.getElementById('app').dataset.node")
+        .await
+        != root.as_str()
+    {
         tablet.click("#home").await;
         tablet
             .wait_for(
@@ -232,7 +239,11 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
         .iter()
         .map(|b| b[0].as_str().unwrap())
         .collect();
-    assert_eq!(order, ["KZ-75", "KZ-71", "KZ-35", "KZ-79"], "by Kazakh name: {list}");
+    assert_eq!(
+        order,
+        ["KZ-75", "KZ-71", "KZ-35", "KZ-79"],
+        "by Kazakh name: {list}"
+    );
     assert_eq!(list[0][0][1], name("KZ-75", "kk"), "{list}");
     assert_eq!(list[0][0][2], "Алматы: жобалар", "{list}");
     assert_eq!(list[1], json!([key_of(hall, "1.30.5")]), "{list}");
@@ -251,7 +262,11 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
         let cities = tablet
             .eval("['KZ-75', 'KZ-79'].map(id => !!document.querySelector(`#map circle.hit[data-region=\"${id}\"]`) || (() => { const r = document.querySelector(`#map path[data-region=\"${id}\"]`).getBoundingClientRect(); return r.width >= 48 && r.height >= 48; })())")
             .await;
-        assert_eq!(cities, json!([true, true]), "Almaty and Shymkent at {w}×{h}");
+        assert_eq!(
+            cities,
+            json!([true, true]),
+            "Almaty and Shymkent at {w}×{h}"
+        );
         assert_eq!(tablet.eval(CLIPPED).await, json!([]), "at {w}×{h}");
         shot(&tablet, &format!("tablet-map-kk-{w}x{h}")).await;
     }
@@ -278,9 +293,15 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
     other
         .until("the ack of stay", |v| v["type"] == "ack" && v["ref"] == 1)
         .await;
-    assert_eq!(tablet.eval("window.ekranTaps.length").await, taps, "no command sent");
     assert_eq!(
-        tablet.eval("document.getElementById('app').dataset.node").await,
+        tablet.eval("window.ekranTaps.length").await,
+        taps,
+        "no command sent"
+    );
+    assert_eq!(
+        tablet
+            .eval("document.getElementById('app').dataset.node")
+            .await,
         key_of(hall, MAP)
     );
     display_on(&display, &s, MAP, "kk").await;
@@ -337,7 +358,11 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
     let kept = display
         .eval("[document.querySelector('#display .stage').dataset.layout, document.querySelector('#display .hdr .rbadge')?.dataset.region, document.querySelector('#display .hdr .rbadge')?.textContent.replaceAll('\\u00ad', '')]")
         .await;
-    assert_eq!(kept, json!(["image", "KZ-79", name("KZ-79", "ru")]), "{kept}");
+    assert_eq!(
+        kept,
+        json!(["image", "KZ-79", name("KZ-79", "ru")]),
+        "{kept}"
+    );
 
     let errors = browser.console_errors.lock().unwrap().clone();
     assert!(errors.is_empty(), "console errors: {errors:?}");
