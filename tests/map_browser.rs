@@ -318,6 +318,18 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
         .eval("[[...document.querySelectorAll('#display .frame.shown path.region.linked')].map(p => p.dataset.region).sort(), document.querySelectorAll('#display .frame.shown path[data-region]').length, document.querySelectorAll('#display .frame.shown .region.active').length]")
         .await;
     assert_eq!(marked, json!([linked, features, 0]), "{marked}");
+    // Kept for going offline with the state that shows it (display-offline.js).
+    display
+        .wait_for(
+            "(() => { const d = document.getElementById('display'); return d.dataset.saved === d.dataset.seq; })()",
+            10,
+            "the display's state and its media kept",
+        )
+        .await;
+    let kept = display
+        .eval("caches.open('ekran-content').then(c => c.match('/maps/kz')).then(r => r ? r.json() : null).then(d => d && [d.format, d.features.length])")
+        .await;
+    assert_eq!(kept, json!(["ekran-map/1", features]), "the map kept offline");
     shot(&display, "display-map-kk").await;
 
     // A linked region: the display shows its node, the region highlighted and named.

@@ -1,5 +1,5 @@
 // Region maps (`ekran-map/1` documents, docs/protocol.md `map`) drawn as inline SVG, for
-// the tablet (tablet-map.js), the display (render.js) and the admin. Pure: no fetch,
+// the tablet's map panel, the display's frames and the admin. Pure: no fetch,
 // listeners or lookups at import; `loadMap` fetches when called. Shapes come from the
 // server's JSON, checked here before use; the DOM is built with createElementNS and
 // setAttribute (path data, numbers, classes, ids) only, never from markup.
