@@ -175,7 +175,10 @@ fn mongoexport_extended_json_lines_import_with_their_numbers() {
     let links = &node(&h, "2").map.as_ref().expect("a map node's map").links;
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].region.as_str(), "KZ-79");
-    assert_eq!(&links[0].node, h.nodes.find_label(&NodeId::parse("2.1").unwrap()).unwrap());
+    assert_eq!(
+        &links[0].node,
+        h.nodes.find_label(&NodeId::parse("2.1").unwrap()).unwrap()
+    );
 
     // A split region and unknown numbers: said where they stand, and counted in the report.
     let odd = dir.path().join("odd.json");
@@ -191,9 +194,18 @@ fn mongoexport_extended_json_lines_import_with_their_numbers() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     for line in [
-        format!("{}:1:53: note: node 3: region 5 (Almaty Region, 2018) → KZ-33 Jetisu Region", s(&odd)),
-        format!("{}:2:54: warning: \"map\" is region 18, which the 2018 numbering", s(&odd)),
-        format!("{}:3:54: warning: \"map\" is \"x\", not a region number", s(&odd)),
+        format!(
+            "{}:1:53: note: node 3: region 5 (Almaty Region, 2018) → KZ-33 Jetisu Region",
+            s(&odd)
+        ),
+        format!(
+            "{}:2:54: warning: \"map\" is region 18, which the 2018 numbering",
+            s(&odd)
+        ),
+        format!(
+            "{}:3:54: warning: \"map\" is \"x\", not a region number",
+            s(&odd)
+        ),
     ] {
         assert!(err(&o).contains(&line), "{line}\n{}", err(&o));
     }
@@ -201,7 +213,10 @@ fn mongoexport_extended_json_lines_import_with_their_numbers() {
     assert_eq!(r["regions_unmapped"], 2);
     assert_eq!(r["regions_split"], 1);
     let h = hall(data.path());
-    assert_eq!(node(&h, "3").region.as_ref().map(|r| r.as_str()), Some("KZ-33"));
+    assert_eq!(
+        node(&h, "3").region.as_ref().map(|r| r.as_str()),
+        Some("KZ-33")
+    );
     assert_eq!(node(&h, "3.1").slides[0].region, None);
     assert_eq!(node(&h, "3.2").slides[0].region, None);
 }

@@ -315,7 +315,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for l in &map.links {
             assert!(seen.insert(&l.region), "{} linked twice", l.region);
-            assert!(codes.contains(&l.region), "{} is on the built-in map", l.region);
+            assert!(
+                codes.contains(&l.region),
+                "{} is on the built-in map",
+                l.region
+            );
             assert!(
                 hall.nodes.is_within(&l.node, &one.root),
                 "{} leads to {}, on screen 1",
@@ -326,7 +330,12 @@ mod tests {
             let target = hall.nodes.get(&l.node).unwrap();
             let feature = builtin_kz().feature(&l.region).unwrap();
             for lang in [Lang::Kk, Lang::Ru] {
-                assert_eq!(target.title.get(lang), feature.name.get(lang), "{}", l.region);
+                assert_eq!(
+                    target.title.get(lang),
+                    feature.name.get(lang),
+                    "{}",
+                    l.region
+                );
                 let text = target.slides[0].text.get(lang).unwrap();
                 assert!(!text.trim().is_empty());
             }

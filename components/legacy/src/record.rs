@@ -472,7 +472,10 @@ fn region(n: &Node, f: &mut Vec<Finding>) -> Option<(u16, usize)> {
             .map(|x| x as i64)
     });
     match whole {
-        Some(r) => match u16::try_from(r).ok().and_then(ekran_model::map::legacy_region) {
+        Some(r) => match u16::try_from(r)
+            .ok()
+            .and_then(ekran_model::map::legacy_region)
+        {
             Some(known) => Some((known.number, n.start)),
             None => {
                 f.push(warn(

@@ -15,7 +15,9 @@ fn code(s: &str) -> RegionCode {
 
 /// A one-slide Russian record with `map` written as `map` (raw JSON).
 fn rec(id: &str, map: &str) -> String {
-    format!(r#"{{"ID":"{id}","content":[{{"title":"Узел {id}","text":"текст","img_path":"","video":"","map":{map}}}]}}"#)
+    format!(
+        r#"{{"ID":"{id}","content":[{{"title":"Узел {id}","text":"текст","img_path":"","video":"","map":{map}}}]}}"#
+    )
 }
 
 /// Reads `files` (name, bytes) in Russian into `hall`.
@@ -91,7 +93,9 @@ fn map_9_is_west_kazakhstan_on_the_slide_and_the_node() {
     // A map node shows the built-in map; no child has a region, so nothing is linked.
     assert_eq!(n.map, Some(NodeMap::builtin()));
     assert!(
-        imp.diagnostics.iter().all(|d| !d.code.starts_with("region")),
+        imp.diagnostics
+            .iter()
+            .all(|d| !d.code.starts_with("region")),
         "{:#?}",
         imp.diagnostics
     );
@@ -129,7 +133,10 @@ fn every_2018_number_imports_as_todays_code_and_the_map_node_links_them() {
         .iter()
         .map(|l| (l.region.as_str(), hall.node_name(&l.node)))
         .collect();
-    let want: Vec<(&str, String)> = (1..=17).zip(expected).map(|(n, c)| (c, format!("1.{n}"))).collect();
+    let want: Vec<(&str, String)> = (1..=17)
+        .zip(expected)
+        .map(|(n, c)| (c, format!("1.{n}")))
+        .collect();
     assert_eq!(got, want);
     // The three split regions, each said once, and no other region finding.
     let split: Vec<&str> = with_code(&imp, "region_split")
@@ -137,11 +144,27 @@ fn every_2018_number_imports_as_todays_code_and_the_map_node_links_them() {
         .map(|d| d.message.as_str())
         .collect();
     assert_eq!(split.len(), 3, "{split:?}");
-    assert!(split[0].starts_with("node 1.5: region 5 (Almaty Region, 2018) → KZ-33 Jetisu Region: "), "{}", split[0]);
+    assert!(
+        split[0].starts_with("node 1.5: region 5 (Almaty Region, 2018) → KZ-33 Jetisu Region: "),
+        "{}",
+        split[0]
+    );
     assert!(split[0].contains("Taldykorgan"), "{}", split[0]);
-    assert!(split[1].starts_with("node 1.7: region 7 (East Kazakhstan Region, 2018) → KZ-63 East Kazakhstan Region: "), "{}", split[1]);
+    assert!(
+        split[1].starts_with(
+            "node 1.7: region 7 (East Kazakhstan Region, 2018) → KZ-63 East Kazakhstan Region: "
+        ),
+        "{}",
+        split[1]
+    );
     assert!(split[1].contains("Abai"), "{}", split[1]);
-    assert!(split[2].starts_with("node 1.10: region 10 (Karaganda Region, 2018) → KZ-35 Karaganda Region: "), "{}", split[2]);
+    assert!(
+        split[2].starts_with(
+            "node 1.10: region 10 (Karaganda Region, 2018) → KZ-35 Karaganda Region: "
+        ),
+        "{}",
+        split[2]
+    );
     assert!(split[2].contains("Ulytau"), "{}", split[2]);
     assert!(with_code(&imp, "region_out_of_range").is_empty());
     assert!(with_code(&imp, "region_repeated").is_empty());
@@ -200,7 +223,11 @@ fn unknown_numbers_are_warnings_at_their_place_and_leave_no_region() {
         };
         assert_eq!(d.code, want, "{}", d.render());
         assert!(d.message.contains(named), "{}", d.render());
-        assert!(d.message.ends_with("the slide gets no region"), "{}", d.render());
+        assert!(
+            d.message.ends_with("the slide gets no region"),
+            "{}",
+            d.render()
+        );
         // At the value, on line i + 1 (one record a line).
         let (path, pos) = text_pos(d);
         assert_eq!(path, "bad.json");
@@ -226,11 +253,21 @@ fn extended_json_numbers_take_the_same_path() {
     assert_eq!(node(&hall, "5.2").region, None);
     let split = with_code(&imp, "region_split");
     assert_eq!(split.len(), 1);
-    assert_eq!(text_pos(split[0]), ("export.jsonl", pos_of(src, "{\"$numberInt\"", 0)));
+    assert_eq!(
+        text_pos(split[0]),
+        ("export.jsonl", pos_of(src, "{\"$numberInt\"", 0))
+    );
     let unknown = with_code(&imp, "region_out_of_range");
     assert_eq!(unknown.len(), 1);
-    assert!(unknown[0].message.contains("region 18,"), "{}", unknown[0].message);
-    assert_eq!(text_pos(unknown[0]), ("export.jsonl", pos_of(src, "{\"$numberDouble\"", 0)));
+    assert!(
+        unknown[0].message.contains("region 18,"),
+        "{}",
+        unknown[0].message
+    );
+    assert_eq!(
+        text_pos(unknown[0]),
+        ("export.jsonl", pos_of(src, "{\"$numberDouble\"", 0))
+    );
     // Node 5 is a map node; its child 5.1 has Karaganda, so the map links it.
     let links = &node(&hall, "5").map.as_ref().unwrap().links;
     assert_eq!(links.len(), 1);
@@ -272,7 +309,11 @@ fn dump_numbers_point_at_their_element() {
     assert_eq!(&bytes[off..off + 5], b"\x10map\0");
     let unknown = with_code(&imp, "region_out_of_range");
     assert_eq!(unknown.len(), 1);
-    assert!(unknown[0].message.contains("region 42,"), "{}", unknown[0].message);
+    assert!(
+        unknown[0].message.contains("region 42,"),
+        "{}",
+        unknown[0].message
+    );
     let (off, doc) = at(unknown[0]);
     assert_eq!(doc, 1);
     assert_eq!(&bytes[off..off + 5], b"\x12map\0");
@@ -332,17 +373,42 @@ fn a_map_node_links_its_childrens_regions_once_each() {
 
 #[test]
 fn reimport_keeps_the_links_staff_made_and_adds_new_ones() {
-    let first = format!("[{},\n{},\n{}]", rec("8", "1"), rec("8.1", "3"), rec("8.2", "\"\""));
+    let first = format!(
+        "[{},\n{},\n{}]",
+        rec("8", "1"),
+        rec("8.1", "3"),
+        rec("8.2", "\"\"")
+    );
     let (mut hall, _) = import(&[("a.json", first.as_bytes())]);
-    let key = hall.nodes.find_label(&NodeId::parse("8").unwrap()).unwrap().clone();
-    let k2 = hall.nodes.find_label(&NodeId::parse("8.2").unwrap()).unwrap().clone();
+    let key = hall
+        .nodes
+        .find_label(&NodeId::parse("8").unwrap())
+        .unwrap()
+        .clone();
+    let k2 = hall
+        .nodes
+        .find_label(&NodeId::parse("8.2").unwrap())
+        .unwrap()
+        .clone();
     // Staff link Astana to 8.2 in the admin.
-    hall.nodes.get_mut(&key).unwrap().map.as_mut().unwrap().links.push(RegionLink {
-        region: code("KZ-71"),
-        node: k2.clone(),
-    });
+    hall.nodes
+        .get_mut(&key)
+        .unwrap()
+        .map
+        .as_mut()
+        .unwrap()
+        .links
+        .push(RegionLink {
+            region: code("KZ-71"),
+            node: k2.clone(),
+        });
     // A new child with Mangystau, and 8.1 again.
-    let again = format!("[{},\n{},\n{}]", rec("8", "1"), rec("8.1", "3"), rec("8.3", "13"));
+    let again = format!(
+        "[{},\n{},\n{}]",
+        rec("8", "1"),
+        rec("8.1", "3"),
+        rec("8.3", "13")
+    );
     let mut imp = LegacyImport::new(Options {
         lang: Some(Lang::Ru),
         ..Default::default()
@@ -366,12 +432,18 @@ fn reimport_keeps_the_links_staff_made_and_adds_new_ones() {
         ]
     );
     // 8 gained a link: it counts as updated.
-    assert_eq!((summary.created, summary.updated, summary.unchanged), (1, 1, 1));
+    assert_eq!(
+        (summary.created, summary.updated, summary.unchanged),
+        (1, 1, 1)
+    );
 }
 
 #[test]
 fn the_shared_mongoexport_case_still_imports() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cases/mongoexport-extended.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cases/mongoexport-extended.jsonl"
+    );
     let bytes = std::fs::read(path).unwrap();
     let mut imp = LegacyImport::new(Options::default());
     imp.add_file("mongoexport-extended.jsonl", &bytes);
@@ -384,6 +456,9 @@ fn the_shared_mongoexport_case_still_imports() {
     // Its child has no region (`"map": ""`): the map links nothing.
     assert_eq!(root.map, Some(NodeMap::builtin()));
     assert_eq!(node(&hall, "1.1").region, None);
-    assert!(imp.diagnostics.iter().all(|d| !d.code.starts_with("region")));
+    assert!(imp
+        .diagnostics
+        .iter()
+        .all(|d| !d.code.starts_with("region")));
     valid_on_builtin_map(&hall);
 }

@@ -137,7 +137,10 @@ impl LegacyImport {
                     None => d,
                 });
             }
-            let mut node = hall.nodes.get_mut(key).expect("imported nodes are in the hall");
+            let mut node = hall
+                .nodes
+                .get_mut(key)
+                .expect("imported nodes are in the hall");
             let before = node.map.clone();
             match &mut node.map {
                 Some(m) if !m.map.is_builtin() => {}
