@@ -331,6 +331,9 @@ fn a_map_node_links_its_childrens_regions_once_each() {
         rec("7.4", "2"),
         rec("7.5", "2"),
         rec("7.6", "17"),
+        rec("9", "1"),
+        rec("9.1", "4"),
+        rec("9.2", "4"),
     ]
     .join(",\n");
     let src = format!("[{src}]");
@@ -354,11 +357,15 @@ fn a_map_node_links_its_childrens_regions_once_each() {
         ]
     );
     let rep = with_code(&imp, "region_repeated");
-    assert_eq!(rep.len(), 1, "{rep:#?}");
+    assert_eq!(rep.len(), 2, "{rep:#?}");
+    assert_eq!(
+        rep[1].message,
+        "map node 9: child 9.2 also has region KZ-15 (Aktobe Region), which leads to 9.1, the first child with it; a region leads to one node, so it is not on the map"
+    );
     assert_eq!(rep[0].severity, Severity::Warning);
     assert_eq!(
         rep[0].message,
-        "map node 7: child 7.4, 7.5 also have region KZ-75 (Almaty), which leads to 7.1, the first child with it; a region leads to one node, so they are not on the map"
+        "map node 7: children 7.4, 7.5 also have region KZ-75 (Almaty), which leads to 7.1, the first child with it; a region leads to one node, so they are not on the map"
     );
     // At 7.4's number (line 5 of the file).
     let key_pos = pos_of(&src, "\"map\":2", 1);

@@ -115,17 +115,19 @@ impl LegacyImport {
                     .map(|l| hall.node_name(&l.node))
                     .unwrap_or_default();
                 let names: Vec<String> = others.iter().map(|k| hall.node_name(k)).collect();
-                let (these, verb) = if names.len() == 1 {
-                    ("it is", "has")
+                let (who, these) = if names.len() == 1 {
+                    (format!("child {} also has", names[0]), "it is")
                 } else {
-                    ("they are", "have")
+                    (
+                        format!("children {} also have", names.join(", ")),
+                        "they are",
+                    )
                 };
                 let d = Diagnostic::warning(
                     "region_repeated",
                     format!(
-                        "map node {}: child {} also {verb} region {region} ({}), which leads to {first}, the first child with it; a region leads to one node, so {these} not on the map",
+                        "map node {}: {who} region {region} ({}), which leads to {first}, the first child with it; a region leads to one node, so {these} not on the map",
                         hall.node_name(key),
-                        names.join(", "),
                         name(region),
                     ),
                 );
