@@ -469,3 +469,29 @@ fn the_shared_mongoexport_case_still_imports() {
         .all(|d| !d.code.starts_with("region")));
     valid_on_builtin_map(&hall);
 }
+
+#[test]
+fn the_shared_cases_with_an_empty_map_import_without_regions() {
+    for file in ["unclosed-string.json", "missing-video.json"] {
+        let path = format!("{}/tests/fixtures/cases/{file}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).unwrap();
+        let mut imp = LegacyImport::new(Options::default());
+        assert!(imp.add_file(file, &bytes) > 0, "{file}");
+        assert!(!imp.has_errors(), "{file}: {:#?}", imp.diagnostics);
+        let mut hall = Hall::default();
+        imp.apply(&mut hall);
+        assert!(!hall.nodes.is_empty(), "{file}");
+        for n in hall.nodes.walk() {
+            assert_eq!(n.region, None, "{file}");
+            assert!(n.slides.iter().all(|s| s.region.is_none()), "{file}");
+            assert_ne!(n.kind, NodeKind::Map, "{file}");
+            assert_eq!(n.map, None, "{file}");
+        }
+        assert!(
+            imp.diagnostics
+                .iter()
+                .all(|d| !d.code.starts_with("region")),
+            "{file}"
+        );
+    }
+}
