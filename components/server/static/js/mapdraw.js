@@ -247,11 +247,17 @@ export function fitMap(svg) {
   });
   cand.sort((p, q) => p.rank - q.rank);
   for (const c of cand) c.b = c.t.getBBox();
-  const placed = [];
-  const over = (a, b) => b.x < a.x + a.width && a.x < b.x + b.width && b.y < a.y + a.height && a.y < b.y + b.height;
+  // The markers are in the way of every label but their own; labels keep a little apart.
+  const placed = [...marked.values()].map((c) => ({
+    id: c.dataset.region,
+    b: { x: +c.getAttribute('cx') - r, y: +c.getAttribute('cy') - r, width: 2 * r, height: 2 * r },
+  }));
+  const pad = size * 0.25;
+  const over = (a, b) => b.x < a.x + a.width + pad && a.x < b.x + b.width + pad && b.y < a.y + a.height + pad && a.y < b.y + b.height + pad;
   for (const c of cand) {
-    if (c.rank > 0 && placed.some((p) => over(p.b, c.b))) continue;
-    placed.push(c);
+    const id = c.t.dataset.region;
+    if (c.rank > 0 && placed.some((p) => p.id !== id && over(p.b, c.b))) continue;
+    placed.push({ id: c.rank === 0 ? null : id, b: c.b });
     c.t.classList.add('shown');
   }
   const act = svg.querySelector('text.label.active');
