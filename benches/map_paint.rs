@@ -14,7 +14,10 @@
 //! - display painted: the animation frame after the display's `#display` shows the node
 //!   (it commits a frame only once its map is drawn), with the map in the frame.
 //!
-//! Run: `cargo bench --bench map_paint`. Prints p50/p95/max in milliseconds.
+//! - display state in: the display's WebSocket message handler entered with the state.
+//!
+//! Run: `cargo bench --bench map_paint`. Prints p50/p95/max in milliseconds, and the
+//! display's long tasks (over 50 ms, from a `PerformanceObserver`).
 
 #[path = "../tests/support/cdp.rs"]
 mod cdp;
@@ -68,9 +71,35 @@ window.benchTaps = []; window.benchStates = []; window.benchReady = [];
 })();
 "#;
 
-/// The frame after the display shows another node, and whether it drew a map.
+/// The frame after the display shows another node, and whether it drew a map; the states
+/// arriving; long tasks.
 const DISPLAY_PROBE: &str = r#"
-window.benchPaints = [];
+window.benchPaints = []; window.benchStates = []; window.benchLong = [];
+(() => {
+  const stamp = (fn) => function (ev) {
+    const t = performance.timeOrigin + performance.now();
+    try {
+      const m = JSON.parse(ev.data);
+      if (m && m.type === 'state') window.benchStates.push({ node: m.node.id, t });
+    } catch (_) {}
+    return fn.call(this, ev);
+  };
+  const add = WebSocket.prototype.addEventListener;
+  WebSocket.prototype.addEventListener = function (type, fn, opts) {
+    return add.call(this, type, type === 'message' && typeof fn === 'function' ? stamp(fn) : fn, opts);
+  };
+  const on = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true,
+    get() { return on.get.call(this); },
+    set(fn) { on.set.call(this, typeof fn === 'function' ? stamp(fn) : fn); },
+  });
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.benchLong.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch (_) {}
+})();
 document.addEventListener('DOMContentLoaded', () => {
   const d = document.getElementById('display');
   new MutationObserver(() => {
@@ -245,8 +274,13 @@ async fn main() {
             }
             let down = last_f64(tablet, "window.benchTaps.at(-1)").await;
             let painted = last_f64(display, "window.benchPaints.at(-1).t").await;
+            let arrived_d = last_f64(
+                display,
+                &format!("window.benchStates.filter(s => s.node === '{want}').at(-1).t"),
+            )
+            .await;
             if !on_map {
-                return (painted - down, 0.0, 0.0);
+                return (painted - down, 0.0, 0.0, painted - arrived_d);
             }
             let ready = last_f64(tablet, "window.benchReady.at(-1).t").await;
             let arrived = last_f64(
@@ -254,7 +288,12 @@ async fn main() {
                 &format!("window.benchStates.filter(s => s.node === '{want}').at(-1).t"),
             )
             .await;
-            (painted - down, ready - down, ready - arrived)
+            (
+                painted - down,
+                ready - down,
+                ready - arrived,
+                painted - arrived_d,
+            )
         }
     };
     let first = &targets[0];
@@ -263,15 +302,17 @@ async fn main() {
         first.clone(),
     )
     .await;
-    let (mut disp, mut tab, mut tab_state, mut region) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    display.eval("window.benchLong = []; 0").await;
+    let (mut disp, mut tab, mut tab_state, mut region, mut disp_state) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..ROUNDS {
-        let (d, t, s) = tap("#back".into(), map_id.clone()).await;
+        let (d, t, s, ds) = tap("#back".into(), map_id.clone()).await;
         disp.push(d);
         tab.push(t);
         tab_state.push(s);
+        disp_state.push(ds);
         let next = &targets[(i + 1) % targets.len()];
-        let (d, _, _) = tap(
+        let (d, _, _, _) = tap(
             format!("#map .map-link[data-node=\"{next}\"]"),
             next.clone(),
         )
@@ -284,6 +325,12 @@ async fn main() {
     println!("{}", summary("tablet map interactive", tab));
     println!("{}", summary("display map painted", disp));
     println!("{}", summary("tablet: state in -> interactive", tab_state));
+    println!("{}", summary("display: state in -> painted", disp_state));
     println!("region in the map's list -> ms from the finger down:");
     println!("{}", summary("display region painted", region));
+    let long: Vec<f64> = serde_json::from_value(display.eval("window.benchLong").await).unwrap();
+    println!(
+        "long tasks (> 50 ms) on the display during the taps: {} {long:?}",
+        long.len()
+    );
 }

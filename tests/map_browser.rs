@@ -329,7 +329,11 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
     let kept = display
         .eval("caches.open('ekran-content').then(c => c.match('/maps/kz')).then(r => r ? r.json() : null).then(d => d && [d.format, d.features.length])")
         .await;
-    assert_eq!(kept, json!(["ekran-map/1", features]), "the map kept offline");
+    assert_eq!(
+        kept,
+        json!(["ekran-map/1", features]),
+        "the map kept offline"
+    );
     shot(&display, "display-map-kk").await;
 
     // A linked region: the display shows its node, the region highlighted and named.
