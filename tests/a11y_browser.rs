@@ -363,7 +363,7 @@ async fn the_countdown_and_the_idle_invitation_pass_axe() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_display_passes_axe_in_every_theme_and_both_languages() {
-    let (addr, _data) = serve(still).await;
+    let (addr, _data) = serve(still_with_map).await;
     let browser = Browser::launch().await;
     let mut found = Vec::new();
     for screen in ["1", "2", "3", "4", "5"] {
@@ -382,6 +382,19 @@ async fn the_display_passes_axe_in_every_theme_and_both_languages() {
                 .await;
             let theme = display.eval("document.body.dataset.theme").await;
             found.extend(violations(&display, &format!("display {screen} ({theme}) {lang}")).await);
+            if screen == "1" {
+                // A map node: the map drawn, its linked regions marked.
+                command(addr, screen, &[json!({"type": "go", "node": "1.30"})]).await;
+                display
+                    .wait_for(
+                        "document.querySelectorAll('#display .frame').length === 1 && document.querySelectorAll('#display .frame.shown svg.mapdraw path.linked').length === 2",
+                        10,
+                        "the display's map",
+                    )
+                    .await;
+                found.extend(violations(&display, &format!("display 1 map node {lang}")).await);
+                command(addr, screen, &[json!({"type": "home"})]).await;
+            }
         }
         // The visitor's modes, applied by the display too.
         command(
