@@ -14,38 +14,19 @@ use std::sync::Arc;
 
 use ekran_model::map::{builtin_kz, MapCodes, BUILTIN_KZ_JSON};
 use ekran_model::{
-    Diagnostic, Diagnostics, FieldPath, Hall, Lang, Localized, Location, MapDoc, MapId, Node,
-    NodeKey, NodeKind, RegionCode,
+    Diagnostic, FieldPath, Hall, Lang, Localized, Location, MapDoc, MapId, Node, NodeKey, NodeKind,
+    RegionCode,
 };
 use ekran_store::{MapRow, NewMap, Reader, WorkingCopy, Writer};
 
 pub use ekran_maps::NameField;
+pub use prepare::{prepare, slug, MapAddOptions, PreparedMap, MAX_NAME};
+
+mod prepare;
 
 use crate::audit::{self, Action};
 use crate::cached::Cached;
 use crate::{Actor, Conflict, Core, CoreError, Result};
-
-/// Longest map name, in characters, per language.
-pub const MAX_NAME: usize = 200;
-
-/// How to read an uploaded GeoJSON file and what to call the map.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MapAddOptions {
-    /// The map's name (at least one language; each at most [`MAX_NAME`] characters).
-    pub name: Localized,
-    /// The id to store it under; `None`: made from the name (see [`Core::add_map`]).
-    pub id: Option<MapId>,
-    /// The property holding each feature's id; `None`: the feature's own `id`, else the
-    /// first of `id`, `ISO3166-2`, `iso_3166_2`, `shapeISO`, `ADM1_PCODE`, `code`.
-    pub id_field: Option<String>,
-    /// Where features' names come from; empty: `name_kk`, `name_ru`, `name_en` (and
-    /// `name:kk`…), then `name` for every language.
-    pub name_fields: Vec<NameField>,
-    /// The source and licence line shown under the map.
-    pub attribution: Option<String>,
-    /// The file's name, for diagnostics (`None` over HTTP).
-    pub source: Option<String>,
-}
 
 /// A map as staff see it in lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,58 +251,6 @@ fn info(row: MapRow, used_by: usize, published: bool) -> Result<MapInfo> {
     })
 }
 
-fn name_error(code: &'static str, message: String) -> CoreError {
-    CoreError::invalid(Diagnostic::error(code, message).at(Location::Field {
-        path: None,
-        field: FieldPath::root().name("name"),
-    }))
-}
-
-/// The map's name with each language trimmed onto one line; refused when no language
-/// has a text or one is longer than [`MAX_NAME`].
-fn clean_name(name: &Localized) -> Result<Localized> {
-    let mut out = Localized::default();
-    for lang in Lang::ALL {
-        let Some(t) = name.get(lang) else { continue };
-        let t = crate::one_line(t).trim().to_owned();
-        if t.chars().count() > MAX_NAME {
-            return Err(name_error(
-                "too_long",
-                format!("the map's name ({lang}) is longer than {MAX_NAME} characters"),
-            ));
-        }
-        if !t.is_empty() {
-            out.set(lang, t);
-        }
-    }
-    if out.is_blank() {
-        return Err(name_error(
-            "map_name_missing",
-            "a map needs a name (--name, or name= over HTTP)".into(),
-        ));
-    }
-    Ok(out)
-}
-
-/// `districts-of-almaty` from `Districts of Almaty`: lower-case ASCII letters and
-/// digits, anything else one `-`; empty unless every letter of the name is Latin.
-pub fn slug(name: &str) -> String {
-    if name.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
-        return String::new();
-    }
-    let mut s = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.is_empty() && !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    // Room for a `-N` suffix within the 40 bytes of an id.
-    s.truncate(36);
-    s.trim_end_matches('-').to_owned()
-}
-
 /// A free id for a map named `name`: the slug of its English name, else of another
 /// all-Latin one, else `map`; `-2`, `-3`… when taken (and never `kz`); `map-1`,
 /// `map-2`… for a name with no Latin slug.
@@ -346,69 +275,61 @@ fn free_id(r: &Reader<'_>, name: &Localized) -> Result<MapId> {
     unreachable!("the candidates never end")
 }
 
+/// The first 32 hex digits of the SHA-256 of the built-in map's JSON.
+pub fn builtin_tag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(BUILTIN_KZ_JSON.as_bytes())[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Converts GeoJSON into a checked map document (its JSON alongside).
-fn convert(bytes: &[u8], opts: &MapAddOptions, name: &Localized) -> Result<(MapDoc, Vec<u8>)> {
-    let mopts = ekran_maps::Options {
-        name: name.clone(),
-        id_field: opts.id_field.clone().filter(|f| !f.trim().is_empty()),
-        name_fields: if opts.name_fields.is_empty() {
-            NameField::defaults()
-        } else {
-            opts.name_fields.clone()
-        },
-        attribution: opts.attribution.clone().filter(|a| !a.trim().is_empty()),
-    };
-    let converted = ekran_maps::from_geojson(bytes, &mopts)
-        .map_err(|e| CoreError::invalid(e.to_diagnostic(opts.source.as_deref())))?;
-    // TODO(integrator): ekran-maps keeps its own copy of the document type for now;
-    // once it returns `ekran_model::MapDoc`, drop this conversion.
-    let doc: MapDoc = serde_json::to_value(&converted)
-        .and_then(serde_json::from_value)
-        .map_err(|e| {
-            CoreError::invalid(Diagnostic::error(
-                "map_invalid",
-                format!("the converted map does not fit the map format: {e}"),
-            ))
-        })?;
-    doc.check()
-        .map_err(|d| CoreError::Invalid(Diagnostics(d)))?;
-    let json = serde_json::to_vec(&doc).expect("a map document serializes");
-    Ok((doc, json))
-}
-
 impl Core {
-    /// Converts a GeoJSON FeatureCollection (`bytes`) into a map and stores it, in one
-    /// transaction with its audit entry (`map.add`). Blocking: the conversion (parsing,
-    /// projection, simplification; about a second for 10 MB) runs on the calling thread
-    /// before the store is locked.
-    ///
-    /// The id is `opts.id`, else made from the name (see [`slug`]): `districts-of-almaty`,
-    /// `districts-of-almaty-2` when taken, `map-1` for a name with no Latin letters.
+    /// Converts GeoJSON into a map ([`prepare`]) and stores it ([`Core::store_map`]).
+    /// Blocking: the conversion runs on the calling thread before the store is locked.
     ///
     /// # Errors
-    /// [`CoreError::Invalid`] for a missing or too long name, or a file that is no
-    /// usable GeoJSON: one diagnostic naming the feature (1-based number and id or
-    /// name) and what is wrong, with its code (`not_feature_collection`,
-    /// `wrong_geometry`, `unclosed_ring`, `missing_id`, `duplicate_id`,
-    /// `too_few_points`, `bad_coordinate`, `too_large`, `empty`, `bad_json`…);
-    /// [`Conflict::NameTaken`] when `opts.id` is taken (or `kz`). Nothing is stored then.
+    /// As [`prepare`] and [`Core::store_map`]; nothing is stored then.
     pub fn add_map<'by>(
         &mut self,
         bytes: &[u8],
         opts: &MapAddOptions,
         by: impl Into<Actor<'by>>,
     ) -> Result<MapInfo> {
+        let prepared = prepare(bytes, opts)?;
+        self.store_map(prepared, by)
+    }
+
+    /// Stores a [`prepare`]d map in one transaction with its audit entry (`map.add`).
+    /// Its id is the one asked for, else made from the name (see [`slug`]):
+    /// `districts-of-almaty`, `districts-of-almaty-2` when taken, `map-1` for a name
+    /// with no Latin letters.
+    ///
+    /// # Errors
+    /// [`Conflict::NameTaken`] when the id asked for is taken (or is `kz`).
+    pub fn store_map<'by>(
+        &mut self,
+        prepared: PreparedMap,
+        by: impl Into<Actor<'by>>,
+    ) -> Result<MapInfo> {
         let by: Actor<'by> = by.into();
-        let name = clean_name(&opts.name)?;
-        let (doc, json) = convert(bytes, opts, &name)?;
+        let PreparedMap {
+            name,
+            id,
+            doc,
+            json,
+        } = prepared;
         self.store.write(|w| {
-            let id = match &opts.id {
+            let id = match &id {
                 Some(id) if id.is_builtin() || w.map_row(id.as_str())?.is_some() => {
                     return Err(CoreError::conflict(
                         Conflict::NameTaken,
@@ -479,12 +400,23 @@ impl Core {
     }
 
     /// The document of map `id` as JSON, as served at `/maps/{id}` (the built-in one
-    /// included); `None` when there is none.
-    pub fn map_json(&mut self, id: &MapId) -> Result<Option<Vec<u8>>> {
+    /// included), and a tag that changes whenever the document does (for an `ETag`):
+    /// the built-in one's content hash, a stored one's time and size. `None` when there
+    /// is no such map.
+    pub fn map_json(&mut self, id: &MapId) -> Result<Option<(Vec<u8>, String)>> {
         if id.is_builtin() {
-            return Ok(Some(BUILTIN_KZ_JSON.as_bytes().to_vec()));
+            return Ok(Some((
+                BUILTIN_KZ_JSON.as_bytes().to_vec(),
+                builtin_tag().to_owned(),
+            )));
         }
-        Ok(self.store.read(|r| r.map_doc(id.as_str()))?)
+        Ok(self.store.read(|r| -> ekran_store::Result<_> {
+            let Some(row) = r.map_row(id.as_str())? else {
+                return Ok(None);
+            };
+            let tag = format!("{:x}-{:x}", row.created_at, row.bytes);
+            Ok(r.map_doc(id.as_str())?.map(|doc| (doc, tag)))
+        })?)
     }
 
     /// Removes stored map `id`, audited `map.remove`.

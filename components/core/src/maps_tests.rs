@@ -73,7 +73,7 @@ fn a_geojson_file_becomes_a_stored_map_with_an_id_from_its_name() {
     // The hole and the second polygon are subpaths of their own.
     let subpaths = |i: usize| doc.features[i].d.matches(['M', 'm']).count();
     assert_eq!((subpaths(0), subpaths(1), subpaths(2)), (1, 2, 2));
-    let json = core.map_json(&m.id).unwrap().unwrap();
+    let (json, _tag) = core.map_json(&m.id).unwrap().unwrap();
     assert_eq!(json.len() as u64, m.bytes);
 
     // The same name again, and a name without Latin letters.
