@@ -169,7 +169,7 @@ fn number(d: &mut String, v: i64, sep: bool) {
     }
     let a = v.unsigned_abs();
     let _ = write!(d, "{}", a / 10);
-    if a % 10 != 0 {
+    if !a.is_multiple_of(10) {
         let _ = write!(d, ".{}", a % 10);
     }
 }
@@ -183,6 +183,47 @@ mod tests {
         let mut d = String::new();
         subpath(&mut d, &vec![(105, 200), (110, 195), (100, 195)]);
         assert_eq!(d, "M10.5 20l0.5-0.5-1 0Z");
+    }
+
+    #[test]
+    fn simplified_circle_stays_within_half_a_unit_of_the_original() {
+        let n = 20_000;
+        let ring: Vec<(f64, f64)> = (0..=n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                (500.0 + 400.0 * a.cos(), 500.0 + 400.0 * a.sin())
+            })
+            .collect();
+        let drawn = draw(&MultiPolygon(vec![Polygon::new(
+            LineString::from(ring),
+            vec![],
+        )]));
+        let kept = drawn.d.matches([' ', '-']).count();
+        assert!(kept < 2_000, "{kept} points kept of {n}");
+        let mut p = (0.0, 0.0);
+        for (i, token) in drawn
+            .d
+            .trim_end_matches('Z')
+            .split(['M', 'l'])
+            .skip(1)
+            .enumerate()
+        {
+            let nums: Vec<f64> = token
+                .replace('-', " -")
+                .split_whitespace()
+                .map(|s| s.parse().unwrap())
+                .collect();
+            for pair in nums.chunks(2) {
+                p = if i == 0 && p == (0.0, 0.0) {
+                    (pair[0], pair[1])
+                } else {
+                    (p.0 + pair[0], p.1 + pair[1])
+                };
+                let r = ((p.0 - 500.0_f64).powi(2) + (p.1 - 500.0_f64).powi(2)).sqrt();
+                assert!((r - 400.0).abs() <= 0.5, "{p:?} is {r} from the centre");
+            }
+        }
+        assert_eq!(drawn.bbox, [100.0, 100.0, 900.0, 900.0]);
     }
 
     #[test]

@@ -166,7 +166,7 @@ impl Frame {
     /// The frame for projected bounds `b`; `None` when they have no width.
     pub(crate) fn new(b: [f64; 4]) -> Option<Frame> {
         let (w, h) = (b[2] - b[0], b[3] - b[1]);
-        if !(w > 0.0) || !w.is_finite() || !h.is_finite() {
+        if !w.is_finite() || w <= 0.0 || !h.is_finite() {
             return None;
         }
         let scale = (f64::from(WIDTH) - 2.0 * MARGIN) / w;
