@@ -29,6 +29,25 @@ pub struct MapAddOptions {
     pub source: Option<String>,
 }
 
+/// A map's name from what a person typed: `name` in every language, except where a
+/// language's own text is given (`ekran map add --name "Almaty" --name-kk "Алматы"`:
+/// kk "Алматы", ru and en "Almaty"). A name shows in every language of the admin, so
+/// one text stands for all rather than leaving two languages without any.
+pub fn name_from(
+    name: Option<&str>,
+    kk: Option<&str>,
+    ru: Option<&str>,
+    en: Option<&str>,
+) -> Localized {
+    let mut out = Localized::default();
+    for (lang, own) in [(Lang::Kk, kk), (Lang::Ru, ru), (Lang::En, en)] {
+        if let Some(t) = own.or(name) {
+            out.set(lang, t.to_owned());
+        }
+    }
+    out
+}
+
 fn name_error(code: &'static str, message: String) -> CoreError {
     CoreError::invalid(Diagnostic::error(code, message).at(Location::Field {
         path: None,
