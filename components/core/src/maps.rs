@@ -20,7 +20,7 @@ use ekran_model::{
 use ekran_store::{MapRow, NewMap, Reader, WorkingCopy, Writer};
 
 pub use ekran_maps::NameField;
-pub use prepare::{name_from, prepare, slug, MapAddOptions, PreparedMap, MAX_NAME};
+pub use prepare::{name_from, prepare, slug, MapAddOptions, PreparedMap, MAX_GEOJSON, MAX_NAME};
 
 mod prepare;
 

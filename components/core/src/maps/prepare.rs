@@ -2,10 +2,14 @@
 //! database connection: the map's name cleaned, the conversion by `ekran-maps`, the
 //! document's own checks. Also how a map's id is made from its name ([`slug`]).
 
-use ekran_model::{Diagnostic, Diagnostics, FieldPath, Lang, Localized, Location, MapDoc, MapId};
+use ekran_model::{Diagnostic, Diagnostics, Lang, Localized, MapDoc, MapId};
 
 use super::NameField;
 use crate::{CoreError, Result};
+
+/// Largest GeoJSON file read, bytes (64 MiB): the API's upload limit and the command
+/// line's.
+pub const MAX_GEOJSON: usize = 64 * 1024 * 1024;
 
 /// Longest map name, in characters, per language.
 pub const MAX_NAME: usize = 200;
@@ -48,11 +52,9 @@ pub fn name_from(
     out
 }
 
+/// A refusal of the map's name (no location: the message says which name).
 fn name_error(code: &'static str, message: String) -> CoreError {
-    CoreError::invalid(Diagnostic::error(code, message).at(Location::Field {
-        path: None,
-        field: FieldPath::root().name("name"),
-    }))
+    CoreError::invalid(Diagnostic::error(code, message))
 }
 
 /// The map's name with each language trimmed onto one line; refused when no language

@@ -24,7 +24,7 @@ use super::{core, ApiError, Query};
 use crate::AppState;
 
 /// Largest GeoJSON upload, bytes (64 MiB).
-pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+pub const UPLOAD_LIMIT: usize = maps::MAX_GEOJSON;
 
 /// Conversions at once (each may take several times its file's size in memory).
 static CONVERTING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
