@@ -18,7 +18,7 @@ export const NETWORK_WAIT_MS = 3000;
  */
 export function kindOf(path) {
   if (path.startsWith('/static/')) return 'code';
-  if (path.startsWith('/media/')) return 'media';
+  if (path.startsWith('/media/') || path.startsWith('/maps/')) return 'media';
   if (/^\/display\/[^/]+$/.test(path)) return 'page';
   return null;
 }
@@ -38,11 +38,14 @@ export function stateUrl(page) {
   return `${page}/state`;
 }
 
-/** The media a display draws for `state`: logo, slide picture or video, tile pictures. */
+/**
+ * The media a display draws for `state`: logo, slide picture or video, tile pictures,
+ * and the region map (`/maps/…`), which is kept and revalidated like media.
+ */
 export function mediaOf(state) {
   const out = [];
   const add = (u) => {
-    if (typeof u === 'string' && u.startsWith('/media/') && !out.includes(u)) out.push(u);
+    if (typeof u === 'string' && (u.startsWith('/media/') || u.startsWith('/maps/')) && !out.includes(u)) out.push(u);
   };
   if (!state || typeof state !== 'object') return out;
   if (state.node) add(state.node.logo);
@@ -51,6 +54,7 @@ export function mediaOf(state) {
     add(state.slide.video);
   }
   if (Array.isArray(state.children)) for (const c of state.children) add(c && c.image);
+  if (state.map) add(state.map.src);
   return out;
 }
 
