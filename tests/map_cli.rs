@@ -78,7 +78,11 @@ fn a_map_is_added_listed_and_shown() {
     assert_eq!(regions, ["ALM-1", "ALM-2", "ALM-3", "ALM-4"]);
     assert!(shown.contains("Бостандық ауданы / Бостандыкский район / Bostandyk District"));
     let (kz, _) = run(&data, &["map", "show", "kz"], 0);
-    assert_eq!(kz.lines().filter(|l| l.starts_with("KZ-")).count(), 20, "{kz}");
+    assert_eq!(
+        kz.lines().filter(|l| l.starts_with("KZ-")).count(),
+        20,
+        "{kz}"
+    );
     assert!(kz.contains("\nattribution: "), "{kz}");
     let (_, err) = run(&data, &["map", "show", "nowhere"], 1);
     assert!(err.contains("map nowhere does not exist"), "{err}");
