@@ -30,7 +30,7 @@ mod project;
 pub use doc::{MapDoc, MapFeature, MAP_FORMAT};
 pub use error::{ErrorKind, FeatureRef, MapError};
 pub use options::{NameField, Options, DEFAULT_ID_FIELDS};
-pub use path::{MIN_RING_AREA, SIMPLIFY_AREA};
+pub use path::{MIN_RING_AREA, PRESIMPLIFY_AREA, SIMPLIFY_AREA};
 pub use project::{MARGIN, MERCATOR_BELOW_DEG, WIDTH};
 
 use project::{Frame, Projection};
