@@ -12,7 +12,7 @@
 //! peak resident memory (`VmHWM`, which includes the generated input).
 //!
 //! `EKRAN_BENCH_MB` changes the size (default 10), `EKRAN_BENCH_RUNS` the runs
-//! (default 5). Prints numbers; asserts only that the conversion succeeds.
+//! (default 5), `EKRAN_BENCH_GRID` the districts (default `20x10`). Prints numbers; asserts only that the conversion succeeds.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write;
@@ -108,8 +108,13 @@ impl Rng {
     }
 }
 
-const COLS: usize = 20;
-const ROWS: usize = 10;
+/// The grid of districts (`EKRAN_BENCH_GRID`, default `20x10`; `1x1` puts every
+/// position into one feature, the worst case for the per-feature JSON).
+fn grid() -> (usize, usize) {
+    let g = std::env::var("EKRAN_BENCH_GRID").unwrap_or_else(|_| "20x10".into());
+    let (c, r) = g.split_once('x').expect("EKRAN_BENCH_GRID is COLSxROWS");
+    (c.parse().expect("columns"), r.parse().expect("rows"))
+}
 const BOX: [f64; 4] = [46.5, 40.5, 87.5, 55.5];
 
 /// A wiggly border from `a` to `b` with `k` points (ends included): a few waves plus
@@ -160,30 +165,30 @@ fn push_ring(out: &mut String, ring: &[(f64, f64)]) {
     out.push(']');
 }
 
-/// A FeatureCollection of `COLS × ROWS` districts, about `mb` MB.
-fn generate(mb: f64) -> (Vec<u8>, usize) {
+/// A FeatureCollection of `cols × rows` districts, about `mb` MB.
+fn generate(mb: f64, (cols, rows): (usize, usize)) -> (Vec<u8>, usize) {
     // About 23 bytes a position; each border is written twice (once per neighbour).
-    let cells = COLS * ROWS;
+    let cells = cols * rows;
     let k = ((mb * 1e6 / 23.0) / (cells as f64 * 4.0)).max(8.0) as usize;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let corner = |c: usize, r: usize| {
         (
-            BOX[0] + (BOX[2] - BOX[0]) * c as f64 / COLS as f64,
-            BOX[1] + (BOX[3] - BOX[1]) * r as f64 / ROWS as f64,
+            BOX[0] + (BOX[2] - BOX[0]) * c as f64 / cols as f64,
+            BOX[1] + (BOX[3] - BOX[1]) * r as f64 / rows as f64,
         )
     };
     // horizontal[r][c]: from corner (c, r) to (c+1, r); vertical[r][c]: (c, r) to (c, r+1).
-    let horizontal: Vec<Vec<_>> = (0..=ROWS)
-        .map(|r| (0..COLS).map(|c| border(corner(c, r), corner(c + 1, r), k, &mut rng)).collect())
+    let horizontal: Vec<Vec<_>> = (0..=rows)
+        .map(|r| (0..cols).map(|c| border(corner(c, r), corner(c + 1, r), k, &mut rng)).collect())
         .collect();
-    let vertical: Vec<Vec<_>> = (0..ROWS)
-        .map(|r| (0..=COLS).map(|c| border(corner(c, r), corner(c, r + 1), k, &mut rng)).collect())
+    let vertical: Vec<Vec<_>> = (0..rows)
+        .map(|r| (0..=cols).map(|c| border(corner(c, r), corner(c, r + 1), k, &mut rng)).collect())
         .collect();
     let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
     let mut positions = 0;
-    for r in 0..ROWS {
-        for c in 0..COLS {
-            let i = r * COLS + c;
+    for r in 0..rows {
+        for c in 0..cols {
+            let i = r * cols + c;
             // Counter-clockwise: bottom, right, top reversed, left reversed.
             let mut ring: Vec<(f64, f64)> = Vec::with_capacity(4 * k);
             ring.extend(&horizontal[r][c][..k - 1]);
@@ -234,11 +239,12 @@ fn mib(bytes: usize) -> f64 {
 fn main() {
     let mb = env("EKRAN_BENCH_MB", 10.0);
     let runs = env("EKRAN_BENCH_RUNS", 5.0).max(1.0) as usize;
-    let (input, positions) = generate(mb);
+    let grid = grid();
+    let (input, positions) = generate(mb, grid);
     println!(
         "input: {:.1} MB, {} features, {} positions",
         input.len() as f64 / 1e6,
-        COLS * ROWS,
+        grid.0 * grid.1,
         positions
     );
     let opts = Options::named(Localized::one(Lang::En, "Benchmark districts"));
