@@ -22,6 +22,7 @@
 
 mod doc;
 mod error;
+mod geometry;
 mod options;
 mod parse;
 mod path;

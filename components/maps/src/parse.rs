@@ -2,9 +2,10 @@
 //! longitude/latitude polygons with ids and names.
 //!
 //! The file is parsed from the slice by a streaming visitor: each element of `features`
-//! is read into a small raw form, checked and converted (its geometry through the
-//! `geojson` crate's types) before the next one is read, so the peak memory is the
-//! converted polygons (16 bytes a position) plus one feature's JSON.
+//! is read into a small raw form (its geometry into the `geojson` crate's types, see
+//! [`crate::geometry`]), checked and converted before the next one is read, so the peak
+//! memory is the converted polygons (16 bytes a position) plus one feature's positions
+//! (32 bytes each).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorKind, FeatureRef, MapError};
+use crate::geometry::RawGeometry;
 use crate::options::{Options, DEFAULT_ID_FIELDS};
 use crate::{MAX_FEATURES, MAX_POSITIONS};
 
@@ -263,7 +265,7 @@ struct RawFeature {
     #[serde(default)]
     properties: Option<Value>,
     #[serde(default)]
-    geometry: Option<Value>,
+    geometry: Option<RawGeometry>,
 }
 
 impl Ctx<'_> {
@@ -346,24 +348,18 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn geometry(&mut self, geometry: Option<Value>) -> Result<MultiPolygon<f64>, MapError> {
-        let value = match geometry {
-            None | Some(Value::Null) => {
-                return Err(MapError::new(
-                    ErrorKind::WrongGeometry,
-                    "it has no geometry",
-                ))
-            }
-            Some(v) => v,
-        };
-        let geometry: geojson::Geometry = serde_json::from_value(value).map_err(|e| {
-            MapError::new(
+    fn geometry(&mut self, geometry: Option<RawGeometry>) -> Result<MultiPolygon<f64>, MapError> {
+        let Some(raw) = geometry else {
+            return Err(MapError::new(
                 ErrorKind::WrongGeometry,
-                format!("its geometry is not valid GeoJSON: {e}"),
-            )
-        })?;
+                "it has no geometry",
+            ));
+        };
+        let value = raw
+            .into_value()
+            .map_err(|why| MapError::new(ErrorKind::WrongGeometry, why))?;
         let mut polygons = Vec::new();
-        collect(&geometry.value, &mut polygons)?;
+        collect(&value, &mut polygons)?;
         if polygons.is_empty() {
             return Err(MapError::new(ErrorKind::Empty, "its geometry is empty"));
         }
