@@ -20,6 +20,8 @@
 //! assert!(doc.features[0].d.starts_with('M') && doc.features[0].d.ends_with('Z'));
 //! ```
 
+#![warn(missing_docs)]
+
 mod doc;
 mod error;
 mod geometry;
@@ -27,6 +29,7 @@ mod options;
 mod parse;
 mod path;
 mod project;
+mod props;
 
 pub use doc::{MapDoc, MapFeature, MAP_FORMAT};
 pub use error::{ErrorKind, FeatureRef, MapError};
