@@ -20,17 +20,21 @@
 //! assert!(doc.features[0].d.starts_with('M') && doc.features[0].d.ends_with('Z'));
 //! ```
 
+#![warn(missing_docs)]
+
 mod doc;
 mod error;
+mod geometry;
 mod options;
 mod parse;
 mod path;
 mod project;
+mod props;
 
 pub use doc::{MapDoc, MapFeature, MAP_FORMAT};
 pub use error::{ErrorKind, FeatureRef, MapError};
 pub use options::{NameField, Options, DEFAULT_ID_FIELDS};
-pub use path::{MIN_RING_AREA, SIMPLIFY_AREA};
+pub use path::{MIN_RING_AREA, PRESIMPLIFY_AREA, SIMPLIFY_AREA};
 pub use project::{MARGIN, MERCATOR_BELOW_DEG, WIDTH};
 
 use project::{Frame, Projection};

@@ -2,9 +2,10 @@
 //! longitude/latitude polygons with ids and names.
 //!
 //! The file is parsed from the slice by a streaming visitor: each element of `features`
-//! is read into a small raw form, checked and converted (its geometry through the
-//! `geojson` crate's types) before the next one is read, so the peak memory is the
-//! converted polygons (16 bytes a position) plus one feature's JSON.
+//! is read into a small raw form (its geometry into the `geojson` crate's types, see
+//! [`crate::geometry`]), checked and converted before the next one is read, so the peak
+//! memory is the converted polygons (16 bytes a position) plus one feature's positions
+//! (32 bytes each).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,7 +18,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorKind, FeatureRef, MapError};
+use crate::geometry::RawGeometry;
 use crate::options::{Options, DEFAULT_ID_FIELDS};
+use crate::props::{find_id, json_kind, names};
 use crate::{MAX_FEATURES, MAX_POSITIONS};
 
 /// One checked feature: unique id, names, and its polygons in degrees (x longitude,
@@ -263,7 +266,7 @@ struct RawFeature {
     #[serde(default)]
     properties: Option<Value>,
     #[serde(default)]
-    geometry: Option<Value>,
+    geometry: Option<RawGeometry>,
 }
 
 impl Ctx<'_> {
@@ -346,24 +349,18 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn geometry(&mut self, geometry: Option<Value>) -> Result<MultiPolygon<f64>, MapError> {
-        let value = match geometry {
-            None | Some(Value::Null) => {
-                return Err(MapError::new(
-                    ErrorKind::WrongGeometry,
-                    "it has no geometry",
-                ))
-            }
-            Some(v) => v,
-        };
-        let geometry: geojson::Geometry = serde_json::from_value(value).map_err(|e| {
-            MapError::new(
+    fn geometry(&mut self, geometry: Option<RawGeometry>) -> Result<MultiPolygon<f64>, MapError> {
+        let Some(raw) = geometry else {
+            return Err(MapError::new(
                 ErrorKind::WrongGeometry,
-                format!("its geometry is not valid GeoJSON: {e}"),
-            )
-        })?;
+                "it has no geometry",
+            ));
+        };
+        let value = raw
+            .into_value()
+            .map_err(|why| MapError::new(ErrorKind::WrongGeometry, why))?;
         let mut polygons = Vec::new();
-        collect(&geometry.value, &mut polygons)?;
+        collect(&value, &mut polygons)?;
         if polygons.is_empty() {
             return Err(MapError::new(ErrorKind::Empty, "its geometry is empty"));
         }
@@ -487,106 +484,4 @@ fn ring_coords(ring: &[Position], place: &str) -> Result<Vec<Coord<f64>>, MapErr
         ));
     }
     Ok(coords)
-}
-
-/// The id: from `field` (the feature's own `id` first when it is `"id"`), or by default
-/// from the `id` member, then the default properties. `None` when there is none,
-/// `Some(Err(why))` when there is one that cannot be used.
-fn find_id(
-    member: Option<&Value>,
-    props: &Map<String, Value>,
-    field: Option<&str>,
-) -> Option<Result<String, String>> {
-    let own = match field {
-        None | Some("id") => member.filter(|v| present(v)),
-        Some(_) => None,
-    };
-    let value = own.or_else(|| match field {
-        Some(f) => props.get(f).filter(|v| present(v)),
-        None => DEFAULT_ID_FIELDS
-            .iter()
-            .find_map(|f| props.get(*f).filter(|v| present(v))),
-    })?;
-    let id = match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-            _ => n.to_string(),
-        },
-        other => return Some(Err(format!("the id is {}, not a string", json_kind(other)))),
-    };
-    Some(check_id(&id).map(|()| id))
-}
-
-fn present(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
-
-/// Feature ids are 1–64 characters without whitespace or control characters.
-fn check_id(id: &str) -> Result<(), String> {
-    let n = id.chars().count();
-    if n > 64 {
-        return Err(format!("the id {id:?} is {n} characters long; at most 64"));
-    }
-    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "the id {id:?} contains whitespace or a control character"
-        ));
-    }
-    Ok(())
-}
-
-/// The feature's names and the one to show in messages.
-fn names(props: &Map<String, Value>, opts: &Options) -> (Localized, Option<String>) {
-    let mut name = Localized::default();
-    let mut generic: Option<String> = None;
-    for nf in &opts.name_fields {
-        let Some(text) = props
-            .get(&nf.field)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        else {
-            continue;
-        };
-        match nf.lang {
-            Some(lang) => {
-                let slot = name.slot(lang);
-                if slot.is_none() {
-                    *slot = Some(text.to_owned());
-                }
-            }
-            None => {
-                if generic.is_none() {
-                    generic = Some(text.to_owned());
-                }
-            }
-        }
-    }
-    if name.is_empty() {
-        if let Some(g) = &generic {
-            for lang in Lang::ALL {
-                name.set(lang, g.clone());
-            }
-        }
-    }
-    let shown = name
-        .resolve(Lang::Ru, &[Lang::Kk, Lang::En])
-        .map(str::to_owned);
-    (name, shown)
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
