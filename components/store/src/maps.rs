@@ -137,10 +137,11 @@ impl Reader<'_> {
     }
 
     /// Which stored maps the working copy and the published versions use (read from
-    /// the node bodies; the built-in map is not stored and so never listed).
+    /// the node bodies; the built-in map is not stored and so never listed). One pass
+    /// over the working copy's nodes and one over the versions' bodies, however many
+    /// maps there are.
     pub fn maps_used(&self) -> Result<MapsUsed> {
-        let mut out = MapsUsed::default();
-        let ids: Vec<String> = {
+        let stored: BTreeSet<String> = {
             let mut st = self
                 .tx
                 .prepare_cached("SELECT id FROM map")
@@ -148,21 +149,35 @@ impl Reader<'_> {
             let rows = st.query_map([], |r| r.get(0)).map_err(self.db())?;
             rows.collect::<rusqlite::Result<_>>().map_err(self.db())?
         };
-        let mut in_nodes = self
-            .tx
-            .prepare_cached("SELECT 1 FROM node WHERE instr(body, ?1) > 0 LIMIT 1")
+        let mut out = MapsUsed::default();
+        if stored.is_empty() {
+            return Ok(out);
+        }
+        out.working_copy = self.maps_named_in("node")?;
+        out.versions = self.maps_named_in("blob")?;
+        out.working_copy.retain(|id| stored.contains(id));
+        out.versions.retain(|id| stored.contains(id));
+        Ok(out)
+    }
+
+    /// The map ids the node bodies of `table` (`node` or `blob`) name: what follows
+    /// the needle's prefix up to the closing quote (ids have no escapes).
+    fn maps_named_in(&self, table: &str) -> Result<BTreeSet<String>> {
+        const PREFIX: &str = r#""map":{"map":""#;
+        let sql = format!(
+            "SELECT DISTINCT substr(body, p + {len}, 48) FROM
+               (SELECT body, instr(body, '{PREFIX}') AS p FROM {table}) WHERE p > 0",
+            len = PREFIX.len()
+        );
+        let mut st = self.tx.prepare_cached(&sql).map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
             .map_err(self.db())?;
-        let mut in_blobs = self
-            .tx
-            .prepare_cached("SELECT 1 FROM blob WHERE instr(body, ?1) > 0 LIMIT 1")
-            .map_err(self.db())?;
-        for id in ids {
-            let n = needle(&id);
-            if in_nodes.exists([&n]).map_err(self.db())? {
-                out.working_copy.insert(id.clone());
-            }
-            if in_blobs.exists([&n]).map_err(self.db())? {
-                out.versions.insert(id);
+        let mut out = BTreeSet::new();
+        for r in rows {
+            let rest = r.map_err(self.db())?;
+            if let Some((id, _)) = rest.split_once('"') {
+                out.insert(id.to_owned());
             }
         }
         Ok(out)
