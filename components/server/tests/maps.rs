@@ -311,3 +311,89 @@ async fn request_head_only(api: &Api, path: &str, headers: &[(&str, String)]) ->
         .unwrap();
     String::from_utf8_lossy(&buf).into_owned()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn node_edits_check_links_against_the_map_and_a_deleted_node_loses_its_links() {
+    let api = start().await;
+    let anna = Client::sign_in(&api, "anna").await;
+    let r = upload(&anna, "name=Almaty", &fixture("districts.geojson")).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    // Two leaves of the demo hall: one becomes a map node linking to the other.
+    let (a, b) = with_core(&api, |c| {
+        c.read_hall(|h| {
+            let leaves: Vec<String> = h
+                .nodes
+                .walk()
+                .filter(|n| h.nodes.children(n.key()).is_empty())
+                .map(|n| n.key().to_string())
+                .collect();
+            (leaves[0].clone(), leaves[leaves.len() - 1].clone())
+        })
+        .unwrap()
+    })
+    .await;
+    let rev = |key: String| {
+        let anna = anna.clone();
+        async move {
+            let r = anna.get(&format!("/api/nodes/{key}")).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.json()["node"]["rev"].as_i64().unwrap()
+        }
+    };
+    let patch = |region: &str, base: i64| {
+        serde_json::json!({
+            "base": base, "kind": "map",
+            "map": {"map": "almaty", "links": [{"region": region, "node": b}]}
+        })
+    };
+    let r = anna
+        .send(
+            "PATCH",
+            &format!("/api/nodes/{a}"),
+            Some(patch("KZ-75", rev(a.clone()).await)),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["diagnostics"][0]["code"], "unknown_region");
+    let r = anna
+        .send(
+            "PATCH",
+            &format!("/api/nodes/{a}"),
+            Some(patch("ALM-2", rev(a.clone()).await)),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let base = rev(b.clone()).await;
+    let r = anna
+        .send("DELETE", &format!("/api/nodes/{b}?base={base}"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let notes = r.json()["notes"].clone();
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "map_links_dropped"),
+        "{notes}"
+    );
+    let node = anna.get(&format!("/api/nodes/{a}")).await.json();
+    assert_eq!(
+        node["node"]["map"]["links"],
+        serde_json::json!([]),
+        "{node}"
+    );
+    let r = anna
+        .send("POST", "/api/publish", Some(serde_json::json!({})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let listed = get(&anna, "/api/maps", &[]).await.json();
+    assert_eq!(
+        (
+            listed[1]["used_by"].as_u64(),
+            listed[1]["published"].as_bool()
+        ),
+        (Some(1), Some(true))
+    );
+}
