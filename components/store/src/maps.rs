@@ -21,6 +21,7 @@ use crate::Result;
 pub struct MapRow {
     /// `[a-z0-9][a-z0-9-]{0,39}` (never `kz`).
     pub id: String,
+    /// The map's name (kk/ru/en, at least one).
     pub name: Localized,
     /// Length of the document's JSON, bytes.
     pub bytes: i64,
@@ -35,13 +36,16 @@ pub struct MapRow {
 /// A map to store with [`Writer::add_map`].
 #[derive(Debug, Clone, Copy)]
 pub struct NewMap<'a> {
+    /// A valid map id (`ekran_model::MapId`), not `kz`.
     pub id: &'a str,
     pub name: &'a Localized,
     /// The document's JSON.
     pub doc: &'a [u8],
+    /// How many features the document has.
     pub features: usize,
     /// Unix milliseconds (UTC).
     pub created_at: i64,
+    /// Who adds it: a user's name, `cli` for the command line.
     pub created_by: &'a str,
 }
 
