@@ -70,7 +70,10 @@ async fn the_built_in_map_is_public_revalidated_and_answers_304() {
     assert_eq!(other.status, 200);
     // Displays revalidate what they keep offline with HEAD.
     let head = request(api.addr, "HEAD", "/maps/kz", &[], b"").await;
-    assert_eq!((head.status, head.header("etag")), (200, Some(tag.as_str())));
+    assert_eq!(
+        (head.status, head.header("etag")),
+        (200, Some(tag.as_str()))
+    );
     assert!(head.body.is_empty());
 
     // Only map ids are looked up: no path, no other spelling.
