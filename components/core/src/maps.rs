@@ -339,7 +339,7 @@ impl Core {
                 Some(id) => id.clone(),
                 None => free_id(w, &name)?,
             };
-            w.add_map(&NewMap {
+            let added = w.add_map(&NewMap {
                 id: id.as_str(),
                 name: &name,
                 doc: &json,
@@ -347,6 +347,13 @@ impl Core {
                 created_at: now_ms(),
                 created_by: by.name,
             })?;
+            if !added {
+                // Checked above in this transaction, which holds the write lock.
+                return Err(CoreError::conflict(
+                    Conflict::NameTaken,
+                    format!("a map with the id {id} exists; choose another id"),
+                ));
+            }
             let shown = name.resolve(Lang::En, &Lang::ALL).unwrap_or_default();
             audit::record(
                 w,
