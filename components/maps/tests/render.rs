@@ -152,3 +152,64 @@ fn detail_is_simplified_tiny_islands_dropped_and_tiny_regions_kept() {
         doc.features[1].d
     );
 }
+
+/// Distance from `p` to the closed polyline `ring`.
+fn distance(p: (f64, f64), ring: &[(f64, f64)]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 {
+                0.0
+            } else {
+                (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+            };
+            ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn neighbours_simplified_apart_leave_no_visible_gap_along_a_detailed_border() {
+    // A border of 10 000 points (more than a simplification piece) wiggling at several scales, shared point for point.
+    let border: Vec<(f64, f64)> = (0..10_000)
+        .map(|i| {
+            let t = i as f64 / 9999.0;
+            let wiggle =
+                0.3 * (t * 40.0).sin() + 0.05 * (t * 700.0).sin() + 0.002 * (t * 9000.0).sin();
+            (
+                70.0 + wiggle * (std::f64::consts::PI * t).sin(),
+                45.0 + 3.0 * t,
+            )
+        })
+        .collect();
+    let mut west = vec![(68.0, 48.0), (68.0, 45.0)];
+    west.extend(&border);
+    let mut east: Vec<(f64, f64)> = border.iter().rev().copied().collect();
+    east.extend([(72.0, 45.0), (72.0, 48.0)]);
+    let polygon = |r: &[(f64, f64)]| format!(r#"{{"type":"Polygon","coordinates":[{}]}}"#, ring(r));
+    let doc = from_geojson(&collection(&[polygon(&west), polygon(&east)]), &opts()).unwrap();
+    let a = subpaths(&doc.features[0].d).remove(0);
+    let b = subpaths(&doc.features[1].d).remove(0);
+    assert!(
+        a.len() < 2_000 && b.len() < 2_000,
+        "{} and {} points kept",
+        a.len(),
+        b.len()
+    );
+    // Every point of one near the other's outline (the border) lies on it to within
+    // 0.7 units: less than a pixel when the map is drawn 1000 px wide or less.
+    let mut worst: f64 = 0.0;
+    for (p, other) in a.iter().map(|p| (p, &b)).chain(b.iter().map(|p| (p, &a))) {
+        let d = distance(*p, other);
+        if d < 20.0 {
+            worst = worst.max(d);
+        }
+    }
+    assert!(
+        worst <= 0.7,
+        "a border point {worst} units from its neighbour's outline"
+    );
+}
