@@ -387,7 +387,7 @@ async fn every_layout_renders_in_both_orientations() {
                 assert_eq!(bars.as_u64(), Some(count as u64), "one [data-figure] per figure");
             }
             Layout::Map => {
-                let region = n.slides[slide].region.clone().map(|ekran_model::RegionRef::Legacy(r)| r).unwrap();
+                let region = n.slides[slide].region.clone().map(|r| r.as_str().to_owned()).unwrap();
                 display
                     .wait_for(&format!("document.querySelector('#display [data-region=\"{region}\"].active')"), 10, "the region to be marked")
                     .await

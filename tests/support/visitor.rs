@@ -155,7 +155,7 @@ pub fn layout_hall() -> Hall {
         both(&s003, &s004),
     );
     map.image = media("region-map.svg");
-    map.region = Some(ekran_model::RegionRef::Legacy(10));
+    map.region = Some(ekran_model::RegionCode::new("KZ-35").unwrap());
     let mut figs = slide(
         Layout::Figures,
         both("Бағдарламаның нәтижелері сандармен", "Итоги программы в цифрах"),

@@ -10,7 +10,7 @@
 
 use ekran_model::{
     validate, Diagnostic, FieldPath, Hall, Lang, Localized, Location, MediaRef, Node, NodeId,
-    NodeKey, NodeKind, RegionRef, Slide, TreeError,
+    NodeKey, NodeKind, NodeMap, RegionCode, Slide, TreeError,
 };
 use ekran_store::{WorkingCopy, Writer};
 
@@ -87,7 +87,9 @@ pub struct NodePatch {
     pub label: Option<Option<NodeId>>,
     pub tile: Option<Option<MediaRef>>,
     pub logo: Option<Option<MediaRef>>,
-    pub region: Option<Option<RegionRef>>,
+    pub region: Option<Option<RegionCode>>,
+    /// A map node's map and links; `Some(None)` removes them.
+    pub map: Option<Option<NodeMap>>,
     /// Replaces all slides.
     pub slides: Option<Vec<Slide>>,
 }
@@ -109,6 +111,7 @@ impl NodePatch {
             ("tile", self.tile.is_some()),
             ("logo", self.logo.is_some()),
             ("region", self.region.is_some()),
+            ("map", self.map.is_some()),
             ("slides", self.slides.is_some()),
         ];
         let names: Vec<&str> = set.iter().filter(|f| f.1).map(|f| f.0).collect();
@@ -126,6 +129,7 @@ impl NodePatch {
             tile,
             logo,
             region,
+            map,
             slides,
         } = self;
         if let Some(v) = title {
@@ -151,6 +155,9 @@ impl NodePatch {
         }
         if let Some(v) = region {
             node.region = v;
+        }
+        if let Some(v) = map {
+            node.map = v;
         }
         if let Some(v) = slides {
             node.slides = v;
@@ -271,6 +278,7 @@ fn check_node(w: &Writer<'_>, hall: &Hall, key: &NodeKey) -> Result<ekran_model:
     }
     let ctx = validate::Context {
         media: Some(&known),
+        maps: None,
     };
     let mut d = validate::node_in(hall, key, &ctx);
     if let Some(n) = hall.nodes.get(key) {

@@ -174,7 +174,13 @@ impl LegacyBatch {
         self.imp.apply(&mut hall);
         out.extend(self.imp.diagnostics.iter().cloned());
         if !self.imp.has_errors() {
-            let v = validate::validate(&hall, &validate::Context { media: None });
+            let v = validate::validate(
+                &hall,
+                &validate::Context {
+                    media: None,
+                    maps: None,
+                },
+            );
             out.extend(self.imp.place(v, &hall));
         }
         out
@@ -300,7 +306,7 @@ impl Core {
             let v = validate::validate(
                 &hall,
                 &validate::Context {
-                    media: Some(&known),
+                    media: Some(&known), maps: None,
                 },
             );
             let (v, untouched) = untouched_warnings(v, &summary.touched);
@@ -449,6 +455,7 @@ impl Core {
                 &hall,
                 &validate::Context {
                     media: Some(&known),
+                    maps: None,
                 },
             );
             let v = match source {
@@ -557,7 +564,13 @@ pub fn check_ekran(name: &str, text: &str) -> Diagnostics {
         Err(d) => Diagnostics(vec![d]),
         Ok((_, d)) if d.has_errors() => d,
         Ok((hall, mut d)) => {
-            let v = validate::validate(&hall, &validate::Context { media: None });
+            let v = validate::validate(
+                &hall,
+                &validate::Context {
+                    media: None,
+                    maps: None,
+                },
+            );
             d.extend(format::place(v, &hall, name, text));
             d
         }

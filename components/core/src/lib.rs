@@ -459,7 +459,13 @@ pub(crate) fn one_line(s: &str) -> String {
 
 /// Whole-hall validation before a publish; errors refuse it.
 fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) -> Result<()> {
-    let d = validate::validate(hall, &validate::Context { media: Some(media) });
+    let d = validate::validate(
+        hall,
+        &validate::Context {
+            media: Some(media),
+            maps: None,
+        },
+    );
     if d.has_errors() {
         return Err(CoreError::Invalid(d));
     }

@@ -144,7 +144,13 @@ impl Core {
                 }
                 wc.hall.screens[i] = screen.clone();
                 // Only what is said about this screen: the rest of the hall is as it was.
-                let all = validate::validate(&wc.hall, &validate::Context { media: None });
+                let all = validate::validate(
+                    &wc.hall,
+                    &validate::Context {
+                        media: None,
+                        maps: None,
+                    },
+                );
                 let mine: Diagnostics = all
                     .into_iter()
                     .filter(|d| match &d.location {

@@ -3,8 +3,11 @@
 //! messages are node keys, opaque to pages; the legacy label rides along for people.
 
 use ekran_model::text::{blocks, teaser, Block};
-use ekran_model::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeKey, RegionRef, Screen};
+use ekran_model::{Hall, Lang, Layout, Localized, MediaRef, Node, NodeKey, Screen};
 use serde::{Deserialize, Serialize};
+
+mod map;
+pub use map::map_url;
 
 /// What a screen shows: the part of the state a command can change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +116,7 @@ struct Message<'a> {
     prefs: Prefs,
     node: NodeView<'a>,
     slide: Option<SlideView<'a>>,
+    map: Option<map::MapView<'a>>,
     breadcrumb: Vec<Crumb<'a>>,
     children: Vec<Tile<'a>>,
     preload: Vec<String>,
@@ -145,7 +149,7 @@ struct SlideView<'a> {
     text: Vec<TextBlock<'a>>,
     image: Option<String>,
     video: Option<String>,
-    region: Option<u16>,
+    region: Option<&'a str>,
     figures: Vec<FigureView<'a>>,
 }
 
@@ -255,7 +259,7 @@ pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> Str
             .region
             .as_ref()
             .or(node.region.as_ref())
-            .map(|RegionRef::Legacy(n)| *n),
+            .map(|r| r.as_str()),
         figures: s
             .figures
             .iter()
@@ -302,7 +306,17 @@ pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> Str
             image: tile_image(c).map(media_url),
         })
         .collect();
+    let map = map::map_view(
+        hall,
+        screen,
+        node,
+        node.slides.get(pos.slide).and_then(|s| s.region.as_ref()),
+        &|n: &Node| t(&n.title),
+    );
     let mut preload: Vec<String> = Vec::new();
+    if let Some(m) = &map {
+        preload.push(m.src().to_owned());
+    }
     let mut add = |m: Option<&MediaRef>| {
         if let Some(m) = m {
             let u = media_url(m);
@@ -353,6 +367,7 @@ pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> Str
                 .map(media_url),
         },
         slide,
+        map,
         breadcrumb,
         children,
         preload,

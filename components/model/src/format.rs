@@ -384,7 +384,7 @@ pub fn looks_like_ekran(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Figure, Layout, MediaRef, RegionRef, Slide};
+    use crate::{Figure, Layout, MediaRef, RegionCode, Slide};
 
     fn sample() -> Hall {
         let mut h = Hall::default();
@@ -411,7 +411,7 @@ mod tests {
             target: Some(85.0),
             baseline: None,
         });
-        s.region = Some(RegionRef::Legacy(9));
+        s.region = Some(RegionCode::new("KZ-27").unwrap());
         s.image = Some(MediaRef::parse("img/a.svg").unwrap());
         n.slides.push(s);
         t.insert(n, Some(&rk), None).unwrap();

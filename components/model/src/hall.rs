@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Lang, Localized, NodeId, NodeKey, Tree};
+use crate::{Lang, Localized, NodeId, NodeKey, NodeMap, RegionCode, Tree};
 
 /// Built-in themes, one chosen per screen. The legacy system had five colour schemes
 /// fixed in code, one per screen; screen N gets `THEMES[(N - 1) % 5]` on import.
@@ -143,8 +143,16 @@ pub struct Node {
     /// Short line under the tile title; when missing, the start of the first slide's text.
     #[serde(default, skip_serializing_if = "Localized::is_empty")]
     pub teaser: Localized,
+    /// The region this node is about (a code of its map, or of the built-in map).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::map::de_region"
+    )]
+    pub region: Option<RegionCode>,
+    /// A map node's map and its links from regions to nodes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<RegionRef>,
+    pub map: Option<NodeMap>,
     #[serde(default)]
     pub slides: Vec<Slide>,
 }
@@ -163,6 +171,7 @@ impl Node {
             tile: None,
             teaser: Localized::default(),
             region: None,
+            map: None,
             slides: Vec::new(),
         }
     }
@@ -244,8 +253,14 @@ pub struct Slide {
     pub image: Option<MediaRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video: Option<MediaRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<RegionRef>,
+    /// The region the slide shows (a `map` slide): a code of the node's map, or of the
+    /// built-in map.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::map::de_region"
+    )]
+    pub region: Option<RegionCode>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub figures: Vec<Figure>,
     /// The legacy `block` field, kept verbatim; it has no known meaning.
@@ -286,14 +301,6 @@ pub struct Figure {
     /// The value compared against (where things started).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<f64>,
-}
-
-/// A region a node or slide points at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum RegionRef {
-    /// The legacy region number (1 = Astana … 17 = Shymkent).
-    Legacy(u16),
 }
 
 /// A reference to a file in the hall's media library: a relative path with `/`

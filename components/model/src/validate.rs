@@ -17,6 +17,9 @@ pub const MAX_IDLE_SECONDS: u32 = 86_400;
 pub struct Context<'a> {
     /// Media known to the library; `None` skips the unresolved-media check.
     pub media: Option<&'a BTreeSet<String>>,
+    /// The maps there are and their regions (the built-in map included); `None` skips
+    /// the checks of map ids and region codes against them.
+    pub maps: Option<&'a crate::map::MapCodes>,
 }
 
 /// What a finding is about: its words and its field.
@@ -247,6 +250,7 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
                 unresolved.entry(m).or_insert_with(|| (subj(), 0)).1 += 1;
             }
         });
+        check_map(&mut out, hall, node, ctx.maps);
     }
     // One warning per missing file, at its first use: a shared logo is one problem.
     for (m, (subject, uses)) in unresolved {
@@ -268,7 +272,14 @@ pub fn validate(hall: &Hall, ctx: &Context<'_>) -> Diagnostics {
 /// translations for the languages of the screen showing it, layouts and figures. Media
 /// are not checked (see [`node_in`]).
 pub fn node(hall: &Hall, key: &NodeKey) -> Diagnostics {
-    node_in(hall, key, &Context { media: None })
+    node_in(
+        hall,
+        key,
+        &Context {
+            media: None,
+            maps: None,
+        },
+    )
 }
 
 /// [`node`], and with `ctx.media`, a `media_missing` warning (never an error: the
@@ -303,6 +314,7 @@ pub fn node_in(hall: &Hall, key: &NodeKey, ctx: &Context) -> Diagnostics {
             missing.push((m, subj()));
         }
     });
+    check_map(&mut out, hall, node, ctx.maps);
     for (m, subject) in missing {
         out.warning(
             "media_missing",
@@ -311,6 +323,64 @@ pub fn node_in(hall: &Hall, key: &NodeKey, ctx: &Context) -> Diagnostics {
         );
     }
     out.0
+}
+
+/// A node's map and regions: each region linked once, to a node of the hall; with
+/// `maps`, the map exists (`unknown_map`) and has every region named (`unknown_region`).
+fn check_map(out: &mut Out, hall: &Hall, node: &Node, maps: Option<&crate::map::MapCodes>) {
+    let subj = Subject::node(hall, node.key());
+    let map_id = node
+        .map
+        .as_ref()
+        .map(|m| m.map.clone())
+        .unwrap_or_else(crate::MapId::builtin);
+    let codes = maps.map(|m| m.get(&map_id));
+    if let Some(None) = codes {
+        out.error("unknown_map", &subj, format!("map {map_id} does not exist"));
+    }
+    let known = |c: &crate::RegionCode| !matches!(codes, Some(Some(set)) if !set.contains(c));
+    if let Some(m) = &node.map {
+        let mut seen = HashSet::new();
+        for l in &m.links {
+            if !seen.insert(&l.region) {
+                out.error(
+                    "duplicate_region",
+                    &subj,
+                    format!("region {} is linked more than once", l.region),
+                );
+            }
+            if !known(&l.region) {
+                out.error(
+                    "unknown_region",
+                    &subj,
+                    format!("region {} is not on map {map_id}", l.region),
+                );
+            }
+            if hall.nodes.get(&l.node).is_none() {
+                out.error(
+                    "map_link_missing",
+                    &subj,
+                    format!(
+                        "region {} leads to node {}, which does not exist",
+                        l.region, l.node
+                    ),
+                );
+            }
+        }
+    }
+    let regions = node
+        .region
+        .iter()
+        .chain(node.slides.iter().filter_map(|s| s.region.as_ref()));
+    for r in regions {
+        if !known(r) {
+            out.warning(
+                "unknown_region",
+                &subj,
+                format!("region {r} is not on map {map_id}"),
+            );
+        }
+    }
 }
 
 /// The checks of one node; `media` is called with each media reference and a maker of
@@ -458,7 +528,13 @@ mod tests {
 
     #[test]
     fn clean_hall_has_no_findings() {
-        let f = validate(&hall(), &Context { media: None });
+        let f = validate(
+            &hall(),
+            &Context {
+                media: None,
+                maps: None,
+            },
+        );
         assert!(f.is_empty(), "{:?}", messages(&f));
     }
 
@@ -468,7 +544,13 @@ mod tests {
         h.nodes
             .insert(labelled("1.2.3", Localized::default()), None, None)
             .unwrap();
-        let f = validate(&h, &Context { media: None });
+        let f = validate(
+            &h,
+            &Context {
+                media: None,
+                maps: None,
+            },
+        );
         assert_eq!(
             messages(&f),
             [
@@ -496,7 +578,13 @@ mod tests {
             .set(Lang::En, "x".repeat(MAX_SCREEN_NAME + 1));
         h.screens[0].idle.attract_seconds = u32::MAX;
         h.screens[0].idle.attract = vec![r.clone(), r];
-        let f = validate(&h, &Context { media: None });
+        let f = validate(
+            &h,
+            &Context {
+                media: None,
+                maps: None,
+            },
+        );
         let codes: Vec<&str> = f.errors().map(|d| d.code).collect();
         assert_eq!(
             codes,
@@ -518,7 +606,13 @@ mod tests {
         n.label = Some(NodeId::parse("1").unwrap());
         let r = root(&h);
         h.nodes.insert(n, Some(&r), None).unwrap();
-        let f = validate(&h, &Context { media: None });
+        let f = validate(
+            &h,
+            &Context {
+                media: None,
+                maps: None,
+            },
+        );
         assert_eq!(f.errors().count(), 1, "{:?}", messages(&f));
         assert_eq!(f.0[0].code, "duplicate_label");
     }
@@ -532,7 +626,13 @@ mod tests {
         n.slides.push(s);
         let r = root(&h);
         h.nodes.insert(n, Some(&r), None).unwrap();
-        let f = validate(&h, &Context { media: None });
+        let f = validate(
+            &h,
+            &Context {
+                media: None,
+                maps: None,
+            },
+        );
         assert_eq!(
             messages(&f),
             ["warning: node 1.1: missing translation: title (kk), slide 1 text (kk)"]
@@ -555,6 +655,7 @@ mod tests {
             &h,
             &Context {
                 media: Some(&known),
+                maps: None,
             },
         );
         let m = messages(&f);
@@ -566,5 +667,78 @@ mod tests {
             m[1],
             "warning: node 1.1 slide 1: media img/x.png is not in the media library"
         );
+    }
+
+    #[test]
+    fn map_links_are_checked_against_the_hall_and_the_maps() {
+        use crate::map::{MapCodes, RegionLink};
+        use crate::{MapId, NodeMap, RegionCode};
+        let mut h = hall();
+        let r = root(&h);
+        let code = |c: &str| RegionCode::new(c).unwrap();
+        let mut n = labelled("2", both("Карта", "Карта"));
+        n.kind = crate::NodeKind::Map;
+        let gone = NodeKey::random();
+        n.map = Some(NodeMap {
+            map: MapId::builtin(),
+            links: vec![
+                RegionLink {
+                    region: code("KZ-75"),
+                    node: r.clone(),
+                },
+                RegionLink {
+                    region: code("KZ-75"),
+                    node: r.clone(),
+                },
+                RegionLink {
+                    region: code("KZ-99"),
+                    node: gone.clone(),
+                },
+            ],
+        });
+        h.nodes.insert(n, Some(&r), None).unwrap();
+        let maps: MapCodes = [(MapId::builtin(), crate::map::builtin_kz().codes())].into();
+        let f = validate(
+            &h,
+            &Context {
+                media: None,
+                maps: Some(&maps),
+            },
+        );
+        let m = messages(&f).join("\n");
+        assert!(
+            m.contains("error: node 2: region KZ-75 is linked more than once"),
+            "{m}"
+        );
+        assert!(
+            m.contains("error: node 2: region KZ-99 is not on map kz"),
+            "{m}"
+        );
+        assert!(
+            m.contains(&format!(
+                "region KZ-99 leads to node {gone}, which does not exist"
+            )),
+            "{m}"
+        );
+        // Without the maps, only what the hall itself tells is checked.
+        let m = messages(&validate(
+            &h,
+            &Context {
+                media: None,
+                maps: None,
+            },
+        ))
+        .join("\n");
+        assert!(!m.contains("is not on map"), "{m}");
+        let empty = MapCodes::new();
+        let m = messages(&validate(
+            &h,
+            &Context {
+                media: None,
+                maps: Some(&empty),
+            },
+        ))
+        .join("\n");
+        assert!(m.contains("error: node 2: map kz does not exist"), "{m}");
     }
 }

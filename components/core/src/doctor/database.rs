@@ -234,7 +234,13 @@ fn working_copy(
     out: &mut Report,
 ) {
     const AREA: &str = "hall";
-    let d = validate::validate(working, &validate::Context { media: Some(media) });
+    let d = validate::validate(
+        working,
+        &validate::Context {
+            media: Some(media),
+            maps: None,
+        },
+    );
     let errors = d.count(DiagSeverity::Error);
     let warnings = d.count(DiagSeverity::Warning);
     const SEE_ALL: &str = "see them all with `ekran export -o hall.json` and `ekran check hall.json`, or in the admin";

@@ -354,7 +354,13 @@ fn orphan_is_reattached_when_its_parent_arrives() {
     assert_eq!(s.screens_created, 0);
     let (k711, k712) = (key(&hall, "7.1.1"), key(&hall, "7.1.2"));
     assert_eq!(hall.nodes.roots(), [k711.clone(), k712.clone()]);
-    let f = validate::validate(&hall, &Context { media: None });
+    let f = validate::validate(
+        &hall,
+        &Context {
+            media: None,
+            maps: None,
+        },
+    );
     assert_eq!(f.0[0].code, "orphan");
 
     let s = import(&mut hall, &["7", "7.1"]);
@@ -364,7 +370,13 @@ fn orphan_is_reattached_when_its_parent_arrives() {
     assert_eq!(hall.nodes.children(&k7), std::slice::from_ref(&k71));
     assert_eq!(hall.nodes.children(&k71), [k711.clone(), k712.clone()]);
     assert_eq!(hall.screens.len(), 1);
-    let f = validate::validate(&hall, &Context { media: None });
+    let f = validate::validate(
+        &hall,
+        &Context {
+            media: None,
+            maps: None,
+        },
+    );
     assert!(f.iter().all(|d| d.code != "orphan"), "{f:?}");
 }
 
@@ -413,6 +425,7 @@ fn place_moves_validation_findings_to_their_record() {
         &hall,
         &Context {
             media: Some(&known),
+            maps: None,
         },
     );
     let placed = imp.place(found.clone(), &hall);

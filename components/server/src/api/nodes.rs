@@ -13,7 +13,9 @@ use axum::{Json, Router};
 use ekran_core::edit::{Edit, Edited, NodePatch};
 use ekran_core::nodes::{NodeName, Summary};
 use ekran_core::preview::Draft;
-use ekran_model::{Lang, Localized, MediaRef, Node, NodeId, NodeKey, NodeKind, RegionRef, Slide};
+use ekran_model::{
+    Lang, Localized, MediaRef, Node, NodeId, NodeKey, NodeKind, NodeMap, RegionCode, Slide,
+};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
@@ -210,7 +212,9 @@ pub struct PatchForm {
     #[serde(default, deserialize_with = "nullable")]
     logo: Option<Option<MediaRef>>,
     #[serde(default, deserialize_with = "nullable")]
-    region: Option<Option<u16>>,
+    region: Option<Option<RegionCode>>,
+    #[serde(default, deserialize_with = "nullable")]
+    map: Option<Option<NodeMap>>,
     slides: Option<Vec<Slide>>,
 }
 
@@ -230,7 +234,8 @@ async fn update(
         label: f.label,
         tile: f.tile,
         logo: f.logo,
-        region: f.region.map(|r| r.map(RegionRef::Legacy)),
+        region: f.region,
+        map: f.map,
         slides: f.slides,
     };
     let e = Edit::Update {
