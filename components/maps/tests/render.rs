@@ -28,7 +28,7 @@ fn hole_is_a_second_subpath_inside_the_outer_ring() {
     // The document is framed to the feature: its extent touches the margins.
     assert_eq!(f.bbox[0], 5.0);
     assert_eq!(f.bbox[2], 995.0);
-    assert_eq!(f.bbox[3], f64::from(doc.height) - 5.5);
+    assert_eq!(f.bbox[3], doc.height - 5.5);
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn a_city_is_drawn_in_mercator_with_true_proportions() {
     let ratio = 0.08 / (0.17 * 43.26_f64.to_radians().cos());
     let expected = 990.0 * ratio + 10.0;
     assert!(
-        (f64::from(doc.height) - expected).abs() < 2.0,
+        (doc.height - expected).abs() < 2.0,
         "{} vs {expected}",
         doc.height
     );
