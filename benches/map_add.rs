@@ -180,10 +180,18 @@ fn generate(mb: f64, (cols, rows): (usize, usize)) -> (Vec<u8>, usize) {
     };
     // horizontal[r][c]: from corner (c, r) to (c+1, r); vertical[r][c]: (c, r) to (c, r+1).
     let horizontal: Vec<Vec<_>> = (0..=rows)
-        .map(|r| (0..cols).map(|c| border(corner(c, r), corner(c + 1, r), k, &mut rng)).collect())
+        .map(|r| {
+            (0..cols)
+                .map(|c| border(corner(c, r), corner(c + 1, r), k, &mut rng))
+                .collect()
+        })
         .collect();
     let vertical: Vec<Vec<_>> = (0..rows)
-        .map(|r| (0..=cols).map(|c| border(corner(c, r), corner(c, r + 1), k, &mut rng)).collect())
+        .map(|r| {
+            (0..=cols)
+                .map(|c| border(corner(c, r), corner(c, r + 1), k, &mut rng))
+                .collect()
+        })
         .collect();
     let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
     let mut positions = 0;
@@ -261,9 +269,8 @@ fn main() {
     let hwm_converted = vm_hwm_kib();
     let mut parse = Vec::new();
     for _ in 0..runs {
-        let (_, took, peak) = measure(|| {
-            serde_json::from_slice::<serde_json::Value>(&input).expect("parses")
-        });
+        let (_, took, peak) =
+            measure(|| serde_json::from_slice::<serde_json::Value>(&input).expect("parses"));
         parse.push((took, peak));
     }
     let doc = doc.expect("at least one run");

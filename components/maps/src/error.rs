@@ -21,7 +21,8 @@ pub enum ErrorKind {
     UnclosedRing,
     /// No id found in the id field(s).
     MissingId,
-    /// An id that is not 1–64 characters without whitespace or control characters.
+    /// An id that is not a valid `RegionCode` (1–64 bytes without whitespace, control
+    /// or invisible characters).
     BadId,
     /// Two features with the same id.
     DuplicateId,

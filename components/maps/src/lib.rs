@@ -15,14 +15,13 @@
 //!    "geometry": {"type": "Polygon",
 //!                 "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}}]}"#;
 //! let doc = from_geojson(geojson, &Options::named(Localized::one(Lang::En, "Demo"))).unwrap();
-//! assert_eq!(doc.width, 1000);
-//! assert_eq!(doc.features[0].id, "A");
+//! assert_eq!(doc.width, 1000.0);
+//! assert_eq!(doc.features[0].id.as_str(), "A");
 //! assert!(doc.features[0].d.starts_with('M') && doc.features[0].d.ends_with('Z'));
 //! ```
 
 #![warn(missing_docs)]
 
-mod doc;
 mod error;
 mod geometry;
 mod options;
@@ -31,26 +30,21 @@ mod path;
 mod project;
 mod props;
 
-pub use doc::{MapDoc, MapFeature, MAP_FORMAT};
+pub use ekran_model::map::{MAP_FORMAT, MAP_WIDTH, MAX_DOC_BYTES, MAX_FEATURES};
+pub use ekran_model::{MapDoc, MapFeature, RegionCode};
 pub use error::{ErrorKind, FeatureRef, MapError};
 pub use options::{NameField, Options, DEFAULT_ID_FIELDS};
 pub use path::{MIN_RING_AREA, PRESIMPLIFY_AREA, SIMPLIFY_AREA};
-pub use project::{MARGIN, MERCATOR_BELOW_DEG, WIDTH};
+pub use project::{MARGIN, MERCATOR_BELOW_DEG};
 
 use project::{Frame, Projection};
-
-/// At most this many features in a map.
-pub const MAX_FEATURES: usize = 5_000;
 
 /// At most this many positions in the GeoJSON, all rings counted (a 64 MB file holds
 /// about 3 million). Each takes 16 bytes while converting.
 pub const MAX_POSITIONS: usize = 5_000_000;
 
-/// At most this many bytes in the resulting document's JSON (4 MiB).
-pub const MAX_DOC_BYTES: usize = 4 * 1024 * 1024;
-
 /// Converts a GeoJSON FeatureCollection (`bytes`, UTF-8, a byte-order mark allowed) into
-/// a map document `WIDTH` (1000) units wide.
+/// a map document [`MAP_WIDTH`] (1000) units wide, which passes [`MapDoc::check`].
 ///
 /// Every feature must be a Polygon or a MultiPolygon (or a GeometryCollection of them)
 /// with closed rings of at least four positions in longitude/latitude, and have a
@@ -93,10 +87,10 @@ pub fn from_geojson(bytes: &[u8], opts: &Options) -> Result<MapDoc, MapError> {
     let doc = MapDoc {
         format: MAP_FORMAT.to_owned(),
         name: opts.name.clone(),
-        width: WIDTH,
+        width: MAP_WIDTH,
         height: frame.height,
         projection: projection.describe(),
-        attribution: opts.attribution.clone(),
+        attribution: opts.attribution.clone().unwrap_or_default(),
         features,
     };
     let size = serde_json::to_vec(&doc)

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use ekran_model::{Lang, Localized};
+use ekran_model::{Lang, Localized, RegionCode};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, PolygonType, Position};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -26,7 +26,7 @@ use crate::{MAX_FEATURES, MAX_POSITIONS};
 /// One checked feature: unique id, names, and its polygons in degrees (x longitude,
 /// y latitude).
 pub(crate) struct Source {
-    pub id: String,
+    pub id: RegionCode,
     pub name: Localized,
     pub shape: MultiPolygon<f64>,
 }
@@ -106,7 +106,7 @@ struct Ctx<'o> {
     opts: &'o Options,
     out: Vec<Source>,
     /// Feature id → index of the feature that has it.
-    ids: HashMap<String, usize>,
+    ids: HashMap<RegionCode, usize>,
     positions: usize,
     /// The error that stopped parsing (serde only carries its own).
     error: Option<MapError>,
@@ -297,7 +297,7 @@ impl Ctx<'_> {
         fref.name = shown;
         let id = find_id(raw.id.as_ref(), &props, self.opts.id_field.as_deref());
         if let Some(Ok(id)) = &id {
-            fref.id = Some(id.clone());
+            fref.id = Some(id.as_str().to_owned());
         }
         match raw.kind.as_ref().and_then(Value::as_str) {
             Some("Feature") => {}
@@ -341,7 +341,7 @@ impl Ctx<'_> {
         let shape = self.geometry(raw.geometry).map_err(|e| e.about(fref))?;
         if name.is_blank() {
             for lang in Lang::ALL {
-                name.set(lang, id.clone());
+                name.set(lang, id.as_str().to_owned());
             }
         }
         self.ids.insert(id.clone(), index);

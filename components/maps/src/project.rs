@@ -7,10 +7,8 @@
 
 use std::f64::consts::FRAC_PI_4;
 
+use ekran_model::map::MAP_WIDTH;
 use geo::{Coord, MultiPolygon};
-
-/// Width of a generated map's viewBox, in SVG user units.
-pub const WIDTH: u32 = 1000;
 
 /// Empty space kept around the features on every side, in SVG user units, so that
 /// outlines at the edge are not cut by the viewBox.
@@ -151,15 +149,15 @@ pub(crate) fn map_in_place(shape: &mut MultiPolygon<f64>, mut f: impl FnMut(&mut
     }
 }
 
-/// Scaling of projected coordinates into the viewBox: `WIDTH` wide, y down, a
+/// Scaling of projected coordinates into the viewBox: `MAP_WIDTH` wide, y down, a
 /// [`MARGIN`] on every side.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
     min_x: f64,
     max_y: f64,
     scale: f64,
-    /// The viewBox height, in SVG user units.
-    pub height: u32,
+    /// The viewBox height, in SVG user units (a whole number).
+    pub height: f64,
 }
 
 impl Frame {
@@ -169,13 +167,13 @@ impl Frame {
         if !w.is_finite() || w <= 0.0 || !h.is_finite() {
             return None;
         }
-        let scale = (f64::from(WIDTH) - 2.0 * MARGIN) / w;
+        let scale = (MAP_WIDTH - 2.0 * MARGIN) / w;
         let height = (h * scale + 2.0 * MARGIN).ceil();
         Some(Frame {
             min_x: b[0],
             max_y: b[3],
             scale,
-            height: height.min(f64::from(u32::MAX)) as u32,
+            height,
         })
     }
 

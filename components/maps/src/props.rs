@@ -1,6 +1,6 @@
 //! A feature's id and names, from its `id` member and properties.
 
-use ekran_model::{Lang, Localized};
+use ekran_model::{Lang, Localized, RegionCode};
 use serde_json::{Map, Value};
 
 use crate::options::{Options, DEFAULT_ID_FIELDS};
@@ -12,7 +12,7 @@ pub(crate) fn find_id(
     member: Option<&Value>,
     props: &Map<String, Value>,
     field: Option<&str>,
-) -> Option<Result<String, String>> {
+) -> Option<Result<RegionCode, String>> {
     let own = match field {
         None | Some("id") => member.filter(|v| present(v)),
         Some(_) => None,
@@ -31,7 +31,7 @@ pub(crate) fn find_id(
         },
         other => return Some(Err(format!("the id is {}, not a string", json_kind(other)))),
     };
-    Some(check_id(&id).map(|()| id))
+    Some(RegionCode::new(id.as_str()).map_err(|_| explain(&id)))
 }
 
 fn present(v: &Value) -> bool {
@@ -42,18 +42,14 @@ fn present(v: &Value) -> bool {
     }
 }
 
-/// Feature ids are 1–64 characters without whitespace or control characters.
-fn check_id(id: &str) -> Result<(), String> {
-    let n = id.chars().count();
-    if n > 64 {
-        return Err(format!("the id {id:?} is {n} characters long; at most 64"));
+/// Why `id` is not a region code (`RegionCode::new` refused it): 1–64 bytes without
+/// whitespace, control, invisible or text-direction characters.
+fn explain(id: &str) -> String {
+    if id.len() > 64 {
+        format!("the id {id:?} is {} bytes long; at most 64", id.len())
+    } else {
+        format!("the id {id:?} contains whitespace, a control or an invisible character")
     }
-    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "the id {id:?} contains whitespace or a control character"
-        ));
-    }
-    Ok(())
 }
 
 /// The feature's names and the one to show in messages.

@@ -169,7 +169,7 @@ fn null_geometry_and_bad_id_are_named() {
     assert_eq!(e.code(), "bad_id");
     assert_eq!(
         e.to_string(),
-        "feature 1: the id \"Astana city\" contains whitespace or a control character"
+        "feature 1: the id \"Astana city\" contains whitespace, a control or an invisible character"
     );
 }
 

@@ -28,7 +28,7 @@ fn hole_is_a_second_subpath_inside_the_outer_ring() {
     // The document is framed to the feature: its extent touches the margins.
     assert_eq!(f.bbox[0], 5.0);
     assert_eq!(f.bbox[2], 995.0);
-    assert_eq!(f.bbox[3], f64::from(doc.height) - 5.5);
+    assert_eq!(f.bbox[3], doc.height - 5.5);
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn a_city_is_drawn_in_mercator_with_true_proportions() {
     let ratio = 0.08 / (0.17 * 43.26_f64.to_radians().cos());
     let expected = 990.0 * ratio + 10.0;
     assert!(
-        (f64::from(doc.height) - expected).abs() < 2.0,
+        (doc.height - expected).abs() < 2.0,
         "{} vs {expected}",
         doc.height
     );
@@ -150,5 +150,66 @@ fn detail_is_simplified_tiny_islands_dropped_and_tiny_regions_kept() {
         1,
         "a region smaller than a pixel keeps a ring: {}",
         doc.features[1].d
+    );
+}
+
+/// Distance from `p` to the closed polyline `ring`.
+fn distance(p: (f64, f64), ring: &[(f64, f64)]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 {
+                0.0
+            } else {
+                (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+            };
+            ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn neighbours_simplified_apart_leave_no_visible_gap_along_a_detailed_border() {
+    // A border of 10 000 points (more than a simplification piece) wiggling at several scales, shared point for point.
+    let border: Vec<(f64, f64)> = (0..10_000)
+        .map(|i| {
+            let t = i as f64 / 9999.0;
+            let wiggle =
+                0.3 * (t * 40.0).sin() + 0.05 * (t * 700.0).sin() + 0.002 * (t * 9000.0).sin();
+            (
+                70.0 + wiggle * (std::f64::consts::PI * t).sin(),
+                45.0 + 3.0 * t,
+            )
+        })
+        .collect();
+    let mut west = vec![(68.0, 48.0), (68.0, 45.0)];
+    west.extend(&border);
+    let mut east: Vec<(f64, f64)> = border.iter().rev().copied().collect();
+    east.extend([(72.0, 45.0), (72.0, 48.0)]);
+    let polygon = |r: &[(f64, f64)]| format!(r#"{{"type":"Polygon","coordinates":[{}]}}"#, ring(r));
+    let doc = from_geojson(&collection(&[polygon(&west), polygon(&east)]), &opts()).unwrap();
+    let a = subpaths(&doc.features[0].d).remove(0);
+    let b = subpaths(&doc.features[1].d).remove(0);
+    assert!(
+        a.len() < 2_000 && b.len() < 2_000,
+        "{} and {} points kept",
+        a.len(),
+        b.len()
+    );
+    // Every point of one near the other's outline (the border) lies on it to within
+    // 0.7 units: less than a pixel when the map is drawn 1000 px wide or less.
+    let mut worst: f64 = 0.0;
+    for (p, other) in a.iter().map(|p| (p, &b)).chain(b.iter().map(|p| (p, &a))) {
+        let d = distance(*p, other);
+        if d < 20.0 {
+            worst = worst.max(d);
+        }
+    }
+    assert!(
+        worst <= 0.7,
+        "a border point {worst} units from its neighbour's outline"
     );
 }

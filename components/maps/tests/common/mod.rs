@@ -21,9 +21,14 @@ pub fn opts() -> Options {
     Options::named(Localized::one(Lang::En, "Test map"))
 }
 
-/// Converts a valid fixture.
+/// Converts a valid fixture; the document passes the model's check.
 pub fn convert(name: &str) -> MapDoc {
-    from_geojson(&fixture("valid", name), &opts()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let doc =
+        from_geojson(&fixture("valid", name), &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    if let Err(diags) = doc.check() {
+        panic!("{name}: {diags:?}");
+    }
+    doc
 }
 
 /// Converts an invalid fixture, expecting an error.
