@@ -114,18 +114,10 @@ fn convert(bytes: &[u8], opts: &MapAddOptions, name: &Localized) -> Result<(MapD
         },
         attribution: opts.attribution.clone().filter(|a| !a.trim().is_empty()),
     };
-    let converted = ekran_maps::from_geojson(bytes, &mopts)
+    let doc = ekran_maps::from_geojson(bytes, &mopts)
         .map_err(|e| CoreError::invalid(e.to_diagnostic(opts.source.as_deref())))?;
-    // TODO(integrator): ekran-maps keeps its own copy of the document type for now;
-    // once it returns `ekran_model::MapDoc`, drop this conversion.
-    let doc: MapDoc = serde_json::to_value(&converted)
-        .and_then(serde_json::from_value)
-        .map_err(|e| {
-            CoreError::invalid(Diagnostic::error(
-                "map_invalid",
-                format!("the converted map does not fit the map format: {e}"),
-            ))
-        })?;
+    // ekran-maps promises a document that passes the check; checked again before it
+    // is stored for good.
     doc.check()
         .map_err(|d| CoreError::Invalid(Diagnostics(d)))?;
     let json = serde_json::to_vec(&doc).expect("a map document serializes");
