@@ -66,6 +66,9 @@ enum Command {
     Publish(cmd::versions::PublishArgs),
     /// Bring an old version back as a new version.
     Rollback(cmd::versions::RollbackArgs),
+    /// Manage the region maps: add one from GeoJSON, list, show, remove.
+    #[command(subcommand)]
+    Map(cmd::map::MapCommand),
     /// Manage the staff accounts (admin and editor).
     #[command(subcommand)]
     User(cmd::user::UserCommand),
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::Versions(a) => cmd::versions::versions(a),
         Command::Publish(a) => cmd::versions::publish(a),
         Command::Rollback(a) => cmd::versions::rollback(a),
+        Command::Map(c) => cmd::map::run(c),
         Command::User(c) => cmd::user::run(c),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Doctor(a) => cmd::doctor::run(a),

@@ -444,7 +444,8 @@ const RULES: &str = r#"(async () => {
   // Only a display's page, code and media; never tablets, the admin, the API, previews.
   for (const [path, kind] of [
     ['/display/1', 'page'], ['/display/%D0%90', 'page'], ['/static/js/display.js', 'code'],
-    ['/static/fonts/ekran-sans-bold.woff2', 'code'], ['/media/demo/a.svg', 'media'], ['/maps/kz', 'media'],
+    ['/static/fonts/ekran-sans-bold.woff2', 'code'], ['/media/demo/a.svg', 'media'],
+    ['/maps/kz', 'media'], ['/maps/almaty-districts', 'media'],
     ['/display/1/offline', null], ['/display/1/state', null], ['/tablet/1', null],
     ['/admin', null], ['/admin/', null], ['/api/screens', null], ['/ws/1', null],
     ['/preview/display/1', null], ['/healthz', null], ['/sw.js', null], ['/', null],

@@ -4,6 +4,7 @@ pub mod doctor;
 pub mod export;
 pub mod import;
 pub mod key;
+pub mod map;
 pub mod serve;
 pub mod user;
 pub mod versions;
