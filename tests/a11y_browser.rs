@@ -51,6 +51,40 @@ fn still(h: &mut ekran_model::Hall) {
     }
 }
 
+/// [`still`], and a map node `1.30` under screen 1's root (the built-in map) linking two
+/// regions to two nodes of its own.
+fn still_with_map(h: &mut ekran_model::Hall) {
+    use ekran_model::{Lang, Localized, MapId, Node, NodeId, NodeKey, NodeKind, NodeMap};
+    still(h);
+    let both = |kk: &str, ru: &str| {
+        let mut l = Localized::one(Lang::Kk, kk);
+        l.set(Lang::Ru, ru.to_owned());
+        l
+    };
+    let root = h.screens[0].root.clone();
+    let mut map = Node::new(NodeKey::random(), both("Өңірлер картасы", "Карта регионов"));
+    map.label = Some(NodeId::parse("1.30").unwrap());
+    map.kind = NodeKind::Map;
+    let map_key = map.key().clone();
+    h.nodes.insert(map, Some(&root), None).unwrap();
+    let mut links = Vec::new();
+    for (region, kk, ru) in [
+        ("KZ-75", "Алматы", "Алматы"),
+        ("KZ-35", "Қарағанды", "Караганда"),
+    ] {
+        let n = Node::new(NodeKey::random(), both(kk, ru));
+        links.push(ekran_model::RegionLink {
+            region: ekran_model::RegionCode::new(region).unwrap(),
+            node: n.key().clone(),
+        });
+        h.nodes.insert(n, Some(&map_key), None).unwrap();
+    }
+    h.nodes.get_mut(&map_key).unwrap().map = Some(NodeMap {
+        map: MapId::builtin(),
+        links,
+    });
+}
+
 /// Sends tablet commands to `screen` as a script with the screen's key would.
 async fn command(addr: SocketAddr, screen: &str, cmds: &[Value]) {
     let key = ekran_server::key::screen_key(KEY, screen);
@@ -129,7 +163,7 @@ async fn tablet_in(page: &Page, lang: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tablet_passes_axe_in_every_theme_and_both_languages() {
-    let (addr, _data) = serve(still).await;
+    let (addr, _data) = serve(still_with_map).await;
     let browser = Browser::launch().await;
     let mut found = Vec::new();
     for screen in ["1", "2", "3", "4", "5"] {
@@ -255,6 +289,29 @@ async fn the_tablet_passes_axe_in_every_theme_and_both_languages() {
         .await;
     assert_eq!(moving, 0, "animations with prefers-reduced-motion: reduce");
 
+    // A map node: the map (hidden from screen readers) and its list of regions.
+    for (lang, (w, h)) in [("kk", (360, 640)), ("ru", (1280, 800))] {
+        tablet.resize(w, h).await;
+        command(
+            addr,
+            "1",
+            &[
+                json!({"type": "lang", "lang": lang}),
+                json!({"type": "go", "node": "1.30"}),
+            ],
+        )
+        .await;
+        tablet_in(&tablet, lang).await;
+        tablet
+            .wait_for(
+                "document.getElementById('map').dataset.ready === 'true' && document.querySelectorAll('#map .map-link').length === 2",
+                10,
+                "the map",
+            )
+            .await;
+        found.extend(violations(&tablet, &format!("tablet map node {lang} {w}x{h}")).await);
+    }
+
     assert!(found.is_empty(), "axe violations:\n{}", found.join("\n"));
     let errors = browser.console_errors.lock().unwrap().clone();
     assert!(errors.is_empty(), "console errors: {errors:?}");
@@ -306,7 +363,7 @@ async fn the_countdown_and_the_idle_invitation_pass_axe() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_display_passes_axe_in_every_theme_and_both_languages() {
-    let (addr, _data) = serve(still).await;
+    let (addr, _data) = serve(still_with_map).await;
     let browser = Browser::launch().await;
     let mut found = Vec::new();
     for screen in ["1", "2", "3", "4", "5"] {
@@ -325,6 +382,19 @@ async fn the_display_passes_axe_in_every_theme_and_both_languages() {
                 .await;
             let theme = display.eval("document.body.dataset.theme").await;
             found.extend(violations(&display, &format!("display {screen} ({theme}) {lang}")).await);
+            if screen == "1" {
+                // A map node: the map drawn, its linked regions marked.
+                command(addr, screen, &[json!({"type": "go", "node": "1.30"})]).await;
+                display
+                    .wait_for(
+                        "document.querySelectorAll('#display .frame').length === 1 && document.querySelectorAll('#display .frame.shown svg.mapdraw path.linked').length === 2",
+                        10,
+                        "the display's map",
+                    )
+                    .await;
+                found.extend(violations(&display, &format!("display 1 map node {lang}")).await);
+                command(addr, screen, &[json!({"type": "home"})]).await;
+            }
         }
         // The visitor's modes, applied by the display too.
         command(

@@ -389,7 +389,7 @@ async fn every_layout_renders_in_both_orientations() {
             Layout::Map => {
                 let region = n.slides[slide].region.clone().map(|r| r.as_str().to_owned()).unwrap();
                 display
-                    .wait_for(&format!("document.querySelector('#display [data-region=\"{region}\"].active')"), 10, "the region to be marked")
+                    .wait_for(&format!("document.querySelectorAll('#display .frame.shown svg.mapdraw path.region.active').length === 1 && document.querySelector('#display .frame.shown svg.mapdraw path[data-region=\"{region}\"].active')"), 10, "the region to be marked on the map")
                     .await
             }
             _ => {}

@@ -4,7 +4,10 @@
 //! Russian, on displays of 1920×1080, 1080×1920, 3840×2160, 1280×720 and 1280×800 at
 //! once. In each, no line of text overlaps another or a box it is not in, none is cut by
 //! its card, text box or the viewport, no box leaves the viewport, and no word is split
-//! except after a soft hyphen (`tests/support/layout.js` measures). A screenshot of each
+//! except after a soft hyphen (`tests/support/layout.js` measures). Region maps too: a map
+//! node (its map, linked regions marked), a node it links (the region highlighted and named
+//! beside the longest text) and a picture slide at a linked node (the region in a badge
+//! in the header). A screenshot of each
 //! layout × size × language goes to `target/tmp/screenshots/layout/`.
 
 mod support;
@@ -14,7 +17,10 @@ mod visitor;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use ekran_model::{Hall, Layout, NodeKey};
+use ekran_model::{
+    Hall, Lang, Layout, Localized, MapId, MediaRef, Node, NodeId, NodeKey, NodeKind, NodeMap,
+    RegionCode, RegionLink, Slide,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use support::cdp::{Browser, Page};
@@ -60,6 +66,61 @@ fn settled(node: &str, slide: usize, lang: &str, text: &str) -> String {
     )
 }
 
+fn both(kk: &str, ru: &str) -> Localized {
+    let mut l = Localized::one(Lang::Kk, kk);
+    l.set(Lang::Ru, ru.to_owned());
+    l
+}
+
+/// A map node `1.10` under screen 1's root (no slides: the map itself), linking the region
+/// with the longest names (North Kazakhstan) to `1.10.1`, the longest seed text, and
+/// Shymkent to `1.10.2`, a picture slide.
+fn with_map(hall: &mut Hall) {
+    let root = hall.screens[0].root.clone();
+    let mut map = Node::new(NodeKey::random(), both("Өңірлер картасы", "Карта регионов"));
+    map.label = Some(NodeId::parse("1.10").unwrap());
+    map.kind = NodeKind::Map;
+    let map_key = map.key().clone();
+    hall.nodes.insert(map, Some(&root), None).unwrap();
+    let mut text = Node::new(
+        NodeKey::random(),
+        both("Солтүстік Қазақстан облысы", "Северо-Казахстанская область"),
+    );
+    text.label = Some(NodeId::parse("1.10.1").unwrap());
+    let mut s = Slide::new(Layout::Text);
+    s.title = both(
+        "Өңірдің «Цифрлық Қазақстан» бағдарламасындағы ілгерілеуі",
+        "Регион в программе «Цифровой Казахстан»",
+    );
+    s.text = both(
+        &visitor::fixture("seed003.txt"),
+        &visitor::fixture("seed004.txt"),
+    );
+    text.slides.push(s);
+    let mut pic = Node::new(NodeKey::random(), both("Шымкент", "Шымкент"));
+    pic.label = Some(NodeId::parse("1.10.2").unwrap());
+    let mut s = Slide::new(Layout::Image);
+    s.title = both("Шымкент қаласының жобалары", "Проекты города Шымкента");
+    s.image = Some(MediaRef::parse("internet-villages.svg").unwrap());
+    pic.slides.push(s);
+    let links = vec![
+        RegionLink {
+            region: RegionCode::new("KZ-59").unwrap(),
+            node: text.key().clone(),
+        },
+        RegionLink {
+            region: RegionCode::new("KZ-79").unwrap(),
+            node: pic.key().clone(),
+        },
+    ];
+    hall.nodes.insert(text, Some(&map_key), None).unwrap();
+    hall.nodes.insert(pic, Some(&map_key), None).unwrap();
+    hall.nodes.get_mut(&map_key).unwrap().map = Some(NodeMap {
+        map: MapId::builtin(),
+        links,
+    });
+}
+
 /// Every (node, slide) of screen 1, depth first, and each node's label for names.
 fn cases(hall: &Hall) -> Vec<(String, String, usize, Layout)> {
     let root = &hall.screens[0].root;
@@ -93,7 +154,8 @@ async fn send(ws: &mut (impl SinkExt<Message> + Unpin), v: Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_layout_fits_every_size_in_both_languages() {
     let started = std::time::Instant::now();
-    let hall = layout_hall();
+    let mut hall = layout_hall();
+    with_map(&mut hall);
     let all = cases(&hall);
     let s = serve(hall.clone()).await;
     let browser = Browser::launch().await;
@@ -165,14 +227,18 @@ async fn every_layout_fits_every_size_in_both_languages() {
             tokio::time::timeout(std::time::Duration::from_secs(10), read)
                 .await
                 .expect("the state for the commands");
-            let layout_name = if hall
-                .nodes
-                .get(&NodeKey::parse(node).unwrap())
-                .unwrap()
-                .slides
-                .is_empty()
-            {
+            let n = hall.nodes.get(&NodeKey::parse(node).unwrap()).unwrap();
+            let layout_name = if n.kind == NodeKind::Map {
+                "map-node"
+            } else if n.slides.is_empty() {
                 "home"
+            } else if label.starts_with("1.10.") {
+                // Reached through the map: the region highlighted, or named in a badge.
+                if *layout == Layout::Text {
+                    "map-region"
+                } else {
+                    "region-badge"
+                }
             } else {
                 layout.name()
             };

@@ -140,7 +140,7 @@ async fn the_tablet_fits_tablets_and_phones_in_both_languages() {
         };
         tablet
             .wait_for(
-                &format!("document.querySelector('#preview .slide-map [data-region=\"{region}\"].active') && document.getElementById('region').innerText.includes({})", js(name)),
+                &format!("document.querySelector('#preview svg.slide-map.mapdraw path[data-region=\"{region}\"].active') && document.querySelectorAll('#preview .slide-map path.region.active').length === 1 && document.getElementById('region').innerText.includes({})", js(name)),
                 10,
                 "the region marked on the preview",
             )
