@@ -303,15 +303,13 @@ impl Ctx<'_> {
             Some("Feature") => {}
             _ => {
                 let found = match &raw.kind {
-                    Some(Value::String(s)) => format!("a {s:?}"),
-                    Some(v) => format!("\"type\" {v}"),
-                    None => "no \"type\"".to_owned(),
+                    Some(Value::String(s)) => format!("is a {s:?}"),
+                    Some(v) => format!("has \"type\" {v}"),
+                    None => "has no \"type\"".to_owned(),
                 };
                 return Err(MapError::new(
                     ErrorKind::NotFeatureCollection,
-                    format!(
-                        "an element of \"features\" must be a \"Feature\"; this one has {found}"
-                    ),
+                    format!("an element of \"features\" must be a \"Feature\"; this one {found}"),
                 )
                 .about(fref));
             }

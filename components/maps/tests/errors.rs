@@ -76,6 +76,14 @@ fn a_single_feature_is_not_a_feature_collection() {
         "the file is a GeoJSON \"Feature\", not a \"FeatureCollection\" of Polygon and \
          MultiPolygon features"
     );
+    let bare = br#"{"type": "FeatureCollection", "features": [
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}]}"#;
+    let e = from_geojson(bare, &opts()).unwrap_err();
+    assert_eq!(e.code(), "not_feature_collection");
+    assert_eq!(
+        e.to_string(),
+        "feature 1: an element of \"features\" must be a \"Feature\"; this one is a \"Polygon\""
+    );
     for (text, found) in [
         ("[1, 2]", "an array"),
         ("\"x\"", "a string"),
