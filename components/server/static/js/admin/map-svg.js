@@ -27,8 +27,8 @@ export function regionName(f) {
  * Draws `doc` as an `<svg>` scaled to its container's width. Options: `links` (array of
  * `{region}` or codes: those regions are marked `linked`), `active` (a code), `interactive`
  * (each region focusable, a button for assistive technology, `onPick(code)` on click,
- * Enter or Space). Labels: every region's when the map has at most 40, else the linked
- * regions' only.
+ * Enter or Space). Labels name the linked and the active regions (every region's name
+ * is its `<title>`, shown on hover, and its accessible name).
  */
 export function drawMap(doc, { links = [], active = null, interactive = false, onPick = null } = {}) {
   const linked = new Set(links.map((l) => (typeof l === 'string' ? l : l.region)));
@@ -37,7 +37,6 @@ export function drawMap(doc, { links = [], active = null, interactive = false, o
   const svg = el('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'map-svg', role: interactive ? 'group' : 'img', 'aria-label': pick(doc.name) });
   const shapes = el('g', { class: 'map-shapes' });
   const labels = el('g', { class: 'map-labels', 'aria-hidden': 'true' });
-  const few = doc.features.length <= 40;
   for (const f of doc.features) {
     const name = regionName(f);
     const cls = ['map-region', linked.has(f.id) ? 'linked' : '', active === f.id ? 'active' : ''].filter(Boolean).join(' ');
@@ -66,7 +65,7 @@ export function drawMap(doc, { links = [], active = null, interactive = false, o
       }
     }
     shapes.append(g);
-    if (few || linked.has(f.id)) {
+    if (linked.has(f.id) || active === f.id) {
       const t = el('text', { x: lx, y: ly, class: `map-label${linked.has(f.id) ? ' linked' : ''}`, 'text-anchor': 'middle', 'dominant-baseline': 'central' });
       t.textContent = name;
       labels.append(t);
