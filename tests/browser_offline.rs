@@ -444,7 +444,7 @@ const RULES: &str = r#"(async () => {
   // Only a display's page, code and media; never tablets, the admin, the API, previews.
   for (const [path, kind] of [
     ['/display/1', 'page'], ['/display/%D0%90', 'page'], ['/static/js/display.js', 'code'],
-    ['/static/fonts/ekran-sans-bold.woff2', 'code'], ['/media/demo/a.svg', 'media'],
+    ['/static/fonts/ekran-sans-bold.woff2', 'code'], ['/media/demo/a.svg', 'media'], ['/maps/kz', 'media'],
     ['/display/1/offline', null], ['/display/1/state', null], ['/tablet/1', null],
     ['/admin', null], ['/admin/', null], ['/api/screens', null], ['/ws/1', null],
     ['/preview/display/1', null], ['/healthz', null], ['/sw.js', null], ['/', null],
@@ -464,6 +464,7 @@ const RULES: &str = r#"(async () => {
   eq('mediaOf', o.mediaOf(st('a', { slide: { image: '/media/a.png', video: '/media/v.webm' }, children: [{ image: '/media/t.png' }, { image: null }, { image: 'http://x/media/y.png' }] })),
     ['/media/logo.svg', '/media/a.png', '/media/v.webm', '/media/t.png']);
   eq('mediaOf nothing', o.mediaOf(null), []);
+  eq('mediaOf a map', o.mediaOf(st('m', { map: { src: '/maps/kz', active: 'KZ-75', links: [] } })), ['/media/logo.svg', '/maps/kz']);
   const H = st('home', { idle: true });
   const A = st('a', { idle: true, slide: { image: '/media/a.png' } });
   const B = st('b', { idle: true, slide: { video: '/media/b.webm' } });

@@ -7,7 +7,7 @@
 // no Cache Storage: the page works online as ever, and a server that goes away while
 // the page is open still gets the idle loop (the offline document is kept in memory);
 // only a reload needs the server then.
-import { CONTENT, offlineUrl, stateUrl, mediaOf, statesOf, keptMedia, sameFile, idleAt } from './offline.js';
+import { CONTENT, offlineUrl, stateUrl, mediaOf, statesOf, keptMedia, sameFile, idleAt, isKept } from './offline.js';
 
 /** A first connection this slow: show the kept state meanwhile. */
 const GRACE_MS = 2000;
@@ -137,14 +137,14 @@ export function keepOffline({ show, root }) {
     const keys = await c.keys();
     const entries = [];
     for (const k of keys) {
-      if (new URL(k.url).pathname.startsWith('/media/')) continue;
+      if (isKept(new URL(k.url).pathname)) continue;
       const r = await c.match(k);
       entries.push(r ? await r.json().catch(() => null) : null);
     }
     const keep = keptMedia(entries);
     for (const k of keys) {
       const path = new URL(k.url).pathname;
-      if (path.startsWith('/media/') && !keep.has(path)) await c.delete(k);
+      if (isKept(path) && !keep.has(path)) await c.delete(k);
     }
   }
 

@@ -6,6 +6,7 @@ import { keepOffline } from './display-offline.js';
 import { ensurePaired } from './pairing.js';
 import { t, removedNotice } from './i18n.js';
 import { buildFrame, fitAll, showPage, keyOf, themeOf, dispose } from './render.js';
+import { loadMap } from './mapdraw.js';
 
 const root = document.getElementById('display');
 const dot = document.getElementById('conn-dot');
@@ -39,7 +40,10 @@ function preload(urls) {
     if (typeof u !== 'string' || !u || warmed.has(u)) continue;
     if (warmed.size > 400) warmed.clear();
     warmed.add(u);
-    if (VIDEO_RE.test(u)) {
+    if (u.startsWith('/maps/')) {
+      // A map document: fetched, checked and kept parsed, ready for the frame that draws it.
+      loadMap(u).catch(() => {});
+    } else if (VIDEO_RE.test(u)) {
       // Read the whole file once so the HTTP cache holds it; keep nothing in memory.
       fetch(u, { priority: 'low' })
         .then(async (r) => {

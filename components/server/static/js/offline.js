@@ -18,9 +18,14 @@ export const NETWORK_WAIT_MS = 3000;
  */
 export function kindOf(path) {
   if (path.startsWith('/static/')) return 'code';
-  if (path.startsWith('/media/')) return 'media';
+  if (isKept(path)) return 'media';
   if (/^\/display\/[^/]+$/.test(path)) return 'page';
   return null;
+}
+
+/** Whether `path` is content the display keeps itself: media files and map documents. */
+export function isKept(path) {
+  return path.startsWith('/media/') || path.startsWith('/maps/');
 }
 
 /** Whether a cache is one of the display's code caches (any build). */
@@ -38,11 +43,14 @@ export function stateUrl(page) {
   return `${page}/state`;
 }
 
-/** The media a display draws for `state`: logo, slide picture or video, tile pictures. */
+/**
+ * The media a display draws for `state`: logo, slide picture or video, tile pictures,
+ * and the map document of its `map` part.
+ */
 export function mediaOf(state) {
   const out = [];
   const add = (u) => {
-    if (typeof u === 'string' && u.startsWith('/media/') && !out.includes(u)) out.push(u);
+    if (typeof u === 'string' && isKept(u) && !out.includes(u)) out.push(u);
   };
   if (!state || typeof state !== 'object') return out;
   if (state.node) add(state.node.logo);
@@ -51,6 +59,7 @@ export function mediaOf(state) {
     add(state.slide.video);
   }
   if (Array.isArray(state.children)) for (const c of state.children) add(c && c.image);
+  if (state.map && typeof state.map === 'object') add(state.map.src);
   return out;
 }
 

@@ -1,10 +1,11 @@
 // The display's rendering: a screen `state` (docs/protocol.md) to a frame of DOM, built
-// with textContent only; SVG maps inlined after sanitising; texts bounded in length and
+// with textContent only; region maps drawn from their documents (mapdraw.js); texts bounded in length and
 // given soft hyphens (hyphen.js); a picture or video that fails gives way to the slide's
 // text, its picture or the node's title; the frame fitted and its text paged (fit.js).
 // Pure: no connection, no lookups or listeners at import. Shared by the display page
 // (display.js) and the editor's live preview (preview-slide.js).
-import { t, fmt, counter, regionName } from './i18n.js';
+import { t, fmt, counter } from './i18n.js';
+import { loadMap, drawMap, fitMap, featureOf, featureName, attributionOf } from './mapdraw.js';
 import { shown, clamp } from './hyphen.js';
 import { fitFrame, showPage } from './fit.js';
 
@@ -21,7 +22,6 @@ export const TEXT_MAX = 24000;
 const STALL_MS = 6000;
 
 const THEMES = ['azure', 'steppe', 'sunrise', 'jade', 'graphite'];
-const SVG_RE = /\.svg([?#]|$)/i;
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -32,76 +32,6 @@ function h(tag, cls, text) {
 const str = (v) => (typeof v === 'string' ? v : '');
 /** An element with content text: bounded (`max` characters), soft-hyphenated. */
 const tx = (tag, cls, text, max = TITLE_MAX) => h(tag, cls, shown(str(text), max));
-
-// ---------------------------------------------------------------- inline SVG maps
-const svgText = new Map();
-
-function loadSvg(url) {
-  let p = svgText.get(url);
-  if (!p) {
-    p = fetch(url).then((r) => {
-      if (!r.ok) throw new Error(String(r.status));
-      return r.text();
-    });
-    p.catch(() => svgText.delete(url));
-    if (svgText.size > 20) svgText.clear();
-    svgText.set(url, p);
-  }
-  return p;
-}
-
-const UNSAFE = 'script,style,foreignObject,iframe,object,embed,audio,video,set,animate,animateMotion,animateTransform,handler,listener';
-
-/** Parses SVG text into a sanitized, importable <svg> with region `n` marked active. */
-export function inlineSvg(text, n) {
-  // The parser applies the page's CSP (no inline styles): drop <style> and keep
-  // style attributes aside before parsing, so nothing is refused noisily.
-  text = text
-    .replace(/<style\b[^>]*\/>|<style\b[\s\S]*?<\/style\s*>/gi, '')
-    .replace(/(\s)style(\s*=)/gi, '$1data-ekran-style$2');
-  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-  const svg = doc.documentElement;
-  if (!svg || svg.localName !== 'svg' || doc.getElementsByTagName('parsererror').length) return null;
-  for (const e of svg.querySelectorAll(UNSAFE)) e.remove();
-  for (const e of [svg, ...svg.querySelectorAll('*')]) {
-    for (const a of [...e.attributes]) {
-      const name = a.name.toLowerCase();
-      const v = a.value.trim().toLowerCase();
-      if (name.startsWith('on')) e.removeAttribute(a.name);
-      else if ((name === 'href' || name === 'xlink:href') && (v.startsWith('//') || /^[^/?#]*:/.test(v))) {
-        e.removeAttribute(a.name);
-      }
-    }
-  }
-  if (!svg.getAttribute('viewBox')) {
-    const w = parseFloat(svg.getAttribute('width'));
-    const hh = parseFloat(svg.getAttribute('height'));
-    if (w > 0 && hh > 0) svg.setAttribute('viewBox', `0 0 ${w} ${hh}`);
-  }
-  svg.removeAttribute('width');
-  svg.removeAttribute('height');
-  let target = null;
-  if (n != null) {
-    const id = CSS.escape(String(n));
-    target = svg.querySelector(`[data-region="${id}"]`) || svg.querySelector(`[id="region-${id}"]`);
-  }
-  if (target) {
-    target.classList.add('active');
-    target.parentNode.appendChild(target); // draw it last so its outline is on top
-  }
-  const out = document.importNode(svg, true);
-  for (const e of [out, ...out.querySelectorAll('[data-ekran-style]')]) {
-    const st = e.getAttribute('data-ekran-style');
-    if (st == null) continue;
-    e.style.cssText = st;
-    e.removeAttribute('data-ekran-style');
-  }
-  out.classList.add('map-svg');
-  if (target) out.classList.add('has-active');
-  out.setAttribute('preserveAspectRatio', 'xMidYMid meet');
-  out.setAttribute('aria-hidden', 'true');
-  return out;
-}
 
 // ---------------------------------------------------------------- building blocks
 /** A picture; when it fails it is reported, and a `main` one gives way (`ctx.fail`). */
@@ -166,10 +96,24 @@ function title(text, cls = 'title') {
   return tx('h2', cls + (str(text).length > LONG_TITLE ? ' long' : ''), text);
 }
 
-function regionBadge(lang, n) {
+/**
+ * The chosen region's name (`s.map.active`) as a badge: the region's code until its map
+ * document is loaded (a wait of the frame), then its name in the frame's language.
+ */
+function regionBadge(s, ctx) {
+  const id = s.map.active;
   const b = h('div', 'rbadge active');
-  b.dataset.region = String(n);
-  b.append(h('span', 'rbadge-num', String(n)), tx('span', null, regionName(lang, n) || t(lang, 'region')));
+  b.dataset.region = id;
+  const name = tx('span', 'rbadge-name', id);
+  b.append(h('span', 'rbadge-dot'), name);
+  ctx.waits.push(
+    loadMap(s.map.src)
+      .then((doc) => {
+        const f = featureOf(doc, id);
+        if (f) name.textContent = shown(featureName(f, s.lang), TITLE_MAX);
+      })
+      .catch(() => {}),
+  );
   return b;
 }
 
@@ -285,48 +229,44 @@ const LAYOUTS = {
     stage.append(fig);
   },
 
+  // A region map (`s.map`): with a chosen region, the region highlighted and named
+  // beside the slide's (or node's) title and text; with none, the linked regions marked.
+  // Without its map document, the slide's picture (or its text alone) instead.
   map(stage, s, ctx) {
     const sl = s.slide;
-    const n = Number.isInteger(sl.region) ? sl.region : null;
+    const m = s.map;
     const box = h('div', 'l-split l-map');
     const fig = media('map');
-    if (sl.image) {
-      const fallback = () => {
+    const body = h('div', 'body');
+    if (m && m.active) body.append(regionBadge(s, ctx));
+    const tt = title((sl && sl.title) || s.node.title);
+    if (tt) body.append(tt);
+    const sb = scrollBox(sl && sl.text);
+    if (sb) body.append(sb);
+    box.append(fig, body);
+    const instead = () => {
+      if (sl && sl.image) {
         const im = img(sl.image, 'media-img', { waits: [], report: ctx.report, fail: ctx.fail }, true);
         fig.append(im);
         return im.decode().catch(() => {});
-      };
-      ctx.waits.push(
-        SVG_RE.test(sl.image)
-          ? loadSvg(sl.image)
-              .then((text) => {
-                const svg = inlineSvg(text, n);
-                if (!svg) return fallback();
-                fig.append(svg);
-              })
-              .catch(fallback)
-          : fallback(),
-      );
-    } else if (n != null) {
-      fig.classList.add('badge-only');
-      const big = h('div', 'big-badge active', String(n));
-      big.dataset.region = String(n);
-      fig.append(big);
-    }
-    const body = h('div', 'body');
-    if (n != null && sl.image) body.append(regionBadge(s.lang, n));
-    else if (n != null) {
-      const name = regionName(s.lang, n);
-      if (name) body.append(tx('div', 'rname', name));
-    }
-    const tt = title(sl.title || s.node.title);
-    if (tt) body.append(tt);
-    const sb = scrollBox(sl.text);
-    if (sb) body.append(sb);
-    if (!fig.childNodes.length && !sl.image) {
+      }
+      fig.remove();
       body.classList.add('wide');
-      box.append(body);
-    } else box.append(fig, body);
+    };
+    if (!m) instead();
+    else {
+      ctx.waits.push(
+        loadMap(m.src)
+          .then((doc) => {
+            const svg = drawMap(doc, { lang: s.lang, links: m.links, active: m.active });
+            svg.classList.add('map-svg');
+            fig.append(svg);
+            const attr = attributionOf(doc);
+            if (attr) fig.append(h('figcaption', 'map-attr', attr));
+          })
+          .catch(instead),
+      );
+    }
     stage.append(box);
   },
 
@@ -386,6 +326,18 @@ const LAYOUTS = {
   },
 };
 
+/**
+ * Whether a state is drawn as its map (the `map` layout): a map node, a map slide, or a
+ * text slide of a node with a map part (the text beside the map); other slides keep
+ * their layout (a picture, a video, figures), and the region is named in the header.
+ */
+function mapped(s) {
+  if (!s.map) return false;
+  const sl = s.slide;
+  const kids = Array.isArray(s.children) && s.children.length > 0;
+  return s.node.kind === 'map' || (!sl && !kids) || (!!sl && (sl.layout === 'map' || sl.layout === 'text'));
+}
+
 /** What the frame's text size and contrast are: the state's `prefs`, else normal. */
 function prefsOf(s) {
   const p = s && s.prefs && typeof s.prefs === 'object' ? s.prefs : {};
@@ -437,7 +389,7 @@ export function buildFrame(s, opts = {}) {
   };
   const draw = (st) => {
     const sl = st.slide;
-    const layout = sl ? (LAYOUTS[sl.layout] ? sl.layout : 'text') : 'home';
+    const layout = mapped(st) ? 'map' : sl ? (LAYOUTS[sl.layout] ? sl.layout : 'text') : 'home';
     stage.dataset.layout = layout;
     LAYOUTS[layout](stage, st, ctx);
   };
@@ -454,6 +406,8 @@ export function buildFrame(s, opts = {}) {
   if (sl && s.node.title && s.node.title !== sl.title && s.node.title !== s.node.header) {
     hdr.append(tx('div', 'hdr-node', s.node.title));
   }
+  // A slide kept as it is at a node with a chosen region: the region named up here.
+  if (s.map && s.map.active && !mapped(s)) hdr.append(regionBadge(s, ctx));
   hdr.append(h('div', 'idle-hint', t(s.lang, 'idle')));
   draw(s);
   frame.append(hdr, stage);
@@ -492,7 +446,7 @@ export function themeOf(s) {
  */
 export function keyOf(s) {
   const p = prefsOf(s);
-  return JSON.stringify([themeOf(s), s.lang, s.screen.name, s.node, s.slide, s.slide ? null : s.children, p.text, p.contrast]);
+  return JSON.stringify([themeOf(s), s.lang, s.screen.name, s.node, s.slide, s.slide ? null : s.children, s.map || null, p.text, p.contrast]);
 }
 
 /**
@@ -500,6 +454,7 @@ export function keyOf(s) {
  * the number of pages its text takes at this size.
  */
 export function fitAll(frame, page = 0) {
+  for (const svg of frame.querySelectorAll('svg.mapdraw')) fitMap(svg);
   return fitFrame(frame, page);
 }
 

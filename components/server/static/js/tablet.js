@@ -2,8 +2,8 @@
 // docs/tablet.md for what a visitor sees).
 import { connect, screenId, PREVIEW } from './live.js';
 import { ensurePaired } from './pairing.js';
-import { t, tf, counter, LANG_NAMES, removedNotice, bilingual, regionName } from './i18n.js';
-import { inlineSvg } from './render.js';
+import { t, tf, counter, LANG_NAMES, removedNotice, bilingual } from './i18n.js';
+import { TabletMap } from './tablet-map.js';
 import { Overlays } from './tablet-overlays.js';
 import { pressFeedback, swipes } from './tablet-gestures.js';
 import { wordCut, textOf } from './tablet-text.js';
@@ -38,6 +38,7 @@ const slidePic = $('slide-pic');
 const slideText = $('slide-text');
 const regionEl = $('region');
 const tilesEl = $('tiles');
+const mapEl = $('map');
 const emptyEl = $('empty');
 const announceEl = $('announce');
 const toast = $('toast');
@@ -63,7 +64,7 @@ let refused = false;
  */
 let pending = null;
 let announced = '';
-const built = { tiles: null, crumbs: null, langs: null, dots: -1, map: '' };
+const built = { tiles: null, crumbs: null, langs: null, dots: -1 };
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -174,35 +175,6 @@ function renderCrumbs(s, bc) {
   }
 }
 
-/** The map slide's region: marked on the preview's map, and named beside it. */
-function renderRegion(s, sl) {
-  const n = sl.layout === 'map' && Number.isInteger(sl.region) ? sl.region : null;
-  regionEl.hidden = n == null;
-  if (n != null) {
-    regionEl.dataset.region = String(n);
-    regionEl.textContent = `${t(s.lang, 'mapRegion')}: ${regionName(s.lang, n) || `${t(s.lang, 'region')} ${n}`}`;
-  } else delete regionEl.dataset.region;
-  const pic = sl.image || '';
-  const want = n != null && /\.svg([?#]|$)/i.test(pic) ? `${pic}#${n}` : '';
-  if (built.map === want) return;
-  built.map = want;
-  for (const m of previewEl.querySelectorAll('.slide-map')) m.remove();
-  previewEl.classList.remove('has-map');
-  if (!want) return;
-  fetch(pic)
-    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
-    .then((text) => {
-      if (built.map !== want) return;
-      const svg = inlineSvg(text, n);
-      if (!svg) return;
-      svg.classList.add('slide-map');
-      svg.dataset.region = String(n);
-      previewEl.prepend(svg);
-      previewEl.classList.add('has-map');
-    })
-    .catch(() => {}); // the picture stays
-}
-
 function renderSlides(s) {
   const sl = s.slide;
   const pg = pageOfState(s);
@@ -214,7 +186,7 @@ function renderSlides(s) {
   slidesEl.hidden = !show;
   app.dataset.page = `${pg.index}/${pg.count}`;
   if (!show) {
-    built.map = '';
+    tmap.renderPreview(null);
     return;
   }
   slidesEl.setAttribute('aria-label', t(s.lang, 'preview'));
@@ -229,7 +201,7 @@ function renderSlides(s) {
     else slidePic.removeAttribute('src');
   }
   slidePic.hidden = !pic;
-  renderRegion(s, sl);
+  tmap.renderPreview(s, sl);
   // A lone slide without a picture: the start of its text (clamped by the style).
   const excerpt = lone && !pic && regionEl.hidden ? textOf(sl).slice(0, 400) : '';
   slideText.textContent = excerpt;
@@ -262,7 +234,9 @@ function renderSlides(s) {
 }
 
 function renderTiles(s) {
-  const kids = Array.isArray(s.children) ? s.children : [];
+  // On a map node, the children the map's list leads to are not repeated as tiles.
+  const onMap = tmap.linkedNodes(s);
+  const kids = (Array.isArray(s.children) ? s.children : []).filter((c) => !onMap.has(c.id));
   const k = JSON.stringify(kids);
   if (built.tiles !== k) {
     built.tiles = k;
@@ -294,7 +268,7 @@ function renderTiles(s) {
   tilesEl.dataset.count = String(kids.length);
   tilesEl.hidden = !kids.length;
   tilesEl.setAttribute('aria-label', t(s.lang, 'sections'));
-  emptyEl.hidden = kids.length > 0 || !slidesEl.hidden;
+  emptyEl.hidden = kids.length > 0 || !slidesEl.hidden || !mapEl.hidden;
   emptyEl.textContent = t(s.lang, 'empty');
 }
 
@@ -347,6 +321,7 @@ function render() {
   renderPrefs(s);
   renderCrumbs(s, bc);
   renderSlides(s);
+  tmap.render(s);
   renderTiles(s);
   announce(s);
   // Enable what can be used now.
@@ -503,6 +478,15 @@ app.addEventListener('click', (e) => {
 // Swipe on the slide's panel (its buttons too): left reads on (the next page, then the
 // next slide), right back.
 swipes(slidesEl, (dir) => online() && stepBy(dir, null));
+
+// The map of a map node, and the preview's map (tablet-map.js): a region goes as a tile does.
+const tmap = new TabletMap({
+  panel: mapEl,
+  preview: previewEl,
+  region: regionEl,
+  live: online,
+  go: (id, el) => send({ type: 'go', node: id }, el, { done: (x) => x.node.id === id }),
+});
 
 // The idle invitation and the "still there?" dialog (tablet-overlays.js).
 const overlays = new Overlays({
