@@ -178,11 +178,7 @@ async fn link_a_region_in_the_admin_then_tap_it_on_the_tablet_after_publish() {
         .await;
     let key = ekran_server::key::screen_key(KEY, "1");
     let tablet = browser
-        .open_window(
-            &format!("http://{}/tablet/1?key={key}", h.addr),
-            1280,
-            800,
-        )
+        .open_window(&format!("http://{}/tablet/1?key={key}", h.addr), 1280, 800)
         .await;
     tablet
         .wait_for(
@@ -276,7 +272,11 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
     page.click("#map-upload button[type=submit]").await;
     let id = listed(&page, name).await;
     assert_eq!(
-        page.eval(&format!("document.querySelector('#maps tr[data-map={}] [data-features]').textContent", js(&id))).await,
+        page.eval(&format!(
+            "document.querySelector('#maps tr[data-map={}] [data-features]').textContent",
+            js(&id)
+        ))
+        .await,
         json!("2")
     );
     let rows = page
@@ -338,10 +338,14 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
     goto(
         &page,
         "maps",
-        &format!("document.querySelector('#maps tr[data-map={}]')?.dataset.used === '1'", js(&id)),
+        &format!(
+            "document.querySelector('#maps tr[data-map={}]')?.dataset.used === '1'",
+            js(&id)
+        ),
     )
     .await;
-    page.click(&format!("#maps [data-delete={}]", js(&id))).await;
+    page.click(&format!("#maps [data-delete={}]", js(&id)))
+        .await;
     page.wait_for("document.getElementById('dialog').open", 5, "the question")
         .await;
     page.click("#dialog [data-action=delete]").await;
@@ -351,12 +355,14 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
         "the refusal: the map is in use",
     )
     .await;
-    assert!(
-        page.eval(&format!("!!document.querySelector('#maps tr[data-map={}]')", js(&id)))
-            .await
-            .as_bool()
-            .unwrap()
-    );
+    assert!(page
+        .eval(&format!(
+            "!!document.querySelector('#maps tr[data-map={}]')",
+            js(&id)
+        ))
+        .await
+        .as_bool()
+        .unwrap());
     let rev = get(&page, &format!("nodes/{node}")).await["node"]["rev"].clone();
     let unused = api(
         &page,
@@ -366,7 +372,8 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
     )
     .await;
     assert_eq!(unused["status"], 200, "{unused}");
-    page.click(&format!("#maps [data-delete={}]", js(&id))).await;
+    page.click(&format!("#maps [data-delete={}]", js(&id)))
+        .await;
     page.wait_for("document.getElementById('dialog').open", 5, "the question")
         .await;
     page.click("#dialog [data-action=delete]").await;
