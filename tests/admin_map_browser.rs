@@ -148,6 +148,32 @@ async fn link_a_region_in_the_admin_then_tap_it_on_the_tablet_after_publish() {
         "the link naming its node after the move",
     )
     .await;
+    // Without the mouse: Shymkent from the list of regions, linked to a child of the map
+    // node (the moved node is one now), then unlinked again: nothing left to save.
+    page.eval("(() => { const s = document.getElementById('ml-region'); s.value = 'KZ-79'; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.click("#ml-region-go").await;
+    let child = format!(".ml-children button[data-node=\"{target}\"]");
+    page.wait_for(
+        &format!("document.getElementById('dialog').open && document.getElementById('dialog-title').textContent.includes('Шымкент') && !!document.querySelector({})", js(&child)),
+        5,
+        "the chooser for Shymkent, offering the map node's child",
+    )
+    .await;
+    page.click(&child).await;
+    page.wait_for(
+        "document.querySelectorAll('#ml-links li').length === 2 && !!document.querySelector('#ml-links li[data-region=\"KZ-79\"][data-resolved=\"true\"]') && document.querySelector('.editor').dataset.dirty === 'true'",
+        10,
+        "two links, unsaved",
+    )
+    .await;
+    page.click("#ml-links [data-unlink=\"KZ-79\"]").await;
+    page.wait_for(
+        "document.querySelectorAll('#ml-links li').length === 1 && document.querySelector('.editor').dataset.dirty === 'false'",
+        10,
+        "one link again, nothing to save",
+    )
+    .await;
 
     // Publish from the admin.
     goto(

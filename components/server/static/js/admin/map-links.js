@@ -12,6 +12,8 @@ import { t, pick } from './i18n.js';
 import { drawMap, loadMap, regionName } from './map-svg.js';
 
 const enc = encodeURIComponent;
+/** Maps with at most this many regions have each region focusable on the map itself. */
+const FOCUSABLE = 60;
 
 /** The map `draft` shows: its own, else the built-in `kz`. */
 export function mapIdOf(draft) {
@@ -105,9 +107,10 @@ export function mapSection(ed) {
   });
 
   loadMap(id).then((doc) => {
-    canvas.replaceChildren(drawMap(doc, { links: linksOf(ed.draft), interactive: true, onPick: (code) => choose(ed, doc, code) }));
+    const onPick = (code) => choose(ed, doc, code);
+    canvas.replaceChildren(drawMap(doc, { links: linksOf(ed.draft), interactive: doc.features.length <= FOCUSABLE, onPick }));
     if (doc.attribution) canvas.append(h('p', { class: 'hint map-attribution', text: doc.attribution }));
-    linksBox.replaceChildren(linkList(ed, doc));
+    linksBox.replaceChildren(regionPicker(doc, onPick), linkList(ed, doc));
     sec.dataset.ready = 'true';
   }, (err) => {
     canvas.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: err.status === 404 ? t('mlMapMissing') : `${t('error')}: ${err.message}` }));
@@ -217,6 +220,14 @@ async function choose(ed, doc, code) {
     setLink(ed, code, key);
     toast(t('mlLinked', { region: regionName(f) || code, node: nodeText(seen.get(key), key) }));
   }
+}
+
+/** Every region by name, for the keyboard and for maps of many small regions. */
+function regionPicker(doc, onPick) {
+  const sel = h('select', { id: 'ml-region' }, doc.features.map((f) => [f.id, regionName(f)])
+    .sort((a, b) => a[1].localeCompare(b[1])).map(([v, n]) => h('option', { value: v, text: `${n} · ${v}` })));
+  const go = h('button', { type: 'button', class: 'btn btn-quiet', id: 'ml-region-go', text: t('mlLinkRegion'), onclick: () => onPick(sel.value) });
+  return h('div', { class: 'row ml-picker' }, field(t('mlRegion'), sel), go);
 }
 
 /** The list of links: region → node (its current title), change and unlink buttons. */

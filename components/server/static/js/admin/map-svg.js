@@ -25,16 +25,16 @@ export function regionName(f) {
 
 /**
  * Draws `doc` as an `<svg>` scaled to its container's width. Options: `links` (array of
- * `{region}` or codes: those regions are marked `linked`), `active` (a code), `interactive`
- * (each region focusable, a button for assistive technology, `onPick(code)` on click,
- * Enter or Space). Labels name the linked and the active regions (every region's name
+ * `{region}` or codes: those regions are marked `linked`), `active` (a code), `onPick(code)`
+ * (a region clicked), `interactive` (each region also focusable, a button for assistive
+ * technology, picked with Enter or Space). Labels name the linked and the active regions (every region's name
  * is its `<title>`, shown on hover, and its accessible name).
  */
 export function drawMap(doc, { links = [], active = null, interactive = false, onPick = null } = {}) {
   const linked = new Set(links.map((l) => (typeof l === 'string' ? l : l.region)));
   const w = Number(doc.width) || 1000;
   const hgt = Number(doc.height) || 600;
-  const svg = el('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'map-svg', role: interactive ? 'group' : 'img', 'aria-label': pick(doc.name) });
+  const svg = el('svg', { viewBox: `0 0 ${w} ${hgt}`, class: `map-svg${onPick ? ' pickable' : ''}`, role: interactive ? 'group' : 'img', 'aria-label': pick(doc.name) });
   const shapes = el('g', { class: 'map-shapes' });
   const labels = el('g', { class: 'map-labels', 'aria-hidden': 'true' });
   for (const f of doc.features) {
@@ -49,13 +49,13 @@ export function drawMap(doc, { links = [], active = null, interactive = false, o
     if (x1 - x0 < SMALL * w || y1 - y0 < SMALL * w) {
       g.append(el('circle', { class: 'map-hit', cx: lx, cy: ly, r: SMALL * w * 0.6 }));
     }
+    if (onPick) g.addEventListener('click', () => onPick(f.id));
     if (interactive) {
       g.setAttribute('tabindex', '0');
       g.setAttribute('role', 'button');
       g.setAttribute('aria-label', `${name} (${f.id})`);
       g.setAttribute('aria-pressed', String(linked.has(f.id)));
       if (onPick) {
-        g.addEventListener('click', () => onPick(f.id));
         g.addEventListener('keydown', (ev) => {
           if (ev.key === 'Enter' || ev.key === ' ') {
             ev.preventDefault();
