@@ -62,7 +62,7 @@ export function render(main, { describe }) {
     }
     send.disabled = true;
     try {
-      const m = await api('POST', `maps?name=${enc(name.value.trim())}`, f, { type: 'application/geo+json' });
+      const m = await api('POST', `maps?name=${enc(name.value.trim())}&file=${enc(f.name)}`, f, { type: 'application/geo+json' });
       if (!alive) return;
       toast(t('mpAdded', { name: pick(m && m.name) || name.value.trim() }));
       form.reset();
@@ -74,7 +74,7 @@ export function render(main, { describe }) {
       if (ds.length) {
         problems.replaceChildren(h('p', { class: 'form-error', text: `${t('mpNotAdded')} ${f.name}` }), h('ul', { class: 'map-findings' }, ds.map(finding)));
         problems.hidden = false;
-      } else formError(form, describe(err));
+      } else formError(form, err.status === 409 ? `${t('mpNameTaken')} (${err.message})` : describe(err));
     } finally {
       send.disabled = false;
     }
@@ -126,7 +126,7 @@ export function render(main, { describe }) {
         h('td', {}, h('code', { text: m.id })),
         h('td', { 'data-features': String(m.features), text: String(m.features) }),
         h('td', { text: m.bytes ? sizeText(m.bytes) : '' }),
-        h('td', { text: m.used_by ? t('mpUsedBy', { n: m.used_by }) : t('mpUnused') }),
+        h('td', { text: [m.used_by ? t('mpUsedBy', { n: m.used_by }) : t('mpUnused'), m.published ? t('mpPublished') : ''].filter(Boolean).join(' · ') }),
         h('td', {}, m.builtin ? null : h('button', { type: 'button', class: 'btn btn-quiet btn-danger-text', 'data-delete': m.id, text: t('mpDelete'), onclick: () => remove(m) }))))));
     table.setAttribute('aria-busy', 'false');
   }
