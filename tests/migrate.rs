@@ -171,6 +171,54 @@ fn mongoexport_extended_json_lines_import_with_their_numbers() {
         region("2.1"),
         Some(ekran_model::RegionCode::new("KZ-79").unwrap())
     );
+    // 2 is a map node (its first slide has a region): its child's region leads there.
+    let links = &node(&h, "2").map.as_ref().expect("a map node's map").links;
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].region.as_str(), "KZ-79");
+    assert_eq!(
+        &links[0].node,
+        h.nodes.find_label(&NodeId::parse("2.1").unwrap()).unwrap()
+    );
+
+    // A split region and unknown numbers: said where they stand, and counted in the report.
+    let odd = dir.path().join("odd.json");
+    std::fs::write(
+        &odd,
+        "[{\"ID\":\"3\",\"content\":[{\"title\":\"Т\",\"text\":\"т\",\"map\":{\"$numberLong\":\"5\"}}]},\n{\"ID\":\"3.1\",\"content\":[{\"title\":\"Т\",\"text\":\"т\",\"map\":18}]},\n{\"ID\":\"3.2\",\"content\":[{\"title\":\"Т\",\"text\":\"т\",\"map\":\"x\"}]}]",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    let o = import(
+        data.path(),
+        &["--lang", "ru", "--report", s(&report), s(&odd)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    for line in [
+        format!(
+            "{}:1:53: note: node 3: region 5 (Almaty Region, 2018) → KZ-33 Jetisu Region",
+            s(&odd)
+        ),
+        format!(
+            "{}:2:54: warning: \"map\" is region 18, which the 2018 numbering",
+            s(&odd)
+        ),
+        format!(
+            "{}:3:54: warning: \"map\" is \"x\", not a region number",
+            s(&odd)
+        ),
+    ] {
+        assert!(err(&o).contains(&line), "{line}\n{}", err(&o));
+    }
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["regions_unmapped"], 2);
+    assert_eq!(r["regions_split"], 1);
+    let h = hall(data.path());
+    assert_eq!(
+        node(&h, "3").region.as_ref().map(|r| r.as_str()),
+        Some("KZ-33")
+    );
+    assert_eq!(node(&h, "3.1").slides[0].region, None);
+    assert_eq!(node(&h, "3.2").slides[0].region, None);
 }
 
 fn write_dump(path: &Path, docs: &[Document]) {

@@ -13,7 +13,11 @@ use crate::inputs::Tally;
 /// totals (`nodes_created` and `nodes_updated`, the sums over `files`; `slides`,
 /// `screens_created`, `duplicates_discarded`, `shapes_merged`, `repairs`), `media`
 /// (`found`, `copied`, and from the warnings shown: `missing` — `media_missing`, one
-/// per file —, `refused`, `damaged_names`), `regions_unmapped`, `replaced` (`demo`, `asked` or null),
+/// per file —, `refused`, `damaged_names`), `regions_unmapped` (the warnings
+/// `region_out_of_range` and `region_not_a_number`: a `map` number the 2018 table does not
+/// know, the slide left without a region), `regions_split` (the notes `region_split`: a
+/// number whose region was split since 2022, mapped to the part that kept its centre),
+/// `replaced` (`demo`, `asked` or null),
 /// `remaining_nodes`, `untouched_warnings`, `warnings`, `problems` (warning count per
 /// code, most frequent first), and `published` (version number or null).
 pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
@@ -79,6 +83,7 @@ pub fn json(r: &ImportReport, files: &[FileStats], tally: &Tally) -> String {
             "damaged_names": count(&["media_name_damaged"]),
         },
         "regions_unmapped": count(&["region_out_of_range", "region_not_a_number"]),
+        "regions_split": count(&["region_split"]),
         "replaced": m.replaced.map(|x| x.code()),
         "remaining_nodes": m.remaining,
         "untouched_warnings": m.untouched_warnings,

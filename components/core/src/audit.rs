@@ -51,10 +51,14 @@ pub enum Action {
     MediaRenamed,
     /// A media item deleted from the library.
     MediaDeleted,
+    /// A region map added from GeoJSON (see [`crate::maps`]).
+    MapAdd,
+    /// A region map removed.
+    MapRemove,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::Publish,
         Action::Rollback,
         Action::ImportLegacy,
@@ -79,9 +83,11 @@ impl Action {
         Action::MediaUploaded,
         Action::MediaRenamed,
         Action::MediaDeleted,
+        Action::MapAdd,
+        Action::MapRemove,
     ];
 
-    /// `publish`, `import_legacy`, `sign_in_failed`…
+    /// `publish`, `import_legacy`, `sign_in_failed`, `map.add`…
     pub fn code(self) -> &'static str {
         match self {
             Action::Publish => "publish",
@@ -108,6 +114,8 @@ impl Action {
             Action::MediaUploaded => "media_uploaded",
             Action::MediaRenamed => "media_renamed",
             Action::MediaDeleted => "media_deleted",
+            Action::MapAdd => "map.add",
+            Action::MapRemove => "map.remove",
         }
     }
 }

@@ -15,6 +15,7 @@ use ekran_model::{
 use ekran_store::{WorkingCopy, Writer};
 
 use crate::audit::Actor;
+use crate::maps::MapCodesCache;
 use crate::{Core, CoreError, Result};
 
 /// One change of the working copy. `base` is the revision of the node being changed,
@@ -265,9 +266,15 @@ fn control_characters(node: &Node, out: &mut ekran_model::Diagnostics) {
     }
 }
 
-/// Validation of the edited node: errors refuse the edit, warnings are returned (a
-/// file the library does not have among them).
-fn check_node(w: &Writer<'_>, hall: &Hall, key: &NodeKey) -> Result<ekran_model::Diagnostics> {
+/// Validation of the edited node: errors refuse the edit (a map that does not exist, a
+/// region not on its map among them), warnings are returned (a file the library does
+/// not have among them).
+fn check_node(
+    w: &Writer<'_>,
+    maps: &MapCodesCache,
+    hall: &Hall,
+    key: &NodeKey,
+) -> Result<ekran_model::Diagnostics> {
     let mut known = std::collections::BTreeSet::new();
     if let Some(n) = hall.nodes.get(key) {
         for m in n.media() {
@@ -276,9 +283,10 @@ fn check_node(w: &Writer<'_>, hall: &Hall, key: &NodeKey) -> Result<ekran_model:
             }
         }
     }
+    let codes = maps.for_node(w, hall, key)?;
     let ctx = validate::Context {
         media: Some(&known),
-        maps: None,
+        maps: Some(&codes),
     };
     let mut d = validate::node_in(hall, key, &ctx);
     if let Some(n) = hall.nodes.get(key) {
@@ -296,6 +304,7 @@ impl Core {
     pub fn edit<'by>(&mut self, edit: Edit, by: impl Into<Actor<'by>>) -> Result<Edited> {
         let by: Actor<'by> = by.into();
         let cache = &self.cache;
+        let maps = &self.map_codes;
         let action = match &edit {
             Edit::Update { .. } => crate::audit::Action::NodeUpdate,
             Edit::Duplicate { .. } => crate::audit::Action::NodeDuplicate,
@@ -308,7 +317,7 @@ impl Core {
                 if let Edit::Move { key, .. } = &edit {
                     screens_stay(&by, &wc.hall, key)?;
                 }
-                let (edited, summary) = apply(w, wc, edit)?;
+                let (edited, summary) = apply(w, maps, wc, edit)?;
                 crate::audit::record(
                     w,
                     by.name,
@@ -342,7 +351,12 @@ fn quoted(title: &str) -> String {
 }
 
 /// Applies the edit; returns what it did and a one-line summary for the audit log.
-fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited, String)> {
+fn apply(
+    w: &mut Writer<'_>,
+    maps: &MapCodesCache,
+    wc: &mut WorkingCopy,
+    edit: Edit,
+) -> Result<(Edited, String)> {
     let mut removed = 0;
     let mut created = 0;
     let summary;
@@ -363,7 +377,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 .nodes
                 .insert(node, parent.as_ref(), index)
                 .map_err(tree_error)?;
-            notes = check_node(w, &wc.hall, &key)?;
+            notes = check_node(w, maps, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             w.put_positions(&wc.hall, parent.as_ref())?;
             created = 1;
@@ -392,7 +406,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
                 .expect("checked")
                 .title
                 .slot(lang) = Some(title.clone()).filter(|t| !t.trim().is_empty());
-            notes = check_node(w, &wc.hall, &key)?;
+            notes = check_node(w, maps, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = if title.trim().is_empty() {
                 format!("removed the {lang} title")
@@ -405,7 +419,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             check_base(wc, &key, base)?;
             let n = slides.len();
             wc.hall.nodes.get_mut(&key).expect("checked").slides = slides;
-            notes = check_node(w, &wc.hall, &key)?;
+            notes = check_node(w, maps, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = format!("set {n} slide(s)");
             key
@@ -420,13 +434,13 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             }
             let fields = patch.fields();
             (*patch).apply_to(&mut wc.hall.nodes.get_mut(&key).expect("checked"));
-            notes = check_node(w, &wc.hall, &key)?;
+            notes = check_node(w, maps, &wc.hall, &key)?;
             write_node(w, wc, &key)?;
             summary = format!("changed {fields}");
             key
         }
         Edit::Duplicate { key, parent, index } => {
-            let (copy, n, note) = duplicate(w, wc, &key, parent, index)?;
+            let (copy, n, note) = duplicate(w, maps, wc, &key, parent, index)?;
             created = n;
             notes = note;
             summary = format!(
@@ -515,7 +529,8 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
             for k in &inside {
                 wc.revs.remove(k);
             }
-            summary = format!("deleted with its subtree: {removed} node(s)");
+            summary = format!("deleted with its subtree: {removed} node(s)")
+                + &crate::maps::unlink(w, wc, &inside, &key, &mut notes)?;
             key
         }
     };
@@ -532,7 +547,7 @@ fn apply(w: &mut Writer<'_>, wc: &mut WorkingCopy, edit: Edit) -> Result<(Edited
 }
 
 /// Writes one node of the cached working copy and records its new revision.
-fn write_node(w: &mut Writer<'_>, wc: &mut WorkingCopy, key: &NodeKey) -> Result<()> {
+pub(crate) fn write_node(w: &mut Writer<'_>, wc: &mut WorkingCopy, key: &NodeKey) -> Result<()> {
     let node = wc.hall.nodes.get(key).expect("the edit keeps the node");
     let pos = wc.hall.nodes.position(key).unwrap_or(0);
     if w.put_node(node, pos)? {
@@ -547,6 +562,7 @@ fn write_node(w: &mut Writer<'_>, wc: &mut WorkingCopy, key: &NodeKey) -> Result
 /// were created and the copies' warnings.
 fn duplicate(
     w: &mut Writer<'_>,
+    maps: &MapCodesCache,
     wc: &mut WorkingCopy,
     key: &NodeKey,
     parent: Option<Option<NodeKey>>,
@@ -595,7 +611,7 @@ fn duplicate(
     }
     let mut notes = ekran_model::Diagnostics::default();
     for k in &order {
-        notes.extend(check_node(w, &wc.hall, k)?.0);
+        notes.extend(check_node(w, maps, &wc.hall, k)?.0);
     }
     for k in &order {
         write_node(w, wc, k)?;

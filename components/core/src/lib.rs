@@ -29,6 +29,7 @@ pub mod doctor;
 pub mod edit;
 pub mod import;
 pub mod live;
+pub mod maps;
 pub mod media;
 pub mod nodes;
 pub mod preview;
@@ -106,11 +107,16 @@ pub enum Conflict {
     ServerRunning,
     /// A media path already in the library with other content.
     MediaClash,
+    /// Something still uses what the change would remove (a map shown by a node of
+    /// the working copy or of a published version).
+    InUse,
+    /// What the change would remove or replace is built into ekran (the map `kz`).
+    Builtin,
 }
 
 impl Conflict {
     /// `stale`, `unpublished`, `name_taken`, `last_admin`, `screen_root`,
-    /// `server_running`, `media_clash`.
+    /// `server_running`, `media_clash`, `in_use`, `builtin`.
     pub fn code(self) -> &'static str {
         match self {
             Conflict::Stale => "stale",
@@ -120,6 +126,8 @@ impl Conflict {
             Conflict::ScreenRoot => "screen_root",
             Conflict::ServerRunning => "server_running",
             Conflict::MediaClash => "media_clash",
+            Conflict::InUse => "in_use",
+            Conflict::Builtin => "builtin",
         }
     }
 }
@@ -185,6 +193,8 @@ pub struct Core {
     /// so a deletion's file removal after its commit never meets an upload of the same
     /// content.
     library: std::sync::Arc<std::sync::Mutex<()>>,
+    /// The region codes of stored maps, for validation (shared like `cache`).
+    map_codes: maps::MapCodesCache,
 }
 
 impl Core {
@@ -195,6 +205,7 @@ impl Core {
             cache: Default::default(),
             search: Default::default(),
             library: Default::default(),
+            map_codes: Default::default(),
         })
     }
 
@@ -209,6 +220,7 @@ impl Core {
             cache: self.cache.clone(),
             search: self.search.clone(),
             library: self.library.clone(),
+            map_codes: self.map_codes.clone(),
         }
     }
 
@@ -305,6 +317,7 @@ impl Core {
     pub fn publish<'by>(&mut self, by: impl Into<Actor<'by>>, note: &str) -> Result<Published> {
         let by: Actor<'by> = by.into();
         let cache = &self.cache;
+        let map_codes = &self.map_codes;
         self.store.write(|w| {
             let changes = w.unpublished()?;
             let live = w.latest_version()?;
@@ -314,7 +327,10 @@ impl Core {
             // The cached working copy when no one changed it since (a publish after
             // edits through this `Core`): reading the whole hall again is a quarter of
             // the time of a publish of 10 000 nodes.
-            cache.with(|cache| check_publishable(&Core::fresh(cache, w)?.hall, &w.media()?))?;
+            cache.with(|cache| {
+                let hall = &Core::fresh(cache, w)?.hall;
+                check_publishable(hall, &w.media()?, &map_codes.for_hall(w, hall)?)
+            })?;
             let v = w.publish_changes(by.name, note, &changes)?;
             audit::record(
                 w,
@@ -397,6 +413,7 @@ pub struct Connector {
     cache: cached::Cached<WorkingCopy>,
     search: cached::Cached<search::Index>,
     library: std::sync::Arc<std::sync::Mutex<()>>,
+    map_codes: maps::MapCodesCache,
 }
 
 impl Connector {
@@ -407,6 +424,7 @@ impl Connector {
             cache: self.cache.clone(),
             search: self.search.clone(),
             library: self.library.clone(),
+            map_codes: self.map_codes.clone(),
         })
     }
 
@@ -457,13 +475,18 @@ pub(crate) fn one_line(s: &str) -> String {
         .collect()
 }
 
-/// Whole-hall validation before a publish; errors refuse it.
-fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) -> Result<()> {
+/// Whole-hall validation before a publish, against the media library and the maps
+/// there are; errors refuse it.
+fn check_publishable(
+    hall: &Hall,
+    media: &std::collections::BTreeSet<String>,
+    maps: &ekran_model::map::MapCodes,
+) -> Result<()> {
     let d = validate::validate(
         hall,
         &validate::Context {
             media: Some(media),
-            maps: None,
+            maps: Some(maps),
         },
     );
     if d.has_errors() {
@@ -472,6 +495,8 @@ fn check_publishable(hall: &Hall, media: &std::collections::BTreeSet<String>) ->
     Ok(())
 }
 
+#[cfg(test)]
+mod maps_tests;
 #[cfg(test)]
 mod nodes_tests;
 #[cfg(test)]

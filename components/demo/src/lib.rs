@@ -6,10 +6,14 @@
 //! read through the legacy importer at start-up (plus a Kazakh record written for the
 //! demo), which keeps that path exercised on every demo start. `hall.json` itself stays
 //! in the older `ekran/1` format on purpose, so the upgrade path runs on every start too.
+//! `ekran/1` had no region maps: the map node 1.5.1.1.6 («Өңірлердегі жобалар») gets its
+//! map and links here, after the upgrade ([`REGION_LINKS`]).
 
 use ekran_legacy::import::{LegacyImport, Options};
+use ekran_model::map::{builtin_kz, MapCodes, MapId, NodeMap, RegionLink};
 use ekran_model::{
-    format, validate, Diagnostics, Figure, Hall, Lang, Layout, Localized, MediaRef, NodeId, Slide,
+    format, validate, Diagnostics, Figure, Hall, Lang, Layout, Localized, MediaRef, NodeId,
+    RegionCode, Slide,
 };
 use include_dir::{include_dir, Dir};
 
@@ -17,6 +21,24 @@ static HALL: &str = include_str!("../hall.json");
 static SEED_RU: &[u8] = include_bytes!("../seed001.txt");
 static SEED_KK: &[u8] = include_bytes!("../seed001-kk.txt");
 static MEDIA: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/media");
+
+/// The demo's map node on screen 1 («Өңірлердегі жобалар», "Projects in the regions").
+pub const MAP_NODE: &str = "1.5.1.1.6";
+
+/// The map node's links on the built-in map: region (ISO 3166-2 code) → the label of the
+/// node it leads to, one child of [`MAP_NODE`] per region (its name, centre and what the
+/// seeds say about it).
+pub const REGION_LINKS: [(&str, &str); 9] = [
+    ("KZ-71", "1.5.1.1.6.1"), // Astana
+    ("KZ-75", "1.5.1.1.6.2"), // Almaty
+    ("KZ-79", "1.5.1.1.6.3"), // Shymkent
+    ("KZ-15", "1.5.1.1.6.4"), // Aktobe Region
+    ("KZ-35", "1.5.1.1.6.5"), // Karaganda Region
+    ("KZ-62", "1.5.1.1.6.6"), // Ulytau Region
+    ("KZ-33", "1.5.1.1.6.7"), // Jetisu Region
+    ("KZ-19", "1.5.1.1.6.8"), // Almaty Region
+    ("KZ-10", "1.5.1.1.6.9"), // Abai Region
+];
 
 /// Builds the demo hall. Fails only if the embedded content is broken, which the tests
 /// rule out.
@@ -55,12 +77,13 @@ pub fn hall() -> Result<Hall, String> {
             node.logo = Some(logo.clone());
         }
     }
+    link_regions(&mut hall)?;
     let known = media().map(|(p, _)| p.to_owned()).collect();
     let findings = validate::validate(
         &hall,
         &validate::Context {
             media: Some(&known),
-            maps: None,
+            maps: Some(&builtin_codes()),
         },
     );
     if findings.has_errors() {
@@ -69,6 +92,35 @@ pub fn hall() -> Result<Hall, String> {
         return Err(render(&placed));
     }
     Ok(hall)
+}
+
+/// The built-in map and its regions, for validation.
+fn builtin_codes() -> MapCodes {
+    [(MapId::builtin(), builtin_kz().codes())].into()
+}
+
+/// Gives [`MAP_NODE`] the built-in map and the links of [`REGION_LINKS`].
+fn link_regions(hall: &mut Hall) -> Result<(), String> {
+    let key = |label: &str| {
+        NodeId::parse(label)
+            .ok()
+            .and_then(|l| hall.nodes.find_label(&l).cloned())
+            .ok_or_else(|| format!("hall.json has no node {label}"))
+    };
+    let map_node = key(MAP_NODE)?;
+    let mut links = Vec::new();
+    for (region, label) in REGION_LINKS {
+        links.push(RegionLink {
+            region: RegionCode::new(region).map_err(|e| e.to_string())?,
+            node: key(label)?,
+        });
+    }
+    let mut node = hall.nodes.get_mut(&map_node).expect("found");
+    node.map = Some(NodeMap {
+        map: MapId::builtin(),
+        links,
+    });
+    Ok(())
 }
 
 /// The errors among `diags`, rendered one after another.
@@ -168,7 +220,7 @@ mod tests {
             &hall,
             &validate::Context {
                 media: Some(&known),
-                maps: None,
+                maps: Some(&builtin_codes()),
             },
         );
         assert!(findings.0.is_empty(), "{:#?}", findings.0);
@@ -222,7 +274,8 @@ mod tests {
                 "1.5.1.1.2",
                 "1.5.1.1.3",
                 "1.5.1.1.4",
-                "1.5.1.1.5"
+                "1.5.1.1.5",
+                "1.5.1.1.6"
             ]
         );
         // The same keys on every machine: derived from the labels.
@@ -236,5 +289,64 @@ mod tests {
         assert_eq!(one.root, *hall.nodes.find_label(&label("1")).unwrap());
         assert_eq!(one.idle.attract.len(), 3);
         assert_eq!(hall.nodes.roots().len(), 5);
+    }
+
+    #[test]
+    fn screen_1_has_a_map_node_linking_regions_to_its_nodes() {
+        let hall = hall().unwrap();
+        let one = hall.screen("1").unwrap();
+        let map_key = hall
+            .nodes
+            .find_label(&NodeId::parse(MAP_NODE).unwrap())
+            .unwrap();
+        assert!(hall.nodes.is_within(map_key, &one.root), "on screen 1");
+        let node = hall.nodes.get(map_key).unwrap();
+        assert_eq!(node.kind, ekran_model::NodeKind::Map);
+        assert_eq!(node.title.get(Lang::Kk), Some("Өңірлердегі жобалар"));
+        assert_eq!(node.title.get(Lang::Ru), Some("Проекты в регионах"));
+        let map = node.map.as_ref().expect("the map node has a map");
+        assert!(map.map.is_builtin());
+        assert!(map.links.len() >= 5, "{:?}", map.links);
+        let regions: Vec<&str> = map.links.iter().map(|l| l.region.as_str()).collect();
+        for city in ["KZ-71", "KZ-75", "KZ-79"] {
+            assert!(regions.contains(&city), "{city} in {regions:?}");
+        }
+        let codes = builtin_kz().codes();
+        let mut seen = std::collections::HashSet::new();
+        for l in &map.links {
+            assert!(seen.insert(&l.region), "{} linked twice", l.region);
+            assert!(
+                codes.contains(&l.region),
+                "{} is on the built-in map",
+                l.region
+            );
+            assert!(
+                hall.nodes.is_within(&l.node, &one.root),
+                "{} leads to {}, on screen 1",
+                l.region,
+                hall.node_name(&l.node)
+            );
+            // Each region's node is named after the region, in both languages.
+            let target = hall.nodes.get(&l.node).unwrap();
+            let feature = builtin_kz().feature(&l.region).unwrap();
+            for lang in [Lang::Kk, Lang::Ru] {
+                assert_eq!(
+                    target.title.get(lang),
+                    feature.name.get(lang),
+                    "{}",
+                    l.region
+                );
+                let text = target.slides[0].text.get(lang).unwrap();
+                assert!(!text.trim().is_empty());
+            }
+        }
+        // The legacy map slide of Digital Kazakhstan reads as Karaganda Region.
+        let dk = hall
+            .nodes
+            .find_label(&NodeId::parse("1.5.1.1.3").unwrap())
+            .unwrap();
+        let slide = &hall.nodes.get(dk).unwrap().slides[4];
+        assert_eq!(slide.layout, Layout::Map);
+        assert_eq!(slide.region.as_ref().map(|r| r.as_str()), Some("KZ-35"));
     }
 }

@@ -202,7 +202,9 @@ fn document_node(base: &[u8], d: &RawDocument, depth: usize) -> Conv<Node> {
     for el in d {
         let (key, v) = el.map_err(|e| (start, e.to_string()))?;
         let key_start = offset_in(base, key.as_str().as_ptr()).saturating_sub(1);
-        let value = value_node(base, v, start, depth)?;
+        // A number, boolean or null has no bytes of its own to point at: its element
+        // (type byte and name) is where it stands.
+        let value = value_node(base, v, key_start, depth)?;
         members.push(Member {
             key: key.as_str().to_owned(),
             key_start,

@@ -8,9 +8,9 @@
 
 use ekran_model::diag::{Diagnostic, Diagnostics, Location, Severity};
 use ekran_model::{
-    Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, RegionCode, Slide,
+    Hall, Lang, Layout, Localized, MediaRef, Node, NodeId, NodeKey, NodeKind, Slide,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::record::Record;
 
@@ -32,13 +32,13 @@ pub struct Options {
 struct Entry {
     record: Record,
     origin: Origin,
-    slide_origins: Vec<Origin>,
+    slide_origins: Vec<SlideOrigin>,
     /// Other copies of the same ID and language, not kept.
     discarded: Vec<Discarded>,
     /// Copies of the other record shape merged into this entry, merged again into a
     /// later copy that replaces it (so a menu item's text survives whichever full
     /// record wins).
-    merged: Vec<(Record, Origin, Vec<Origin>)>,
+    merged: Vec<(Record, Origin, Vec<SlideOrigin>)>,
     /// The `shapes_merged` warnings of the current merge, reported once per import.
     merge_warnings: Vec<Diagnostic>,
 }
@@ -230,7 +230,7 @@ impl LegacyImport {
         Some(
             slide
                 .and_then(|i| e.slide_origins.get(i))
-                .unwrap_or(&e.origin),
+                .map_or(&e.origin, |s| &s.at),
         )
     }
 
@@ -324,6 +324,10 @@ impl LegacyImport {
             .collect();
         let mut notes = Vec::new();
         let mut placed = arrange::Placed::new();
+        // Nodes built as map nodes, linked once the tree is complete; and the nodes
+        // left as they were so far (their links may still change them).
+        let mut maps = Vec::new();
+        let mut unchanged = HashSet::new();
         // Numeric label order: parents before their children.
         for (label, mut recs) in by_label {
             // The record with the most slides gives the structure; ties go to the hall's
@@ -342,7 +346,16 @@ impl LegacyImport {
             let key = existing
                 .clone()
                 .unwrap_or_else(|| hall.nodes.fresh_key(Some(label)));
-            let mut node = structure(key.clone(), &recs[0].1.record);
+            let base = &recs[0].1;
+            let mut node = structure(key.clone(), &base.record);
+            notes.extend(regions::split_notes(
+                &base.record,
+                &base.slide_origins,
+                &base.origin,
+            ));
+            if node.kind == NodeKind::Map {
+                maps.push(key.clone());
+            }
             // The texts move from the records into the node: an import of hundreds of
             // megabytes holds each text once.
             for (lang, e) in recs.iter_mut() {
@@ -373,6 +386,7 @@ impl LegacyImport {
                     replace_content(&mut old, node);
                     if *old == before {
                         summary.unchanged += 1;
+                        unchanged.insert(key.clone());
                     } else {
                         summary.updated += 1;
                     }
@@ -399,16 +413,23 @@ impl LegacyImport {
         arrange::by_label(&mut hall.nodes, placed);
         arrange::reattach_orphans(hall, &keys);
         summary.screens_created = arrange::create_screens(hall);
+        let (warnings, changed) = self.link_maps(hall, &maps);
+        for key in &changed {
+            if unchanged.remove(key) {
+                summary.unchanged -= 1;
+                summary.updated += 1;
+            }
+        }
+        for d in warnings {
+            self.push(d);
+        }
         summary
     }
 }
 
-/// Today's code of a 2018 region number (`ekran_model::map::legacy_region`).
-fn legacy_code(n: u16) -> Option<RegionCode> {
-    ekran_model::map::legacy_region(n).map(|r| r.code())
-}
-
-/// Kind, layouts, media and regions of a node, from one record.
+/// Kind, layouts, media and regions of a node, from one record: each region number as
+/// today's code (see [`regions`]); a map node's map and links come later, from its
+/// children ([`LegacyImport::link_maps`]).
 fn structure(key: NodeKey, r: &Record) -> Node {
     let mut node = Node::new(key, Localized::default());
     node.kind = r.kind();
@@ -417,7 +438,7 @@ fn structure(key: NodeKey, r: &Record) -> Node {
         .slides
         .first()
         .and_then(|s| s.region)
-        .and_then(legacy_code);
+        .and_then(regions::legacy_code);
     node.slides = r
         .slides
         .iter()
@@ -425,7 +446,7 @@ fn structure(key: NodeKey, r: &Record) -> Node {
             let mut slide = Slide::new(s.layout());
             slide.image = s.image.clone();
             slide.video = s.video.clone();
-            slide.region = s.region.and_then(legacy_code);
+            slide.region = s.region.and_then(regions::legacy_code);
             slide.legacy_block = s.block.clone();
             slide
         })
@@ -467,7 +488,7 @@ fn compare(base: &Record, base_lang: Lang, other: &Entry, lang: Lang) -> Vec<Dia
         ));
     }
     for (i, (a, b)) in base.slides.iter().zip(&r.slides).enumerate() {
-        let o = other.slide_origins.get(i).unwrap_or(&other.origin);
+        let o = other.slide_origins.get(i).map_or(&other.origin, |s| &s.at);
         if a.image != b.image || a.video != b.video || a.region != b.region {
             out.push(o.diagnostic(
                 Severity::Warning,
@@ -542,6 +563,7 @@ use lang::KAZAKH_SHARE;
 pub use lang::{detect_language, letters};
 mod origin;
 mod read;
-pub use origin::Origin;
+mod regions;
+pub use origin::{Origin, SlideOrigin};
 #[cfg(test)]
 mod tests;

@@ -57,7 +57,12 @@ pub struct RecordSlide {
     pub text: String,
     pub image: Option<MediaRef>,
     pub video: Option<MediaRef>,
+    /// The 2018 region number of its `map`, one the table knows (1-17): see
+    /// [`ekran_model::map::legacy_region`].
     pub region: Option<u16>,
+    /// Offset of the `map` value (with a region), so later findings about the region
+    /// can point at it.
+    pub region_offset: usize,
     pub block: Option<String>,
 }
 
@@ -109,7 +114,10 @@ impl Record {
         let strip = |r: &Record| {
             let mut r = r.clone();
             r.offset = 0;
-            r.slides.iter_mut().for_each(|s| s.offset = 0);
+            r.slides.iter_mut().for_each(|s| {
+                s.offset = 0;
+                s.region_offset = 0;
+            });
             r
         };
         strip(self) == strip(other)
@@ -418,55 +426,79 @@ pub(crate) fn slide(offset: usize, m: &[Member], f: &mut Vec<Finding>) -> Option
     let image = get(&m, "img_path").and_then(|n| media(n, "img_path", f));
     let video = get(&m, "video").and_then(|n| media(n, "video", f));
     let block = get(&m, "block").and_then(|n| string(n, "block", f));
-    let region = get(&m, "map").and_then(|n| {
-        // The legacy README documents `map` as a string or a number, so a number is fine.
-        let s = match &n.value {
-            Value::Number(s) | Value::String(s) => s.trim().to_owned(),
-            Value::Null => String::new(),
-            v => {
-                f.push(err(
-                    n.start,
-                    "region_wrong_type",
-                    format!(
-                        "\"map\" should be a region number, found {}",
-                        crate::extjson::describe(v)
-                    ),
-                ));
-                return None;
-            }
-        };
-        if s.is_empty() {
-            return None;
-        }
-        match s.parse::<u16>() {
-            Ok(r) if (1..=17).contains(&r) => Some(r),
-            Ok(r) => {
-                f.push(warn(
-                    n.start,
-                    "region_out_of_range",
-                    format!("\"map\" region {r} is outside the legacy numbering 1-17; kept"),
-                ));
-                Some(r)
-            }
-            Err(_) => {
-                f.push(warn(
-                    n.start,
-                    "region_not_a_number",
-                    format!("\"map\" is {s:?}, not a region number; ignored"),
-                ));
-                None
-            }
-        }
-    });
+    let region = get(&m, "map").and_then(|n| region(n, f));
     Some(RecordSlide {
         offset,
         title,
         text,
         image,
         video,
-        region,
+        region: region.map(|(n, _)| n),
+        region_offset: region.map_or(0, |(_, at)| at),
         block,
     })
+}
+
+/// A slide's `map`: a 2018 region number the table knows (1-17), with the offset of the
+/// value. The legacy README documents it as a string or a number, so both are fine;
+/// empty or null is no region. A number outside 1-17 (`region_out_of_range`) or text
+/// that is not a whole number (`region_not_a_number`) is a warning and no region: the
+/// slide is then laid out as if it had no `map`. A list, object or boolean is an error
+/// (`region_wrong_type`), as for the other members.
+fn region(n: &Node, f: &mut Vec<Finding>) -> Option<(u16, usize)> {
+    let s = match &n.value {
+        Value::Number(s) | Value::String(s) => s.trim().to_owned(),
+        Value::Null => String::new(),
+        v => {
+            f.push(err(
+                n.start,
+                "region_wrong_type",
+                format!(
+                    "\"map\" should be a region number, found {}",
+                    crate::extjson::describe(v)
+                ),
+            ));
+            return None;
+        }
+    };
+    if s.is_empty() {
+        return None;
+    }
+    // A whole number, also when written `9.0` or `9e0` (a double in a dump).
+    let whole = s.parse::<i64>().ok().or_else(|| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15)
+            .map(|x| x as i64)
+    });
+    match whole {
+        Some(r) => match u16::try_from(r)
+            .ok()
+            .and_then(ekran_model::map::legacy_region)
+        {
+            Some(known) => Some((known.number, n.start)),
+            None => {
+                f.push(warn(
+                    n.start,
+                    "region_out_of_range",
+                    format!(
+                        "\"map\" is region {r}, which the 2018 numbering (1 = Astana ... 17 = Shymkent) does not have; the slide gets no region"
+                    ),
+                ));
+                None
+            }
+        },
+        None => {
+            f.push(warn(
+                n.start,
+                "region_not_a_number",
+                format!(
+                    "\"map\" is {s:?}, not a region number (1 = Astana ... 17 = Shymkent); the slide gets no region"
+                ),
+            ));
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -506,6 +538,7 @@ mod tests {
             image: img.then(|| MediaRef::parse("a.png").unwrap()),
             video: video.then(|| MediaRef::parse("v.mp4").unwrap()),
             region: None,
+            region_offset: 0,
             block: None,
         };
         assert_eq!(s(true, "", false).layout(), Layout::Image);

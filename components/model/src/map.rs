@@ -426,6 +426,70 @@ mod tests {
     }
 
     #[test]
+    fn the_builtin_map_has_kazakhstans_20_units_named_in_three_languages() {
+        let kz = builtin_kz();
+        kz.check().unwrap();
+        let mut codes: Vec<&str> = kz.features.iter().map(|f| f.id.as_str()).collect();
+        codes.sort_unstable();
+        // ISO 3166-2:KZ since 2022: 17 regions and 3 cities of republican significance.
+        assert_eq!(
+            codes,
+            [
+                "KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35",
+                "KZ-39", "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-62", "KZ-63", "KZ-71",
+                "KZ-75", "KZ-79"
+            ]
+        );
+        for f in &kz.features {
+            for lang in [crate::Lang::Kk, crate::Lang::Ru, crate::Lang::En] {
+                let name = f.name.get(lang).unwrap_or_default();
+                assert!(!name.trim().is_empty(), "{} has a {lang:?} name", f.id);
+            }
+            let [x0, y0, x1, y1] = f.bbox;
+            assert!(
+                0.0 <= x0 && x0 < x1 && x1 <= kz.width,
+                "{} bbox {:?}",
+                f.id,
+                f.bbox
+            );
+            assert!(
+                0.0 <= y0 && y0 < y1 && y1 <= kz.height,
+                "{} bbox {:?}",
+                f.id,
+                f.bbox
+            );
+            let [lx, ly] = f.label;
+            assert!(
+                x0 <= lx && lx <= x1 && y0 <= ly && ly <= y1,
+                "{} label in its box",
+                f.id
+            );
+        }
+        let name = |c: &str, l| {
+            kz.feature(&RegionCode::new(c).unwrap())
+                .unwrap()
+                .name
+                .get(l)
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(name("KZ-62", crate::Lang::Kk), "Ұлытау облысы");
+        assert_eq!(name("KZ-75", crate::Lang::Ru), "Алматы");
+        assert_eq!(name("KZ-10", crate::Lang::En), "Abai Region");
+        // Small enough to ship in the binary and send to a tablet: 120 KB at most.
+        assert!(
+            BUILTIN_KZ_JSON.len() <= 120_000,
+            "{} bytes",
+            BUILTIN_KZ_JSON.len()
+        );
+        assert!(
+            kz.attribution.contains("CC BY-IGO 3.0"),
+            "{}",
+            kz.attribution
+        );
+    }
+
+    #[test]
     fn old_region_shape_reads_as_a_code() {
         #[derive(Deserialize)]
         struct S {

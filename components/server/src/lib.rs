@@ -30,6 +30,7 @@ mod gate;
 pub mod health;
 pub mod key;
 mod listen;
+mod maps;
 mod media;
 mod memory;
 pub mod metrics;
@@ -173,7 +174,7 @@ pub(crate) const CSP_FRAMED: &str =
 /// service worker `/sw.js`), `/tablet/{screen}`, `/ws/{screen}`,
 /// `/admin` (the admin shell), `/preview/{display,tablet}/{screen}`, `/preview/slide` and
 /// `/ws/preview/{screen}` (the working copy, for staff), `/static/…`, `/media/…`,
-/// `/healthz`, `/metrics`. Every answer is counted in the metrics (refusals, errors).
+/// `/maps/{id}` (region maps), `/healthz`, `/metrics`. Every answer is counted in the metrics (refusals, errors).
 pub fn router(state: AppState) -> Router {
     // ServeDir decodes the path and refuses `..`, so a request cannot leave the library;
     // the guard refuses hidden files (any segment starting with a dot).
@@ -198,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/preview/tablet/{screen}", get(preview::tablet))
         .route("/preview/slide", get(preview::slide))
         .route("/ws/preview/{screen}", get(preview::upgrade))
+        .route("/maps/{id}", get(maps::serve))
         .route("/healthz", get(health::health))
         .route("/metrics", get(metrics::metrics))
         // TEMP until h-core: the built-in map document, so the pages can draw it.

@@ -79,7 +79,7 @@ async fn tag_of(state: &AppState, path: &str) -> Option<String> {
 
 /// Whether an `If-None-Match` value matches `tag` (weak comparison, as RFC 9110 says
 /// for it).
-fn none_match(header: &str, tag: &str) -> bool {
+pub(crate) fn none_match(header: &str, tag: &str) -> bool {
     header
         .split(',')
         .map(|t| t.trim())

@@ -20,6 +20,8 @@
 //! * **The media library** ([`LibraryRow`]: label, kind, size, smaller versions; uses
 //!   in the working copy, [`MediaUse`]): uploads are staged in a folder of their own
 //!   ([`Staged::create`]) and added like any media file.
+//! * **Region maps** ([`MapRow`]): uploaded maps' documents, immutable under their id;
+//!   which maps the working copy and published versions use ([`MapsUsed`]).
 //!
 //! Durability (see ARCHITECTURE.md): WAL journal, `synchronous = FULL` for content, so a
 //! change reported as done survives a power cut; the live positions connection uses
@@ -36,6 +38,7 @@ mod convert;
 mod devices;
 mod inspect;
 mod library;
+mod maps;
 mod media;
 mod read;
 mod write;
@@ -44,6 +47,7 @@ pub use accounts::{Account, AuditEntry, AuditFilter, NewAudit, NewSession, Role,
 pub use devices::{Device, DeviceRole, NewDevice};
 pub use inspect::{current_schema, MediaRow, Schema};
 pub use library::{uses_of, LibraryMeta, LibraryRow, MediaUse};
+pub use maps::{MapRow, MapsUsed, NewMap};
 pub use media::{MediaSource, Staged};
 pub use read::{Changes, NodeHashes, Reader, VersionInfo, WorkingCopy};
 pub use write::{Existing, MediaAdded, Writer};
@@ -97,6 +101,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0003_accounts_audit.sql")),
         M::up(include_str!("../migrations/0004_devices.sql")),
         M::up(include_str!("../migrations/0005_media_library.sql")),
+        M::up(include_str!("../migrations/0006_maps.sql")),
     ])
 }
 

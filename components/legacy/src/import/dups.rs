@@ -5,7 +5,7 @@ use ekran_model::diag::{Diagnostic, Severity};
 
 use ekran_model::Lang;
 
-use super::{Discarded, Entry, LegacyImport, Origin};
+use super::{Discarded, Entry, LegacyImport, Origin, SlideOrigin};
 use crate::record::{Record, Shape};
 
 /// How much a shape says: a full record gives the structure.
@@ -25,7 +25,7 @@ pub(super) fn merge_shapes(
     entry: &mut Entry,
     rec: Record,
     origin: Origin,
-    slide_origins: Vec<Origin>,
+    slide_origins: Vec<SlideOrigin>,
 ) -> Option<Diagnostic> {
     let (mut base, base_origin, mut base_slides, other, other_slides) =
         if rank(rec.shape) > rank(entry.record.shape) {
@@ -61,7 +61,7 @@ pub(super) fn merge_shapes(
                 other_slide_origins
                     .get(i)
                     .cloned()
-                    .unwrap_or_else(|| other_origin.clone()),
+                    .unwrap_or_else(|| SlideOrigin::at(other_origin.clone())),
             );
             added += 1;
         }
@@ -104,7 +104,7 @@ impl LegacyImport {
         rec: Record,
         lang: Lang,
         origin: Origin,
-        slide_origins: Vec<Origin>,
+        slide_origins: Vec<SlideOrigin>,
     ) {
         *self.languages.entry(lang).or_default() += 1;
         let key = (rec.id.clone(), lang);

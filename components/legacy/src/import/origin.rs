@@ -39,6 +39,23 @@ impl Origin {
     }
 }
 
+/// Where a slide of a record came from, and where its `map` value (a region number)
+/// stood, when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlideOrigin {
+    /// The slide's `{`.
+    pub at: Origin,
+    /// The `map` value, for a slide with a region.
+    pub region: Option<Origin>,
+}
+
+impl SlideOrigin {
+    /// A slide read at `at` whose region (if any) is not placed more closely.
+    pub fn at(at: Origin) -> Self {
+        SlideOrigin { at, region: None }
+    }
+}
+
 impl fmt::Display for Origin {
     /// `path:line:col` or `path:@offset (document N)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -78,6 +95,17 @@ impl Where<'_> {
                 snippet: None,
             },
         }
+    }
+
+    /// Where the slides of `rec` came from, and their regions.
+    pub(super) fn slides(&self, rec: &crate::record::Record) -> Vec<SlideOrigin> {
+        rec.slides
+            .iter()
+            .map(|s| SlideOrigin {
+                at: self.origin(s.offset),
+                region: s.region.map(|_| self.origin(s.region_offset)),
+            })
+            .collect()
     }
 
     /// `d` located at byte `offset`.

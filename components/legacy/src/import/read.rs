@@ -153,7 +153,7 @@ impl LegacyImport {
         }
         for rec in records {
             let origin = w.origin(rec.offset);
-            let slides = rec.slides.iter().map(|s| w.origin(s.offset)).collect();
+            let slides = w.slides(&rec);
             self.insert(rec, lang, origin, slides);
         }
         n
@@ -225,7 +225,7 @@ impl LegacyImport {
                 };
                 *langs.entry(lang).or_default() += 1;
                 let origin = w.origin(rec.offset);
-                let slides = rec.slides.iter().map(|s| w.origin(s.offset)).collect();
+                let slides = w.slides(&rec);
                 self.insert(rec, lang, origin, slides);
                 n += 1;
             }

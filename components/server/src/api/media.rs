@@ -157,7 +157,7 @@ async fn upload(
 /// After a refusal, reads (and drops) up to [`DRAIN`] more of the body, so a client
 /// still sending gets the answer rather than a reset connection; a longer body is cut
 /// off.
-async fn drain(stream: &mut axum::body::BodyDataStream) {
+pub(super) async fn drain(stream: &mut axum::body::BodyDataStream) {
     let mut left = DRAIN;
     let until = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     while let Ok(Some(Ok(c))) = tokio::time::timeout_at(until, stream.next()).await {

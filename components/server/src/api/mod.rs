@@ -6,7 +6,8 @@
 //! One router per resource: [`session`] (sign-in), [`versions`] (list, publish,
 //! rollback), [`screens`] (settings, live state), [`audit`], [`hall`] (import, export),
 //! [`users`], [`nodes`] (the content editor: tree, node edits, search, translations,
-//! preview), [`media`] (the media library: uploads, list, uses, rename, delete). Who may
+//! preview), [`media`] (the media library: uploads, list, uses, rename, delete),
+//! [`maps`] (region maps: GeoJSON uploads, list, documents, removal). Who may
 //! call what is said by the extractors in [`auth`].
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod devices;
 mod error;
 pub mod hall;
+pub mod maps;
 pub mod media;
 pub mod nodes;
 pub mod pairing;
@@ -50,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .merge(limit(nodes::router(), DEFAULT_LIMIT))
         // Uploads stream to disk under the media limits (see `media`).
         .merge(media::router())
+        // GeoJSON uploads are read under their own limit (see `maps`).
+        .merge(maps::router())
         // No sign-in there: a role and a screen id are a few bytes.
         .merge(limit(pairing::router(), 8 * 1024))
         .fallback(|| async { ApiError::NotFound("this API endpoint".into()) })
