@@ -202,16 +202,6 @@ pub fn router(state: AppState) -> Router {
         .route("/maps/{id}", get(maps::serve))
         .route("/healthz", get(health::health))
         .route("/metrics", get(metrics::metrics))
-        // TEMP until h-core: the built-in map document, so the pages can draw it.
-        .route(
-            "/maps/kz",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    ekran_model::map::BUILTIN_KZ_JSON,
-                )
-            }),
-        )
         .nest("/api", api::router())
         .nest_service(
             "/media",
