@@ -273,6 +273,22 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
         page.eval("[document.querySelector('#maps tr[data-map=\"kz\"] [data-features]').textContent, !!document.querySelector('#maps tr[data-map=\"kz\"] [data-delete]')]").await,
         json!(["20", false])
     );
+    // In Russian (and back in Kazakh): the page's own words, the map's name as stored.
+    set_lang(&page, "ru").await;
+    page.wait_for(
+        "document.querySelector('#main h1').textContent === 'Карты' && document.getElementById('map-upload').innerText.includes('Добавить карту (GeoJSON)') && document.querySelector('#maps tr[data-map=\"kz\"]').innerText.includes('встроенная')",
+        10,
+        "the maps page in Russian",
+    )
+    .await;
+    shot(&page, "map-maps-ru").await;
+    set_lang(&page, "kk").await;
+    page.wait_for(
+        "document.querySelector('#main h1').textContent === 'Карталар' && !!document.querySelector('#maps tr[data-map=\"kz\"]')",
+        10,
+        "the maps page in Kazakh",
+    )
+    .await;
 
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("audandar.geojson");

@@ -76,6 +76,9 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
     mapId: () => mapIdOf(draft),
     redrawMap() {
       drawMapSlot();
+      // Region fields list the regions of the node's map.
+      const own = form.querySelector('.ed-node [data-field="region"]');
+      if (own) own.replaceWith(regionField(ed, 'region'));
       drawSlides();
       preview();
     },
