@@ -2,9 +2,10 @@
 //! map chosen in the node editor, a region clicked and linked to a node found by search,
 //! saved, the link still naming its node after the node moved, published from the
 //! admin, and then a tap on that region on `/tablet/1` making `/display/1` show the
-//! linked node. The maps page: a GeoJSON file added through the file chooser and listed,
-//! a broken one refused with the feature named, a used map not deleted, an unused one
-//! deleted. Screenshots: `target/tmp/screenshots/admin-map-*.png`.
+//! linked node; Shymkent linked from the list of regions to a child and unlinked. The
+//! maps page (in Kazakh and Russian): a GeoJSON file added through the file chooser,
+//! listed and drawn (a region's name with markup in it shown as text), a broken one
+//! refused with the feature named, a used map not deleted, an unused one deleted. Screenshots: `target/tmp/screenshots/admin-map-*.png`.
 
 #[path = "support/admin.rs"]
 mod admin;
@@ -296,7 +297,7 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
         &good,
         json!({ "type": "FeatureCollection", "features": [
             feature("A-1", "Бірінші аудан", square(70.0, 45.0, 1.0)),
-            feature("A-2", "Екінші аудан", square(71.0, 45.0, 1.0)),
+            feature("A-2", HOSTILE, square(71.0, 45.0, 1.0)),
         ] })
         .to_string(),
     )
@@ -320,6 +321,25 @@ async fn add_a_geojson_map_see_a_broken_one_refused_and_delete_an_unused_one() {
         ))
         .await,
         json!("2")
+    );
+    // The map drawn from its name; a region's name with markup in it is text.
+    page.click(&format!("#maps tr[data-map={}] td button", js(&id)))
+        .await;
+    page.wait_for(
+        &format!(
+            "(() => {{ const t = document.querySelector('#map-preview svg g[data-region=\"A-2\"] title'); return !!t && t.textContent === {} && document.querySelectorAll('#map-preview svg path').length === 2; }})()",
+            js(HOSTILE)
+        ),
+        10,
+        "the added map drawn, the region's name as text",
+    )
+    .await;
+    assert_eq!(
+        page.eval(
+            "[window.__pwned === undefined, document.querySelectorAll('#map-preview img').length]"
+        )
+        .await,
+        json!([true, 0])
     );
     let rows = page
         .eval("document.querySelectorAll('#maps tbody tr').length")
