@@ -1,5 +1,5 @@
 // The node and slide editor (issue 9): one node's texts in Kazakh and Russian side by
-// side by side, kind, label, tile, logo and region, a map node's map and region links
+// side, kind, label, tile, logo and region, a map node's map and region links
 // (map-links.js), and its slides (slides.js), with a live
 // preview of the slide being edited (preview-pane.js). Saves with PATCH /api/nodes/{key}
 // based on the node's revision; a stale save shows what changed (conflict.js).
