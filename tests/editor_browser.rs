@@ -131,7 +131,7 @@ async fn a_figures_slide_with_a_bad_value_shows_the_error_next_to_the_field() {
     .await;
     // Only the fields a figures slide uses.
     assert_eq!(
-        page.eval("[!!document.querySelector('[data-path=\"slides[1].text.kk\"]'), !!document.querySelector('[data-path=\"slides[1].image\"]'), !!document.querySelector('[data-path=\"slides[1].video\"]'), !!document.querySelector('[data-path=\"slides[1].region.legacy\"]')]").await,
+        page.eval("[!!document.querySelector('[data-path=\"slides[1].text.kk\"]'), !!document.querySelector('[data-path=\"slides[1].image\"]'), !!document.querySelector('[data-path=\"slides[1].video\"]'), !!document.querySelector('[data-path=\"slides[1].region\"]')]").await,
         json!([true, false, false, false])
     );
     type_field(&page, value, "12,5 млн").await;
@@ -322,16 +322,17 @@ async fn slides_are_added_duplicated_reordered_with_the_keyboard_and_deleted_aft
         page.eval("[!!document.querySelector('[data-path=\"slides[1].title.kk\"]'), !!document.querySelector('[data-path=\"slides[1].text.kk\"]'), !!document.querySelector('[data-path=\"slides[1].figures[0].value\"]')]").await,
         json!([true, false, false])
     );
-    // A map slide instead: the picture, the region number and its name.
+    // A map slide instead: the picture, and a region chosen by name from the map's.
     page.eval("(() => { const s = document.querySelector('[data-path=\"slides[1].layout\"]'); s.value = 'map'; s.dispatchEvent(new Event('change')); })()")
         .await;
     page.wait_for(
-        "document.querySelector('[data-path=\"slides[1].region.legacy\"]')",
+        "(() => { const s = document.querySelector('[data-path=\"slides[1].region\"]'); return !!s && s.dataset.ready === 'true' && s.options.length === 21 && [...s.options].some(o => o.value === 'KZ-79' && o.textContent.includes('Шымкент')); })()",
         10,
-        "the region field",
+        "the region list of the built-in map",
     )
     .await;
-    type_field(&page, "slides[1].region.legacy", "17").await;
+    page.eval("(() => { const s = document.querySelector('[data-path=\"slides[1].region\"]'); s.value = 'KZ-79'; s.dispatchEvent(new Event('change')); })()")
+        .await;
     page.wait_for(
         "document.querySelector('[data-slide-form=\"1\"] .ef-region').textContent.includes('Шымкент')",
         5,
@@ -411,7 +412,7 @@ async fn slides_are_added_duplicated_reordered_with_the_keyboard_and_deleted_aft
     let slides = n["node"]["slides"].as_array().unwrap();
     assert_eq!(slides.len(), 2);
     assert_eq!(slides[0]["layout"], "map");
-    assert_eq!(slides[0]["region"], json!({ "legacy": 17 }));
+    assert_eq!(slides[0]["region"], json!("KZ-79"));
     assert_eq!(slides[0]["title"]["kk"], "Өңір картасы");
     assert_eq!(slides[1]["layout"], first.as_str());
     assert_clean(&browser, h.addr);

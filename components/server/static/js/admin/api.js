@@ -24,7 +24,8 @@ export class ApiError extends Error {
 }
 
 /**
- * Calls `/api/{path}`. `body` is sent as JSON, or as it is when it is FormData.
+ * Calls `/api/{path}`. `body` is sent as JSON, or as it is when it is FormData or a
+ * Blob (a File; `opts.type` its Content-Type).
  * Resolves with the parsed JSON (or null); rejects with ApiError (status 0: no network).
  */
 export async function api(method, path, body, opts = {}) {
@@ -48,7 +49,11 @@ async function request(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   let payload;
   if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
+  else if (body instanceof Blob) {
+    // A file sent as it is (`opts.type`: its media type).
+    payload = body;
+    headers['Content-Type'] = opts.type || body.type || 'application/octet-stream';
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(body);
   }

@@ -1,5 +1,6 @@
 // The node and slide editor (issue 9): one node's texts in Kazakh and Russian side by
-// side, kind, label, tile, logo and region, and its slides (slides.js), with a live
+// side, kind, label, tile, logo and region, a map node's map and region links
+// (map-links.js), and its slides (slides.js), with a live
 // preview of the slide being edited (preview-pane.js). Saves with PATCH /api/nodes/{key}
 // based on the node's revision; a stale save shows what changed (conflict.js).
 import { api } from './api.js';
@@ -10,14 +11,14 @@ import { bilingual, fieldBox, mediaField, getAt, setAt, steps, parentPath, parse
 import { slidesSection, cleanSlide, cleanLoc, regionField } from './slides.js';
 import { previewPane } from './preview-pane.js';
 import { resolveConflict } from './conflict.js';
+import { mapSection, mapData, mapIdOf, cleanMap } from './map-links.js';
 
 const KINDS = ['menu', 'slideshow', 'map'];
 /** Top-level fields PATCH takes, in the order they are compared. */
-const PATCHED = ['title', 'header', 'teaser', 'kind', 'label', 'tile', 'logo', 'region', 'slides'];
+const PATCHED = ['title', 'header', 'teaser', 'kind', 'label', 'tile', 'logo', 'region', 'map', 'slides'];
 
 /** A node's fields as PATCH sends them (empty texts left out, slides cleaned). */
 export function patchable(node, forPreview = false) {
-  const region = node.region && Number.isInteger(node.region.legacy) ? node.region.legacy : null;
   return {
     title: cleanLoc(node.title),
     header: cleanLoc(node.header),
@@ -26,7 +27,8 @@ export function patchable(node, forPreview = false) {
     label: node.label ? String(node.label) : null,
     tile: node.tile || null,
     logo: node.logo || null,
-    region,
+    region: typeof node.region === 'string' && node.region ? node.region : null,
+    map: cleanMap(node.map),
     slides: (node.slides || []).map((s) => cleanSlide(s, forPreview)),
   };
 }
@@ -55,6 +57,7 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
   let gone = false;
   let saving = false;
   let previewLang = 'kk';
+  const data = mapData(); // maps and linked nodes' titles, for the map section
   const raw = new Map(); // number fields' typed text, by path
   const errors = new Map(); // server diagnostics, by path
   const local = new Map(); // the page's own checks, by path
@@ -66,6 +69,20 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
 
   const ed = {
     get draft() { return draft; },
+    key,
+    data,
+    onOpen,
+    get children() { return (info && info.children) || []; },
+    /** The map whose regions a region field offers: the node's, else the built-in one. */
+    mapId: () => mapIdOf(draft),
+    redrawMap() {
+      drawMapSlot();
+      // Region fields list the regions of the node's map.
+      const own = form.querySelector('.ed-node [data-field="region"]');
+      if (own) own.replaceWith(regionField(ed, 'region'));
+      drawSlides();
+      preview();
+    },
     selected: 0,
     pick: (o) => pickMedia(o),
     select(i) {
@@ -98,20 +115,16 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
       touched(path);
       changed();
     },
-    number(path, text, { required = false, integer = false } = {}) {
+    number(path, text, { required = false } = {}) {
       raw.set(path, text);
       const n = parseNumber(text);
       let msg = '';
       if (n === null) msg = required ? t('edRequired') : '';
       else if (Number.isNaN(n)) msg = t('edNotNumber');
-      else if (integer && (!Number.isInteger(n) || n < 1 || n > 65535)) msg = t('edNotRegion');
       if (msg) local.set(path, msg);
       else local.delete(path);
       const value = msg || n === null ? null : n;
-      if (path.endsWith('.legacy')) {
-        const at = path.slice(0, -'.legacy'.length);
-        setAt(draft, at, value == null ? undefined : { legacy: value });
-      } else if (path.endsWith('.value')) setAt(draft, path, value);
+      if (path.endsWith('.value')) setAt(draft, path, value);
       else setAt(draft, path, value == null ? undefined : value);
       touched(path);
       showError(root, path, msg || errors.get(path) || '');
@@ -169,8 +182,7 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
     if (!draft) return null;
     const node = { ...structuredClone(original), ...patchable(draft, true) };
     // The stored shape: optional fields left out rather than null.
-    for (const k of ['label', 'tile', 'logo', 'region']) if (node[k] == null) delete node[k];
-    if (node.region != null) node.region = { legacy: node.region };
+    for (const k of ['label', 'tile', 'logo', 'region', 'map']) if (node[k] == null) delete node[k];
     for (const k of ['header', 'teaser']) if (!Object.keys(node[k]).length) delete node[k];
     if (!Object.keys(node.title).length) node.title = { kk: '…', ru: '…' };
     return { screen, node, slide: Math.max(0, Math.min(ed.selected, node.slides.length - 1)), lang: previewLang };
@@ -179,7 +191,10 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
   // ------------------------------------------------------------------ drawing
   function nodeSection() {
     const kind = select(KINDS.map((k) => [k, t(`edk_${k}`)]), draft.kind || 'menu');
-    kind.addEventListener('change', () => ed.set('kind', kind.value));
+    kind.addEventListener('change', () => {
+      ed.set('kind', kind.value);
+      drawMapSlot();
+    });
     const label = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', class: 'ef-label-in' });
     label.value = draft.label ? String(draft.label) : '';
     label.addEventListener('input', () => ed.set('label', label.value.trim() ? label.value.trim() : undefined));
@@ -218,6 +233,7 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
         h('div', { class: 'ed-savebar' }, h('span', { class: 'ed-state muted', role: 'status' }), revert, save)),
       h('div', { class: 'ed-summary', role: 'alert', hidden: true }),
       nodeSection(),
+      h('div', { class: 'ed-map-slot' }),
       h('div', { class: 'ed-slides-slot' }),
       h('div', { class: 'ed-notes', hidden: true }));
     form.addEventListener('submit', (ev) => {
@@ -237,9 +253,17 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
     if (pane) pane.destroy();
     pane = previewPane({ draft: previewBody, getLang: () => previewLang, onLang: (l) => setPreviewLang(l) });
     root.replaceChildren(form, pane.el);
+    drawMapSlot();
     drawSlides();
     setDirtyMark();
     preview();
+  }
+
+  /** The map section, for a node of kind map only. */
+  function drawMapSlot() {
+    const slot = form.querySelector('.ed-map-slot');
+    slot.replaceChildren(draft.kind === 'map' ? mapSection(ed) : '');
+    applyErrors();
   }
 
   function drawSlides() {
@@ -391,6 +415,7 @@ export function mountEditor(container, { key, screen, focus, onSaved, onOpen } =
   function take(answer, fresh) {
     info = answer;
     if (fresh) {
+      data.forget();
       original = structuredClone(answer.node);
       rev = answer.node.rev;
     }

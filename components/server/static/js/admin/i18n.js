@@ -2,6 +2,22 @@
 
 const S = {
   kk: {
+    // maps: the editor's map section and the maps page
+    mlTitle: 'Карта', mlHint: 'Өңірді басып, оны түйінге байланыстырыңыз: планшетте сол өңір сол түйінге апарады.', mlMap: 'Қай карта',
+    mlMapMissing: 'Карта табылмады', mlDropped: 'Бұл картада жоқ {n} өңірдің байланысы алынып тасталды', mlNow: 'Қазір байланысқан:',
+    mlGone: 'түйін жойылған', mlSearch: 'Түйінді іздеу', mlChildren: 'Немесе осы түйіннің ішкі түйіні:', mlChoose: '{name}: қай түйінге апарады?',
+    mlUnlink: 'Байланысты алу', mlLinked: '{region} → {node}', mlLinkedN: 'Байланысқан өңірлер: {n} / {of}', mlNone: 'Әзірге ешбір өңір байланыспаған',
+    mlNoRegion: 'бұл картада мұндай өңір жоқ', mlRegion: 'Өңір', mlLinkRegion: 'Байланыстыру…',
+    maps: 'Карталар', mpBuiltin: 'кіріктірілген', mpFeaturesN: '{n} өңір', mpFeatures: 'Өңірлер', mpAdd: 'Карта қосу (GeoJSON)',
+    mpAddText: 'GeoJSON FeatureCollection: әр өңір — id-і мен атаулары бар Polygon не MultiPolygon. ekran оны проекциялап, жеңілдетіп сақтайды.',
+    mpFile: 'GeoJSON файлы', mpName: 'Картаның атауы', mpSend: 'Қосу', mpAdded: '«{name}» картасы қосылды', mpNotAdded: 'Карта қосылмады:',
+    mpChooseFile: 'Алдымен файлды таңдаңыз', mpNameNeeded: 'Картаның атауын жазыңыз', mpUsedBy: '{n} түйінде', mpUnused: 'пайдаланылмаған', mpNameTaken: 'Осындай кілті бар карта бұрыннан бар: басқа атау беріңіз', mpPublished: 'жарияланған нұсқада бар',
+    mpDelete: 'Жою', mpDeleteTitle: '«{n}» картасы жойылсын ба?', mpDeleteText: 'Карта бұдан былай таңдалмайды.', mpDeleted: 'Карта жойылды',
+    mpInUse: 'Карта пайдаланылып тұр (жұмыс көшірмесінде не сақталған нұсқада), оны жоюға болмайды', mpId: 'Кілті', mpSize: 'Көлемі', mpUse: 'Қолданылуы',
+    mpe_bad_json: 'JSON емес', mpe_not_feature_collection: 'GeoJSON FeatureCollection емес', mpe_wrong_geometry: 'Өңір емес пішін (нүкте не сызық)',
+    mpe_unclosed_ring: 'Контур тұйықталмаған', mpe_missing_id: 'Өңірдің id-і жоқ', mpe_bad_id: 'Жарамсыз id', mpe_duplicate_id: 'Қайталанған id',
+    mpe_too_few_points: 'Контурда нүкте тым аз', mpe_bad_coordinate: 'Жарамсыз координата', mpe_too_large: 'Карта тым үлкен', mpe_empty: 'Бос карта',
+    'a_map.add': 'карта қосылды', 'a_map.remove': 'карта жойылды',
     // content tree and media
     content: 'Мазмұн', media: 'Медиа', lang_kk: 'қазақша', lang_ru: 'орысша', ctTree: 'Түйіндер ағашы', ctUntitled: '(атаусыз)',
     ctMissing: 'Аудармасы жоқ: {langs}', ctChildren: '{n} ішкі түйін', ctSearch: 'Атау мен мәтіннен іздеу', ctTranslations: 'Аудармалар есебі',
@@ -86,7 +102,7 @@ const S = {
     // editor
     edEditor: 'Түйін өңдегіші', edNode: 'Түйін', edPath: 'Түйіннің орны', edTitle: 'Атауы', edTitleRequired: 'Атауын кемінде бір тілде жазыңыз',
     edHeader: 'Экран тақырыбы', edTeaser: 'Плитка астындағы қысқа мәтін', edKind: 'Түрі', edLabel: 'Нөмірі', edLabelHint: 'Мысалы 1.2; бос қалдыруға болады',
-    edTile: 'Плитка суреті', edLogo: 'Логотип', edRegion: 'Өңір нөмірі', edRegionHint: '1 Астана … 17 Шымкент',
+    edTile: 'Плитка суреті', edLogo: 'Логотип', edRegion: 'Өңір', edRegionHint: 'Түйін картасының өңірі (картасы жоқ болса — Қазақстан картасы)', edNoRegion: '— өңір жоқ —', edRegionUnknown: 'картада жоқ',
     edk_menu: 'мәзір (ішкі бөлімдер)', edk_slideshow: 'слайдтар', edk_map: 'өңірлер картасы',
     edl_text: 'Мәтін', edl_image_text: 'Сурет пен мәтін', edl_image: 'Сурет', edl_video: 'Бейне', edl_map: 'Карта', edl_figures: 'Сандар',
     edSlides: 'Слайдтар', edNoSlides: 'Слайд жоқ', edNewSlide: 'Жаңа слайд', edAddSlide: 'Слайд қосу', edLayout: 'Пішімі',
@@ -96,7 +112,7 @@ const S = {
     edImage: 'Сурет', edMapImage: 'Карта суреті', edVideo: 'Бейне', edChoose: 'Таңдау…', edRemoveFile: 'Алып тастау', edNoFile: 'Файл таңдалмаған',
     edFigures: 'Сандар', edFigureN: '{n}-сан', edFigureLabel: 'Сипаттамасы', edValue: 'Мәні', edTarget: 'Мақсат', edBaseline: 'Бастапқы мәні', edUnit: 'Өлшем бірлігі',
     edAddFigure: 'Сан қосу', edRemoveFigure: 'Санды жою',
-    edMissing: 'аудармасы жоқ', edBidi: 'Мәтін бағытын өзгертетін көрінбейтін таңба бар (U+202E т.б.)', edRequired: 'Міндетті сан', edNotNumber: 'Сан емес: мысалы 76,2', edNotRegion: '1-ден басталатын бүтін сан керек',
+    edMissing: 'аудармасы жоқ', edBidi: 'Мәтін бағытын өзгертетін көрінбейтін таңба бар (U+202E т.б.)', edRequired: 'Міндетті сан', edNotNumber: 'Сан емес: мысалы 76,2',
     edUnsaved: 'Сақталмаған өзгерістер бар', edAllSaved: 'Бәрі сақталған', edSaving: 'Сақталуда…', edRevert: 'Өзгерістерді болдырмау', edNothing: 'Сақтайтын өзгеріс жоқ', edLeaveQ: 'Сақталмаған өзгерістер жойылсын ба?', edLeaveText: 'Бұл түйіндегі өзгерістер сақталмаған. Кетсеңіз, олар жоғалады.', edLeave: 'Сақтамай кету',
     edFix: 'Сақталмады: {n} жерде түзету керек', edNotes: 'Ескертулер (сақталды):', edGone: 'Бұл түйін жоқ (жойылған болуы мүмкін)',
     edPreview: 'Алдын ала қарау', edOrientation: 'Экран бағыты', ed_landscape: 'Көлденең', ed_portrait: 'Тік', edPreviewLang: 'Алдын ала қарау тілі',
@@ -105,11 +121,27 @@ const S = {
     edDeletedMeanwhile: 'Сіз өңдеп отырғанда бұл түйін жойылды.', edField: 'Өріс', edYours: 'Сіздікі', edTheirs: 'Олардікі',
     edTakeTheirs: 'Олардікін алу', edKeepMine: 'Өзгерістерімді үстінен жазу', edSameValues: 'Мәндер бірдей; өзгерістеріңізді сақтауға болады.', edMoreRows: 'тағы {n} өріс',
     edf_title: 'Атауы', edf_header: 'Экран тақырыбы', edf_teaser: 'Қысқа мәтін', edf_kind: 'Түрі', edf_label: 'Нөмірі', edf_tile: 'Плитка суреті', edf_logo: 'Логотип',
-    edf_region: 'Өңір', edf_slides: 'Слайд', edf_layout: 'Пішімі', edf_text: 'Мәтін', edf_image: 'Сурет', edf_video: 'Бейне', edf_figures: 'Сан',
+    edf_region: 'Өңір', edf_map: 'Карта', edf_links: 'Байланыс', edf_node: 'Түйін', edf_slides: 'Слайд', edf_layout: 'Пішімі', edf_text: 'Мәтін', edf_image: 'Сурет', edf_video: 'Бейне', edf_figures: 'Сан',
     edf_value: 'Мәні', edf_unit: 'Өлшем бірлігі', edf_target: 'Мақсат', edf_baseline: 'Бастапқы мәні',
     trTitle: 'Аударма есебі', trNone: 'Барлық мәтін екі тілде де бар', trCount: 'Аудармасы жоқ: {n}', trMissingIn: '{lang} жоқ',
   },
   ru: {
+    // maps: the editor's map section and the maps page
+    mlTitle: 'Карта', mlHint: 'Нажмите на регион и свяжите его с узлом: на планшете этот регион ведёт к этому узлу.', mlMap: 'Какая карта',
+    mlMapMissing: 'Карта не найдена', mlDropped: 'Связи {n} регионов, которых нет на этой карте, убраны', mlNow: 'Сейчас связан с:',
+    mlGone: 'узел удалён', mlSearch: 'Найти узел', mlChildren: 'Или вложенный узел этого узла:', mlChoose: '{name}: куда ведёт?',
+    mlUnlink: 'Убрать связь', mlLinked: '{region} → {node}', mlLinkedN: 'Связанные регионы: {n} из {of}', mlNone: 'Пока ни один регион не связан',
+    mlNoRegion: 'такого региона нет на этой карте', mlRegion: 'Регион', mlLinkRegion: 'Связать…',
+    maps: 'Карты', mpBuiltin: 'встроенная', mpFeaturesN: 'регионов: {n}', mpFeatures: 'Регионы', mpAdd: 'Добавить карту (GeoJSON)',
+    mpAddText: 'GeoJSON FeatureCollection: каждый регион — Polygon или MultiPolygon с id и названиями. ekran проецирует и упрощает его при сохранении.',
+    mpFile: 'Файл GeoJSON', mpName: 'Название карты', mpSend: 'Добавить', mpAdded: 'Карта «{name}» добавлена', mpNotAdded: 'Карта не добавлена:',
+    mpChooseFile: 'Сначала выберите файл', mpNameNeeded: 'Напишите название карты', mpUsedBy: 'в узлах: {n}', mpUnused: 'не используется', mpNameTaken: 'Карта с таким ключом уже есть: дайте другое название', mpPublished: 'есть в опубликованной версии',
+    mpDelete: 'Удалить', mpDeleteTitle: 'Удалить карту «{n}»?', mpDeleteText: 'Карту больше нельзя будет выбрать.', mpDeleted: 'Карта удалена',
+    mpInUse: 'Карта используется (в рабочей копии или в сохранённой версии), её нельзя удалить', mpId: 'Ключ', mpSize: 'Размер', mpUse: 'Использование',
+    mpe_bad_json: 'Не JSON', mpe_not_feature_collection: 'Не GeoJSON FeatureCollection', mpe_wrong_geometry: 'Не область (точка или линия)',
+    mpe_unclosed_ring: 'Контур не замкнут', mpe_missing_id: 'Нет id региона', mpe_bad_id: 'Недопустимый id', mpe_duplicate_id: 'Повторяющийся id',
+    mpe_too_few_points: 'Слишком мало точек в контуре', mpe_bad_coordinate: 'Недопустимая координата', mpe_too_large: 'Карта слишком большая', mpe_empty: 'Пустая карта',
+    'a_map.add': 'карта добавлена', 'a_map.remove': 'карта удалена',
     // content tree and media
     content: 'Содержимое', media: 'Медиа', lang_kk: 'казахский', lang_ru: 'русский', ctTree: 'Дерево узлов', ctUntitled: '(без названия)',
     ctMissing: 'Нет перевода: {langs}', ctChildren: 'вложенных узлов: {n}', ctSearch: 'Поиск по названиям и текстам', ctTranslations: 'Отчёт о переводах',
@@ -194,7 +226,7 @@ const S = {
     // editor
     edEditor: 'Редактор узла', edNode: 'Узел', edPath: 'Расположение узла', edTitle: 'Название', edTitleRequired: 'Укажите название хотя бы на одном языке',
     edHeader: 'Заголовок экрана', edTeaser: 'Короткий текст под плиткой', edKind: 'Тип', edLabel: 'Номер', edLabelHint: 'Например 1.2; можно оставить пустым',
-    edTile: 'Картинка плитки', edLogo: 'Логотип', edRegion: 'Номер региона', edRegionHint: '1 Астана … 17 Шымкент',
+    edTile: 'Картинка плитки', edLogo: 'Логотип', edRegion: 'Регион', edRegionHint: 'Регион карты узла (без карты — карта Казахстана)', edNoRegion: '— без региона —', edRegionUnknown: 'нет на карте',
     edk_menu: 'меню (подразделы)', edk_slideshow: 'слайды', edk_map: 'карта регионов',
     edl_text: 'Текст', edl_image_text: 'Картинка и текст', edl_image: 'Картинка', edl_video: 'Видео', edl_map: 'Карта', edl_figures: 'Цифры',
     edSlides: 'Слайды', edNoSlides: 'Слайдов нет', edNewSlide: 'Новый слайд', edAddSlide: 'Добавить слайд', edLayout: 'Макет',
@@ -204,7 +236,7 @@ const S = {
     edImage: 'Картинка', edMapImage: 'Картинка карты', edVideo: 'Видео', edChoose: 'Выбрать…', edRemoveFile: 'Убрать', edNoFile: 'Файл не выбран',
     edFigures: 'Цифры', edFigureN: 'Цифра {n}', edFigureLabel: 'Подпись', edValue: 'Значение', edTarget: 'Цель', edBaseline: 'Исходное значение', edUnit: 'Единица',
     edAddFigure: 'Добавить цифру', edRemoveFigure: 'Удалить цифру',
-    edMissing: 'нет перевода', edBidi: 'Есть невидимый символ, меняющий направление текста (U+202E и т. п.)', edRequired: 'Нужно число', edNotNumber: 'Не число: например 76,2', edNotRegion: 'Нужно целое число от 1',
+    edMissing: 'нет перевода', edBidi: 'Есть невидимый символ, меняющий направление текста (U+202E и т. п.)', edRequired: 'Нужно число', edNotNumber: 'Не число: например 76,2',
     edUnsaved: 'Есть несохранённые изменения', edAllSaved: 'Всё сохранено', edSaving: 'Сохранение…', edRevert: 'Отменить изменения', edNothing: 'Нечего сохранять', edLeaveQ: 'Отбросить несохранённые изменения?', edLeaveText: 'Изменения этого узла не сохранены. Если уйти, они пропадут.', edLeave: 'Уйти без сохранения',
     edFix: 'Не сохранено: исправьте {n}', edNotes: 'Предупреждения (сохранено):', edGone: 'Такого узла нет (возможно, удалён)',
     edPreview: 'Предпросмотр', edOrientation: 'Ориентация экрана', ed_landscape: 'Горизонтально', ed_portrait: 'Вертикально', edPreviewLang: 'Язык предпросмотра',
@@ -213,11 +245,27 @@ const S = {
     edDeletedMeanwhile: 'Пока вы редактировали, узел удалили.', edField: 'Поле', edYours: 'Ваше', edTheirs: 'Их',
     edTakeTheirs: 'Взять их версию', edKeepMine: 'Записать мои изменения поверх', edSameValues: 'Значения совпадают; ваши изменения можно сохранить.', edMoreRows: 'ещё полей: {n}',
     edf_title: 'Название', edf_header: 'Заголовок экрана', edf_teaser: 'Короткий текст', edf_kind: 'Тип', edf_label: 'Номер', edf_tile: 'Картинка плитки', edf_logo: 'Логотип',
-    edf_region: 'Регион', edf_slides: 'Слайд', edf_layout: 'Макет', edf_text: 'Текст', edf_image: 'Картинка', edf_video: 'Видео', edf_figures: 'Цифра',
+    edf_region: 'Регион', edf_map: 'Карта', edf_links: 'Связь', edf_node: 'Узел', edf_slides: 'Слайд', edf_layout: 'Макет', edf_text: 'Текст', edf_image: 'Картинка', edf_video: 'Видео', edf_figures: 'Цифра',
     edf_value: 'Значение', edf_unit: 'Единица', edf_target: 'Цель', edf_baseline: 'Исходное значение',
     trTitle: 'Отчёт о переводах', trNone: 'Все тексты есть на обоих языках', trCount: 'Без перевода: {n}', trMissingIn: 'нет: {lang}',
   },
   en: {
+    // maps: the editor's map section and the maps page
+    mlTitle: 'Map', mlHint: 'Click a region to link it to a node: on the tablet, that region leads to that node.', mlMap: 'Which map',
+    mlMapMissing: 'Map not found', mlDropped: 'Links of {n} regions this map does not have were removed', mlNow: 'Now linked to:',
+    mlGone: 'node deleted', mlSearch: 'Search a node', mlChildren: "Or one of this node's children:", mlChoose: '{name}: where does it lead?',
+    mlUnlink: 'Unlink', mlLinked: '{region} → {node}', mlLinkedN: 'Linked regions: {n} of {of}', mlNone: 'No region is linked yet',
+    mlNoRegion: 'this map has no such region', mlRegion: 'Region', mlLinkRegion: 'Link…',
+    maps: 'Maps', mpBuiltin: 'built in', mpFeaturesN: '{n} regions', mpFeatures: 'Regions', mpAdd: 'Add a map (GeoJSON)',
+    mpAddText: 'A GeoJSON FeatureCollection: each region a Polygon or MultiPolygon with an id and names. ekran projects and simplifies it when storing it.',
+    mpFile: 'GeoJSON file', mpName: 'Name of the map', mpSend: 'Add', mpAdded: 'Map “{name}” added', mpNotAdded: 'The map was not added:',
+    mpChooseFile: 'Choose a file first', mpNameNeeded: 'Write a name for the map', mpUsedBy: 'in {n} nodes', mpUnused: 'unused', mpNameTaken: 'A map with this key exists already: give it another name', mpPublished: 'in a published version',
+    mpDelete: 'Delete', mpDeleteTitle: 'Delete the map “{n}”?', mpDeleteText: 'The map can no longer be chosen.', mpDeleted: 'Map deleted',
+    mpInUse: 'The map is in use (in the working copy or a kept version) and cannot be deleted', mpId: 'Key', mpSize: 'Size', mpUse: 'Use',
+    mpe_bad_json: 'Not JSON', mpe_not_feature_collection: 'Not a GeoJSON FeatureCollection', mpe_wrong_geometry: 'Not an area (a point or a line)',
+    mpe_unclosed_ring: 'A ring is not closed', mpe_missing_id: 'A region has no id', mpe_bad_id: 'An id that cannot be used', mpe_duplicate_id: 'An id used twice',
+    mpe_too_few_points: 'Too few points in a ring', mpe_bad_coordinate: 'A coordinate that cannot be', mpe_too_large: 'The map is too large', mpe_empty: 'An empty map',
+    'a_map.add': 'map added', 'a_map.remove': 'map removed',
     // content tree and media
     content: 'Content', media: 'Media', lang_kk: 'Kazakh', lang_ru: 'Russian', ctTree: 'Node tree', ctUntitled: '(untitled)',
     ctMissing: 'Translation missing: {langs}', ctChildren: '{n} child node(s)', ctSearch: 'Search titles and texts', ctTranslations: 'Translation report',
@@ -302,7 +350,7 @@ const S = {
     // editor
     edEditor: 'Node editor', edNode: 'Node', edPath: 'Where the node is', edTitle: 'Title', edTitleRequired: 'Give a title in at least one language',
     edHeader: 'Screen header', edTeaser: 'Short text under the tile', edKind: 'Kind', edLabel: 'Number', edLabelHint: 'For example 1.2; may stay empty',
-    edTile: 'Tile picture', edLogo: 'Logo', edRegion: 'Region number', edRegionHint: '1 Astana … 17 Shymkent',
+    edTile: 'Tile picture', edLogo: 'Logo', edRegion: 'Region', edRegionHint: "A region of the node's map (the map of Kazakhstan when it has none)", edNoRegion: '— no region —', edRegionUnknown: 'not on the map',
     edk_menu: 'menu (sub-sections)', edk_slideshow: 'slides', edk_map: 'region map',
     edl_text: 'Text', edl_image_text: 'Picture and text', edl_image: 'Picture', edl_video: 'Video', edl_map: 'Map', edl_figures: 'Figures',
     edSlides: 'Slides', edNoSlides: 'No slides', edNewSlide: 'New slide', edAddSlide: 'Add slide', edLayout: 'Layout',
@@ -312,7 +360,7 @@ const S = {
     edImage: 'Picture', edMapImage: 'Map picture', edVideo: 'Video', edChoose: 'Choose…', edRemoveFile: 'Remove', edNoFile: 'No file chosen',
     edFigures: 'Figures', edFigureN: 'Figure {n}', edFigureLabel: 'Label', edValue: 'Value', edTarget: 'Target', edBaseline: 'Baseline', edUnit: 'Unit',
     edAddFigure: 'Add figure', edRemoveFigure: 'Remove figure',
-    edMissing: 'translation missing', edBidi: 'Contains an invisible character that changes the text direction (U+202E etc.)', edRequired: 'A number is required', edNotNumber: 'Not a number: for example 76.2', edNotRegion: 'A whole number from 1',
+    edMissing: 'translation missing', edBidi: 'Contains an invisible character that changes the text direction (U+202E etc.)', edRequired: 'A number is required', edNotNumber: 'Not a number: for example 76.2',
     edUnsaved: 'Unsaved changes', edAllSaved: 'All saved', edSaving: 'Saving…', edRevert: 'Undo changes', edNothing: 'Nothing to save', edLeaveQ: 'Discard unsaved changes?', edLeaveText: 'The changes to this node are not saved. Leaving loses them.', edLeave: 'Leave without saving',
     edFix: 'Not saved: {n} to fix', edNotes: 'Warnings (saved):', edGone: 'There is no such node (it may have been deleted)',
     edPreview: 'Preview', edOrientation: 'Screen orientation', ed_landscape: 'Landscape', ed_portrait: 'Portrait', edPreviewLang: 'Preview language',
@@ -321,7 +369,7 @@ const S = {
     edDeletedMeanwhile: 'The node was deleted while you were editing it.', edField: 'Field', edYours: 'Yours', edTheirs: 'Theirs',
     edTakeTheirs: 'Take theirs', edKeepMine: 'Write my changes on top', edSameValues: 'The values are the same; your changes can be saved.', edMoreRows: '{n} more fields',
     edf_title: 'Title', edf_header: 'Screen header', edf_teaser: 'Short text', edf_kind: 'Kind', edf_label: 'Number', edf_tile: 'Tile picture', edf_logo: 'Logo',
-    edf_region: 'Region', edf_slides: 'Slide', edf_layout: 'Layout', edf_text: 'Text', edf_image: 'Picture', edf_video: 'Video', edf_figures: 'Figure',
+    edf_region: 'Region', edf_map: 'Map', edf_links: 'Link', edf_node: 'Node', edf_slides: 'Slide', edf_layout: 'Layout', edf_text: 'Text', edf_image: 'Picture', edf_video: 'Video', edf_figures: 'Figure',
     edf_value: 'Value', edf_unit: 'Unit', edf_target: 'Target', edf_baseline: 'Baseline',
     trTitle: 'Translation report', trNone: 'Every text is there in both languages', trCount: 'Missing translations: {n}', trMissingIn: '{lang} missing',
   },
@@ -332,7 +380,7 @@ export const LANGS = [['kk', 'Қазақша'], ['ru', 'Русский'], ['en',
 
 /** Audit action codes the filter offers. */
 export const ACTIONS = ['publish', 'rollback', 'import_legacy', 'import_ekran', 'seed_demo', 'edit',
-  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked', 'device_pair', 'device_update', 'device_revoke'];
+  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked', 'device_pair', 'device_update', 'device_revoke', 'map.add', 'map.remove'];
 
 let lang = 'kk';
 try {

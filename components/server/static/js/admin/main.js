@@ -12,6 +12,7 @@ import * as transfer from './transfer.js';
 import * as devices from './devices.js';
 import * as content from './content.js';
 import * as media from './media.js';
+import * as maps from './maps.js';
 import * as translations from './translations.js';
 
 const main = document.getElementById('main');
@@ -24,6 +25,7 @@ const VIEWS = {
   hall: [hall, 'hall', false],
   content: [content, 'content', false],
   media: [media, 'media', false],
+  maps: [maps, 'maps', false],
   versions: [versions, 'versions', false],
   screens: [screens, 'screens', true],
   users: [users, 'users', true],

@@ -3,8 +3,8 @@
 // slide's fields, only those its layout uses.
 import { h, ask, select } from './dom.js';
 import { t } from './i18n.js';
-import { regionName } from '../i18n.js';
-import { bilingual, fieldBox, mediaField } from './fields.js';
+import { bilingual, fieldBox, mediaField, getAt } from './fields.js';
+import { loadMap, regionName } from './map-svg.js';
 
 /** Slide layouts, in the order the editor offers them. */
 export const LAYOUTS = ['text', 'image_text', 'image', 'video', 'map', 'figures'];
@@ -64,7 +64,7 @@ export function cleanSlide(s, forPreview = false) {
   if (uses(layout, 'text') && isLoc(s.text)) out.text = cleanLoc(s.text);
   if (uses(layout, 'image') && s.image) out.image = s.image;
   if (uses(layout, 'video') && s.video) out.video = s.video;
-  if (uses(layout, 'region') && s.region && Number.isInteger(s.region.legacy)) out.region = { legacy: s.region.legacy };
+  if (uses(layout, 'region') && typeof s.region === 'string' && s.region) out.region = s.region;
   if (uses(layout, 'figures') && Array.isArray(s.figures) && s.figures.length) {
     const figs = [];
     for (const f of s.figures) {
@@ -208,23 +208,43 @@ function slideForm(ed, s, i) {
   return form;
 }
 
-/** A region number (1–17, the legacy regions), with the region's name beside it. */
+/**
+ * A region of the node's map (the built-in map of Kazakhstan when the node has none):
+ * a list of the map's regions by name in the admin's language, with the chosen
+ * region's Kazakh and Russian names beside it. `ed.mapId()` names the map.
+ */
 export function regionField(ed, path) {
-  const input = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', class: 'ef-num' });
-  input.value = ed.numberText(`${path}.legacy`);
+  const cur = getAt(ed.draft, path);
+  const value = typeof cur === 'string' ? cur : '';
+  const sel = h('select', { class: 'ef-region-in' }, h('option', { value: '', text: t('edNoRegion') }));
+  if (value) sel.append(h('option', { value, text: value }));
+  sel.value = value;
   const name = h('span', { class: 'ef-region muted', 'aria-live': 'polite' });
+  let features = [];
   const say = () => {
-    const n = Number(input.value);
-    name.textContent = Number.isInteger(n) && n > 0 ? [regionName('kk', n), regionName('ru', n)].filter(Boolean).join(' · ') : '';
+    const f = features.find((x) => x.id === sel.value);
+    name.textContent = f ? [f.name.kk, f.name.ru].filter(Boolean).join(' · ') : '';
   };
-  input.addEventListener('input', () => {
-    ed.number(`${path}.legacy`, input.value, { integer: true });
+  sel.addEventListener('change', () => {
+    ed.set(path, sel.value || undefined);
     say();
   });
-  say();
-  const box = fieldBox(t('edRegion'), input, `${path}.legacy`, { hint: t('edRegionHint') });
-  box.dataset.field = path;
+  const box = fieldBox(t('edRegion'), sel, path, { hint: t('edRegionHint') });
   box.append(name);
+  loadMap(ed.mapId()).then((doc) => {
+    features = doc.features;
+    const named = features.map((f) => [f.id, regionName(f)]).sort((a, b) => a[1].localeCompare(b[1]));
+    const opts = [h('option', { value: '', text: t('edNoRegion') }), ...named.map(([id, n]) => h('option', { value: id, text: `${n} · ${id}` }))];
+    if (value && !features.some((f) => f.id === value)) opts.push(h('option', { value, text: `${value} · ${t('edRegionUnknown')}` }));
+    const now = sel.value;
+    sel.replaceChildren(...opts);
+    sel.value = now;
+    sel.dataset.ready = 'true';
+    say();
+  }, () => {
+    sel.dataset.ready = 'error';
+    name.textContent = t('mlMapMissing');
+  });
   return box;
 }
 
