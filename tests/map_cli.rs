@@ -106,7 +106,7 @@ fn a_map_is_added_listed_and_shown() {
     let added = Core::open(&data)
         .unwrap()
         .audit(&AuditFilter {
-            action: Some("map.add".into()),
+            action: Some("map_add".into()),
             ..AuditFilter::default()
         })
         .unwrap();

@@ -87,7 +87,7 @@ impl Action {
         Action::MapRemove,
     ];
 
-    /// `publish`, `import_legacy`, `sign_in_failed`, `map.add`…
+    /// `publish`, `import_legacy`, `sign_in_failed`, `map_add`…
     pub fn code(self) -> &'static str {
         match self {
             Action::Publish => "publish",
@@ -114,8 +114,8 @@ impl Action {
             Action::MediaUploaded => "media_uploaded",
             Action::MediaRenamed => "media_renamed",
             Action::MediaDeleted => "media_deleted",
-            Action::MapAdd => "map.add",
-            Action::MapRemove => "map.remove",
+            Action::MapAdd => "map_add",
+            Action::MapRemove => "map_remove",
         }
     }
 }

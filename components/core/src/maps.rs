@@ -1,8 +1,8 @@
 //! Region maps: the built-in map of Kazakhstan (`kz`, compiled in) and maps staff add
 //! from GeoJSON (`ekran map add`, `POST /api/maps`): converted by `ekran-maps`
 //! (projected, simplified, checked) on the calling thread, then stored in one
-//! transaction with its audit entry (`map.add`). A map never changes under its id; it
-//! is removed (`map.remove`) only while neither the working copy nor any published
+//! transaction with its audit entry (`map_add`). A map never changes under its id; it
+//! is removed (`map_remove`) only while neither the working copy nor any published
 //! version shows it (a rollback would need it), and `kz` never.
 //!
 //! Node edits and publishing check every map a node names exists and every region it
@@ -309,7 +309,7 @@ impl Core {
         self.store_map(prepared, by)
     }
 
-    /// Stores a [`prepare`]d map in one transaction with its audit entry (`map.add`).
+    /// Stores a [`prepare`]d map in one transaction with its audit entry (`map_add`).
     /// Its id is the one asked for, else made from the name (see [`slug`]):
     /// `districts-of-almaty`, `districts-of-almaty-2` when taken, `map-1` for a name
     /// with no Latin letters.
@@ -426,7 +426,7 @@ impl Core {
         })?)
     }
 
-    /// Removes stored map `id`, audited `map.remove`.
+    /// Removes stored map `id`, audited `map_remove`.
     ///
     /// # Errors
     /// [`Conflict::Builtin`] for `kz`; [`CoreError::NotFound`] for a map not stored;

@@ -99,7 +99,7 @@ fn a_geojson_file_becomes_a_stored_map_with_an_id_from_its_name() {
         list,
         ["kz", "almaty-districts", "almaty-districts-2", "map-1"]
     );
-    let added = audit_of(&mut core, "map.add");
+    let added = audit_of(&mut core, "map_add");
     assert_eq!(added.len(), 3);
     assert_eq!(added[2].subject, "map almaty-districts");
     assert!(
@@ -170,7 +170,7 @@ fn bad_geojson_is_refused_naming_the_feature_and_stores_nothing() {
         "{e}"
     );
     assert_eq!(core.maps().unwrap().len(), 1, "only the built-in map");
-    assert!(audit_of(&mut core, "map.add").is_empty());
+    assert!(audit_of(&mut core, "map_add").is_empty());
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn a_map_is_removed_only_while_nothing_shows_it() {
     let other = core.add_map(DISTRICTS, &named("Other"), CLI).unwrap();
     core.remove_map(&other.id, "ana").unwrap();
     assert!(core.map(&other.id).unwrap().is_none());
-    assert_eq!(audit_of(&mut core, "map.remove")[0].subject, "map other");
+    assert_eq!(audit_of(&mut core, "map_remove")[0].subject, "map other");
     assert!(matches!(
         core.remove_map(&other.id, CLI),
         Err(CoreError::NotFound(_))

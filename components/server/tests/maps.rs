@@ -176,7 +176,7 @@ async fn an_uploaded_map_is_stored_served_for_good_and_removed_when_unused() {
     assert_eq!(again.status, 304);
     let api_doc = get(&anna, "/api/maps/almaty-districts", &[]).await;
     assert_eq!(api_doc.json(), doc);
-    let entry = &audit(&api, "map.add").await[0];
+    let entry = &audit(&api, "map_add").await[0];
     assert_eq!(
         (&entry["actor"], &entry["subject"]),
         (&Value::from("anna"), &Value::from("map almaty-districts"))
@@ -260,7 +260,7 @@ async fn an_uploaded_map_is_stored_served_for_good_and_removed_when_unused() {
         404
     );
     assert_eq!(map_ids(&anna).await, ["kz"]);
-    assert_eq!(audit(&api, "map.remove").await.len(), 1);
+    assert_eq!(audit(&api, "map_remove").await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -294,7 +294,7 @@ async fn a_bad_file_is_refused_naming_the_feature_and_nothing_is_stored() {
     let r = request_head_only(&api, "/api/maps?name=Big", &h).await;
     assert!(r.starts_with("HTTP/1.1 413"), "{r}");
     assert_eq!(map_ids(&anna).await, ["kz"]);
-    assert!(audit(&api, "map.add").await.is_empty());
+    assert!(audit(&api, "map_add").await.is_empty());
 }
 
 /// The head of the answer to a POST whose head alone is sent (its declared body never

@@ -24,7 +24,7 @@ async fn every_slide_layout_round_trips_through_the_api_and_the_export() {
          "text": both("Сурет мәтіні", "Текст картинки"), "image": "img/a.jpg"},
         {"layout": "image", "image": "lib/0123abcd.png"},
         {"layout": "video", "title": both("Бейне", "Видео"), "video": "video/v.webm"},
-        {"layout": "map", "title": both("Карта", "Карта"), "region": {"legacy": 5}},
+        {"layout": "map", "title": both("Карта", "Карта"), "region": "KZ-33"},
         {"layout": "figures", "title": both("Сандар", "Цифры"), "figures": [
             {"label": both("Мүшелер", "Члены"), "value": 12.5, "unit": both("мың", "тыс."),
              "target": 20.5},
@@ -39,7 +39,8 @@ async fn every_slide_layout_round_trips_through_the_api_and_the_export() {
             Some(json!({
                 "base": base, "slides": slides, "kind": "slideshow",
                 "header": both("Тақырып", "Заголовок"), "teaser": both("Қысқа", "Коротко"),
-                "tile": "img/tile.png", "logo": "img/logo.png", "region": 3
+                "tile": "img/tile.png", "logo": "img/logo.png", "region": "KZ-11",
+                "map": {"map": "kz", "links": [{"region": "KZ-75", "node": n.to_string()}]}
             })),
         )
         .await;
@@ -48,11 +49,12 @@ async fn every_slide_layout_round_trips_through_the_api_and_the_export() {
     assert_eq!(node["slides"], slides);
     assert_eq!(
         (&node["kind"], &node["tile"], &node["region"]),
-        (
-            &json!("slideshow"),
-            &json!("img/tile.png"),
-            &json!({"legacy": 3})
-        )
+        (&json!("slideshow"), &json!("img/tile.png"), &json!("KZ-11"))
+    );
+    // The map's links come back as they were sent.
+    assert_eq!(
+        node["map"],
+        json!({"map": "kz", "links": [{"region": "KZ-75", "node": n.to_string()}]})
     );
     let doc = export(&anna, "").await;
     let exported = exported_node(&doc, &n).unwrap();

@@ -158,33 +158,3 @@ export function fmt(lang, n) {
   // U+2212 is not in the bundled font: keep the ASCII hyphen-minus.
   return f.format(n).replace(/\u2212/g, '-');
 }
-
-// Legacy (2018) region numbers: 1 Astana … 17 Shymkent. Only the admin's slide editor
-// still names them (until it picks regions on the map, issue 12); pages name regions
-// from the map document (mapdraw.js).
-const REGIONS = [
-  ['Астана', 'Астана', 'Astana'],
-  ['Алматы', 'Алматы', 'Almaty'],
-  ['Ақмола облысы', 'Акмолинская область', 'Akmola Region'],
-  ['Ақтөбе облысы', 'Актюбинская область', 'Aktobe Region'],
-  ['Алматы облысы', 'Алматинская область', 'Almaty Region'],
-  ['Атырау облысы', 'Атырауская область', 'Atyrau Region'],
-  ['Шығыс Қазақстан облысы', 'Восточно-Казахстанская область', 'East Kazakhstan Region'],
-  ['Жамбыл облысы', 'Жамбылская область', 'Zhambyl Region'],
-  ['Батыс Қазақстан облысы', 'Западно-Казахстанская область', 'West Kazakhstan Region'],
-  ['Қарағанды облысы', 'Карагандинская область', 'Karaganda Region'],
-  ['Қостанай облысы', 'Костанайская область', 'Kostanay Region'],
-  ['Қызылорда облысы', 'Кызылординская область', 'Kyzylorda Region'],
-  ['Маңғыстау облысы', 'Мангистауская область', 'Mangystau Region'],
-  ['Павлодар облысы', 'Павлодарская область', 'Pavlodar Region'],
-  ['Солтүстік Қазақстан облысы', 'Северо-Казахстанская область', 'North Kazakhstan Region'],
-  ['Түркістан облысы', 'Туркестанская область', 'Turkistan Region'],
-  ['Шымкент', 'Шымкент', 'Shymkent'],
-];
-
-/** Name of a legacy region number, or '' when unknown. */
-export function regionName(lang, n) {
-  const r = REGIONS[n - 1];
-  if (!r) return '';
-  return r[{ kk: 0, ru: 1, en: 2 }[uiLang(lang)]];
-}

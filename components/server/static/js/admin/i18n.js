@@ -17,7 +17,7 @@ const S = {
     mpe_bad_json: 'JSON емес', mpe_not_feature_collection: 'GeoJSON FeatureCollection емес', mpe_wrong_geometry: 'Өңір емес пішін (нүкте не сызық)',
     mpe_unclosed_ring: 'Контур тұйықталмаған', mpe_missing_id: 'Өңірдің id-і жоқ', mpe_bad_id: 'Жарамсыз id', mpe_duplicate_id: 'Қайталанған id',
     mpe_too_few_points: 'Контурда нүкте тым аз', mpe_bad_coordinate: 'Жарамсыз координата', mpe_too_large: 'Карта тым үлкен', mpe_empty: 'Бос карта',
-    'a_map.add': 'карта қосылды', 'a_map.remove': 'карта жойылды',
+    'a_map_add': 'карта қосылды', 'a_map_remove': 'карта жойылды',
     // content tree and media
     content: 'Мазмұн', media: 'Медиа', lang_kk: 'қазақша', lang_ru: 'орысша', ctTree: 'Түйіндер ағашы', ctUntitled: '(атаусыз)',
     ctMissing: 'Аудармасы жоқ: {langs}', ctChildren: '{n} ішкі түйін', ctSearch: 'Атау мен мәтіннен іздеу', ctTranslations: 'Аудармалар есебі',
@@ -141,7 +141,7 @@ const S = {
     mpe_bad_json: 'Не JSON', mpe_not_feature_collection: 'Не GeoJSON FeatureCollection', mpe_wrong_geometry: 'Не область (точка или линия)',
     mpe_unclosed_ring: 'Контур не замкнут', mpe_missing_id: 'Нет id региона', mpe_bad_id: 'Недопустимый id', mpe_duplicate_id: 'Повторяющийся id',
     mpe_too_few_points: 'Слишком мало точек в контуре', mpe_bad_coordinate: 'Недопустимая координата', mpe_too_large: 'Карта слишком большая', mpe_empty: 'Пустая карта',
-    'a_map.add': 'карта добавлена', 'a_map.remove': 'карта удалена',
+    'a_map_add': 'карта добавлена', 'a_map_remove': 'карта удалена',
     // content tree and media
     content: 'Содержимое', media: 'Медиа', lang_kk: 'казахский', lang_ru: 'русский', ctTree: 'Дерево узлов', ctUntitled: '(без названия)',
     ctMissing: 'Нет перевода: {langs}', ctChildren: 'вложенных узлов: {n}', ctSearch: 'Поиск по названиям и текстам', ctTranslations: 'Отчёт о переводах',
@@ -265,7 +265,7 @@ const S = {
     mpe_bad_json: 'Not JSON', mpe_not_feature_collection: 'Not a GeoJSON FeatureCollection', mpe_wrong_geometry: 'Not an area (a point or a line)',
     mpe_unclosed_ring: 'A ring is not closed', mpe_missing_id: 'A region has no id', mpe_bad_id: 'An id that cannot be used', mpe_duplicate_id: 'An id used twice',
     mpe_too_few_points: 'Too few points in a ring', mpe_bad_coordinate: 'A coordinate that cannot be', mpe_too_large: 'The map is too large', mpe_empty: 'An empty map',
-    'a_map.add': 'map added', 'a_map.remove': 'map removed',
+    'a_map_add': 'map added', 'a_map_remove': 'map removed',
     // content tree and media
     content: 'Content', media: 'Media', lang_kk: 'Kazakh', lang_ru: 'Russian', ctTree: 'Node tree', ctUntitled: '(untitled)',
     ctMissing: 'Translation missing: {langs}', ctChildren: '{n} child node(s)', ctSearch: 'Search titles and texts', ctTranslations: 'Translation report',
@@ -380,7 +380,7 @@ export const LANGS = [['kk', 'Қазақша'], ['ru', 'Русский'], ['en',
 
 /** Audit action codes the filter offers. */
 export const ACTIONS = ['publish', 'rollback', 'import_legacy', 'import_ekran', 'seed_demo', 'edit',
-  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked', 'device_pair', 'device_update', 'device_revoke', 'map.add', 'map.remove'];
+  'screen_update', 'user_add', 'user_passwd', 'user_role', 'user_remove', 'sign_in', 'sign_in_failed', 'sign_out', 'user_unlock', 'sign_in_locked', 'device_pair', 'device_update', 'device_revoke', 'map_add', 'map_remove'];
 
 let lang = 'kk';
 try {
