@@ -41,6 +41,7 @@ impl Core {
                 diagnostics: Diagnostics::default(),
                 source: None,
                 media,
+                maps: Vec::new(),
                 note: "built-in demo".into(),
                 action: crate::audit::Action::SeedDemo,
             },

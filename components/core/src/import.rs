@@ -395,7 +395,8 @@ impl Core {
                 }),
             )
         })?;
-        let (hall, diagnostics) = format::from_json(name, text).map_err(CoreError::invalid)?;
+        let (hall, maps, diagnostics) =
+            format::from_json_with_maps(name, text).map_err(CoreError::invalid)?;
         if diagnostics.has_errors() {
             return Err(CoreError::Invalid(diagnostics));
         }
@@ -421,6 +422,7 @@ impl Core {
                 diagnostics,
                 source: Some((name, text)),
                 media,
+                maps,
                 note: format!("import ekran: {name}"),
                 action: Action::ImportEkran,
             },
@@ -443,19 +445,24 @@ impl Core {
             mut diagnostics,
             source,
             media,
+            maps,
             note,
             action,
         } = whole;
+        let map_codes = &self.map_codes;
         let staged = self.store.stage_media(&media)?;
         self.cache.forget();
         finish(self.store.write(|w| {
             let mut known = w.media()?;
             known.extend(media.iter().map(|s| s.reference.as_str().to_owned()));
+            let input = source.map_or("import", |(name, _)| name);
+            let maps_added = crate::maps::bring_in(w, &maps, input, by.name)?;
+            let codes = map_codes.for_hall(w, &hall)?;
             let v = validate::validate(
                 &hall,
                 &validate::Context {
                     media: Some(&known),
-                    maps: None,
+                    maps: Some(&codes),
                 },
             );
             let v = match source {
@@ -478,11 +485,17 @@ impl Core {
                 action,
                 &subject,
                 &format!(
-                    "{}: {} screen(s), {} node(s), {} media file(s) copied; {outcome}",
+                    "{}: {} screen(s), {} node(s), {} media file(s) copied{}; {outcome}",
                     crate::one_line(&note),
                     hall.screens.len(),
                     hall.nodes.len(),
-                    added.added
+                    added.added,
+                    if maps_added.is_empty() {
+                        String::new()
+                    } else {
+                        let ids: Vec<&str> = maps_added.iter().map(|m| m.as_str()).collect();
+                        format!(", map(s) added: {}", ids.join(", "))
+                    }
                 ),
                 by.address,
             )?;
@@ -516,6 +529,8 @@ pub(crate) struct WholeHall<'a> {
     /// The document's name and text, to place validation findings in it.
     pub source: Option<(&'a str, &'a str)>,
     pub media: Vec<MediaSource>,
+    /// Uploaded maps the document carries (`ekran/2` `maps`), stored with the hall.
+    pub maps: Vec<format::MapEntry>,
     /// The note of the version, when published.
     pub note: String,
     /// How the audit log names it.

@@ -294,21 +294,26 @@ impl Core {
         Ok(self.store.read(|r| r.unpublished())?)
     }
 
-    /// A hall as canonical `ekran/2` JSON, read in one snapshot.
+    /// A hall as canonical `ekran/2` JSON, read in one snapshot, with the uploaded maps
+    /// its nodes show (`maps`).
     pub fn export(&mut self, source: Source) -> Result<(Hall, String)> {
-        let hall = self.store.read(|r| -> Result<Hall> {
-            match source {
-                Source::WorkingCopy => Ok(r.working_copy()?.hall),
-                Source::Live => r
-                    .latest()?
-                    .map(|(_, h)| h)
-                    .ok_or_else(|| CoreError::NotFound("a published version".into())),
-                Source::Version(v) => r
-                    .version(v)?
-                    .ok_or_else(|| CoreError::NotFound(format!("version {v}"))),
-            }
-        })?;
-        let json = format::to_json(&hall);
+        let (hall, maps) = self
+            .store
+            .read(|r| -> Result<(Hall, Vec<format::MapEntry>)> {
+                let hall = match source {
+                    Source::WorkingCopy => Ok(r.working_copy()?.hall),
+                    Source::Live => r
+                        .latest()?
+                        .map(|(_, h)| h)
+                        .ok_or_else(|| CoreError::NotFound("a published version".into())),
+                    Source::Version(v) => r
+                        .version(v)?
+                        .ok_or_else(|| CoreError::NotFound(format!("version {v}"))),
+                }?;
+                let maps = maps::carried(r, &hall)?;
+                Ok((hall, maps))
+            })?;
+        let json = format::to_json_with_maps(&hall, &maps);
         Ok((hall, json))
     }
 

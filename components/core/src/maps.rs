@@ -12,6 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use ekran_model::format::MapEntry;
 use ekran_model::map::{builtin_kz, MapCodes, BUILTIN_KZ_JSON};
 use ekran_model::{
     Diagnostic, FieldPath, Hall, Lang, Localized, Location, MapDoc, MapId, Node, NodeKey, NodeKind,
@@ -149,6 +150,63 @@ fn stored_doc(r: &Reader<'_>, id: &MapId) -> Result<Option<MapDoc>> {
     r.map_doc(id.as_str())?
         .map(|bytes| serde_json::from_slice(&bytes).map_err(|e| corrupt(id, e)))
         .transpose()
+}
+
+/// The uploaded maps the nodes of `hall` show, for an export to carry (`maps`), by id.
+pub(crate) fn carried(r: &Reader<'_>, hall: &Hall) -> Result<Vec<MapEntry>> {
+    let ids: BTreeSet<MapId> = hall.nodes.walk().filter_map(map_of).collect();
+    let mut out = Vec::new();
+    for id in ids.into_iter().filter(|id| !id.is_builtin()) {
+        if let Some(doc) = stored_doc(r, &id)? {
+            out.push(MapEntry { id, doc });
+        }
+    }
+    Ok(out)
+}
+
+/// Stores the maps an imported document carries, in the import's transaction: a map
+/// not stored yet is added (by `by`); one stored with the same document is left as it
+/// is. Returns the ids added.
+///
+/// # Errors
+/// [`CoreError::Invalid`] (`map_conflict`, naming the map and the input `path`) when a
+/// stored map has that id with another document: maps never change under an id, so
+/// the import is refused and nothing is stored.
+pub(crate) fn bring_in(
+    w: &mut Writer<'_>,
+    maps: &[MapEntry],
+    path: &str,
+    by: &str,
+) -> Result<Vec<MapId>> {
+    let mut added = Vec::new();
+    for m in maps {
+        if let Some(stored) = stored_doc(w, &m.id)? {
+            if stored != m.doc {
+                return Err(CoreError::invalid(
+                    Diagnostic::error(
+                        "map_conflict",
+                        format!(
+                            "maps: map {} is stored here with other regions or shapes; a map never changes under its id (add the new one under another id, or remove the old one first)",
+                            m.id
+                        ),
+                    )
+                    .at(Location::File { path: path.to_owned() }),
+                ));
+            }
+            continue;
+        }
+        let json = serde_json::to_vec(&m.doc).expect("a map document serializes");
+        w.add_map(&NewMap {
+            id: m.id.as_str(),
+            name: &m.doc.name,
+            doc: &json,
+            features: m.doc.features.len(),
+            created_at: now_ms(),
+            created_by: by,
+        })?;
+        added.push(m.id.clone());
+    }
+    Ok(added)
 }
 
 /// Removes, from every map node of `hall`, the links that lead to a node of `gone`

@@ -3,6 +3,7 @@
 use ekran_model::{Lang, Localized, MapId, NodeKind, NodeMap, RegionCode, RegionLink};
 
 use crate::edit::{Edit, NodePatch};
+use crate::import::After;
 use crate::maps::{slug, MapAddOptions};
 use crate::tests::{core_with, hall, k, rev};
 use crate::*;
@@ -337,4 +338,59 @@ fn deleting_a_linked_node_drops_its_links_and_moving_one_keeps_them() {
         2
     );
     assert!(matches!(core.publish(CLI, "").unwrap(), Published::New(_)));
+}
+
+#[test]
+fn an_export_carries_its_uploaded_maps_to_another_hall() {
+    let (_dir, mut core) = core_with(hall());
+    core.add_map(DISTRICTS, &named("Almaty"), CLI).unwrap();
+    set_map(&mut core, "c", "almaty", vec![link("ALM-1", "a1")]).unwrap();
+    core.publish(CLI, "").unwrap();
+    let (_, doc) = core.export(Source::Live).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["maps"][0]["id"], "almaty", "the uploaded map travels");
+    assert_eq!(
+        v["maps"].as_array().unwrap().len(),
+        1,
+        "the built-in one never"
+    );
+
+    // A fresh hall takes the map with the content and can publish it.
+    let (_dir2, mut other) = core_with(hall());
+    other
+        .import_ekran("hall.json", doc.as_bytes(), None, After::Publish, CLI)
+        .unwrap();
+    let carried = other.map(&id("almaty")).unwrap().unwrap();
+    assert_eq!(carried, core.map(&id("almaty")).unwrap().unwrap());
+    let shown = other
+        .read_hall(|h| h.nodes.get(&k("c")).unwrap().map.clone())
+        .unwrap();
+    assert_eq!(shown.unwrap().map, id("almaty"));
+    // Importing it again finds the same map there: nothing to add, no conflict.
+    other
+        .import_ekran("hall.json", doc.as_bytes(), None, After::Publish, CLI)
+        .unwrap();
+
+    // Another map stored under that id: refused, nothing changes.
+    let (_dir3, mut third) = core_with(hall());
+    let mut almaty = named("Almaty");
+    almaty.id = Some(id("almaty"));
+    let one =
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"X","properties":{},
+        "geometry":{"type":"Polygon","coordinates":[[[76,43],[77,43],[77,44],[76,43]]]}}]}"#;
+    third.add_map(one, &almaty, CLI).unwrap();
+    let before = third.export(Source::WorkingCopy).unwrap().1;
+    let e = third
+        .import_ekran("hall.json", doc.as_bytes(), None, After::Publish, CLI)
+        .unwrap_err();
+    let CoreError::Invalid(d) = e else {
+        panic!("{e}")
+    };
+    assert!(
+        d.iter().any(|x| x.code == "map_conflict"
+            && x.message
+                .contains("map almaty is stored here with other regions")),
+        "{d:?}"
+    );
+    assert_eq!(third.export(Source::WorkingCopy).unwrap().1, before);
 }

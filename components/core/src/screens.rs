@@ -246,6 +246,7 @@ mod tests {
             diagnostics: Diagnostics::default(),
             source: None,
             media: Vec::new(),
+            maps: Vec::new(),
             note: "seed".into(),
             action: Action::ImportEkran,
         };

@@ -59,6 +59,7 @@ pub(crate) fn core_with(h: Hall) -> (tempfile::TempDir, Core) {
             diagnostics: Default::default(),
             source: None,
             media: Vec::new(),
+            maps: Vec::new(),
             note: "fixture".into(),
             action: crate::audit::Action::ImportEkran,
         },

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Diagnostics, FieldPath, LineIndex, Location};
-use crate::{Hall, Lang, Localized, Node, NodeId, NodeKey, Screen, Tree, TreeError};
+use crate::{Hall, Lang, Localized, MapDoc, MapId, Node, NodeId, NodeKey, Screen, Tree, TreeError};
 
 /// The value of the `format` member written; bumped when the format changes
 /// incompatibly.
@@ -27,6 +27,17 @@ struct DocOut<'a> {
     hall: HallMetaRef<'a>,
     screens: &'a [Screen],
     nodes: Vec<&'a Node>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    maps: &'a [MapEntry],
+}
+
+/// A map carried in a document (`maps`): the uploaded maps its nodes show, so a hall
+/// moves to another ekran with them. The built-in map is never carried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapEntry {
+    pub id: MapId,
+    pub doc: MapDoc,
 }
 
 #[derive(Serialize)]
@@ -54,6 +65,8 @@ struct DocIn<S, N> {
     screens: Vec<S>,
     #[serde(default)]
     nodes: Vec<N>,
+    #[serde(default)]
+    maps: Vec<MapEntry>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +81,12 @@ struct HallMeta {
 /// nodes depth first in sibling order, a final newline. The same hall always gives the
 /// same bytes.
 pub fn to_json(hall: &Hall) -> String {
+    to_json_with_maps(hall, &[])
+}
+
+/// [`to_json`] with the uploaded maps the hall's nodes show (`maps`, after `nodes`;
+/// left out when empty).
+pub fn to_json_with_maps(hall: &Hall, maps: &[MapEntry]) -> String {
     let doc = DocOut {
         format: FORMAT,
         hall: HallMetaRef {
@@ -76,6 +95,7 @@ pub fn to_json(hall: &Hall) -> String {
         },
         screens: &hall.screens,
         nodes: hall.nodes.walk().collect(),
+        maps,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("the model always serializes");
     s.push('\n');
@@ -91,6 +111,15 @@ pub fn to_json(hall: &Hall) -> String {
 /// `ekran/1` orphans: kept at the top level). Everything else is left to
 /// [`crate::validate`].
 pub fn from_json(path: &str, text: &str) -> Result<(Hall, Diagnostics), Diagnostic> {
+    from_json_with_maps(path, text).map(|(h, _, d)| (h, d))
+}
+
+/// [`from_json`], with the maps the document carries (`ekran/2` only). Each map is
+/// checked ([`MapDoc::check`]): a broken one is an error diagnostic naming it.
+pub fn from_json_with_maps(
+    path: &str,
+    text: &str,
+) -> Result<(Hall, Vec<MapEntry>, Diagnostics), Diagnostic> {
     let idx = LineIndex::new(text.as_bytes());
     let syntax = |e: serde_json::Error| {
         let off = idx.offset_of_byte_column(e.line(), e.column());
@@ -101,12 +130,35 @@ pub fn from_json(path: &str, text: &str) -> Result<(Hall, Diagnostics), Diagnost
     let head: Head = serde_json::from_str(text).map_err(syntax)?;
     match head.format.as_str() {
         Some(FORMAT) => {
-            let doc: DocIn<Screen, Node> = serde_json::from_str(text).map_err(syntax)?;
-            Ok(read_v2(path, text, doc))
+            let mut doc: DocIn<Screen, Node> = serde_json::from_str(text).map_err(syntax)?;
+            let maps = std::mem::take(&mut doc.maps);
+            let (hall, mut out) = read_v2(path, text, doc);
+            let mut seen = std::collections::BTreeSet::new();
+            for m in &maps {
+                let at = text.find(&format!("\"id\": \"{}\"", m.id)).unwrap_or(0);
+                let mut bad = |msg: String| {
+                    out.push(Diagnostic::error("map_invalid", msg).at_offset(path, &idx, at));
+                };
+                if m.id.is_builtin() {
+                    bad(format!(
+                        "maps: {} is the built-in map; it is never carried",
+                        m.id
+                    ));
+                } else if !seen.insert(&m.id) {
+                    bad(format!("maps: map {} is carried twice", m.id));
+                }
+                if let Err(ds) = m.doc.check() {
+                    for d in ds {
+                        bad(format!("maps: map {}: {}", m.id, d.message));
+                    }
+                }
+            }
+            Ok((hall, maps, out))
         }
         Some(FORMAT_V1) => {
             let doc: DocIn<Value, Value> = serde_json::from_str(text).map_err(syntax)?;
-            Ok(upgrade_v1(path, text, doc))
+            let (hall, out) = upgrade_v1(path, text, doc);
+            Ok((hall, Vec::new(), out))
         }
         _ => Err(Diagnostic::error(
             "format_version",

@@ -119,6 +119,7 @@ fn data_dir() -> (tempfile::TempDir, tempfile::TempDir) {
             diagnostics: Default::default(),
             source: None,
             media,
+            maps: Vec::new(),
             note: "fixture".into(),
             action: crate::audit::Action::ImportEkran,
         },
