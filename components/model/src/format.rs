@@ -558,4 +558,38 @@ mod tests {
             f.0[0].render()
         );
     }
+
+    #[test]
+    fn maps_travel_in_a_document_and_broken_ones_are_named() {
+        let h = sample();
+        let mut doc = crate::map::builtin_kz().clone();
+        doc.features.truncate(2);
+        let entry = MapEntry {
+            id: MapId::new("two").unwrap(),
+            doc,
+        };
+        let text = to_json_with_maps(&h, std::slice::from_ref(&entry));
+        let (back, maps, d) = from_json_with_maps("x.json", &text).unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(to_json(&back), to_json(&h));
+        assert_eq!(maps, [entry.clone()]);
+        assert!(!to_json(&h).contains("\"maps\""), "left out when empty");
+
+        // The built-in map is never carried; a map carried twice or broken is an error.
+        let mut kz = entry.clone();
+        kz.id = MapId::builtin();
+        let mut broken = entry.clone();
+        broken.doc.features[1].id = broken.doc.features[0].id.clone();
+        let text = to_json_with_maps(&h, &[kz, entry.clone(), entry, broken]);
+        let (_, _, d) = from_json_with_maps("x.json", &text).unwrap();
+        let m: Vec<String> = d.iter().map(|d| d.render()).collect();
+        let m = m.join("\n");
+        assert!(m.contains("maps: kz is the built-in map"), "{m}");
+        assert!(m.contains("maps: map two is carried twice"), "{m}");
+        assert!(
+            m.contains("maps: map two: feature 1: id \"KZ-10\" is used twice"),
+            "{m}"
+        );
+        assert!(m.starts_with("x.json:"), "located in the file: {m}");
+    }
 }
