@@ -19,15 +19,15 @@
 //! Run: `cargo bench --bench map_paint`. Prints p50/p95/max in milliseconds, and the
 //! display's long tasks (over 50 ms, from a `PerformanceObserver`).
 
-#[path = "../tests/support/cdp.rs"]
-mod cdp;
+mod paint;
+
+use paint::{cdp, summary};
 
 use ekran_model::{
     Lang, Layout, Localized, MapId, Node, NodeKey, NodeKind, NodeMap, RegionCode, RegionLink, Slide,
 };
 
 const ROUNDS: usize = 40;
-const KEY: &str = "benchbenchbenchbenchbenchbench00";
 const REGIONS: [&str; 4] = ["KZ-75", "KZ-35", "KZ-79", "KZ-71"];
 
 /// Finger down and state arrival on the tablet; the map panel's readiness.
@@ -118,37 +118,6 @@ fn both(kk: &str, ru: &str) -> Localized {
     l
 }
 
-async fn open_probed(
-    browser: &cdp::Browser,
-    url: &str,
-    (w, h): (u32, u32),
-    probe: &str,
-) -> cdp::Page {
-    let page = browser.open_window("about:blank", w, h).await;
-    page.call(
-        "Page.addScriptToEvaluateOnNewDocument",
-        serde_json::json!({ "source": probe }),
-    )
-    .await
-    .unwrap();
-    page.call("Page.navigate", serde_json::json!({ "url": url }))
-        .await
-        .unwrap();
-    page
-}
-
-fn summary(name: &str, mut v: Vec<f64>) -> String {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "{name:<36} n {:>3}  p50 {:>6.1}  p95 {:>6.1}  max {:>6.1}",
-        v.len(),
-        p(0.5),
-        p(0.95),
-        v.last().unwrap()
-    )
-}
-
 async fn last_f64(page: &cdp::Page, expr: &str) -> f64 {
     page.eval(expr)
         .await
@@ -187,38 +156,12 @@ async fn main() {
     let map_id = map_key.to_string();
     let features = ekran_model::map::builtin_kz().features.len();
 
-    let data = tempfile::tempdir().unwrap();
-    let media = data.path().join("media");
-    ekran_demo::write_media(&media).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut state =
-        ekran_server::AppState::new(std::sync::Arc::new(hall), 1, Vec::new(), KEY.into(), media);
-    state.open_displays = true;
-    tokio::spawn(ekran_server::launch_with_tcp_listener(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-
-    let browser = cdp::Browser::launch().await;
-    let display = open_probed(
-        &browser,
-        &format!("http://{addr}/display/1"),
-        (1920, 1080),
-        DISPLAY_PROBE,
-    )
-    .await;
-    let tablet = open_probed(
-        &browser,
-        &format!(
-            "http://{addr}/tablet/1?key={}",
-            ekran_server::key::screen_key(KEY, "1")
-        ),
-        (1280, 800),
-        TABLET_PROBE,
-    )
-    .await;
+    let paint::Pages {
+        browser: _browser,
+        display,
+        tablet,
+        data: _data,
+    } = paint::open(hall, DISPLAY_PROBE, TABLET_PROBE).await;
     tablet
         .wait_for(
             "document.getElementById('conn')?.dataset.state === 'open'",

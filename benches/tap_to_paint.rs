@@ -11,11 +11,11 @@
 //! Run: `cargo bench --bench tap_to_paint`. Prints p50/p95/max in milliseconds for
 //! tiles (`go`), Home and next/previous slide, then the display's work per state.
 
-#[path = "../tests/support/cdp.rs"]
-mod cdp;
+mod paint;
+
+use paint::summary;
 
 const ROUNDS: usize = 10;
-const KEY: &str = "benchbenchbenchbenchbenchbench00";
 
 /// Stamps the finger going down on the tablet.
 const TABLET_PROBE: &str = r#"
@@ -65,37 +65,6 @@ window.benchPaints = []; window.benchWork = []; window.benchLong = [];
 })();
 "#;
 
-async fn open_probed(
-    browser: &cdp::Browser,
-    url: &str,
-    (w, h): (u32, u32),
-    probe: &str,
-) -> cdp::Page {
-    let page = browser.open_window("about:blank", w, h).await;
-    page.call(
-        "Page.addScriptToEvaluateOnNewDocument",
-        serde_json::json!({ "source": probe }),
-    )
-    .await
-    .unwrap();
-    page.call("Page.navigate", serde_json::json!({ "url": url }))
-        .await
-        .unwrap();
-    page
-}
-
-fn summary(name: &str, mut v: Vec<f64>) -> String {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "{name:<24} n {:>3}  p50 {:>6.1}  p95 {:>6.1}  max {:>6.1}",
-        v.len(),
-        p(0.5),
-        p(0.95),
-        v.last().unwrap()
-    )
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let hall = ekran_demo::hall().unwrap();
@@ -114,38 +83,12 @@ async fn main() {
         .map(|l| key(l))
         .collect();
     let deepest = path.last().unwrap().clone();
-    let data = tempfile::tempdir().unwrap();
-    let media = data.path().join("media");
-    ekran_demo::write_media(&media).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut state =
-        ekran_server::AppState::new(std::sync::Arc::new(hall), 1, Vec::new(), KEY.into(), media);
-    state.open_displays = true;
-    tokio::spawn(ekran_server::launch_with_tcp_listener(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-
-    let browser = cdp::Browser::launch().await;
-    let display = open_probed(
-        &browser,
-        &format!("http://{addr}/display/1"),
-        (1920, 1080),
-        DISPLAY_PROBE,
-    )
-    .await;
-    let tablet = open_probed(
-        &browser,
-        &format!(
-            "http://{addr}/tablet/1?key={}",
-            ekran_server::key::screen_key(KEY, "1")
-        ),
-        (1280, 800),
-        TABLET_PROBE,
-    )
-    .await;
+    let paint::Pages {
+        browser: _browser,
+        display,
+        tablet,
+        data: _data,
+    } = paint::open(hall, DISPLAY_PROBE, TABLET_PROBE).await;
     display
         .wait_for(
             &format!("document.getElementById('display')?.dataset.node === '{home}'"),
