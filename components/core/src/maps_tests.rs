@@ -224,6 +224,14 @@ fn a_map_is_removed_only_while_nothing_shows_it() {
         core.remove_map(&other.id, CLI),
         Err(CoreError::NotFound(_))
     ));
+    // Its id is never given out again: a display that kept the removed map's document
+    // would draw the wrong regions under it.
+    let again = core.add_map(DISTRICTS, &named("Other"), CLI).unwrap();
+    assert_eq!(again.id.as_str(), "other-2");
+    let mut asked = named("Other");
+    asked.id = Some(id("other"));
+    let e = core.add_map(DISTRICTS, &asked, CLI).unwrap_err();
+    assert!(e.to_string().contains("ids are never reused"), "{e}");
     let e = core.remove_map(&MapId::builtin(), CLI).unwrap_err();
     assert!(
         matches!(
