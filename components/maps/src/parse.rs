@@ -47,6 +47,22 @@ pub(crate) fn read(bytes: &[u8], opts: &Options) -> Result<Vec<Source>, MapError
         kind: None,
         saw_features: false,
     };
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let col = at
+            - bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        let mut err = MapError::new(
+            ErrorKind::BadJson,
+            "the file is not UTF-8 text (GeoJSON is UTF-8; save or convert it as UTF-8)",
+        );
+        err.pos = Some((line, col));
+        return Err(err);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = de::Deserializer::deserialize_any(&mut de, TopVisitor { ctx: &mut ctx })
         .and_then(|()| de.end());

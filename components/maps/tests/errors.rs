@@ -251,3 +251,12 @@ fn huge_numbers_are_shown_short() {
         .to_string();
     assert!(e.contains("is (1e308, 1)"), "{e}");
 }
+
+#[test]
+fn a_file_that_is_not_utf8_says_so_where() {
+    let gj = b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"name\":\"Alma\xe1ty\"}]}";
+    let e = from_geojson(gj, &Options::default()).unwrap_err();
+    assert_eq!(e.code(), "bad_json");
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+    assert_eq!(e.pos, Some((2, 26)));
+}
