@@ -112,7 +112,11 @@ fn convert(bytes: &[u8], opts: &MapAddOptions, name: &Localized) -> Result<(MapD
         } else {
             opts.name_fields.clone()
         },
-        attribution: opts.attribution.clone().filter(|a| !a.trim().is_empty()),
+        attribution: opts
+            .attribution
+            .as_deref()
+            .map(|a| ekran_model::map::clean_name(a, 300))
+            .filter(|a| !a.is_empty()),
     };
     let doc = ekran_maps::from_geojson(bytes, &mopts)
         .map_err(|e| CoreError::invalid(e.to_diagnostic(opts.source.as_deref())))?;
