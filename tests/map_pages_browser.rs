@@ -400,3 +400,137 @@ async fn without_map_documents_visitors_see_names_not_codes() {
         "{shown}"
     );
 }
+
+/// A map taller than wide (three districts stacked north to south, about 1000 × 1180
+/// after projection), stored through the core as an upload would be.
+fn tall_geojson() -> Vec<u8> {
+    let band = |id: &str, name: &str, south: f64, north: f64| {
+        json!({ "type": "Feature", "id": id, "properties": { "name": name },
+            "geometry": { "type": "Polygon", "coordinates": [[
+                [76.7, south], [77.2, south], [77.2, north], [76.7, north], [76.7, south]
+            ]] } })
+    };
+    json!({ "type": "FeatureCollection", "features": [
+        band("north", "Солтүстік", 43.29, 43.43),
+        band("middle", "Орталық", 43.15, 43.29),
+        band("south", "Оңтүстік", 43.0, 43.15),
+    ] })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tall_map_fits_the_tablet_without_scrolling() {
+    use ekran_model::{Localized, MapId, Node, NodeId, NodeKey, NodeKind, NodeMap, RegionLink};
+    use std::sync::Arc;
+    let data = tempfile::tempdir().unwrap();
+    let mut core = ekran_core::Core::open(data.path()).unwrap();
+    let opts = ekran_core::maps::MapAddOptions {
+        name: Localized::one(Lang::Kk, "Аудандар"),
+        id: Some(MapId::new("tall").unwrap()),
+        ..Default::default()
+    };
+    core.add_map(&tall_geojson(), &opts, ekran_core::CLI)
+        .unwrap();
+    let mut hall = ekran_demo::hall().unwrap();
+    hall.screens[0].idle.seconds = 600;
+    hall.screens[0].idle.attract.clear();
+    let root = hall.screens[0].root.clone();
+    let mut map = Node::new(NodeKey::random(), Localized::one(Lang::Kk, "Аудандар"));
+    map.label = Some(NodeId::parse("1.30").unwrap());
+    map.kind = NodeKind::Map;
+    let map_key = map.key().clone();
+    hall.nodes.insert(map, Some(&root), None).unwrap();
+    let mut north = Node::new(
+        NodeKey::random(),
+        Localized::one(Lang::Kk, "Солтүстік аудан"),
+    );
+    north.label = Some(NodeId::parse("1.30.1").unwrap());
+    let north_key = north.key().clone();
+    hall.nodes.insert(north, Some(&map_key), None).unwrap();
+    hall.nodes.get_mut(&map_key).unwrap().map = Some(NodeMap {
+        map: MapId::new("tall").unwrap(),
+        links: vec![RegionLink {
+            region: RegionCode::new("north").unwrap(),
+            node: north_key,
+        }],
+    });
+    let media = data.path().join("media-demo");
+    ekran_demo::write_media(&media).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut state = ekran_server::AppState::new(
+        Arc::new(hall.clone()),
+        1,
+        Vec::new(),
+        tablet::KEY.into(),
+        media,
+    )
+    .with_core(core);
+    state.open_displays = true;
+    tokio::spawn(ekran_server::launch_with_tcp_listener(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+
+    let browser = Browser::launch().await;
+    let key = ekran_server::key::screen_key(tablet::KEY, "1");
+    let page = browser
+        .open_window(&format!("http://{addr}/tablet/1?key={key}"), 1280, 800)
+        .await;
+    page.wait_for(
+        "document.getElementById('conn').dataset.state === 'open' && !!document.getElementById('app').dataset.seq",
+        10,
+        "the tablet",
+    )
+    .await;
+    page.click(&format!(".tile[data-node=\"{map_key}\"]")).await;
+    page.wait_for(
+        &format!("document.getElementById('app').dataset.node === '{map_key}' && document.getElementById('map').dataset.ready === 'true'"),
+        10,
+        "the tall map",
+    )
+    .await;
+    let doc = page
+        .eval("(() => { const m = document.querySelector('#map svg.mapdraw').ekranMap.doc; return [m.width, m.height]; })()")
+        .await;
+    assert!(
+        doc[1].as_f64().unwrap() > doc[0].as_f64().unwrap() * 1.1,
+        "a map taller than wide: {doc}"
+    );
+    for (w, h) in [(1280, 800), (800, 1280), (1280, 700)] {
+        resized(&page, w, h, TABLET_MAP).await;
+        page.wait_for(
+            "(() => { const r = document.querySelector('#map svg.mapdraw').getBoundingClientRect(); return r.bottom <= innerHeight; })()",
+            10,
+            &format!("the map inside the window at {w}×{h}"),
+        )
+        .await;
+        // Whole in view at the page's top, drawn at a useful size, and the page does
+        // not scroll for it.
+        let at = page
+            .eval("(() => { const svg = document.querySelector('#map svg.mapdraw'); const r = svg.getBoundingClientRect(); const c = svg.getScreenCTM(); const m = svg.ekranMap.doc; return [scrollY, r.top, r.bottom, r.right, innerWidth, innerHeight, m.height * c.d, document.documentElement.scrollHeight]; })()")
+            .await;
+        let v: Vec<f64> = at
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(v[0], 0.0, "{at}");
+        assert!(
+            v[2] <= v[5] && v[3] <= v[4],
+            "the map inside the window at {w}×{h}: {at}"
+        );
+        assert!(
+            v[6] >= 250.0 && v[6] <= v[2] - v[1] + 1.0,
+            "drawn whole and not tiny at {w}×{h}: {at}"
+        );
+        if w > h {
+            assert!(v[7] <= v[5] + 1.0, "no scrolling at {w}×{h}: {at}");
+        }
+    }
+    let errors = browser.console_errors.lock().unwrap().clone();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
