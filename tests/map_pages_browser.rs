@@ -71,6 +71,26 @@ const NOT_OWN_MIDDLE: &str = r#"(() => {
   return bad;
 })()"#;
 
+/// JS: pairs of the tablet map's markers that cover the same place (in CSS pixels,
+/// sampled at pixel centres): each screen point is one region's to tap at most.
+const SHARED_TARGETS: &str = r#"(() => {
+  const svg = document.querySelector('#map svg.mapdraw');
+  const hs = [...svg.querySelectorAll('.hit')];
+  const inv = svg.getScreenCTM().inverse();
+  const bad = [];
+  for (let i = 0; i < hs.length; i++) for (let j = i + 1; j < hs.length; j++) {
+    const a = hs[i].getBoundingClientRect(), b = hs[j].getBoundingClientRect();
+    let n = 0;
+    for (let x = Math.floor(Math.max(a.left, b.left)) + 0.5; x < Math.min(a.right, b.right); x++)
+      for (let y = Math.floor(Math.max(a.top, b.top)) + 0.5; y < Math.min(a.bottom, b.bottom); y++) {
+        const p = new DOMPoint(x, y).matrixTransform(inv);
+        if (hs[i].isPointInFill(p) && hs[j].isPointInFill(p)) n++;
+      }
+    if (n > 4) bad.push([hs[i].dataset.region, hs[j].dataset.region, n]);
+  }
+  return bad;
+})()"#;
+
 async fn tablet_on_map(tablet: &Page, s: &Served) {
     let node = key_of(&s.hall, MAP_NODE);
     tablet
@@ -145,6 +165,14 @@ async fn every_linked_region_is_named_and_its_middle_is_its_own_target() {
     // linked region's middle is still its own to tap (no neighbour's marker over it).
     resized(&tablet, 360, 640, TABLET_MAP).await;
     assert_eq!(tablet.eval(NOT_OWN_MIDDLE).await, json!([]), "at 360×640");
+    let markers = tablet
+        .eval("document.querySelectorAll('#map .hit').length")
+        .await;
+    assert!(
+        markers.as_u64().unwrap() >= 3,
+        "the cities' markers: {markers}"
+    );
+    assert_eq!(tablet.eval(SHARED_TARGETS).await, json!([]), "at 360×640");
     assert_eq!(
         tablet.eval(&overlapping(TABLET_MAP)).await,
         json!([]),
