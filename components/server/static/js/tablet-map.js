@@ -81,7 +81,7 @@ export class TabletMap {
     const svg = this.box.querySelector('svg.mapdraw');
     if (!svg || this.panel.hidden) return;
     const attr = this.box.querySelector('.map-attr');
-    const below = (attr ? attr.offsetHeight + 6 : 0) + parseFloat(getComputedStyle(this.panel.closest('.app') || this.panel).paddingBottom) || 0;
+    const below = (attr ? attr.offsetHeight + 6 : 0) + (parseFloat(getComputedStyle(this.panel.closest('.app') || this.panel).paddingBottom) || 0);
     const max = `${roomBelow(svg, below)}px`;
     if (svg.style.maxHeight !== max) svg.style.maxHeight = max;
   }
@@ -176,11 +176,11 @@ export class TabletMap {
     this.region.hidden = !active;
     if (active) {
       // The region's name once its map is here; until then (or if it never comes) the
-      // title of the node it leads to, never its code.
+      // title of the node a map links it to, if any: never its code.
       const link = Array.isArray(m.links) && m.links.find((l) => l.region === active);
-      const title = (link && link.title) || s.node.title || '';
+      const title = (link && link.title) || '';
       this.region.dataset.region = active;
-      this.region.textContent = `${t(s.lang, 'mapRegion')}: ${title}`;
+      this.region.textContent = title ? `${t(s.lang, 'mapRegion')}: ${title}` : t(s.lang, 'mapRegion');
       loadMap(m.src)
         .then((doc) => {
           const f = featureOf(doc, active);
