@@ -101,7 +101,7 @@ fn a_map_is_added_listed_and_shown() {
         ],
         1,
     );
-    assert!(err.contains("id almaty-districts exists"), "{err}");
+    assert!(err.contains("map id almaty-districts is taken"), "{err}");
     assert_eq!(ids(&data).len(), 2);
     let added = Core::open(&data)
         .unwrap()
@@ -163,6 +163,15 @@ fn a_bad_file_names_the_file_and_the_feature_and_stores_nothing() {
         1,
     );
     assert!(err.contains("missing.geojson"), "{err}");
+    let (_, err) = run(
+        &data,
+        &["map", "add", dir.path().to_str().unwrap(), "--name", "X"],
+        1,
+    );
+    assert!(
+        err.contains("is a folder; `ekran map add` reads one GeoJSON file"),
+        "{err}"
+    );
     assert_eq!(ids(&data), ["kz", "good"]);
 }
 

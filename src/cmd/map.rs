@@ -122,6 +122,15 @@ fn read(file: &std::path::Path) -> Result<Vec<u8>, Diagnostic> {
             path: file.display().to_string(),
         })
     };
+    if std::fs::metadata(file).is_ok_and(|m| m.is_dir()) {
+        return Err(Diagnostic::error(
+            "not_a_file",
+            "is a folder; `ekran map add` reads one GeoJSON file",
+        )
+        .at(Location::File {
+            path: file.display().to_string(),
+        }));
+    }
     if std::fs::metadata(file).is_ok_and(|m| m.len() > MAX_GEOJSON as u64) {
         return Err(too_large());
     }

@@ -609,6 +609,18 @@ fn duplicate(
         copies.insert(orig.clone(), new.clone());
         order.push(new);
     }
+    // A copied map node leads into the copied subtree where the original led into its
+    // own; links to nodes outside the subtree stay as they are.
+    for k in &order {
+        let mut n = wc.hall.nodes.get_mut(k).expect("just inserted");
+        if let Some(m) = n.map.as_mut() {
+            for l in &mut m.links {
+                if let Some(copy) = copies.get(&l.node) {
+                    l.node = copy.clone();
+                }
+            }
+        }
+    }
     let mut notes = ekran_model::Diagnostics::default();
     for k in &order {
         notes.extend(check_node(w, maps, &wc.hall, k)?.0);

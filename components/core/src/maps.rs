@@ -195,6 +195,18 @@ pub(crate) fn bring_in(
             }
             continue;
         }
+        if w.map_id_used(m.id.as_str())? {
+            return Err(CoreError::invalid(
+                Diagnostic::error(
+                    "map_conflict",
+                    format!(
+                        "maps: map {} was removed here, and a removed map's id is never given to a map again (pages may keep its document); add this map under another id",
+                        m.id
+                    ),
+                )
+                .at(Location::File { path: path.to_owned() }),
+            ));
+        }
         let json = serde_json::to_vec(&m.doc).expect("a map document serializes");
         w.add_map(&NewMap {
             id: m.id.as_str(),
@@ -318,7 +330,7 @@ fn free_id(r: &Reader<'_>, name: &Localized) -> Result<MapId> {
         .filter_map(|l| name.get(*l))
         .map(slug)
         .find(|s| !s.is_empty());
-    let taken = |id: &str| -> Result<bool> { Ok(id == MapId::BUILTIN || r.map_row(id)?.is_some()) };
+    let taken = |id: &str| -> Result<bool> { Ok(id == MapId::BUILTIN || r.map_id_used(id)?) };
     let candidates: Box<dyn Iterator<Item = String>> = match base {
         Some(b) => {
             Box::new(std::iter::once(b.clone()).chain((2..).map(move |n| format!("{b}-{n}"))))
@@ -388,10 +400,12 @@ impl Core {
         } = prepared;
         self.store.write(|w| {
             let id = match &id {
-                Some(id) if id.is_builtin() || w.map_row(id.as_str())?.is_some() => {
+                Some(id) if id.is_builtin() || w.map_id_used(id.as_str())? => {
                     return Err(CoreError::conflict(
                         Conflict::NameTaken,
-                        format!("a map with the id {id} exists; choose another id"),
+                        format!(
+                            "the map id {id} is taken (by a map, or by a removed one: ids are never reused, as pages may keep a map's document); choose another id"
+                        ),
                     ))
                 }
                 Some(id) => id.clone(),

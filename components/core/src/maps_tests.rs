@@ -1,6 +1,6 @@
 //! Maps: adding from GeoJSON, listing, removing, and maps in node edits and publishing.
 
-use ekran_model::{Lang, Localized, MapId, NodeKind, NodeMap, RegionCode, RegionLink};
+use ekran_model::{Lang, Localized, MapId, NodeKey, NodeKind, NodeMap, RegionCode, RegionLink};
 
 use crate::edit::{Edit, NodePatch};
 use crate::import::After;
@@ -224,6 +224,14 @@ fn a_map_is_removed_only_while_nothing_shows_it() {
         core.remove_map(&other.id, CLI),
         Err(CoreError::NotFound(_))
     ));
+    // Its id is never given out again: a display that kept the removed map's document
+    // would draw the wrong regions under it.
+    let again = core.add_map(DISTRICTS, &named("Other"), CLI).unwrap();
+    assert_eq!(again.id.as_str(), "other-2");
+    let mut asked = named("Other");
+    asked.id = Some(id("other"));
+    let e = core.add_map(DISTRICTS, &asked, CLI).unwrap_err();
+    assert!(e.to_string().contains("ids are never reused"), "{e}");
     let e = core.remove_map(&MapId::builtin(), CLI).unwrap_err();
     assert!(
         matches!(
@@ -393,4 +401,51 @@ fn an_export_carries_its_uploaded_maps_to_another_hall() {
         "{d:?}"
     );
     assert_eq!(third.export(Source::WorkingCopy).unwrap().1, before);
+}
+
+#[test]
+fn a_duplicated_map_node_leads_into_its_copied_subtree() {
+    let (_dir, mut core) = core_with(hall());
+    set_map(
+        &mut core,
+        "a",
+        "kz",
+        vec![link("KZ-75", "a1"), link("KZ-35", "b")],
+    )
+    .unwrap();
+    let e = core
+        .edit(
+            Edit::Duplicate {
+                key: k("a"),
+                parent: None,
+                index: None,
+            },
+            CLI,
+        )
+        .unwrap();
+    let (copy_links, copy_of_a1) = core
+        .read_hall(|h| {
+            let copy = h.nodes.get(&e.key).unwrap();
+            let a1_copy = h
+                .nodes
+                .children(&e.key)
+                .iter()
+                .find(|c| h.nodes.get(c).unwrap().title == h.nodes.get(&k("a1")).unwrap().title)
+                .cloned()
+                .unwrap();
+            (copy.map.clone().unwrap().links, a1_copy)
+        })
+        .unwrap();
+    assert_ne!(copy_of_a1, k("a1"));
+    let targets: Vec<(&str, NodeKey)> = copy_links
+        .iter()
+        .map(|l| (l.region.as_str(), l.node.clone()))
+        .collect();
+    // Inside the copy: to the copied child; outside it: unchanged.
+    assert_eq!(targets, [("KZ-75", copy_of_a1), ("KZ-35", k("b"))]);
+    // The original still leads to its own child.
+    let original = core
+        .read_hall(|h| h.nodes.get(&k("a")).unwrap().map.clone().unwrap().links)
+        .unwrap();
+    assert_eq!(original[0].node, k("a1"));
 }

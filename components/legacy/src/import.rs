@@ -328,6 +328,9 @@ impl LegacyImport {
         // left as they were so far (their links may still change them).
         let mut maps = Vec::new();
         let mut unchanged = HashSet::new();
+        // Map nodes the hall had, as they were: linking maps may turn one back into
+        // what it was (a node with no linked child is not a map node).
+        let mut map_befores: Vec<(NodeKey, Node)> = Vec::new();
         // Numeric label order: parents before their children.
         for (label, mut recs) in by_label {
             // The record with the most slides gives the structure; ties go to the hall's
@@ -383,7 +386,11 @@ impl LegacyImport {
                     let imported: Vec<Lang> = recs.iter().map(|(l, _)| *l).collect();
                     keep_other_languages(&mut node, &old, &imported);
                     let before = old.clone();
+                    let is_map = node.kind == NodeKind::Map;
                     replace_content(&mut old, node);
+                    if is_map {
+                        map_befores.push((key.clone(), before.clone()));
+                    }
                     if *old == before {
                         summary.unchanged += 1;
                         unchanged.insert(key.clone());
@@ -418,6 +425,12 @@ impl LegacyImport {
             if unchanged.remove(key) {
                 summary.unchanged -= 1;
                 summary.updated += 1;
+            }
+        }
+        for (key, before) in map_befores {
+            if hall.nodes.get(&key) == Some(&before) && unchanged.insert(key) {
+                summary.updated -= 1;
+                summary.unchanged += 1;
             }
         }
         for d in warnings {

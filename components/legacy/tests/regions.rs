@@ -5,7 +5,7 @@
 
 use ekran_legacy::import::{LegacyImport, Options};
 use ekran_model::diag::{Diagnostic, Location, Pos, Severity};
-use ekran_model::map::{builtin_kz, legacy_region, MapCodes, MapId, NodeMap, RegionLink};
+use ekran_model::map::{builtin_kz, legacy_region, MapCodes, MapId, RegionLink};
 use ekran_model::validate::{self, Context};
 use ekran_model::{Hall, Lang, Layout, Node, NodeId, NodeKind, RegionCode};
 
@@ -89,9 +89,10 @@ fn map_9_is_west_kazakhstan_on_the_slide_and_the_node() {
     assert_eq!(n.region, Some(code("KZ-27")));
     assert_eq!(n.slides[0].region, Some(code("KZ-27")));
     assert_eq!(n.slides[0].layout, Layout::Map);
-    assert_eq!(n.kind, NodeKind::Map);
-    // A map node shows the built-in map; no child has a region, so nothing is linked.
-    assert_eq!(n.map, Some(NodeMap::builtin()));
+    // No child has a region, so a map would lead nowhere: the node is shown by its
+    // slides (one: a menu), its map slide marking the region on the built-in map.
+    assert_eq!(n.kind, NodeKind::Menu);
+    assert_eq!(n.map, None);
     assert!(
         imp.diagnostics
             .iter()
@@ -459,9 +460,10 @@ fn the_shared_mongoexport_case_still_imports() {
     imp.apply(&mut hall);
     let root = node(&hall, "1");
     assert_eq!(root.region, Some(code("KZ-27")));
-    assert_eq!(root.kind, NodeKind::Map);
-    // Its child has no region (`"map": ""`): the map links nothing.
-    assert_eq!(root.map, Some(NodeMap::builtin()));
+    // Its child has no region (`"map": ""`): no map to tap, so not a map node; the
+    // child is a tile.
+    assert_ne!(root.kind, NodeKind::Map);
+    assert_eq!(root.map, None);
     assert_eq!(node(&hall, "1.1").region, None);
     assert!(imp
         .diagnostics

@@ -47,6 +47,22 @@ pub(crate) fn read(bytes: &[u8], opts: &Options) -> Result<Vec<Source>, MapError
         kind: None,
         saw_features: false,
     };
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let col = at
+            - bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        let mut err = MapError::new(
+            ErrorKind::BadJson,
+            "the file is not UTF-8 text (GeoJSON is UTF-8; save or convert it as UTF-8)",
+        );
+        err.pos = Some((line, col));
+        return Err(err);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = de::Deserializer::deserialize_any(&mut de, TopVisitor { ctx: &mut ctx })
         .and_then(|()| de.end());
@@ -414,9 +430,18 @@ fn collect<'g>(value: &'g GeometryValue, out: &mut Vec<&'g PolygonType>) -> Resu
     Ok(())
 }
 
+/// A number for a message: short, whatever its size (`1e308`, not 309 digits).
+fn shown(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-4) {
+        format!("{v:e}")
+    } else {
+        format!("{}", (v * 1e6).round() / 1e6)
+    }
+}
+
 /// A ring's positions as coordinates, checked: lon/lat in range, closed, ≥ 4 positions.
 fn ring_coords(ring: &[Position], place: &str) -> Result<Vec<Coord<f64>>, MapError> {
-    let mut coords = Vec::with_capacity(ring.len());
+    let mut coords: Vec<Coord<f64>> = Vec::with_capacity(ring.len());
     for (k, pos) in ring.iter().enumerate() {
         let s = pos.as_slice();
         if s.len() < 2 {
@@ -450,10 +475,24 @@ fn ring_coords(ring: &[Position], place: &str) -> Result<Vec<Coord<f64>>, MapErr
             return Err(MapError::new(
                 ErrorKind::BadCoordinate,
                 format!(
-                    "position {} of {place} is ({x}, {y}): {problem}{hint}",
-                    k + 1
+                    "position {} of {place} is ({}, {}): {problem}{hint}",
+                    k + 1,
+                    shown(x),
+                    shown(y)
                 ),
             ));
+        }
+        if let Some(prev) = coords.last() {
+            if (x - prev.x).abs() > 180.0 {
+                return Err(MapError::new(
+                    ErrorKind::BadCoordinate,
+                    format!(
+                        "{place} crosses the antimeridian (180° longitude) between positions {} and {}: ekran draws maps on one side of it; split the polygon at 180° (a MultiPolygon)",
+                        k,
+                        k + 1
+                    ),
+                ));
+            }
         }
         coords.push(Coord { x, y });
     }

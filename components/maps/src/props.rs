@@ -60,7 +60,7 @@ pub(crate) fn names(props: &Map<String, Value>, opts: &Options) -> (Localized, O
         let Some(text) = props
             .get(&nf.field)
             .and_then(Value::as_str)
-            .map(str::trim)
+            .map(|s| ekran_model::map::clean_name(s, ekran_model::map::MAX_REGION_NAME))
             .filter(|s| !s.is_empty())
         else {
             continue;
@@ -69,12 +69,12 @@ pub(crate) fn names(props: &Map<String, Value>, opts: &Options) -> (Localized, O
             Some(lang) => {
                 let slot = name.slot(lang);
                 if slot.is_none() {
-                    *slot = Some(text.to_owned());
+                    *slot = Some(text);
                 }
             }
             None => {
                 if generic.is_none() {
-                    generic = Some(text.to_owned());
+                    generic = Some(text);
                 }
             }
         }

@@ -225,3 +225,38 @@ fn feature_errors_become_diagnostics_located_at_the_feature() {
     }
     assert_eq!(diag.message, e.to_string());
 }
+
+#[test]
+fn a_polygon_across_the_antimeridian_is_refused_with_what_to_do() {
+    let gj = br#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"CHUKOTKA",
+      "properties":{},"geometry":{"type":"Polygon","coordinates":
+      [[[179,65],[-179,65],[-179,66],[179,66],[179,65]]]}}]}"#;
+    let e = from_geojson(gj, &Options::default()).unwrap_err();
+    assert_eq!(e.code(), "bad_coordinate");
+    assert_eq!(
+        e.to_string(),
+        "feature 1 (id \"CHUKOTKA\"): ring 1 of polygon 1 crosses the antimeridian (180° \
+         longitude) between positions 1 and 2: ekran draws maps on one side of it; split the \
+         polygon at 180° (a MultiPolygon)"
+    );
+}
+
+#[test]
+fn huge_numbers_are_shown_short() {
+    let gj = br#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"X",
+      "properties":{},"geometry":{"type":"Polygon","coordinates":
+      [[[1e308,1],[2,1],[2,2],[1e308,1]]]}}]}"#;
+    let e = from_geojson(gj, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is (1e308, 1)"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_says_so_where() {
+    let gj = b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"name\":\"Alma\xe1ty\"}]}";
+    let e = from_geojson(gj, &Options::default()).unwrap_err();
+    assert_eq!(e.code(), "bad_json");
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+    assert_eq!(e.pos, Some((2, 26)));
+}

@@ -572,7 +572,7 @@ mod tests {
         let (back, maps, d) = from_json_with_maps("x.json", &text).unwrap();
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(to_json(&back), to_json(&h));
-        assert_eq!(maps, [entry.clone()]);
+        assert_eq!(maps, std::slice::from_ref(&entry));
         assert!(!to_json(&h).contains("\"maps\""), "left out when empty");
 
         // The built-in map is never carried; a map carried twice or broken is an error.

@@ -99,15 +99,7 @@ impl RegionCode {
     /// [`MapNameError::Region`] otherwise.
     pub fn new(s: impl Into<String>) -> Result<Self, MapNameError> {
         let s = s.into();
-        let odd = |c: char| {
-            c.is_whitespace()
-                || c.is_control()
-                || ('\u{200b}'..='\u{200f}').contains(&c)
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c)
-                || c == '\u{feff}'
-        };
-        if s.is_empty() || s.len() > 64 || s.chars().any(odd) {
+        if s.is_empty() || s.len() > 64 || s.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
             Err(MapNameError::Region(s))
         } else {
             Ok(RegionCode(s))
@@ -146,6 +138,38 @@ pub(crate) fn de_region<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Region
         Some(Any::Code(c)) => Some(c),
         Some(Any::Legacy { legacy }) => legacy_region(legacy).map(|r| r.code()),
     })
+}
+
+/// Longest region name kept, in characters (a longer one ends with "…").
+pub const MAX_REGION_NAME: usize = 200;
+
+/// Whether `c` is a control, invisible or text-direction character: never part of a
+/// name shown to visitors (a U+202E would show a name reversed).
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || ('\u{200b}'..='\u{200f}').contains(&c)
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2060}'..='\u{2069}').contains(&c)
+        || c == '\u{feff}'
+}
+
+/// A name as it may be shown: control, invisible and text-direction characters taken
+/// out, runs of white space made one space, trimmed, at most `max` characters (a longer
+/// one cut and ended with "…"). Empty when nothing visible is left.
+pub fn clean_name(s: &str, max: usize) -> String {
+    let words: Vec<String> = s
+        .split(|c: char| c.is_whitespace())
+        .map(|w| w.chars().filter(|c| !is_invisible(*c)).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    if joined.chars().count() <= max {
+        return joined;
+    }
+    let mut cut: String = joined.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
 }
 
 /// The maps there are and the regions of each, for validation.
@@ -295,6 +319,20 @@ impl MapDoc {
                         f.id
                     ),
                 );
+            }
+            let names = [crate::Lang::Kk, crate::Lang::Ru, crate::Lang::En]
+                .into_iter()
+                .filter_map(|l| f.name.get(l));
+            for n in names {
+                if n.chars().count() > MAX_REGION_NAME || n.chars().any(is_invisible) {
+                    bad(
+                        at.clone(),
+                        format!(
+                            "feature {i} ({}): a name is longer than {MAX_REGION_NAME} characters or has invisible characters",
+                            f.id
+                        ),
+                    );
+                }
             }
             if !f.label.iter().chain(f.bbox.iter()).all(|v| v.is_finite()) {
                 bad(
@@ -503,6 +541,17 @@ mod tests {
         assert_eq!(r(r#"{"region":null}"#), None);
         assert_eq!(r(r#"{}"#), None);
         assert!(serde_json::from_str::<S>(r#"{"region":"KZ 75"}"#).is_err());
+    }
+
+    #[test]
+    fn names_lose_invisible_characters_and_are_bounded() {
+        assert_eq!(
+            clean_name("  Алмалы\u{202e} \n ауданы\u{200b} ", 50),
+            "Алмалы ауданы"
+        );
+        assert_eq!(clean_name("\u{202e}\u{200b}", 50), "");
+        assert_eq!(clean_name(&"ә".repeat(300), 200).chars().count(), 200);
+        assert!(clean_name(&"ә ".repeat(300), 200).ends_with("ә…"));
     }
 
     #[test]

@@ -340,14 +340,30 @@ fn check_map(out: &mut Out, hall: &Hall, node: &Node, maps: Option<&crate::map::
     }
     let known = |c: &crate::RegionCode| !matches!(codes, Some(Some(set)) if !set.contains(c));
     if let Some(m) = &node.map {
+        if m.links.len() > crate::map::MAX_FEATURES {
+            out.error(
+                "too_many",
+                &subj,
+                format!(
+                    "{} region links; a map has at most {} regions",
+                    m.links.len(),
+                    crate::map::MAX_FEATURES
+                ),
+            );
+            return;
+        }
+        // The screens showing the map node: a tablet can only go to a node of its own
+        // screen's tree.
+        let screens: Vec<&crate::Screen> = hall
+            .screens
+            .iter()
+            .filter(|s| hall.nodes.is_within(node.key(), &s.root))
+            .collect();
         let mut seen = HashSet::new();
+        let mut doubled = BTreeSet::new();
         for l in &m.links {
             if !seen.insert(&l.region) {
-                out.error(
-                    "duplicate_region",
-                    &subj,
-                    format!("region {} is linked more than once", l.region),
-                );
+                doubled.insert(&l.region);
             }
             if !known(&l.region) {
                 out.error(
@@ -365,18 +381,42 @@ fn check_map(out: &mut Out, hall: &Hall, node: &Node, maps: Option<&crate::map::
                         l.region, l.node
                     ),
                 );
+            } else if let Some(s) = screens
+                .iter()
+                .find(|s| !hall.nodes.is_within(&l.node, &s.root))
+            {
+                out.warning(
+                    "map_link_offscreen",
+                    &subj,
+                    format!(
+                        "region {} leads to node {}, which is not on screen {}: its tablet cannot go there, so the region is shown dimmed",
+                        l.region,
+                        hall.node_name(&l.node),
+                        s.id
+                    ),
+                );
             }
         }
-    }
-    let regions = node
-        .region
-        .iter()
-        .chain(node.slides.iter().filter_map(|s| s.region.as_ref()));
-    for r in regions {
-        if !known(r) {
-            out.warning(
-                "unknown_region",
+        for r in doubled {
+            out.error(
+                "duplicate_region",
                 &subj,
+                format!("region {r} is linked more than once"),
+            );
+        }
+    }
+    if let Some(r) = node.region.as_ref().filter(|r| !known(r)) {
+        out.error(
+            "unknown_region",
+            &subj,
+            format!("region {r} is not on map {map_id}"),
+        );
+    }
+    for (i, s) in node.slides.iter().enumerate() {
+        if let Some(r) = s.region.as_ref().filter(|r| !known(r)) {
+            out.error(
+                "unknown_region",
+                &Subject::slide(hall, node.key(), i),
                 format!("region {r} is not on map {map_id}"),
             );
         }
@@ -679,6 +719,10 @@ mod tests {
         let mut n = labelled("2", both("Карта", "Карта"));
         n.kind = crate::NodeKind::Map;
         let gone = NodeKey::random();
+        // A top-level node no screen shows: screen 1's tablet cannot go there.
+        let other = labelled("9", both("Басқа", "Другое"));
+        let elsewhere = other.key().clone();
+        h.nodes.insert(other, None, None).unwrap();
         n.map = Some(NodeMap {
             map: MapId::builtin(),
             links: vec![
@@ -694,8 +738,15 @@ mod tests {
                     region: code("KZ-99"),
                     node: gone.clone(),
                 },
+                RegionLink {
+                    region: code("KZ-71"),
+                    node: elsewhere.clone(),
+                },
             ],
         });
+        let mut s = crate::Slide::new(Layout::Map);
+        s.region = Some(code("KZ-98"));
+        n.slides.push(s);
         h.nodes.insert(n, Some(&r), None).unwrap();
         let maps: MapCodes = [(MapId::builtin(), crate::map::builtin_kz().codes())].into();
         let f = validate(

@@ -284,6 +284,12 @@ async fn a_bad_file_is_refused_naming_the_feature_and_nothing_is_stored() {
         assert!(d["message"].as_str().unwrap().contains(feature), "{body}");
         assert_eq!(d["file"], file, "{body}");
     }
+    // A form upload (how a browser form sends a file): told to send the file itself.
+    let mut h = session(&anna);
+    h.push(("Content-Type", "multipart/form-data; boundary=x".into()));
+    let r = request(anna.addr, "POST", "/api/maps?name=Form", &h, b"--x\r\n").await;
+    assert_eq!(r.status, 415, "{}", r.text());
+    assert!(r.text().contains("not a form (multipart)"), "{}", r.text());
     // No name: 422 too.
     let r = upload(&anna, "", &fixture("districts.geojson")).await;
     assert_eq!(r.status, 422);

@@ -15,3 +15,20 @@ CREATE TABLE map (
 
 CREATE TRIGGER map_no_update BEFORE UPDATE ON map
 BEGIN SELECT RAISE(ABORT, 'maps are immutable: add a new one instead'); END;
+
+-- Ids of removed maps. An id is never given to another map: a page or an offline
+-- display that kept the old document under that id would draw the wrong regions.
+CREATE TABLE map_retired (
+    id TEXT PRIMARY KEY,
+    removed_at INTEGER NOT NULL     -- Unix milliseconds (UTC)
+) STRICT;
+
+CREATE TRIGGER map_retire AFTER DELETE ON map
+BEGIN
+    INSERT OR IGNORE INTO map_retired (id, removed_at)
+    VALUES (OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+
+CREATE TRIGGER map_never_reused BEFORE INSERT ON map
+WHEN EXISTS (SELECT 1 FROM map_retired WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'this map id was used by a removed map; ids are never reused'); END;

@@ -119,6 +119,18 @@ impl Reader<'_> {
     }
 
     /// The stored map `id`, without its document.
+    /// Whether `id` is a stored map's or was a removed one's: ids are never reused.
+    pub fn map_id_used(&self, id: &str) -> Result<bool> {
+        self.tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM map WHERE id = ?1)
+                     OR EXISTS (SELECT 1 FROM map_retired WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(self.db())
+    }
+
     pub fn map_row(&self, id: &str) -> Result<Option<MapRow>> {
         let r = self
             .tx
@@ -205,8 +217,12 @@ impl Reader<'_> {
 }
 
 impl Writer<'_> {
-    /// Stores a new map. Returns `false`, storing nothing, when the id is taken.
+    /// Stores a new map. Returns `false`, storing nothing, when the id is taken or was
+    /// a removed map's ([`Reader::map_id_used`]).
     pub fn add_map(&mut self, m: &NewMap<'_>) -> Result<bool> {
+        if self.r.map_id_used(m.id)? {
+            return Ok(false);
+        }
         let name = serde_json::to_string(m.name).expect("a Localized serializes");
         let n = self
             .r
@@ -315,6 +331,22 @@ mod tests {
         assert!(s.write(|w| w.remove_map("almaty")).unwrap());
         assert!(!s.write(|w| w.remove_map("almaty")).unwrap());
         assert_eq!(s.read(|r| r.map_row("almaty")).unwrap(), None);
+        // The id stays used: a page that kept the old document must never get another
+        // map under it.
+        assert!(s.read(|r| r.map_id_used("almaty")).unwrap());
+        assert!(!s.write(|w| w.add_map(&new_map("almaty", &name))).unwrap());
+        let e = s
+            .conn
+            .execute(
+                "INSERT INTO map (id, name, doc, bytes, features, created_at, created_by)
+                 VALUES ('almaty', '{}', x'7b7d', 2, 0, 0, 'x')",
+                [],
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("never reused"),
+            "the schema refuses it too: {e}"
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn clean_name(name: &Localized) -> Result<Localized> {
     let mut out = Localized::default();
     for lang in Lang::ALL {
         let Some(t) = name.get(lang) else { continue };
-        let t = crate::one_line(t).trim().to_owned();
+        let t = ekran_model::map::clean_name(t, usize::MAX);
         if t.chars().count() > MAX_NAME {
             return Err(name_error(
                 "too_long",
@@ -77,7 +77,7 @@ fn clean_name(name: &Localized) -> Result<Localized> {
     if out.is_blank() {
         return Err(name_error(
             "map_name_missing",
-            "a map needs a name (--name, or name= over HTTP)".into(),
+            "a map needs a name with visible letters (--name, or name= over HTTP)".into(),
         ));
     }
     Ok(out)
@@ -112,7 +112,11 @@ fn convert(bytes: &[u8], opts: &MapAddOptions, name: &Localized) -> Result<(MapD
         } else {
             opts.name_fields.clone()
         },
-        attribution: opts.attribution.clone().filter(|a| !a.trim().is_empty()),
+        attribution: opts
+            .attribution
+            .as_deref()
+            .map(|a| ekran_model::map::clean_name(a, 300))
+            .filter(|a| !a.is_empty()),
     };
     let doc = ekran_maps::from_geojson(bytes, &mopts)
         .map_err(|e| CoreError::invalid(e.to_diagnostic(opts.source.as_deref())))?;

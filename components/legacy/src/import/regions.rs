@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use ekran_model::diag::{Diagnostic, Severity};
 use ekran_model::map::{builtin_kz, legacy_region, NodeMap, RegionLink};
-use ekran_model::{Hall, Lang, NodeKey, RegionCode};
+use ekran_model::{Hall, Lang, NodeKey, NodeKind, RegionCode};
 
 use super::{LegacyImport, Origin, SlideOrigin};
 use crate::record::Record;
@@ -152,6 +152,16 @@ impl LegacyImport {
                             m.links.push(l);
                         }
                     }
+                }
+                // No child has a region: nothing on a map would lead anywhere, so the
+                // node is shown as the legacy rules say for its slides, its map slide
+                // marking its region on the built-in map.
+                None if links.is_empty() => {
+                    node.kind = if node.slides.len() > 1 {
+                        NodeKind::Slideshow
+                    } else {
+                        NodeKind::Menu
+                    };
                 }
                 None => {
                     node.map = Some(NodeMap {

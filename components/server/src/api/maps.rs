@@ -128,6 +128,15 @@ async fn upload(
     if declared.is_some_and(|n| n > UPLOAD_LIMIT as u64) {
         return Err(ApiError::TooLarge(UPLOAD_LIMIT));
     }
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if kind.to_ascii_lowercase().starts_with("multipart/") {
+        return Err(ApiError::Unsupported(
+            "send the GeoJSON file itself as the request body, not a form (multipart)".into(),
+        ));
+    }
     let id =
         q.id.filter(|i| !i.is_empty())
             .map(|i| MapId::new(i).map_err(|e| ApiError::BadRequest(e.to_string())))

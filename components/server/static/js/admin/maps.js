@@ -23,12 +23,13 @@ export function render(main, { describe }) {
   let alive = true;
   const file = h('input', { type: 'file', id: 'map-file', name: 'file', accept: '.geojson,.json,application/geo+json,application/json' });
   const name = h('input', { type: 'text', id: 'map-name', name: 'name', autocomplete: 'off', maxlength: '200' });
+  const credit = h('input', { type: 'text', id: 'map-attribution', name: 'attribution', autocomplete: 'off', maxlength: '300', placeholder: '© OpenStreetMap contributors, ODbL' });
   const send = h('button', { class: 'btn', type: 'submit', text: t('mpSend') });
   const problems = h('div', { id: 'map-problems', role: 'alert', hidden: true });
   const form = h('form', { class: 'card', id: 'map-upload' },
     h('h2', { text: t('mpAdd') }),
     h('p', { class: 'muted', text: t('mpAddText') }),
-    h('div', { class: 'row' }, field(t('mpFile'), file), field(t('mpName'), name), send),
+    h('div', { class: 'row' }, field(t('mpFile'), file), field(t('mpName'), name), field(t('mpAttribution'), credit), send),
     problems);
   const table = h('table', { class: 'table', id: 'maps', 'aria-busy': 'true' });
   const preview = h('section', { class: 'card map-preview', id: 'map-preview', hidden: true });
@@ -62,7 +63,7 @@ export function render(main, { describe }) {
     }
     send.disabled = true;
     try {
-      const m = await api('POST', `maps?name=${enc(name.value.trim())}&file=${enc(f.name)}`, f, { type: 'application/geo+json' });
+      const m = await api('POST', `maps?name=${enc(name.value.trim())}&file=${enc(f.name)}${credit.value.trim() ? `&attribution=${enc(credit.value.trim())}` : ''}`, f, { type: 'application/geo+json' });
       if (!alive) return;
       toast(t('mpAdded', { name: pick(m && m.name) || name.value.trim() }));
       form.reset();
@@ -100,8 +101,9 @@ export function render(main, { describe }) {
     try {
       const doc = await loadMap(m.id);
       if (!alive || preview.dataset.map !== m.id) return;
-      preview.replaceChildren(h('h2', { text: pick(m.name) || m.id }), h('div', { class: 'ed-map-canvas' }, drawMap(doc)),
-        doc.attribution ? h('p', { class: 'hint map-attribution', text: doc.attribution }) : null);
+      // (replaceChildren would show a null as the text "null".)
+      preview.replaceChildren(...[h('h2', { text: pick(m.name) || m.id }), h('div', { class: 'ed-map-canvas' }, drawMap(doc)),
+        doc.attribution ? h('p', { class: 'hint map-attribution', text: doc.attribution }) : null].filter(Boolean));
     } catch (err) {
       if (alive) preview.replaceChildren(h('p', { class: 'form-error', text: describe(err) }));
     }
