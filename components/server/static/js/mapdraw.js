@@ -322,7 +322,9 @@ export function fitMap(svg) {
         const o = { lines, w, x: lx + dx, y: ly + dy };
         const hh = (lines * lh) / 2;
         if (o.x - w / 2 < x0 || o.x + w / 2 > x1 || o.y - hh < y0 || o.y + hh > y1) continue;
-        if (path && typeof path.isPointInFill === 'function' && !path.isPointInFill(new DOMPoint(o.x, o.y))) continue;
+        // Inside the region itself (not a neighbour within its box): checked only when
+        // this place is tried.
+        if (path && typeof path.isPointInFill === 'function') o.inside = () => path.isPointInFill(new DOMPoint(o.x, o.y));
         out.push(o);
       }
     }
@@ -337,7 +339,8 @@ export function fitMap(svg) {
   const boxOf = (o) => ({ x: o.x - o.w / 2, y: o.y - (o.lines * lh) / 2, width: o.w, height: o.lines * lh });
   for (const c of cand) {
     const id = c.t.dataset.region;
-    const o = c.opts.find((p) => c.rank === 0 || !placed.some((q) => q.id !== id && over(q.b, boxOf(p))));
+    const free = (p) => c.rank === 0 || !placed.some((q) => q.id !== id && over(q.b, boxOf(p)));
+    const o = c.opts.find((p) => free(p) && (!p.inside || p.inside()));
     if (!o) continue;
     setLines(c.t, o.lines === 2 ? splits[c.i] : [c.t.dataset.name]);
     c.t.setAttribute('x', o.x.toFixed(1));
