@@ -62,7 +62,7 @@ window.benchTaps = []; window.benchStates = []; window.benchReady = [];
       if (m.dataset.ready === 'true' && !m.hidden) {
         window.benchReady.push({
           node: document.getElementById('app').dataset.node,
-          paths: m.querySelectorAll('svg path[data-region]').length,
+          paths: m.querySelectorAll('svg path.region[data-region]').length,
           t: performance.timeOrigin + performance.now(),
         });
       }

@@ -311,6 +311,27 @@ async fn the_tablet_passes_axe_in_every_theme_and_both_languages() {
             .await;
         found.extend(violations(&tablet, &format!("tablet map node {lang} {w}x{h}")).await);
     }
+    // The map in high contrast (its dimmed regions outlined).
+    command(
+        addr,
+        "1",
+        &[json!({"type": "prefs", "text": "normal", "contrast": "high"})],
+    )
+    .await;
+    tablet
+        .wait_for(
+            "document.documentElement.dataset.contrast === 'high' && document.getElementById('map').dataset.ready === 'true'",
+            10,
+            "the map in high contrast",
+        )
+        .await;
+    found.extend(violations(&tablet, "tablet map node ru 1280x800 high contrast").await);
+    command(
+        addr,
+        "1",
+        &[json!({"type": "prefs", "text": "normal", "contrast": "normal"})],
+    )
+    .await;
 
     assert!(found.is_empty(), "axe violations:\n{}", found.join("\n"));
     let errors = browser.console_errors.lock().unwrap().clone();
@@ -387,7 +408,7 @@ async fn the_display_passes_axe_in_every_theme_and_both_languages() {
                 command(addr, screen, &[json!({"type": "go", "node": "1.30"})]).await;
                 display
                     .wait_for(
-                        "document.querySelectorAll('#display .frame').length === 1 && document.querySelectorAll('#display .frame.shown svg.mapdraw path.linked').length === 2",
+                        "document.querySelectorAll('#display .frame').length === 1 && document.querySelectorAll('#display .frame.shown svg.mapdraw path.region.linked').length === 2",
                         10,
                         "the display's map",
                     )
@@ -417,6 +438,17 @@ async fn the_display_passes_axe_in_every_theme_and_both_languages() {
             )
             .await,
         );
+        if screen == "1" {
+            command(addr, screen, &[json!({"type": "go", "node": "1.30"})]).await;
+            display
+                .wait_for(
+                    "document.querySelectorAll('#display .frame').length === 1 && document.querySelector('#display .frame.shown')?.dataset.contrast === 'high' && document.querySelectorAll('#display .frame.shown svg.mapdraw path.region.linked').length === 2",
+                    10,
+                    "the display's map in high contrast",
+                )
+                .await;
+            found.extend(violations(&display, "display 1 map node, high contrast").await);
+        }
     }
     assert!(found.is_empty(), "axe violations:\n{}", found.join("\n"));
 }

@@ -166,7 +166,7 @@ async fn region_point(page: &Page, id: &str) -> (f64, f64) {
     let p = page
         .eval(&format!(
             "(() => {{ const svg = document.querySelector('#map svg.mapdraw'); const id = {id}; \
-             const hit = svg.querySelector(`circle.hit[data-region=\"${{id}}\"]`); \
+             const hit = svg.querySelector(`.hit[data-region=\"${{id}}\"]`); \
              if (hit) {{ const r = hit.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }} \
              const f = svg.ekranMap.doc.features.find(f => f.id === id); \
              const q = new DOMPoint(f.label[0], f.label[1]).matrixTransform(svg.getScreenCTM()); return [q.x, q.y]; }})()",
@@ -195,7 +195,7 @@ const SMALL_TARGETS: &str = r#"(() => {
   for (const p of svg.querySelectorAll('path.region.linked')) {
     const id = p.dataset.region;
     let w = 0, h = 0;
-    for (const e of svg.querySelectorAll(`path[data-region="${id}"], circle.hit[data-region="${id}"]`)) {
+    for (const e of svg.querySelectorAll(`path[data-region="${id}"], .hit[data-region="${id}"]`)) {
       const r = e.getBoundingClientRect();
       w = Math.max(w, r.width);
       h = Math.max(h, r.height);
@@ -220,7 +220,7 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
 
     // Every region drawn; the four linked ones tappable, the others dimmed.
     let drawn = tablet
-        .eval("[document.querySelectorAll('#map path[data-region]').length, [...document.querySelectorAll('#map path.region.linked')].map(p => p.dataset.region).sort(), document.querySelectorAll('#map path.region.dim').length, document.querySelector('#map svg').getAttribute('aria-hidden')]")
+        .eval("[document.querySelectorAll('#map path.region[data-region]').length, [...document.querySelectorAll('#map path.region.linked')].map(p => p.dataset.region).sort(), document.querySelectorAll('#map path.region.dim').length, document.querySelector('#map svg').getAttribute('aria-hidden')]")
         .await;
     let mut linked: Vec<&str> = LINKED.iter().map(|l| l.1).collect();
     linked.sort_unstable();
@@ -260,7 +260,7 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
             .await;
         assert_eq!(tablet.eval(SMALL_TARGETS).await, json!([]), "at {w}×{h}");
         let cities = tablet
-            .eval("['KZ-75', 'KZ-79'].map(id => !!document.querySelector(`#map circle.hit[data-region=\"${id}\"]`) || (() => { const r = document.querySelector(`#map path[data-region=\"${id}\"]`).getBoundingClientRect(); return r.width >= 48 && r.height >= 48; })())")
+            .eval("['KZ-75', 'KZ-79'].map(id => !!document.querySelector(`#map .hit[data-region=\"${id}\"]`) || (() => { const r = document.querySelector(`#map path[data-region=\"${id}\"]`).getBoundingClientRect(); return r.width >= 48 && r.height >= 48; })())")
             .await;
         assert_eq!(
             cities,
@@ -315,7 +315,7 @@ async fn the_tablet_map_leads_to_linked_regions_and_the_display_follows() {
 
     // With no region chosen, the display marks every linked region.
     let marked = display
-        .eval("[[...document.querySelectorAll('#display .frame.shown path.region.linked')].map(p => p.dataset.region).sort(), document.querySelectorAll('#display .frame.shown path[data-region]').length, document.querySelectorAll('#display .frame.shown .region.active').length]")
+        .eval("[[...document.querySelectorAll('#display .frame.shown path.region.linked')].map(p => p.dataset.region).sort(), document.querySelectorAll('#display .frame.shown path.region[data-region]').length, document.querySelectorAll('#display .frame.shown .region.active').length]")
         .await;
     assert_eq!(marked, json!([linked, features, 0]), "{marked}");
     // Kept for going offline with the state that shows it (display-offline.js).

@@ -117,9 +117,12 @@ function setLines(t, lines) {
  *   `lang` (`featureName`), shown by `fitMap` only where it fits its region.
  * Options: `lang`, `links` (`[{region, id, title}]`, the state's), `active` (a region
  * id or null), `interactive` (the tablet: linked regions take taps; adds the class
- * `interactive`). The element is aria-hidden: pages name regions in text beside it.
+ * `interactive`), `markers` (default true: small linked regions get 48 px markers, on
+ * the tablet's map and the display; false on a small picture: only a dot for a tiny
+ * active region), `labels` (`all`, default, or `active`: the active region's name
+ * only). The element is aria-hidden: pages name regions in text beside it.
  */
-export function drawMap(doc, { lang = 'kk', links = [], active = null, interactive = false } = {}) {
+export function drawMap(doc, { lang = 'kk', links = [], active = null, interactive = false, markers = true, labels: which = 'all' } = {}) {
   const linked = new Set((Array.isArray(links) ? links : []).map((l) => l && l.region));
   const svg = el('svg', {
     viewBox: `0 0 ${doc.width} ${doc.height}`,
@@ -150,11 +153,11 @@ export function drawMap(doc, { lang = 'kk', links = [], active = null, interacti
     if (f.id === active) tx.classList.add('active');
     tx.dataset.name = featureName(f, lang);
     tx.textContent = tx.dataset.name;
-    labels.append(tx);
+    if (which === 'all' || f.id === active) labels.append(tx);
   }
   if (last) regions.append(last);
   svg.append(regions, hits, labels);
-  svg.ekranMap = { doc, linked, active };
+  svg.ekranMap = { doc, linked, active, markers: !!markers };
   return svg;
 }
 
@@ -163,45 +166,111 @@ export function attributionOf(doc) {
   return doc && typeof doc.attribution === 'string' ? doc.attribution.trim().slice(0, 300) : '';
 }
 
+
+/** A tiny active region on a picture without markers gets a dot this wide (CSS px)… */
+const DOT_PX = 12;
+/** …when its box is under this many CSS pixels across. */
+const DOT_UNDER_PX = 8;
+/** Corners of a marker's outline (a polygon close enough to its circle). */
+const SIDES = 48;
+
+/**
+ * The polygon `pts` cut to the points p with (p − mid)·dir ≤ 0: the side of the line
+ * through `mid`, square to `dir`, that `dir` points away from (Sutherland–Hodgman
+ * against one half-plane).
+ */
+function cut(pts, mid, dir) {
+  const side = (p) => (p[0] - mid[0]) * dir[0] + (p[1] - mid[1]) * dir[1];
+  const out = [];
+  pts.forEach((p, i) => {
+    const q = pts[(i + 1) % pts.length];
+    const a = side(p);
+    const b = side(q);
+    if (a <= 0) out.push(p);
+    if ((a < 0 && b > 0) || (a > 0 && b < 0)) {
+      const t = a / (a - b);
+      out.push([p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t]);
+    }
+  });
+  return out;
+}
+
+/**
+ * A marker's shape: the circle of radius `r` around `c`, less what is nearer to one of
+ * `sites` (other markers' centres, large linked regions' label points) than to `c`:
+ * markers that would overlap share the space between them, and none covers the middle
+ * of a region that is its own target. Returns path data.
+ */
+function markerPath(c, r, sites) {
+  let pts = [];
+  for (let i = 0; i < SIDES; i++) {
+    const a = (2 * Math.PI * i) / SIDES;
+    pts.push([c[0] + r * Math.cos(a), c[1] + r * Math.sin(a)]);
+  }
+  for (const s of sites) {
+    const dir = [s[0] - c[0], s[1] - c[1]];
+    const d = Math.hypot(dir[0], dir[1]);
+    if (d < 1e-6 || d >= 2 * r) continue;
+    pts = cut(pts, [(c[0] + s[0]) / 2, (c[1] + s[1]) / 2], dir);
+  }
+  return `M${pts.map((p) => `${p[0].toFixed(1)} ${p[1].toFixed(1)}`).join('L')}Z`;
+}
+
 /**
  * Fits a drawn map (`drawMap`) to the size it has on the page; call it after layout and
- * on every resize. Labels: set to the svg's CSS font size on screen (else `LABEL_PX`),
- * shown only where the name fits inside its region's box, in one line or two (the active
- * region's always, inside the map's edges; the labels it covers give way).
- * Tap targets: every linked region (and the active one) smaller than `MIN_TARGET_PX`
- * in either direction gets a `<circle class="hit" data-region=ID>` of that diameter at
- * its label point, a marker a finger can hit. Sets `data-fitted` ("WxH", the CSS
- * pixels fitted to). Returns the CSS pixels per map unit
- * (0 when the map is not laid out: nothing is changed then).
+ * on every resize (`keepFitted` does both). Returns the CSS pixels per map unit, or 0
+ * when the map is not laid out (nothing is changed then).
+ *
+ * Tap targets (`markers` on): every linked region (and the active one) smaller than
+ * `MIN_TARGET_PX` in either direction gets a `<path class="hit" data-region=ID>`: a
+ * circle of that diameter at its label point, a marker a finger can hit, cut where it
+ * would overlap a neighbouring marker (each keeps the side nearer its centre) or cover
+ * the label point of a large linked region (that region keeps its middle). Markers off:
+ * only a tiny active region gets a dot (`DOT_PX`).
+ *
+ * Labels, at the svg's CSS font size on screen (else `LABEL_PX`), in one line or two:
+ * placed in turn, the active region's first (always shown, inside the map's edges),
+ * then the markers' names (beside their marker: below, above, right or left), then the
+ * linked regions', then the others'; a region's name goes at its label point or, when
+ * something is there already, a line or two lower or higher, or to the side, still
+ * inside its region; a name that finds no free place inside its region is not shown.
+ * Sets `data-fitted` ("WxH", the CSS pixels fitted to).
  */
 export function fitMap(svg) {
   const m = svg && svg.ekranMap;
-  const ctm = m && svg.getScreenCTM();
-  const box = svg.getBoundingClientRect();
-  if (!m || !ctm || !ctm.a || !box.width) return 0;
+  const ctm = m && svg.isConnected && svg.getScreenCTM();
+  const box = svg && svg.getBoundingClientRect();
+  if (!m || !ctm || !ctm.a || !box.width || !box.height) return 0;
   const scale = Math.abs(ctm.a);
   svg.dataset.fitted = `${Math.round(box.width)}x${Math.round(box.height)}`;
+  const { doc } = m;
+  const W = doc.width;
+  const H = doc.height;
+  const feats = new Map(doc.features.map((f) => [f.id, f]));
+  const paths = new Map([...svg.querySelectorAll('path.region')].map((p) => [p.dataset.region, p]));
+  const small = (f, px) => (f.bbox[2] - f.bbox[0]) * scale < px || (f.bbox[3] - f.bbox[1]) * scale < px;
+  const own = (f) => m.linked.has(f.id) || f.id === m.active;
+  // Markers, and the middles of the regions big enough to be their own targets.
+  const marked = doc.features.filter((f) => (m.markers ? own(f) && small(f, MIN_TARGET_PX) : f.id === m.active && small(f, DOT_UNDER_PX)));
+  // Half a pixel more: a target exactly 48 px may measure 47.99 after scaling.
+  const r = (m.markers ? (MIN_TARGET_PX + 1) / 2 : DOT_PX / 2) / scale;
   const hits = svg.querySelector('.hits');
   hits.replaceChildren();
-  // Half a pixel more: a target exactly 48 px may measure 47.99 after scaling.
-  const r = (MIN_TARGET_PX + 1) / 2 / scale;
-  for (const f of m.doc.features) {
-    if (!m.linked.has(f.id) && f.id !== m.active) continue;
-    const [x0, y0, x1, y1] = f.bbox;
-    if ((x1 - x0) * scale >= MIN_TARGET_PX && (y1 - y0) * scale >= MIN_TARGET_PX) continue;
-    const c = el('circle', { cx: f.label[0], cy: f.label[1], r: r.toFixed(2), 'data-region': f.id });
+  for (const f of marked) {
+    const sites = marked.filter((g) => g !== f).map((g) => g.label);
+    const c = el('path', { d: markerPath(f.label, r, sites), 'data-region': f.id });
     c.classList.add('hit');
     if (m.linked.has(f.id)) c.classList.add('linked');
     if (f.id === m.active) c.classList.add('active');
     hits.append(c);
   }
-  // Labels: the map's font size (CSS, in px) on screen; one line, else two.
+  const markedIds = new Set(marked.map((f) => f.id));
+
+  // Labels: measured in one line and in two (all at once: a few layouts for the lot).
   const px = parseFloat(getComputedStyle(svg).fontSize) || LABEL_PX;
   const size = px / scale;
+  const lh = size * 1.25;
   const labels = [...svg.querySelectorAll('text.label')];
-  const feats = new Map(m.doc.features.map((f) => [f.id, f]));
-  const marked = new Map([...hits.children].map((c) => [c.dataset.region, c]));
-  const fits = (f, w, lines) => w <= (f.bbox[2] - f.bbox[0]) * 0.92 && size * (1.25 * lines + 0.1) <= f.bbox[3] - f.bbox[1];
   for (const t of labels) {
     const f = feats.get(t.dataset.region);
     t.setAttribute('font-size', size.toFixed(2));
@@ -210,57 +279,105 @@ export function fitMap(svg) {
     t.classList.remove('shown');
     setLines(t, [t.dataset.name]);
   }
-  // Measure all, then change, then measure again: a few layouts for the lot.
   const one = labels.map((t) => t.getComputedTextLength());
-  const two = new Set();
-  labels.forEach((t, i) => {
-    const f = feats.get(t.dataset.region);
-    const split = halves(t.dataset.name);
-    if (marked.has(f.id) || fits(f, one[i], 1) || !split) return;
-    if (fits(f, one[i] * 0.75, 2) || f.id === m.active) {
-      setLines(t, split);
-      two.add(t);
-    }
-  });
-  const widths = labels.map((t, i) => (two.has(t) ? Math.max(...[...t.children].map((x) => x.getComputedTextLength())) : one[i]));
-  // Who shows, in order: the active region, the marked small ones (their name under
-  // the marker: a callout), then every name that fits its region; a label that would
-  // cover one already placed gives way.
-  const cand = [];
-  labels.forEach((t, i) => {
-    const f = feats.get(t.dataset.region);
-    const lines = two.has(t) ? 2 : 1;
-    const c = marked.get(f.id);
-    let x = f.label[0];
-    let y = f.label[1];
-    if (c) {
-      const below = f.label[1] + r + size * 0.8;
-      y = below + size < m.doc.height ? below : f.label[1] - r - size * 0.8;
-    } else if (!fits(f, widths[i], lines) && f.id !== m.active) return;
-    const half = widths[i] / 2 + size * 0.3;
-    x = Math.min(Math.max(x, half), m.doc.width - half);
-    y = Math.min(Math.max(y, size * lines * 0.7), m.doc.height - size * lines * 0.7);
-    t.setAttribute('x', x.toFixed(1));
-    t.setAttribute('y', y.toFixed(1));
-    for (const sp of t.children) sp.setAttribute('x', x.toFixed(1));
-    cand.push({ t, rank: f.id === m.active ? 0 : c ? 1 : 2 });
-  });
-  cand.sort((p, q) => p.rank - q.rank);
-  for (const c of cand) c.b = c.t.getBBox();
-  // The markers are in the way of every label but their own; labels keep a little apart.
-  const placed = [...marked.values()].map((c) => ({
-    id: c.dataset.region,
-    b: { x: +c.getAttribute('cx') - r, y: +c.getAttribute('cy') - r, width: 2 * r, height: 2 * r },
-  }));
+  const splits = labels.map((t) => halves(t.dataset.name));
+  labels.forEach((t, i) => splits[i] && setLines(t, splits[i]));
+  const two = labels.map((t, i) => (splits[i] ? Math.max(...[...t.children].map((x) => x.getComputedTextLength())) : Infinity));
+
+  // Where each name may go, best first: {lines, w, x, y}.
   const pad = size * 0.25;
+  const inMap = (o) => o.x - o.w / 2 >= 0 && o.x + o.w / 2 <= W && o.y - (o.lines * lh) / 2 >= 0 && o.y + (o.lines * lh) / 2 <= H;
+  const clamped = (o) => {
+    const half = o.w / 2 + size * 0.3;
+    const v = (o.lines * lh) / 2 + size * 0.1;
+    return { ...o, x: Math.min(Math.max(o.x, half), W - half), y: Math.min(Math.max(o.y, v), H - v) };
+  };
+  const options = (t, i) => {
+    const f = feats.get(t.dataset.region);
+    const sets = [[1, one[i]]].concat(Number.isFinite(two[i]) ? [[2, two[i]]] : []);
+    const [lx, ly] = f.label;
+    if (markedIds.has(f.id)) {
+      const out = [];
+      for (const [lines, w] of sets) {
+        const h = lines * lh;
+        out.push({ lines, w, x: lx, y: ly + r + pad + h / 2 }, { lines, w, x: lx, y: ly - r - pad - h / 2 });
+        out.push({ lines, w, x: lx + r + pad + w / 2, y: ly }, { lines, w, x: lx - r - pad - w / 2, y: ly });
+      }
+      return out.map((o) => (o.x === lx ? clamped(o) : o)).filter(inMap);
+    }
+    const [x0, y0, x1, y1] = f.bbox;
+    const fits = (w, lines) => w <= (x1 - x0) * 0.92 && size * (1.25 * lines + 0.1) <= y1 - y0;
+    const active = f.id === m.active;
+    const usable = sets.filter(([lines, w]) => active || fits(w, lines));
+    const out = usable.map(([lines, w]) => ({ lines, w, x: lx, y: ly }));
+    // Other places, nearest first: up to three lines up or down, a sixth or a third of
+    // the region's width to either side.
+    const q = (x1 - x0) / 6;
+    const shifts = [];
+    for (const dx of [0, q, -q, 2 * q, -2 * q]) for (const dy of [0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 3, -3]) if (dx || dy) shifts.push([dx, dy * lh]);
+    shifts.sort((a, b) => Math.hypot(...a) - Math.hypot(...b));
+    const path = paths.get(f.id);
+    for (const [lines, w] of usable) {
+      for (const [dx, dy] of shifts) {
+        const o = { lines, w, x: lx + dx, y: ly + dy };
+        const hh = (lines * lh) / 2;
+        if (o.x - w / 2 < x0 || o.x + w / 2 > x1 || o.y - hh < y0 || o.y + hh > y1) continue;
+        // Inside the region itself (not a neighbour within its box): checked only when
+        // this place is tried.
+        if (path && typeof path.isPointInFill === 'function') o.inside = () => path.isPointInFill(new DOMPoint(o.x, o.y));
+        out.push(o);
+      }
+    }
+    return active ? out.map(clamped) : out;
+  };
+  const rankOf = (id) => (id === m.active ? 0 : markedIds.has(id) ? 1 : m.linked.has(id) ? 2 : 3);
+  const cand = labels.map((t, i) => ({ t, i, rank: rankOf(t.dataset.region), opts: options(t, i) }));
+  cand.sort((p, q) => p.rank - q.rank);
+  // The markers are in the way of every name but their own; names keep a little apart.
+  const placed = marked.map((f) => ({ id: f.id, b: { x: f.label[0] - r, y: f.label[1] - r, width: 2 * r, height: 2 * r } }));
   const over = (a, b) => b.x < a.x + a.width + pad && a.x < b.x + b.width + pad && b.y < a.y + a.height + pad && a.y < b.y + b.height + pad;
+  const boxOf = (o) => ({ x: o.x - o.w / 2, y: o.y - (o.lines * lh) / 2, width: o.w, height: o.lines * lh });
   for (const c of cand) {
     const id = c.t.dataset.region;
-    if (c.rank > 0 && placed.some((p) => p.id !== id && over(p.b, c.b))) continue;
-    placed.push({ id: c.rank === 0 ? null : id, b: c.b });
+    const free = (p) => c.rank === 0 || !placed.some((q) => q.id !== id && over(q.b, boxOf(p)));
+    const o = c.opts.find((p) => free(p) && (!p.inside || p.inside()));
+    if (!o) continue;
+    setLines(c.t, o.lines === 2 ? splits[c.i] : [c.t.dataset.name]);
+    c.t.setAttribute('x', o.x.toFixed(1));
+    c.t.setAttribute('y', o.y.toFixed(1));
+    for (const sp of c.t.children) sp.setAttribute('x', o.x.toFixed(1));
+    placed.push({ id, b: boxOf(o) });
     c.t.classList.add('shown');
   }
   const act = svg.querySelector('text.label.active');
   if (act) act.parentNode.append(act);
   return scale;
+}
+
+/**
+ * Fits `svg` (`fitMap`) once it is laid out and again whenever its size changes or the
+ * page comes back into view (a page drawn while hidden measured nothing); calls `then`
+ * after the first fit. Stops by itself once the svg is taken off the page.
+ */
+export function keepFitted(svg, then) {
+  let first = true;
+  const fit = () => {
+    if (!svg.isConnected) {
+      stop();
+      return;
+    }
+    if (!fitMap(svg)) return;
+    if (first && then) then();
+    first = false;
+  };
+  const ro = new ResizeObserver(fit);
+  const seen = () => {
+    if (document.visibilityState === 'visible') fit();
+  };
+  const stop = () => {
+    ro.disconnect();
+    document.removeEventListener('visibilitychange', seen);
+  };
+  ro.observe(svg);
+  document.addEventListener('visibilitychange', seen);
 }

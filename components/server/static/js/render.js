@@ -5,7 +5,7 @@
 // Pure: no connection, no lookups or listeners at import. Shared by the display page
 // (display.js) and the editor's live preview (preview-slide.js).
 import { t, fmt, counter } from './i18n.js';
-import { loadMap, drawMap, fitMap, featureOf, featureName, attributionOf } from './mapdraw.js';
+import { loadMap, drawMap, fitMap, keepFitted, featureOf, featureName, attributionOf } from './mapdraw.js';
 import { shown, clamp } from './hyphen.js';
 import { fitFrame, showPage } from './fit.js';
 
@@ -97,14 +97,17 @@ function title(text, cls = 'title') {
 }
 
 /**
- * The chosen region's name (`s.map.active`) as a badge: the region's code until its map
- * document is loaded (a wait of the frame), then its name in the frame's language.
+ * The chosen region's name (`s.map.active`) as a badge: its name in the frame's
+ * language once its map document is loaded (a wait of the frame); until then, or when
+ * the document cannot load, the title of the node the region leads to (the state's
+ * link), else the node's: never the region's code.
  */
 function regionBadge(s, ctx) {
   const id = s.map.active;
   const b = h('div', 'rbadge active');
   b.dataset.region = id;
-  const name = tx('span', 'rbadge-name', id);
+  const link = Array.isArray(s.map.links) ? s.map.links.find((l) => l && l.region === id) : null;
+  const name = tx('span', 'rbadge-name', str(link && link.title) || s.node.title);
   b.append(h('span', 'rbadge-dot'), name);
   ctx.waits.push(
     loadMap(s.map.src)
@@ -263,6 +266,9 @@ const LAYOUTS = {
             fig.append(svg);
             const attr = attributionOf(doc);
             if (attr) fig.append(h('figcaption', 'map-attr', attr));
+            // Fitted again once laid out: a frame built in a hidden page is fitted
+            // before its map arrives, and a hidden page measures nothing.
+            keepFitted(svg);
           })
           .catch(instead),
       );

@@ -5,7 +5,7 @@
 // a node with a chosen region, a small map in the slide preview marks it and names it.
 // Drawing is mapdraw.js.
 import { t } from './i18n.js';
-import { loadMap, drawMap, fitMap, featureOf, featureName, attributionOf } from './mapdraw.js';
+import { loadMap, drawMap, keepFitted, featureOf, featureName, attributionOf } from './mapdraw.js';
 
 /** Whether the state's node is a map to choose from (not a node reached through one). */
 export function isMapNode(s) {
@@ -22,19 +22,10 @@ function h(tag, cls, text) {
   return e;
 }
 
-/** Fits `svg` now and whenever its size changes; calls `then` after the first fit. */
-function keepFitted(svg, then) {
-  let first = true;
-  const ro = new ResizeObserver(() => {
-    if (!svg.isConnected) {
-      ro.disconnect();
-      return;
-    }
-    if (!fitMap(svg)) return;
-    if (first && then) then();
-    first = false;
-  });
-  ro.observe(svg);
+/** Room left below `el`'s top in the window (CSS px), less `below` for what follows it. */
+function roomBelow(el, below) {
+  const top = el.getBoundingClientRect().top + scrollY;
+  return Math.max(160, Math.floor(innerHeight - top - below));
 }
 
 /**
@@ -78,6 +69,21 @@ export class TabletMap {
       pressed.forEach((x) => x.classList.add('pressed'));
     }, { passive: true });
     for (const ev of ['pointerup', 'pointercancel', 'pointerleave']) this.box.addEventListener(ev, release, { passive: true });
+    addEventListener('resize', () => this.size());
+  }
+
+  /**
+   * Keeps the map inside the window: as tall as the room from its top to the window's
+   * bottom (less the attribution and the page's bottom padding), as wide as its column;
+   * a tall map is drawn smaller (`meet`), never scrolled to.
+   */
+  size() {
+    const svg = this.box.querySelector('svg.mapdraw');
+    if (!svg || this.panel.hidden) return;
+    const attr = this.box.querySelector('.map-attr');
+    const below = (attr ? attr.offsetHeight + 6 : 0) + (parseFloat(getComputedStyle(this.panel.closest('.app') || this.panel).paddingBottom) || 0);
+    const max = `${roomBelow(svg, below)}px`;
+    if (svg.style.maxHeight !== max) svg.style.maxHeight = max;
   }
 
   linkOf(region) {
@@ -128,11 +134,17 @@ export class TabletMap {
       if (attr) this.box.append(h('p', 'map-attr', attr));
       // Ready (for tests and benchmarks): drawn, fitted and listening, in the frame that
       // first paints it (a resize observer runs after layout, before paint).
-      keepFitted(svg, () => (this.panel.dataset.ready = 'true'));
+      this.size();
+      keepFitted(svg, () => {
+        this.size();
+        this.panel.dataset.ready = 'true';
+      });
     } else this.panel.dataset.ready = 'true';
-    const name = (r) => featureName(featureOf(doc, r), s.lang) || r;
+    // Without the map document (it could not load) a region is named by the node it
+    // leads to: never by its code.
+    const name = (l) => (doc ? featureName(featureOf(doc, l.region), s.lang) : '') || l.title || '';
     const coll = new Intl.Collator([s.lang, 'ru']);
-    const items = links.map((l) => ({ l, name: name(l.region) })).sort((a, b) => coll.compare(a.name, b.name));
+    const items = links.map((l) => ({ l, name: name(l) })).sort((a, b) => coll.compare(a.name, b.name));
     this.list.replaceChildren();
     for (const { l, name: n } of items) {
       const b = h('button', 'btn map-link');
@@ -163,8 +175,12 @@ export class TabletMap {
     const k = drawn ? JSON.stringify([m.src, active, s.lang]) : '';
     this.region.hidden = !active;
     if (active) {
+      // The region's name once its map is here; until then (or if it never comes) the
+      // title of the node a map links it to, if any: never its code.
+      const link = Array.isArray(m.links) && m.links.find((l) => l.region === active);
+      const title = (link && link.title) || '';
       this.region.dataset.region = active;
-      this.region.textContent = `${t(s.lang, 'mapRegion')}: ${active}`;
+      this.region.textContent = title ? `${t(s.lang, 'mapRegion')}: ${title}` : t(s.lang, 'mapRegion');
       loadMap(m.src)
         .then((doc) => {
           const f = featureOf(doc, active);
@@ -180,7 +196,8 @@ export class TabletMap {
     loadMap(m.src)
       .then((doc) => {
         if (this.previewBuilt !== k) return;
-        const svg = drawMap(doc, { lang: s.lang, links: m.links, active });
+        // A small picture, not a control: the region highlighted, no markers to tap.
+        const svg = drawMap(doc, { lang: s.lang, active, markers: false, labels: 'active' });
         svg.classList.add('slide-map');
         this.preview.prepend(svg);
         this.preview.classList.add('has-map');
