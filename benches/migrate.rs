@@ -14,8 +14,6 @@
 //! Run: `cargo bench --bench migrate` (or `-- oneline`, `-- dump`). `EKRAN_BENCH_MB`
 //! sets the dump size (default 200).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use bson::doc;
@@ -23,40 +21,8 @@ use ekran_core::import::{After, Input, LegacyBatch};
 use ekran_core::{Core, CLI};
 use ekran_legacy::import::Options;
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Relaxed) + layout.size();
-            PEAK.fetch_max(now, Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(p, layout) };
-        CURRENT.fetch_sub(layout.size(), Relaxed);
-    }
-    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let q = unsafe { System.realloc(p, layout, new) };
-        if !q.is_null() {
-            if new > layout.size() {
-                let now = CURRENT.fetch_add(new - layout.size(), Relaxed) + new - layout.size();
-                PEAK.fetch_max(now, Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new, Relaxed);
-            }
-        }
-        q
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 fn main() {
     let only: Vec<String> = std::env::args()
@@ -230,8 +196,7 @@ fn dump() {
     );
     let data = tempfile::tempdir().unwrap();
     let mut core = Core::open(data.path()).unwrap();
-    let base = CURRENT.load(Relaxed);
-    PEAK.store(base, Relaxed);
+    let base = counting_alloc::reset_peak();
     let t0 = Instant::now();
     let mut batch = LegacyBatch::new(Options::default());
     for f in ["old.bson", "oldKZ.bson"] {
@@ -252,7 +217,7 @@ fn dump() {
         .import_legacy(batch, None, After::Publish, CLI)
         .unwrap();
     let all = t0.elapsed().as_secs_f64();
-    let peak = PEAK.load(Relaxed) - base;
+    let peak = counting_alloc::peak_above(base);
     assert_eq!(r.created, labels.len());
     println!(
         "read + parse + map: {parsed:.2} s ({:.0} MB/s); store transaction (merge, validate, write, publish): {:.2} s",
