@@ -309,7 +309,7 @@ pub fn render(hall: &Hall, screen: &Screen, pos: &Position, stamp: Stamp) -> Str
     let map = map::map_view(
         hall,
         screen,
-        node,
+        &ancestors,
         node.slides.get(pos.slide).and_then(|s| s.region.as_ref()),
         &|n: &Node| t(&n.title),
     );

@@ -118,7 +118,6 @@ impl Reader<'_> {
         rows.into_iter().map(row).collect()
     }
 
-    /// The stored map `id`, without its document.
     /// Whether `id` is a stored map's or was a removed one's: ids are never reused.
     pub fn map_id_used(&self, id: &str) -> Result<bool> {
         self.tx
@@ -131,6 +130,7 @@ impl Reader<'_> {
             .map_err(self.db())
     }
 
+    /// The stored map `id`, without its document.
     pub fn map_row(&self, id: &str) -> Result<Option<MapRow>> {
         let r = self
             .tx

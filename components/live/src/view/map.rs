@@ -33,7 +33,8 @@ pub fn map_url(id: &MapId) -> String {
     format!("/maps/{id}")
 }
 
-/// The map a page shows at `node` (see docs/protocol.md, `map`):
+/// The map a page shows at the last of `ancestors` (the node shown, after its
+/// ancestors, root first, as `Tree::ancestors` gives them; see docs/protocol.md, `map`):
 /// * a map node: its map (the built-in one when it names none) and links;
 /// * a node a map node links to (its nearest ancestor that does, else the first such map
 ///   node of the screen): that map with the region chosen;
@@ -44,10 +45,11 @@ pub fn map_url(id: &MapId) -> String {
 pub(super) fn map_view<'h>(
     hall: &'h Hall,
     screen: &Screen,
-    node: &'h Node,
+    ancestors: &[&'h Node],
     slide_region: Option<&'h ekran_model::RegionCode>,
     title: &dyn Fn(&'h Node) -> &'h str,
 ) -> Option<MapView<'h>> {
+    let node = *ancestors.last()?;
     let region = slide_region.or(node.region.as_ref()).map(|r| r.as_str());
     let view = |m: &'h NodeMap, active: Option<&'h str>| MapView {
         src: map_url(&m.map),
@@ -81,16 +83,15 @@ pub(super) fn map_view<'h>(
         let m = n.map.as_ref()?;
         Some((m, m.region_of(key)?.as_str()))
     };
-    let found = hall
-        .nodes
-        .ancestors(key)
-        .into_iter()
+    let found = ancestors
+        .iter()
         .rev()
+        .copied()
         .find_map(linking)
         .or_else(|| {
             hall.nodes
-                .walk()
-                .filter(|n| hall.nodes.is_within(n.key(), &screen.root))
+                .subtree(&screen.root)
+                .into_iter()
                 .find_map(linking)
         });
     if let Some((m, active)) = found {
