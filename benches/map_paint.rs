@@ -30,6 +30,19 @@ use ekran_model::{
 const ROUNDS: usize = 40;
 const REGIONS: [&str; 4] = ["KZ-75", "KZ-35", "KZ-79", "KZ-71"];
 
+/// `stampStates(handler)`: the handler, stamping each state's arrival (node key and
+/// time) in `window.benchStates` first. Put before both probes.
+const STAMP_STATES: &str = r#"
+window.stampStates = (fn) => function (ev) {
+  const t = performance.timeOrigin + performance.now();
+  try {
+    const m = JSON.parse(ev.data);
+    if (m && m.type === 'state') window.benchStates.push({ node: m.node.id, t });
+  } catch (_) {}
+  return fn.call(this, ev);
+};
+"#;
+
 /// Finger down and state arrival on the tablet; the map panel's readiness.
 const TABLET_PROBE: &str = r#"
 window.benchTaps = []; window.benchStates = []; window.benchReady = [];
@@ -37,24 +50,7 @@ window.benchTaps = []; window.benchStates = []; window.benchReady = [];
   addEventListener('pointerdown', () => {
     window.benchTaps.push(performance.timeOrigin + performance.now());
   }, { capture: true });
-  const stamp = (fn) => function (ev) {
-    const t = performance.timeOrigin + performance.now();
-    try {
-      const m = JSON.parse(ev.data);
-      if (m && m.type === 'state') window.benchStates.push({ node: m.node.id, t });
-    } catch (_) {}
-    return fn.call(this, ev);
-  };
-  const add = WebSocket.prototype.addEventListener;
-  WebSocket.prototype.addEventListener = function (type, fn, opts) {
-    return add.call(this, type, type === 'message' && typeof fn === 'function' ? stamp(fn) : fn, opts);
-  };
-  const on = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
-  Object.defineProperty(WebSocket.prototype, 'onmessage', {
-    configurable: true,
-    get() { return on.get.call(this); },
-    set(fn) { on.set.call(this, typeof fn === 'function' ? stamp(fn) : fn); },
-  });
+  benchOnMessage(stampStates);
   document.addEventListener('DOMContentLoaded', () => {
     const m = document.getElementById('map');
     if (!m) return;
@@ -74,31 +70,10 @@ window.benchTaps = []; window.benchStates = []; window.benchReady = [];
 /// The frame after the display shows another node, and whether it drew a map; the states
 /// arriving; long tasks.
 const DISPLAY_PROBE: &str = r#"
-window.benchPaints = []; window.benchStates = []; window.benchLong = [];
+window.benchPaints = []; window.benchStates = [];
 (() => {
-  const stamp = (fn) => function (ev) {
-    const t = performance.timeOrigin + performance.now();
-    try {
-      const m = JSON.parse(ev.data);
-      if (m && m.type === 'state') window.benchStates.push({ node: m.node.id, t });
-    } catch (_) {}
-    return fn.call(this, ev);
-  };
-  const add = WebSocket.prototype.addEventListener;
-  WebSocket.prototype.addEventListener = function (type, fn, opts) {
-    return add.call(this, type, type === 'message' && typeof fn === 'function' ? stamp(fn) : fn, opts);
-  };
-  const on = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
-  Object.defineProperty(WebSocket.prototype, 'onmessage', {
-    configurable: true,
-    get() { return on.get.call(this); },
-    set(fn) { on.set.call(this, typeof fn === 'function' ? stamp(fn) : fn); },
-  });
-  try {
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.benchLong.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  } catch (_) {}
+  benchOnMessage(stampStates);
+  benchLongTasks();
 })();
 document.addEventListener('DOMContentLoaded', () => {
   const d = document.getElementById('display');
@@ -161,7 +136,12 @@ async fn main() {
         display,
         tablet,
         data: _data,
-    } = paint::open(hall, DISPLAY_PROBE, TABLET_PROBE).await;
+    } = paint::open(
+        hall,
+        &format!("{STAMP_STATES}{DISPLAY_PROBE}"),
+        &format!("{STAMP_STATES}{TABLET_PROBE}"),
+    )
+    .await;
     tablet
         .wait_for(
             "document.getElementById('conn')?.dataset.state === 'open'",

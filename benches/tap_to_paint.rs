@@ -28,27 +28,13 @@ addEventListener('pointerdown', () => {
 /// Stamps the frame after the display changes, times its message handlers and counts
 /// long tasks.
 const DISPLAY_PROBE: &str = r#"
-window.benchPaints = []; window.benchWork = []; window.benchLong = [];
+window.benchPaints = []; window.benchWork = [];
 (() => {
-  const timed = (fn) => function (ev) {
+  benchOnMessage((fn) => function (ev) {
     const t0 = performance.now();
     try { return fn.call(this, ev); } finally { window.benchWork.push(performance.now() - t0); }
-  };
-  const add = WebSocket.prototype.addEventListener;
-  WebSocket.prototype.addEventListener = function (type, fn, opts) {
-    return add.call(this, type, type === 'message' && typeof fn === 'function' ? timed(fn) : fn, opts);
-  };
-  const on = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
-  Object.defineProperty(WebSocket.prototype, 'onmessage', {
-    configurable: true,
-    get() { return on.get.call(this); },
-    set(fn) { on.set.call(this, typeof fn === 'function' ? timed(fn) : fn); },
   });
-  try {
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.benchLong.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  } catch (_) {}
+  benchLongTasks();
   const watch = () => {
     const d = document.getElementById('display');
     if (!d) return;

@@ -5,11 +5,39 @@
 #[path = "../../tests/support/cdp.rs"]
 pub mod cdp;
 
+/// Put before every probe: `benchOnMessage(wrap)` makes every WebSocket message handler
+/// the page installs (`addEventListener('message', …)` or `onmessage`) run as
+/// `wrap(handler)`; `benchLongTasks()` collects long tasks' durations (ms) in
+/// `window.benchLong`.
+const PROBE_HELPERS: &str = r#"
+window.benchOnMessage = (wrap) => {
+  const add = WebSocket.prototype.addEventListener;
+  WebSocket.prototype.addEventListener = function (type, fn, opts) {
+    return add.call(this, type, type === 'message' && typeof fn === 'function' ? wrap(fn) : fn, opts);
+  };
+  const on = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true,
+    get() { return on.get.call(this); },
+    set(fn) { on.set.call(this, typeof fn === 'function' ? wrap(fn) : fn); },
+  });
+};
+window.benchLongTasks = () => {
+  window.benchLong = [];
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.benchLong.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch (_) {}
+};
+"#;
+
 /// The control key of the benchmarks' hall (32 characters).
 pub const KEY: &str = "benchbenchbenchbenchbenchbench00";
 
 /// A display window (1920×1080) and a tablet window (1280×800, with screen 1's key)
-/// on a server of `hall` in open mode; their probes injected before any page script.
+/// on a server of `hall` in open mode; their probes injected before any page script,
+/// after the helpers of `PROBE_HELPERS`.
 pub struct Pages {
     pub browser: cdp::Browser,
     pub display: cdp::Page,
@@ -69,7 +97,7 @@ async fn open_probed(
     let page = browser.open_window("about:blank", w, h).await;
     page.call(
         "Page.addScriptToEvaluateOnNewDocument",
-        serde_json::json!({ "source": probe }),
+        serde_json::json!({ "source": format!("{PROBE_HELPERS}{probe}") }),
     )
     .await
     .unwrap();
