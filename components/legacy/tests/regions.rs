@@ -48,6 +48,16 @@ fn node<'a>(hall: &'a Hall, label: &str) -> &'a Node {
     hall.nodes.get(key).unwrap()
 }
 
+/// The links of map node `label`: each region and the label of the node it leads to.
+fn links<'a>(hall: &'a Hall, label: &str) -> Vec<(&'a str, String)> {
+    let map = node(hall, label).map.as_ref();
+    map.expect("a map node has a map")
+        .links
+        .iter()
+        .map(|l| (l.region.as_str(), hall.node_name(&l.node)))
+        .collect()
+}
+
 fn with_code<'a>(imp: &'a LegacyImport, code: &str) -> Vec<&'a Diagnostic> {
     imp.diagnostics.iter().filter(|d| d.code == code).collect()
 }
@@ -129,11 +139,7 @@ fn every_2018_number_imports_as_todays_code_and_the_map_node_links_them() {
     }
     let root = node(&hall, "1");
     assert_eq!(root.region, Some(code("KZ-71")));
-    let links = &root.map.as_ref().expect("a map node has a map").links;
-    let got: Vec<(&str, String)> = links
-        .iter()
-        .map(|l| (l.region.as_str(), hall.node_name(&l.node)))
-        .collect();
+    let got = links(&hall, "1");
     let want: Vec<(&str, String)> = (1..=17)
         .zip(expected)
         .map(|(n, c)| (c, format!("1.{n}")))
@@ -341,14 +347,7 @@ fn a_map_node_links_its_childrens_regions_once_each() {
     let (hall, imp) = import(&[("hall.json", src.as_bytes())]);
     let root = node(&hall, "7");
     assert_eq!(root.kind, NodeKind::Map);
-    let got: Vec<(&str, String)> = root
-        .map
-        .as_ref()
-        .unwrap()
-        .links
-        .iter()
-        .map(|l| (l.region.as_str(), hall.node_name(&l.node)))
-        .collect();
+    let got = links(&hall, "7");
     assert_eq!(
         got,
         [
@@ -423,14 +422,7 @@ fn reimport_keeps_the_links_staff_made_and_adds_new_ones() {
     });
     imp.add_file("b.json", again.as_bytes());
     let summary = imp.apply(&mut hall);
-    let got: Vec<(&str, String)> = node(&hall, "8")
-        .map
-        .as_ref()
-        .unwrap()
-        .links
-        .iter()
-        .map(|l| (l.region.as_str(), hall.node_name(&l.node)))
-        .collect();
+    let got = links(&hall, "8");
     assert_eq!(
         got,
         [
