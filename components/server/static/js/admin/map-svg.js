@@ -4,9 +4,11 @@
 // with a pointer, a round hit area around its label point. Linked regions get the class
 // `linked`, the chosen one `active`. Names go in as text nodes (`<title>`, labels).
 //
-// (The shared pages' drawing, static/js/mapdraw.js, was not on main when this was
-// written; this follows the same document and the same option names.)
+// The pages' drawing (static/js/mapdraw.js) makes only linked regions react, for
+// visitors; staff must reach every region, linked or not, by pointer and keyboard, so
+// the admin draws its own. Documents are loaded and checked by the pages' `loadMap`.
 import { pick } from './i18n.js';
+import { loadMap as loadShared } from '../mapdraw.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 /** A region narrower or lower than this share of the map's width gets a hit area. */
@@ -75,16 +77,7 @@ export function drawMap(doc, { links = [], active = null, interactive = false, o
   return svg;
 }
 
-const docs = new Map();
-/** The map document `id` (`GET /maps/{id}`), fetched once per page; rejects on failure. */
+/** The map document `id`, fetched once and checked (the pages' `loadMap`). */
 export function loadMap(id) {
-  if (!docs.has(id)) {
-    const p = fetch(`/maps/${encodeURIComponent(id)}`, { credentials: 'same-origin' }).then(async (r) => {
-      if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
-      return r.json();
-    });
-    p.catch(() => docs.delete(id));
-    docs.set(id, p);
-  }
-  return docs.get(id);
+  return loadShared(`/maps/${encodeURIComponent(id)}`);
 }
