@@ -175,13 +175,6 @@ pub fn clean_name(s: &str, max: usize) -> String {
 /// The maps there are and the regions of each, for validation.
 pub type MapCodes = std::collections::BTreeMap<MapId, std::collections::BTreeSet<RegionCode>>;
 
-impl MapDoc {
-    /// This map's region codes.
-    pub fn codes(&self) -> std::collections::BTreeSet<RegionCode> {
-        self.features.iter().map(|f| f.id.clone()).collect()
-    }
-}
-
 /// A map node's map and which node each region leads to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -266,6 +259,11 @@ pub struct MapFeature {
 }
 
 impl MapDoc {
+    /// This map's region codes.
+    pub fn codes(&self) -> std::collections::BTreeSet<RegionCode> {
+        self.features.iter().map(|f| f.id.clone()).collect()
+    }
+
     /// The feature with code `id`.
     pub fn feature(&self, id: &RegionCode) -> Option<&MapFeature> {
         self.features.iter().find(|f| &f.id == id)
