@@ -47,7 +47,7 @@ pub use error::AppError;
 pub use listen::Limits;
 pub use metrics::{Metrics, MetricsAccess};
 pub use tls::{Tls, TlsError};
-pub use wire::queued_bytes;
+pub use wire::Audiences;
 pub use ws::{Connections, Liveness};
 
 /// Everything handlers share.
@@ -72,6 +72,9 @@ pub struct AppState {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// Pages connected to each screen.
     pub connections: Arc<Connections>,
+    /// The pages of each live or preview session, and the task writing its states to
+    /// them; [`Audiences::queued_bytes`] tells what they hold unsent.
+    pub audiences: Arc<Audiences>,
     /// The working copy's preview sessions (`/preview/…`).
     pub previews: Arc<preview::Previews>,
     /// Whether any browser may show a screen without pairing (trusted networks; on
@@ -128,6 +131,7 @@ impl AppState {
             throttle: Arc::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             connections: Arc::default(),
+            audiences: Arc::default(),
             previews: Arc::default(),
             open_displays: false,
             pairings: Arc::default(),

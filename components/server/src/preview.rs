@@ -145,15 +145,13 @@ pub async fn upgrade(
     let session = hub
         .session(&screen)
         .ok_or_else(|| ApiError::NotFound(format!("screen {screen}")))?;
-    let live = state.liveness;
-    let stopping = state.stopping.subscribe();
+    let wiring = crate::ws::Wiring::of(&state);
     Ok(ws.on_upgrade(move |socket| async move {
         if let Err(e) = crate::ws::serve(
             socket,
             &session,
             p.role,
-            live,
-            stopping,
+            wiring,
             None,
             crate::ws::Control::none(),
         )

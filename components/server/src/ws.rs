@@ -215,11 +215,10 @@ pub async fn upgrade(
         }
     }
     let role = p.role;
-    let live = state.liveness;
+    let wiring = Wiring::of(&state);
     let connections = state.connections.clone();
     let links = state.device_links.clone();
     let metrics = state.metrics.clone();
-    let stopping = state.stopping.subscribe();
     Ok(ws.on_upgrade(move |socket| async move {
         let mut page = connections.enter(session.id(), role, metrics.clone());
         let mut registration = match access {
@@ -236,16 +235,7 @@ pub async fn upgrade(
         let screen = session.id().to_owned();
         let since = Instant::now();
         tracing::info!("{} of screen {screen} connected from {peer}", role.name());
-        let ended = serve(
-            socket,
-            &session,
-            role,
-            live,
-            stopping,
-            Some(&mut page),
-            control,
-        )
-        .await;
+        let ended = serve(socket, &session, role, wiring, Some(&mut page), control).await;
         let after = humane(since.elapsed());
         match ended {
             Ok(()) => tracing::info!(
@@ -372,17 +362,39 @@ fn humane(d: Duration) -> String {
     }
 }
 
+/// What a live connection takes from the server's state.
+pub(crate) struct Wiring {
+    live: Liveness,
+    /// Turns true when the server stops.
+    stopping: watch::Receiver<bool>,
+    audiences: Arc<wire::Audiences>,
+}
+
+impl Wiring {
+    pub(crate) fn of(state: &AppState) -> Wiring {
+        Wiring {
+            live: state.liveness,
+            stopping: state.stopping.subscribe(),
+            audiences: state.audiences.clone(),
+        }
+    }
+}
+
 /// Serves one connection on `session` (live, counted as `page`, or preview) until it
-/// ends or `stopping` turns true (the server shuts down: the page is sent a close frame).
+/// ends or the server stops (`wiring`) (the server shuts down: the page is sent a close frame).
 pub(crate) async fn serve(
     mut socket: Socket,
     session: &Session,
     role: Role,
-    live: Liveness,
-    mut stopping: watch::Receiver<bool>,
+    wiring: Wiring,
     page: Option<&mut Page>,
     mut control: Control<'_>,
 ) -> Result<(), String> {
+    let Wiring {
+        live,
+        mut stopping,
+        audiences,
+    } = wiring;
     if *stopping.borrow_and_update() {
         return close(socket).await;
     }
@@ -393,7 +405,7 @@ pub(crate) async fn serve(
     // The full current state (or the `removed` notice) first, always; then the
     // screen's writer offers every newer one (only the latest when the page lags; hall
     // switches come the same way: the connection stays).
-    let seat = wire::join(session, &socket.outbox);
+    let seat = audiences.join(session, &socket.outbox);
     let mut ping = interval(live.ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;

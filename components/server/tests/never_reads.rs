@@ -81,7 +81,7 @@ async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() 
         assert_eq!(st["seq"].as_u64(), Some(seq));
         assert_eq!(st["node"]["label"], node);
         largest = largest.max(text.len());
-        most_queued = most_queued.max(ekran_server::queued_bytes(&session));
+        most_queued = most_queued.max(s.audiences.queued_bytes(&session));
     }
 
     println!("largest state {largest} B; most queued for the stuck page {most_queued} B");

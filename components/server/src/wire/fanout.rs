@@ -1,7 +1,7 @@
 //! One writer per screen session: each state framed once, offered to every page.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use ekran_live::{Frame, Session};
@@ -25,8 +25,13 @@ struct Members {
     dead: bool,
 }
 
-/// Audiences by session (its address; an audience ends with its session's channel).
-static AUDIENCES: LazyLock<Mutex<HashMap<usize, Arc<Audience>>>> = LazyLock::new(Default::default);
+/// The audiences of a server's sessions (live and preview), by session: the session's
+/// address, told from a later session at the same address by its channel. An audience
+/// ends with its session's channel. One per server ([`crate::AppState`]).
+#[derive(Default)]
+pub struct Audiences {
+    by_session: Mutex<HashMap<usize, Arc<Audience>>>,
+}
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -74,75 +79,82 @@ impl Audience {
     }
 }
 
-/// Seats `outbox` in `session`'s audience (starting its writer on first use) and offers
-/// it the current state first; from then on the writer offers it every new state.
-pub(crate) fn join(session: &Session, outbox: &Arc<Outbox>) -> Seat {
-    let key = session as *const Session as usize;
-    let rx = session.subscribe();
-    let audience = {
-        let mut all = locked(&AUDIENCES);
-        match all.get(&key) {
-            // The same address may be a new session (an old one's writer not yet ended).
-            Some(a) if !locked(&a.members).dead && a.channel.same_channel(&rx) => a.clone(),
-            _ => {
-                let latest = framed(&rx.borrow());
-                let a = Arc::new(Audience {
-                    channel: rx.clone(),
-                    members: Mutex::new(Members {
-                        list: Vec::new(),
-                        latest,
-                        dead: false,
-                    }),
-                });
-                all.insert(key, a.clone());
-                tokio::spawn(write_states(key, a.clone(), rx));
-                a
+impl Audiences {
+    /// Seats `outbox` in `session`'s audience (starting its writer on first use) and offers
+    /// it the current state first; from then on the writer offers it every new state.
+    pub(crate) fn join(self: &Arc<Self>, session: &Session, outbox: &Arc<Outbox>) -> Seat {
+        let key = session as *const Session as usize;
+        let rx = session.subscribe();
+        let audience = {
+            let mut all = locked(&self.by_session);
+            match all.get(&key) {
+                // The same address may be a new session (an old one's writer not yet ended).
+                Some(a) if !locked(&a.members).dead && a.channel.same_channel(&rx) => a.clone(),
+                _ => {
+                    let latest = framed(&rx.borrow());
+                    let a = Arc::new(Audience {
+                        channel: rx.clone(),
+                        members: Mutex::new(Members {
+                            list: Vec::new(),
+                            latest,
+                            dead: false,
+                        }),
+                    });
+                    all.insert(key, a.clone());
+                    tokio::spawn(write_states(self.clone(), key, a.clone(), rx));
+                    a
+                }
             }
+        };
+        {
+            let mut m = locked(&audience.members);
+            let current = session.current();
+            if current.seq > m.latest.0 {
+                m.latest = framed(&current);
+            }
+            outbox.offer(m.latest.0, &m.latest.1);
+            m.list.push(outbox.clone());
         }
-    };
-    {
-        let mut m = locked(&audience.members);
-        let current = session.current();
-        if current.seq > m.latest.0 {
-            m.latest = framed(&current);
+        Seat {
+            audience,
+            outbox: outbox.clone(),
         }
-        outbox.offer(m.latest.0, &m.latest.1);
-        m.list.push(outbox.clone());
     }
-    Seat {
-        audience,
-        outbox: outbox.clone(),
-    }
-}
 
-/// Bytes the pages of `session` hold that their sockets have not taken yet, in all: per
-/// page at most one partly written frame, its queued control frames and one state, so a
-/// page that never reads costs at most about two states' bytes (states are shared, so
-/// usually not even that).
-pub fn queued_bytes(session: &Session) -> usize {
-    let key = session as *const Session as usize;
-    let audience = locked(&AUDIENCES)
-        .get(&key)
-        .filter(|a| a.channel.same_channel(&session.subscribe()))
-        .cloned();
-    audience.map_or(0, |a| {
-        locked(&a.members)
-            .list
-            .iter()
-            .map(|o| o.queued_bytes())
-            .sum()
-    })
+    /// Bytes the pages of `session` hold that their sockets have not taken yet, in all: per
+    /// page at most one partly written frame, its queued control frames and one state, so a
+    /// page that never reads costs at most about two states' bytes (states are shared, so
+    /// usually not even that).
+    pub fn queued_bytes(&self, session: &Session) -> usize {
+        let key = session as *const Session as usize;
+        let audience = locked(&self.by_session)
+            .get(&key)
+            .filter(|a| a.channel.same_channel(&session.subscribe()))
+            .cloned();
+        audience.map_or(0, |a| {
+            locked(&a.members)
+                .list
+                .iter()
+                .map(|o| o.queued_bytes())
+                .sum()
+        })
+    }
 }
 
 /// The writer of one session: frames each new state once and offers it to every page.
-async fn write_states(key: usize, audience: Arc<Audience>, mut rx: watch::Receiver<Frame>) {
+async fn write_states(
+    all: Arc<Audiences>,
+    key: usize,
+    audience: Arc<Audience>,
+    mut rx: watch::Receiver<Frame>,
+) {
     while rx.changed().await.is_ok() {
         let f = rx.borrow_and_update().clone();
         audience.offer(&f);
     }
     // The session is gone (a preview rebuilt, the server stopping).
     locked(&audience.members).dead = true;
-    let mut all = locked(&AUDIENCES);
+    let mut all = locked(&all.by_session);
     if all.get(&key).is_some_and(|a| Arc::ptr_eq(a, &audience)) {
         all.remove(&key);
     }

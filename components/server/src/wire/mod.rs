@@ -38,8 +38,7 @@ mod fanout;
 mod outbox;
 mod reader;
 
-pub(crate) use fanout::join;
-pub use fanout::queued_bytes;
+pub use fanout::Audiences;
 pub(crate) use outbox::{Outbox, Tally};
 use reader::Source;
 pub(crate) use reader::{Incoming, ReadError, Reader};

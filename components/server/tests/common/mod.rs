@@ -86,6 +86,8 @@ pub fn hall() -> Hall {
 pub struct Server {
     pub addr: SocketAddr,
     pub hub: Arc<Hub>,
+    /// The pages of each session (what they hold unsent).
+    pub audiences: Arc<ekran_server::Audiences>,
     /// Sent: the server shuts down (dropped unsent: it keeps running).
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The server's task: ends after a shutdown.
@@ -131,6 +133,7 @@ pub async fn start_tweaked(
     state.public_urls = Arc::new(vec![PUBLIC_URL.to_owned()]);
     tweak(&mut state);
     let hub = state.hub.clone();
+    let audiences = state.audiences.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         if stopped.await.is_err() {
@@ -141,6 +144,7 @@ pub async fn start_tweaked(
     Server {
         addr,
         hub,
+        audiences,
         stop: Some(stop),
         task,
         _media: media,
