@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Pushes timed at once per screen; an older one is dropped untimed (a burst of taps
@@ -127,6 +127,35 @@ impl PushClock {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One page's part in its screen's push latency: counts each state written to it, and
+/// leaves the screen's pushes when dropped (with the page's outbox, which holds it).
+pub(crate) struct PageTally {
+    clock: Arc<PushClock>,
+    mark: PageMark,
+    /// Where completed pushes go (seconds).
+    done: prometheus::Histogram,
+}
+
+impl PageTally {
+    /// A page joining the screen timed by `clock`.
+    pub(crate) fn join(clock: Arc<PushClock>, done: prometheus::Histogram) -> PageTally {
+        let mark = clock.join();
+        PageTally { clock, mark, done }
+    }
+}
+
+impl crate::wire::Tally for PageTally {
+    fn delivered(&mut self, seq: u64) {
+        self.clock.sent(&mut self.mark, seq, &self.done);
+    }
+}
+
+impl Drop for PageTally {
+    fn drop(&mut self) {
+        self.clock.leave(&self.mark, &self.done);
     }
 }
 

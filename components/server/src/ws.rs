@@ -24,7 +24,7 @@ use crate::devices::{Bucket, DeviceLinks, Signal};
 
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::push::{PageMark, PushClock};
+use crate::push::{PageTally, PushClock};
 use crate::AppState;
 
 /// How often the server pings, and how long a silent client may stay connected.
@@ -67,7 +67,7 @@ struct Counts {
     displays: AtomicUsize,
     tablets: AtomicUsize,
     /// Times the screen's pushes (`ekran_push_seconds`).
-    clock: PushClock,
+    clock: Arc<PushClock>,
 }
 
 impl Counts {
@@ -84,28 +84,21 @@ impl Counts {
 pub(crate) struct Page {
     counts: Arc<Counts>,
     role: Role,
-    /// Updated by whichever task writes the page's states.
-    mark: Arc<Mutex<PageMark>>,
     metrics: Arc<Metrics>,
 }
 
 impl Page {
-    /// Counts each state fully written to this page in the screen's push latency.
-    fn tally(&self) -> wire::Tally {
-        let (counts, mark, metrics) =
-            (self.counts.clone(), self.mark.clone(), self.metrics.clone());
-        Box::new(move |seq| {
-            let mut mark = mark.lock().unwrap_or_else(|e| e.into_inner());
-            counts.clock.sent(&mut mark, seq, &metrics.push_seconds);
-        })
+    /// Counts each state fully written to this page in the screen's push latency, from
+    /// now until the page's outbox is gone.
+    fn tally(&self) -> Box<dyn wire::Tally> {
+        let clock = self.counts.clock.clone();
+        Box::new(PageTally::join(clock, self.metrics.push_seconds.clone()))
     }
 }
 
 impl Drop for Page {
     fn drop(&mut self) {
         self.counts.of(self.role).fetch_sub(1, Ordering::Relaxed);
-        let mark = self.mark.lock().unwrap_or_else(|e| e.into_inner());
-        self.counts.clock.leave(&mark, &self.metrics.push_seconds);
     }
 }
 
@@ -126,11 +119,9 @@ impl Connections {
         let counts = screens.entry(screen.to_owned()).or_default().clone();
         drop(screens);
         counts.of(role).fetch_add(1, Ordering::Relaxed);
-        let mark = Arc::new(Mutex::new(counts.clock.join()));
         Page {
             counts,
             role,
-            mark,
             metrics,
         }
     }

@@ -9,9 +9,12 @@ use bytes::Bytes;
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-/// Counts a page's delivered states (the push latency metric); called with each state
-/// frame fully written to the socket.
-pub(crate) type Tally = Box<dyn FnMut(u64) + Send>;
+/// Counts a page's delivered states (the push latency metric). Lives as long as the
+/// page's outbox, under its lock: nothing else to lock or chase per delivered state.
+pub(crate) trait Tally: Send {
+    /// State `seq` has been fully written to the socket.
+    fn delivered(&mut self, seq: u64);
+}
 
 /// What one connection still has to send. See the module's notes.
 pub(crate) struct Outbox {
@@ -36,7 +39,7 @@ pub(crate) struct Out {
     stalled: Option<Instant>,
     /// The write failed; the connection's task ends it.
     failed: Option<io::ErrorKind>,
-    tally: Option<Tally>,
+    tally: Option<Box<dyn Tally>>,
 }
 
 impl Out {
@@ -67,7 +70,7 @@ impl Out {
 
     fn delivered(&mut self, seq: u64) {
         if let Some(t) = self.tally.as_mut() {
-            t(seq);
+            t.delivered(seq);
         }
     }
 
@@ -112,7 +115,7 @@ impl Outbox {
     }
 
     /// Counts this page's delivered states with `tally`.
-    pub(crate) fn set_tally(&self, tally: Tally) {
+    pub(crate) fn set_tally(&self, tally: Box<dyn Tally>) {
         self.lock().tally = Some(tally);
     }
 
