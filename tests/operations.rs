@@ -56,7 +56,7 @@ fn bad_serve_arguments_fail_clearly_and_create_nothing() {
     let taken = taken.local_addr().unwrap().to_string();
     let token = cwd.path().join("short-token");
     std::fs::write(&token, "short\n").unwrap();
-    let cases: [(&[&str], i32, &str); 8] = [
+    let cases: [(&[&str], i32, &str); 10] = [
         (
             &["--public-url", "hall.local:8080"],
             1,
@@ -71,6 +71,8 @@ fn bad_serve_arguments_fail_clearly_and_create_nothing() {
         (&["--bind", "127.0.0.1:99999"], 1, "not an address"),
         (&["--bind", &taken], 1, "cannot listen on"),
         (&["--max-connections", "0"], 2, "--max-connections"),
+        (&["--workers", "0"], 2, "--workers"),
+        (&["--workers", "many"], 2, "--workers"),
         (
             &["--metrics-token-file", "no-such-file"],
             1,
@@ -225,8 +227,14 @@ fn listening(child: &mut Child) -> String {
 /// `ekran serve --demo` with its temporary directory under `tmp` and its kept control
 /// key under `state` (`$XDG_STATE_HOME`), and its address.
 fn start_demo(tmp: &Path, state: &Path) -> (Child, String) {
+    start_demo_with(tmp, state, &[])
+}
+
+/// [`start_demo`] with more environment variables.
+fn start_demo_with(tmp: &Path, state: &Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ekran"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .env("TMPDIR", tmp)
         .env("XDG_STATE_HOME", state)
         .env_remove("EKRAN_DATA")
@@ -305,10 +313,12 @@ async fn sigterm_tells_live_pages_removes_the_demo_directory_and_exits_0() {
 async fn sigint_ends_it_the_same_way() {
     let tmp = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let (child, _) = start_demo(tmp.path(), state.path());
+    // (With the runtime's size from the environment, which the log states.)
+    let (child, _) = start_demo_with(tmp.path(), state.path(), &[("EKRAN_WORKERS", "3")]);
     signal(&child, "INT");
     let (status, err) = exit(child).await;
     assert!(status.success(), "{status}: {err}");
+    assert!(err.contains("3 async workers"), "{err}");
     assert!(err.contains("SIGINT received"), "{err}");
     assert!(
         entries(tmp.path()).is_empty(),

@@ -187,8 +187,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             return Err(format!("--data {}: not a directory", d.display()));
         }
     }
+    let workers = workers(args.workers);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers(args.workers))
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -283,10 +284,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         use std::io::Write;
         let _ = std::io::stdout().flush();
         tracing::info!(
-            "serving {} on {scheme}://{addr} (at most {} connections, {} per address)",
+            "serving {} on {scheme}://{addr} (at most {} connections, {} per address; {} async worker{})",
             dir.display(),
             limits.total,
-            limits.per_address
+            limits.per_address,
+            workers,
+            if workers == 1 { "" } else { "s" }
         );
         ekran_server::launch_with_tcp_listener(listener, state, stop.wait())
             .await
