@@ -37,8 +37,8 @@ T=$(mktemp -d); P1=$((20000 + RANDOM % 20000)); P2=$((P1 + 1))
 # Every simulated display comes from 127.0.0.1: lift the per-address cap.
 "$BIN" serve --demo --bind 127.0.0.1:$P1 --data "$T/d" --max-connections-per-address 100000 \
   >"$T/log" 2>&1 & E=$!
-trap 'kill $E ${S:-} 2>/dev/null; wait $E ${S:-} 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 1 100); do grep -q "listening on" "$T/log" && break; sleep 0.1; done
+trap 'kill $E ${S:-} 2>/dev/null; wait $E ${S:-} 2>/dev/null || true; rm -rf "$T"' EXIT
+for _ in $(seq 1 100); do grep -q "listening on" "$T/log" && [ -s "$T/d/control.key" ] && break; sleep 0.1; done
 KEY=$("$BIN" key --data "$T/d" --screen 1)
 "$LOAD" states "http://127.0.0.1:$P1" "$KEY" >"$T/states.json"
 TARGETS=$(python3 -c 'import json, sys; print(",".join(json.load(open(sys.argv[1]))["targets"]))' "$T/states.json")

@@ -578,3 +578,37 @@ async fn without_a_core_the_api_answers_503_and_unknown_endpoints_404() {
     );
     assert_eq!(r.header("cache-control"), Some("no-store"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_answer_lists_at_most_a_thousand_problems_errors_first() {
+    let api = start().await;
+    // Legacy records replace the screens: only an admin may.
+    let anna = Client::sign_in(&api, "root").await;
+    // 1 500 legacy records with an unknown region number each (a warning apiece), and
+    // at the end one with a comma missing (an error).
+    let mut records: Vec<String> = (1..=1500)
+        .map(|i| format!(r#"{{"name":"1","ID":"1.{i}","logo_title":"T","logo_path":"","content":[{{"title":"R{i}","text":"t","img_path":"","video":"","map":99}}]}}"#))
+        .collect();
+    records.insert(0, r#"{"name":"1","ID":"1","logo_title":"T","logo_path":"","content":[{"title":"Root","text":"menu","img_path":"","video":"","map":""}]}"#.into());
+    records.push(records[1].replace("\"name\":\"1\",", "\"name\":\"1\" "));
+    let file = format!("[{}]", records.join(",\n"));
+    let (ct, body) = multipart(&[("big.json", &file)]);
+    let h = vec![
+        ("Cookie", anna.cookie.clone()),
+        ("Origin", format!("http://{}", api.addr)),
+        ("X-CSRF-Token", anna.csrf.clone()),
+        ("Content-Type", ct),
+    ];
+    for path in ["/api/import?dry_run=1", "/api/import"] {
+        let r = raw(api.addr, "POST", path, &h, &body).await;
+        let v = r.json();
+        let list = v["diagnostics"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {}", r.body));
+        assert_eq!(list.len(), 1000, "{path}");
+        assert_eq!(list[0]["severity"], "error", "{path}: {}", list[0]);
+        assert!(list[1..].iter().all(|d| d["severity"] != "error"), "{path}");
+        let omitted = v["diagnostics_omitted"].as_u64().expect("an omitted count");
+        assert!(omitted >= 501, "{path}: {omitted} left out");
+    }
+}

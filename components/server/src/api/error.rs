@@ -4,7 +4,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ekran_core::CoreError;
-use ekran_model::{Diagnostic, Diagnostics, Location};
+use ekran_model::{Diagnostic, Diagnostics, Location, Severity};
 use serde_json::{json, Value};
 
 /// `Retry-After` of a 503, in seconds.
@@ -203,9 +203,32 @@ pub fn diagnostic_json(d: &Diagnostic) -> Value {
     })
 }
 
-/// Every diagnostic as JSON, in order.
-pub fn diagnostics_json(d: &Diagnostics) -> Value {
-    Value::Array(d.iter().map(diagnostic_json).collect())
+/// At most this many diagnostics are listed in one answer; `ekran check` prints them
+/// all. (A 5 MB legacy file with a problem on each of its 50 000 records gave a 48.6 MB
+/// answer, which took the server's async worker for 0.8 s to build and no browser could
+/// show.)
+pub const MAX_LISTED: usize = 1000;
+
+/// `d` as a JSON array: errors first, then warnings, then notes, each kind in order, at
+/// most [`MAX_LISTED`] in all; and how many were left out.
+pub fn diagnostics_json(d: &Diagnostics) -> (Value, usize) {
+    let by = |s: Severity| d.iter().filter(move |x| x.severity == s);
+    let ordered = by(Severity::Error)
+        .chain(by(Severity::Warning))
+        .chain(by(Severity::Note));
+    let listed: Vec<Value> = ordered.take(MAX_LISTED).map(diagnostic_json).collect();
+    let omitted = d.iter().count() - listed.len();
+    (Value::Array(listed), omitted)
+}
+
+/// Sets `body[key]` to `d` ([`diagnostics_json`]) and, when some were left out,
+/// `body["{key}_omitted"]` to how many.
+pub fn put_diagnostics(body: &mut Value, key: &str, d: &Diagnostics) {
+    let (listed, omitted) = diagnostics_json(d);
+    body[key] = listed;
+    if omitted > 0 {
+        body[format!("{key}_omitted")] = json!(omitted);
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -220,7 +243,7 @@ impl IntoResponse for ApiError {
         };
         let mut body = json!({ "error": code, "message": message });
         if let ApiError::Invalid(d) = &self {
-            body["diagnostics"] = diagnostics_json(d);
+            put_diagnostics(&mut body, "diagnostics", d);
         }
         if let ApiError::Conflict { reason, .. } = &self {
             body["reason"] = json!(reason);

@@ -4,9 +4,9 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use ekran_core::import::{After, ImportReport, Input, LegacyBatch};
-use ekran_core::{Published, Source};
+use ekran_core::{CoreError, Published, Source};
 use ekran_legacy::import::Options;
 use ekran_model::{format, Lang};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::Signed;
 use super::versions::version_json;
-use super::{core, diagnostics_json, flag, ApiError, Query};
+use super::{core, flag, put_diagnostics, ApiError, Query};
 use crate::AppState;
 
 /// The largest import request (all files together).
@@ -79,7 +79,8 @@ pub struct ImportQuery {
 }
 
 /// Reads every file part of the form: (file name, bytes).
-async fn files(mut form: Multipart) -> Result<Vec<Input>, ApiError> {
+/// The uploaded files, as received (copied into [`Input`]s on the blocking thread).
+async fn files(mut form: Multipart) -> Result<Vec<(String, bytes::Bytes)>, ApiError> {
     let mut out = Vec::new();
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -94,11 +95,7 @@ async fn files(mut form: Multipart) -> Result<Vec<Input>, ApiError> {
             .or(field.name())
             .unwrap_or("upload")
             .to_owned();
-        let bytes = field.bytes().await.map_err(bad)?;
-        out.push(Input {
-            name,
-            bytes: bytes.to_vec(),
-        });
+        out.push((name, field.bytes().await.map_err(bad)?));
     }
     if out.is_empty() {
         return Err(ApiError::BadRequest(
@@ -114,7 +111,7 @@ fn report_json(r: &ImportReport, dry_run: bool) -> Value {
         Some(Published::New(v)) => version_json(v),
         _ => Value::Null,
     };
-    json!({
+    let mut v = json!({
         "ok": true,
         "dry_run": dry_run,
         "files": r.files,
@@ -127,8 +124,9 @@ fn report_json(r: &ImportReport, dry_run: bool) -> Value {
         "screens": r.screens,
         "changes": r.changes,
         "published": published,
-        "diagnostics": diagnostics_json(&r.diagnostics),
-    })
+    });
+    put_diagnostics(&mut v, "diagnostics", &r.diagnostics);
+    v
 }
 
 /// `POST /api/import[?dry_run=1][&publish=1][&lang=ru|kk][&last_wins=1]`, multipart:
@@ -141,7 +139,7 @@ async fn import(
     user: Signed,
     Query(q): Query<ImportQuery>,
     form: Multipart,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let dry_run = flag(&q.dry_run)?;
     let after = if dry_run {
         After::DryRun
@@ -163,26 +161,37 @@ async fn import(
         last_wins: flag(&q.last_wins)?,
         strict: false,
     };
-    let inputs = files(form).await?;
-    let ekran = inputs.len() == 1
-        && std::str::from_utf8(&inputs[0].bytes).is_ok_and(format::looks_like_ekran);
-    let result = core(&state, move |c| {
-        if ekran {
+    let received = files(form).await?;
+    // Up to 64 MiB to check, parse and report on: all of it on the blocking thread,
+    // the answer's bytes included (the async worker only sends them).
+    let body = core(&state, move |c| {
+        let inputs: Vec<Input> = received
+            .into_iter()
+            .map(|(name, bytes)| Input {
+                name,
+                bytes: bytes.into(),
+            })
+            .collect();
+        let ekran = inputs.len() == 1
+            && std::str::from_utf8(&inputs[0].bytes).is_ok_and(format::looks_like_ekran);
+        let result = if ekran {
             let i = &inputs[0];
             c.import_ekran(&i.name, &i.bytes, None, after, user.actor())
         } else {
             let batch = LegacyBatch::parse(&inputs, opts);
             c.import_legacy(batch, None, after, user.actor())
-        }
+        };
+        let answer = match result {
+            Ok(r) => report_json(&r, dry_run),
+            Err(CoreError::Invalid(d)) if dry_run => {
+                let mut v = json!({ "ok": false, "dry_run": true });
+                put_diagnostics(&mut v, "diagnostics", &d);
+                v
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(serde_json::to_vec(&answer).unwrap_or_default())
     })
-    .await;
-    match result {
-        Ok(r) => Ok(Json(report_json(&r, dry_run))),
-        Err(ApiError::Invalid(d)) if dry_run => Ok(Json(json!({
-            "ok": false,
-            "dry_run": true,
-            "diagnostics": diagnostics_json(&d),
-        }))),
-        Err(e) => Err(e),
-    }
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

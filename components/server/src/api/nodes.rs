@@ -20,7 +20,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use super::auth::Signed;
-use super::{core, diagnostics_json, ApiError, Body, Query};
+use super::{core, put_diagnostics, ApiError, Body, Query};
 use crate::AppState;
 
 /// The nodes routes.
@@ -83,14 +83,15 @@ fn name_json(n: &NodeName) -> Value {
 
 /// EDITED: what an edit did.
 fn edited_json(e: &Edited) -> Value {
-    json!({
+    let mut v = json!({
         "key": e.key.as_str(),
         "rev": e.rev,
         "revision": e.revision,
         "removed": e.removed,
         "created": e.created,
-        "notes": diagnostics_json(&e.notes),
-    })
+    });
+    put_diagnostics(&mut v, "notes", &e.notes);
+    v
 }
 
 /// Runs `edit` in `user`'s name; a stale one is answered with the node as it is now.

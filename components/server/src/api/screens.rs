@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Admin, Signed};
-use super::{core, diagnostics_json, ApiError, Body};
+use super::{core, put_diagnostics, ApiError, Body};
 use crate::AppState;
 
 /// The screen routes.
@@ -129,7 +129,7 @@ async fn update(
     .await?;
     let mut v = screen_json(&state, &hall, &done.screen);
     v["changed"] = json!(done.changed);
-    v["warnings"] = diagnostics_json(&done.warnings);
+    put_diagnostics(&mut v, "warnings", &done.warnings);
     Ok(Json(v))
 }
 

@@ -3,9 +3,11 @@ import { api } from './api.js';
 import { h, field, select, formError, toast } from './dom.js';
 import { t } from './i18n.js';
 
-function diagnostics(list, bad) {
+// An answer lists at most 1 000 diagnostics, errors first; `omitted` says how many more.
+function diagnostics(list, bad, omitted) {
   if (!list.length && bad) return '';
   if (!list.length) return h('p', { class: 'ok', id: 'import-ok', text: t('noProblems') });
+  const more = omitted > 0 ? h('p', { class: 'muted', id: 'diagnostics-omitted', text: t('moreDiagnostics', { n: omitted }) }) : null;
   const table = h('table', { class: 'table', id: 'diagnostics' },
     h('thead', {}, h('tr', {}, ...[t('file'), t('line'), t('column'), t('level'), t('message')].map((c) => h('th', { scope: 'col', text: c })))));
   table.append(h('tbody', {}, list.map((d) => {
@@ -19,7 +21,7 @@ function diagnostics(list, bad) {
       h('td', {}, h('span', { text: d.message ?? '' }), (d.field || d.path) ? h('span', { class: 'muted', text: ` (${d.field || d.path})` }) : null,
         source ? h('pre', { class: 'source', text: source }) : null));
   })));
-  return h('div', { class: 'scroll' }, table);
+  return h('div', { class: 'scroll' }, more, table);
 }
 
 export function render(main, { describe }) {
@@ -68,16 +70,16 @@ export function render(main, { describe }) {
       const bad = (r && r.ok === false) || list.some((d) => (d.level || d.severity) === 'error');
       if (dry) {
         result.replaceChildren(h('h3', { text: t('checked') }),
-          bad ? h('p', { class: 'form-error', text: t('hasErrors') }) : null, diagnostics(list, bad));
+          bad ? h('p', { class: 'form-error', text: t('hasErrors') }) : null, diagnostics(list, bad, r && r.diagnostics_omitted));
         commit.disabled = bad;
       } else {
         const done = r && r.published && r.published.version != null ? t('published', { v: r.published.version }) : t('imported');
-        result.replaceChildren(h('p', { class: 'ok', id: 'import-done', text: done }), list.length ? diagnostics(list) : '');
+        result.replaceChildren(h('p', { class: 'ok', id: 'import-done', text: done }), list.length ? diagnostics(list, false, r && r.diagnostics_omitted) : '');
         toast(done);
       }
     } catch (err) {
       const list = (err.body && err.body.diagnostics) || [];
-      if (list.length) result.replaceChildren(h('p', { class: 'form-error', text: t('hasErrors') }), diagnostics(list));
+      if (list.length) result.replaceChildren(h('p', { class: 'form-error', text: t('hasErrors') }), diagnostics(list, true, err.body.diagnostics_omitted));
       else formError(form, describe(err));
     } finally {
       check.disabled = false;
