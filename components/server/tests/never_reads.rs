@@ -101,7 +101,17 @@ async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() 
     let waited = last_word.elapsed();
     assert!(end.is_ok(), "the stuck page was never dropped");
     assert!(!drained.is_empty(), "the stuck page was sent nothing");
-    println!("dropped {waited:?} after its last word");
+    println!(
+        "dropped {waited:?} after its last word; {} B were in the kernel's buffers",
+        drained.len()
+    );
+    // What the kernel held for it (its send buffer and this socket's receive buffer) is
+    // bounded too: 64 KiB of send buffer, which Linux doubles (it was about 0.9 MB).
+    assert!(
+        drained.len() <= 256 * 1024,
+        "{} bytes were waiting in the kernel for the stuck page",
+        drained.len()
+    );
     let bound = LIVE.dead_after + LIVE.ping_every;
     assert!(
         waited <= bound + LIVE.ping_every,

@@ -49,6 +49,10 @@ pub(crate) const MAX_MESSAGE: usize = 64 * 1024;
 /// Bytes read from a plain TCP socket at a time (on the stack, then into the decoder's
 /// buffer).
 const READ_CHUNK: usize = 4 * 1024;
+/// The kernel's send buffer of a live page's socket, in bytes (Linux doubles it for its
+/// bookkeeping). A state is a few KB and a page's outbox keeps the rest; unbounded, the
+/// kernel held up to 0.9 MB for each page that stopped reading until it was dropped.
+const SEND_BUFFER: usize = 64 * 1024;
 
 #[cfg(test)]
 const OP_CONT: u8 = 0x0;
@@ -205,6 +209,8 @@ impl Socket {
         match up.downcast::<TokioIo<crate::listen::Tracked>>() {
             Ok(parts) => {
                 let (permit, tcp) = parts.io.into_inner().into_parts();
+                // Best effort: a socket that refuses keeps the system's buffer.
+                let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
                 let tcp = Arc::new(tcp);
                 let outbox = Outbox::new(Some(tcp.clone()));
                 Socket {
