@@ -19,7 +19,7 @@ use ekran_model::{
 };
 use serde_json::json;
 use support::cdp::{Browser, Page};
-use tablet::{js, key_of, open_display, open_tablet, Served, CLIPPED};
+use tablet::{js, key_of, open_display, open_tablet, tablet_on_map, Served, CLIPPED};
 
 /// The map node's label, and its linked children: (label, region, layout).
 const MAP: &str = "1.30";
@@ -133,19 +133,7 @@ async fn to_map(tablet: &Page, s: &Served) {
     tablet
         .click(&format!(".tile[data-node=\"{}\"]", key_of(&s.hall, MAP)))
         .await;
-    tablet_on_map(tablet, s).await;
-}
-
-/// The tablet shows the map node's map, drawn and fitted, with no command waiting.
-async fn tablet_on_map(tablet: &Page, s: &Served) {
-    let node = key_of(&s.hall, MAP);
-    tablet
-        .wait_for(
-            &format!("(() => {{ const a = document.getElementById('app'); const m = document.getElementById('map'); return a.dataset.node === '{node}' && !a.dataset.pending && !m.hidden && m.dataset.ready === 'true'; }})()"),
-            10,
-            "the tablet's map",
-        )
-        .await;
+    tablet_on_map(tablet, s, MAP).await;
 }
 
 /// The display shows `label`'s node, its frame fitted and on screen.

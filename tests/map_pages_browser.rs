@@ -14,7 +14,7 @@ mod tablet;
 use ekran_model::{Lang, RegionCode};
 use serde_json::{json, Value};
 use support::cdp::{Browser, Page};
-use tablet::{js, key_of, open_display, open_tablet, Served};
+use tablet::{js, key_of, open_display, open_tablet, tablet_on_map, Served};
 
 const MAP_NODE: &str = ekran_demo::MAP_NODE;
 const TABLET_MAP: &str = "#map svg.mapdraw";
@@ -91,17 +91,6 @@ const SHARED_TARGETS: &str = r#"(() => {
   return bad;
 })()"#;
 
-async fn tablet_on_map(tablet: &Page, s: &Served) {
-    let node = key_of(&s.hall, MAP_NODE);
-    tablet
-        .wait_for(
-            &format!("(() => {{ const a = document.getElementById('app'); const m = document.getElementById('map'); return a.dataset.node === '{node}' && !a.dataset.pending && !m.hidden && m.dataset.ready === 'true'; }})()"),
-            10,
-            "the tablet's map",
-        )
-        .await;
-}
-
 async fn resized(page: &Page, w: u32, h: u32, sel: &str) {
     page.resize(w, h).await;
     page.wait_for(
@@ -136,7 +125,7 @@ async fn every_linked_region_is_named_and_its_middle_is_its_own_target() {
     let display = open_display(&browser, &s).await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     tablet::go(&tablet, &s.hall, MAP_NODE).await;
-    tablet_on_map(&tablet, &s).await;
+    tablet_on_map(&tablet, &s, MAP_NODE).await;
     let linked = tablet
         .eval(&format!(
             "[...document.querySelector({}).ekranMap.linked].length",
@@ -218,7 +207,7 @@ async fn every_linked_region_is_named_and_its_middle_is_its_own_target() {
     resized(&tablet, 1280, 800, TABLET_MAP).await;
     for region in ["KZ-35", "KZ-71"] {
         tablet::go(&tablet, &s.hall, MAP_NODE).await;
-        tablet_on_map(&tablet, &s).await;
+        tablet_on_map(&tablet, &s, MAP_NODE).await;
         tablet
             .click(&format!("#map .map-link[data-region=\"{region}\"]"))
             .await;
@@ -279,7 +268,7 @@ async fn a_hidden_display_names_regions_once_shown_and_high_contrast_outlines_th
         .await;
     let tablet = open_tablet(&browser, &s, 1280, 800).await;
     tablet::go(&tablet, &s.hall, MAP_NODE).await;
-    tablet_on_map(&tablet, &s).await;
+    tablet_on_map(&tablet, &s, MAP_NODE).await;
     let node = key_of(&s.hall, MAP_NODE);
     display
         .wait_for(
@@ -372,7 +361,7 @@ async fn without_map_documents_visitors_see_names_not_codes() {
         )
         .await;
     tablet::go(&tablet, &s.hall, MAP_NODE).await;
-    tablet_on_map(&tablet, &s).await;
+    tablet_on_map(&tablet, &s, MAP_NODE).await;
     let list = tablet
         .eval("[document.querySelectorAll('#map svg').length, [...document.querySelectorAll('#map .map-link')].map(b => b.innerText)]")
         .await;

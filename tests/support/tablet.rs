@@ -354,3 +354,16 @@ pub async fn key(page: &Page, name: &str, code: u32) {
 
 /// The id of the focused element (`BODY` when nothing is).
 pub const FOCUSED: &str = "document.activeElement.id || document.activeElement.tagName";
+
+/// The tablet shows the map of the node labelled `label`, drawn and fitted, with no
+/// command waiting.
+pub async fn tablet_on_map(tablet: &Page, s: &Served, label: &str) {
+    let node = key_of(&s.hall, label);
+    tablet
+        .wait_for(
+            &format!("(() => {{ const a = document.getElementById('app'); const m = document.getElementById('map'); return a.dataset.node === '{node}' && !a.dataset.pending && !m.hidden && m.dataset.ready === 'true'; }})()"),
+            10,
+            "the tablet's map",
+        )
+        .await;
+}
