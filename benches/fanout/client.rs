@@ -142,7 +142,13 @@ struct Args {
     pid: Option<String>,
 }
 
-fn args() -> Args {
+/// What this run does: load a server, or print ekran's states for the relay.
+enum Task {
+    Load(Args),
+    States { base: String, key: String },
+}
+
+fn args() -> Task {
     let a: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
@@ -152,7 +158,7 @@ fn args() -> Args {
             .unwrap_or_else(|| fail(&format!("{what} must be a number")))
     };
     match a.first().map(String::as_str) {
-        Some("ekran") if a.len() >= 5 => Args {
+        Some("ekran") if a.len() >= 5 => Task::Load(Args {
             server: Server::Ekran,
             base: a[1].clone(),
             key: a[2].clone(),
@@ -160,8 +166,8 @@ fn args() -> Args {
             k: num(a.get(4), "K"),
             targets: Vec::new(),
             pid: a.get(5).cloned(),
-        },
-        Some("sio") if a.len() >= 5 => Args {
+        }),
+        Some("sio") if a.len() >= 5 => Task::Load(Args {
             server: Server::SocketIo,
             base: a[1].clone(),
             key: String::new(),
@@ -173,15 +179,10 @@ fn args() -> Args {
                 .map(str::to_owned)
                 .collect(),
             pid: a.get(5).cloned(),
-        },
-        Some("states") if a.len() >= 3 => Args {
-            server: Server::Ekran,
+        }),
+        Some("states") if a.len() >= 3 => Task::States {
             base: a[1].clone(),
             key: a[2].clone(),
-            n: 0,
-            k: 0,
-            targets: Vec::new(),
-            pid: None,
         },
         _ => {
             // `cargo bench` runs every bench without arguments: say what this one is for.
@@ -196,15 +197,14 @@ fn args() -> Args {
 }
 
 fn main() {
-    let args = args();
+    let task = args();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    if args.n == 0 {
-        rt.block_on(states(args));
-    } else {
-        tokio::task::LocalSet::new().block_on(&rt, run(args));
+    match task {
+        Task::States { base, key } => rt.block_on(states(&base, &key)),
+        Task::Load(args) => tokio::task::LocalSet::new().block_on(&rt, run(args)),
     }
 }
 
@@ -217,10 +217,10 @@ fn targets_of(first: &str) -> Vec<String> {
         .collect()
 }
 
-async fn states(a: Args) {
-    let ws_base = a.base.replacen("http", "ws", 1);
+async fn states(base: &str, key: &str) {
+    let ws_base = base.replacen("http", "ws", 1);
     let mut display = connect(&format!("{ws_base}/ws/1?role=display")).await;
-    let mut tablet = connect(&format!("{ws_base}/ws/1?role=tablet&key={}", a.key)).await;
+    let mut tablet = connect(&format!("{ws_base}/ws/1?role=tablet&key={key}")).await;
     handshake(Server::Ekran, &mut display).await;
     let targets = targets_of(&handshake(Server::Ekran, &mut tablet).await);
     // The states as sent (serde_json's `Value` would sort their keys).
