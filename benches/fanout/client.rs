@@ -61,14 +61,21 @@ fn fail(what: &str) -> ! {
     std::process::exit(2)
 }
 
-/// User + system CPU of process `pid` (or `self`), in clock ticks (USER_HZ, 100 a second).
-fn cpu_ticks(pid: &str) -> u64 {
+/// User and system CPU of process `pid` (or `self`), in clock ticks (USER_HZ, 100 a
+/// second).
+fn cpu_split(pid: &str) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = after.split_whitespace().collect();
     // Fields 14 and 15 of stat(5); `after` starts at field 3.
-    f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (field(11), field(12))
+}
+
+/// User + system CPU of process `pid` (or `self`), in clock ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    let (user, system) = cpu_split(pid);
+    user + system
 }
 
 async fn connect(url: &str) -> Ws {
@@ -296,7 +303,7 @@ async fn run(a: Args) {
         fail("screen 1 needs a node and a child to go between");
     }
     let pid = a.pid.as_deref();
-    let (server0, own0) = (pid.map_or(0, cpu_ticks), cpu_ticks("self"));
+    let (server0, own0) = (pid.map_or((0, 0), cpu_split), cpu_ticks("self"));
     // Start at the second target: the screen shows the first one.
     for i in 0..a.k {
         let dest = &targets[(i + 1) % targets.len()];
@@ -319,7 +326,12 @@ async fn run(a: Args) {
     }
     let delivered = (a.n * a.k) as f64;
     let tick_us = 10_000.0;
-    let server_cpu = pid.map(|p| (cpu_ticks(p) - server0) as f64 * tick_us / delivered);
+    let server_split = pid.map(|p| {
+        let (user, system) = cpu_split(p);
+        let per = |t: u64| (t as f64 * tick_us / delivered * 100.0).round() / 100.0;
+        (per(user - server0.0), per(system - server0.1))
+    });
+    let server_cpu = server_split.map(|(u, s)| u + s);
     let own_cpu = (cpu_ticks("self") - own0) as f64 * tick_us / delivered;
     let mut lat = std::mem::take(&mut round.borrow_mut().latencies_ms);
     lat.sort_by(f64::total_cmp);
@@ -331,6 +343,8 @@ async fn run(a: Args) {
             "p50_ms": (q(0.5) * 1000.0).round() / 1000.0,
             "p99_ms": (q(0.99) * 1000.0).round() / 1000.0,
             "cpu_us_per_msg": server_cpu.map(|c| (c * 100.0).round() / 100.0),
+            "server_user_us_per_msg": server_split.map(|s| s.0),
+            "server_system_us_per_msg": server_split.map(|s| s.1),
             "client_cpu_us_per_msg": (own_cpu * 100.0).round() / 100.0,
         })
     );

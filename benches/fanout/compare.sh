@@ -70,5 +70,7 @@ print(f"ratio ekran/socket.io: p50 {ep50/sp50:.2f}  p99 {ep99/sp99:.2f}  cpu {ec
 for i, (a, b) in enumerate(zip(er, sr), 1):
     print(f"  run {i}: ekran {a['p50_ms']:.3f}/{a['p99_ms']:.3f} ms {a['cpu_us_per_msg']:.2f} us | relay {b['p50_ms']:.3f}/{b['p99_ms']:.3f} ms {b['cpu_us_per_msg']:.2f} us"
           f" | ratio p50 {a['p50_ms']/b['p50_ms']:.2f} p99 {a['p99_ms']/b['p99_ms']:.2f} cpu {a['cpu_us_per_msg']/b['cpu_us_per_msg']:.2f}"
-          f" | client CPU per message {a['client_cpu_us_per_msg']:.1f} / {b['client_cpu_us_per_msg']:.1f} us")
+          f" | client CPU per message {a['client_cpu_us_per_msg']:.1f} / {b['client_cpu_us_per_msg']:.1f} us"
+          + (f" | user+system {a['server_user_us_per_msg']:.2f}+{a['server_system_us_per_msg']:.2f} / {b['server_user_us_per_msg']:.2f}+{b['server_system_us_per_msg']:.2f} us"
+             if 'server_user_us_per_msg' in a and 'server_user_us_per_msg' in b else ""))
 PY
