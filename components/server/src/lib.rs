@@ -73,7 +73,7 @@ pub struct AppState {
     /// Pages connected to each screen.
     pub connections: Arc<Connections>,
     /// The pages of each live or preview session, and the task writing its states to
-    /// them; [`Audiences::queued_bytes`] tells what they hold unsent.
+    /// them; [`Audiences::largest_queue`] tells what they hold unsent.
     pub audiences: Arc<Audiences>,
     /// The working copy's preview sessions (`/preview/…`).
     pub previews: Arc<preview::Previews>,

@@ -508,6 +508,11 @@ impl Tracked {
     pub(crate) fn into_parts(self) -> (Permit, TcpStream) {
         (self._permit, self.stream)
     }
+
+    /// The socket, for its options (a TLS stream keeps it inside).
+    pub(crate) fn socket(&self) -> &TcpStream {
+        &self.stream
+    }
 }
 
 impl AsyncRead for Tracked {

@@ -1,27 +1,116 @@
 //! A page that never reads what the server sends (a frozen browser tab, a stuck
 //! device): it must not delay the other pages of its screen, the server must not hold
 //! more for it than its bounded queue (one partly written frame and one latest state),
-//! and it is dropped within the liveness bound of docs/protocol.md.
+//! the kernel must not hold more than the live socket's bounded send buffer, and it is
+//! dropped within the liveness bound of docs/protocol.md. Over plain HTTP and over
+//! HTTPS (`wss:`), where the server writes through TLS.
 
 mod common;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{both, connect, hall_with_text, next, next_text, start_full, GUARD};
+use common::tls::{certificate, connector, tls_over};
+use common::{both, hall_with_text, start_tweaked, GUARD, KEY};
 use ekran_server::Liveness;
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout, Instant};
+use tokio_rustls::TlsConnector;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 const LIVE: Liveness = Liveness {
     ping_every: Duration::from_millis(500),
     dead_after: Duration::from_secs(3),
 };
 
+/// A client's byte stream, plain or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// How the test's clients reach the server.
+enum Transport {
+    Plain,
+    Tls(TlsConnector),
+}
+
+/// The stuck page's connection: its raw socket is what the end of the test reads.
+enum Stuck {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Stuck {
+    fn stream(&mut self) -> &mut (dyn Io + '_) {
+        match self {
+            Stuck::Plain(t) => t,
+            Stuck::Tls(t) => t.as_mut(),
+        }
+    }
+
+    /// The socket under TLS: what the kernel holds, counted in bytes on the wire.
+    fn into_tcp(self) -> TcpStream {
+        match self {
+            Stuck::Plain(t) => t,
+            Stuck::Tls(t) => t.into_inner().0,
+        }
+    }
+}
+
+impl Transport {
+    async fn stuck(&self, addr: SocketAddr, tcp: TcpStream) -> Stuck {
+        match self {
+            Transport::Plain => Stuck::Plain(tcp),
+            Transport::Tls(c) => Stuck::Tls(Box::new(tls_over(c, addr, tcp).await)),
+        }
+    }
+
+    /// A WebSocket to `path` on the server at `addr`.
+    async fn ws(&self, addr: SocketAddr, path: &str) -> Ws {
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let (io, scheme): (Box<dyn Io>, _) = match self {
+            Transport::Plain => (Box::new(tcp), "ws"),
+            Transport::Tls(c) => (Box::new(tls_over(c, addr, tcp).await), "wss"),
+        };
+        let url = format!("{scheme}://{addr}{path}");
+        timeout(GUARD, tokio_tungstenite::client_async(url, io))
+            .await
+            .expect("an upgrade in time")
+            .expect("the upgrade succeeds")
+            .0
+    }
+}
+
+async fn next_text(ws: &mut Ws) -> String {
+    timeout(GUARD, async {
+        loop {
+            match ws.next().await.expect("stream open").expect("frame") {
+                Message::Text(t) => return t.as_str().to_owned(),
+                Message::Close(f) => panic!("closed: {f:?}"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("a message in time")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() {
+    never_reading_page(Transport::Plain, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_never_reads_over_wss_is_bounded_and_dropped_too() {
+    let (cert, tls) = certificate();
+    never_reading_page(Transport::Tls(connector(cert)), Some(tls)).await;
+}
+
+/// The test, over `transport`; `tls` is the server's configuration for a TLS one.
+async fn never_reading_page(transport: Transport, tls: Option<ekran_server::Tls>) {
     // Long slide texts (about 30 KB a state): the kernel takes about 1.3 MB for a
     // loopback socket before it blocks, and 100 states of this size are more than that.
     let long = both(
@@ -29,21 +118,28 @@ async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() 
         &"Русский текст. ".repeat(1200),
     );
     let hall = hall_with_text(&["1"], &["1", "1.1", "1.2"], &long);
-    let s = start_full(LIVE, hall, Vec::new()).await;
+    let s = start_tweaked(hall, Vec::new(), |st| {
+        st.liveness = LIVE;
+        st.tls = tls;
+    })
+    .await;
     let session = s.hub.session("1").unwrap();
 
     // The stuck page: a small receive buffer, the handshake, then it reads nothing.
     let sock = TcpSocket::new_v4().unwrap();
     sock.set_recv_buffer_size(4096).unwrap();
-    let mut stuck = sock.connect(s.addr).await.unwrap();
+    let tcp = sock.connect(s.addr).await.unwrap();
+    let mut stuck = transport.stuck(s.addr, tcp).await;
     let req = format!(
         "GET /ws/1?role=display HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
         s.addr
     );
-    stuck.write_all(req.as_bytes()).await.unwrap();
+    let io = stuck.stream();
+    io.write_all(req.as_bytes()).await.unwrap();
+    io.flush().await.unwrap();
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
-        head.push(timeout(GUARD, stuck.read_u8()).await.unwrap().unwrap());
+        head.push(timeout(GUARD, io.read_u8()).await.unwrap().unwrap());
     }
     let last_word = Instant::now();
     assert!(
@@ -54,13 +150,17 @@ async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() 
 
     // A reading display, and tablets taking turns (a script's commands are rate-limited
     // per connection); the tablets' copies of the states are read and dropped.
-    let mut display = connect(&s, "1", "display").await;
-    let first = next(&mut display).await;
+    let mut display = transport.ws(s.addr, "/ws/1?role=display").await;
+    let first: serde_json::Value = serde_json::from_str(&next_text(&mut display).await).unwrap();
     let mut seq = first["seq"].as_u64().unwrap();
+    let tablet = format!(
+        "/ws/1?role=tablet&key={}",
+        ekran_server::key::screen_key(KEY, "1")
+    );
     let mut tablets = Vec::new();
     for _ in 0..5 {
-        let mut t = connect(&s, "1", "tablet").await;
-        next(&mut t).await;
+        let mut t = transport.ws(s.addr, &tablet).await;
+        next_text(&mut t).await;
         let (w, mut r) = t.split();
         tokio::spawn(async move { while let Some(Ok(_)) = r.next().await {} });
         tablets.push(w);
@@ -81,26 +181,32 @@ async fn a_page_that_never_reads_delays_nobody_costs_one_state_and_is_dropped() 
         assert_eq!(st["seq"].as_u64(), Some(seq));
         assert_eq!(st["node"]["label"], node);
         largest = largest.max(text.len());
-        most_queued = most_queued.max(s.audiences.queued_bytes(&session));
+        most_queued = most_queued.max(s.audiences.largest_queue(&session));
     }
 
     println!("largest state {largest} B; most queued for the stuck page {most_queued} B");
     // The stuck page was really stuck (its socket took no more) ...
     assert!(most_queued > 0, "the stuck page's socket never filled");
     // ... and the server held at most one partly written state and one waiting state
-    // for it (plus a few bytes of frame headers and pings), not the 100 states sent.
+    // for any page (plus a few bytes of frame headers and pings), not the 100 states
+    // sent. (Over TLS the page's task holds, besides, the frames it is writing.)
     assert!(
         most_queued <= 2 * (largest + 16) + 64,
-        "{most_queued} bytes queued for one stuck page (largest state {largest} bytes)"
+        "{most_queued} bytes queued for one stuck page (largest state {largest} B)"
     );
 
     // It is dropped within the liveness bound: it answered no ping since its handshake.
-    // Reading now takes what the socket holds, then the end (or a reset).
+    // Reading the raw socket now takes what the kernel holds, then the end (or a reset).
+    let mut tcp = stuck.into_tcp();
     let mut drained = Vec::new();
-    let end = timeout(GUARD, stuck.read_to_end(&mut drained)).await;
+    let end = timeout(GUARD, tcp.read_to_end(&mut drained)).await;
     let waited = last_word.elapsed();
     assert!(end.is_ok(), "the stuck page was never dropped");
-    assert!(!drained.is_empty(), "the stuck page was sent nothing");
+    assert!(
+        drained.len() > largest,
+        "the stuck page was sent only {} B",
+        drained.len()
+    );
     println!(
         "dropped {waited:?} after its last word; {} B were in the kernel's buffers",
         drained.len()

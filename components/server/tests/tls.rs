@@ -8,32 +8,19 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::tls::{certificate, connector, tls_connect};
 use common::{hall, start_tweaked, GUARD};
 use ekran_core::accounts::Role;
 use ekran_core::{Core, CLI};
 use ekran_server::api::{CorePool, PoolSettings};
-use ekran_server::{AppState, Limits, Tls};
+use ekran_server::{AppState, Limits};
 use futures_util::StreamExt;
-use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::tungstenite::Message;
 
 const PW: &str = "correct horse battery";
-
-/// A certificate for 127.0.0.1 and localhost, and the server configuration made of it.
-fn certificate() -> (CertificateDer<'static>, Tls) {
-    let made =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let tls = Tls::from_pem(
-        made.cert.pem().as_bytes(),
-        made.signing_key.serialize_pem().as_bytes(),
-    )
-    .unwrap();
-    (made.cert.der().clone(), tls)
-}
 
 /// Serves the test hall over HTTPS with this header timeout and `tweak`.
 async fn start_tls(
@@ -51,29 +38,6 @@ async fn start_tls(
     })
     .await;
     (s, connector(cert))
-}
-
-/// A client trusting only `cert`, offering HTTP/2 and HTTP/1.1 as browsers do.
-fn connector(cert: CertificateDer<'static>) -> TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    TlsConnector::from(Arc::new(config))
-}
-
-async fn tls_connect(c: &TlsConnector, addr: SocketAddr) -> TlsStream<TcpStream> {
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let name = ServerName::IpAddress(addr.ip().into());
-    tokio::time::timeout(GUARD, c.connect(name, tcp))
-        .await
-        .expect("a handshake in time")
-        .expect("the handshake succeeds")
 }
 
 /// Everything the server sends until it closes (EOF, a reset, or a TLS stream ended

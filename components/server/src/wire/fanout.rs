@@ -121,11 +121,12 @@ impl Audiences {
         }
     }
 
-    /// Bytes the pages of `session` hold that their sockets have not taken yet, in all: per
+    /// The most bytes one page of `session` holds that its socket has not taken yet: per
     /// page at most one partly written frame, its queued control frames and one state, so a
     /// page that never reads costs at most about two states' bytes (states are shared, so
-    /// usually not even that).
-    pub fn queued_bytes(&self, session: &Session) -> usize {
+    /// usually not even that). A page over TLS also has, outside this queue, what its own
+    /// task is writing (what the queue held when the task took it).
+    pub fn largest_queue(&self, session: &Session) -> usize {
         let key = session as *const Session as usize;
         let audience = locked(&self.by_session)
             .get(&key)
@@ -136,7 +137,8 @@ impl Audiences {
                 .list
                 .iter()
                 .map(|o| o.queued_bytes())
-                .sum()
+                .max()
+                .unwrap_or(0)
         })
     }
 }

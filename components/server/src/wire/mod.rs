@@ -49,9 +49,10 @@ pub(crate) const MAX_MESSAGE: usize = 64 * 1024;
 /// Bytes read from a plain TCP socket at a time (on the stack, then into the decoder's
 /// buffer).
 const READ_CHUNK: usize = 4 * 1024;
-/// The kernel's send buffer of a live page's socket, in bytes (Linux doubles it for its
-/// bookkeeping). A state is a few KB and a page's outbox keeps the rest; unbounded, the
-/// kernel held up to 0.9 MB for each page that stopped reading until it was dropped.
+/// The kernel's send buffer of a live page's socket, plain or TLS, in bytes (Linux
+/// doubles it for its bookkeeping). A state is a few KB and a page's outbox keeps the
+/// rest; unbounded, the kernel held up to 0.9 MB for each page that stopped reading
+/// until it was dropped.
 const SEND_BUFFER: usize = 64 * 1024;
 
 #[cfg(test)]
@@ -191,7 +192,11 @@ impl Upgrade {
     }
 }
 
-type Generic = TokioIo<Upgraded>;
+/// A stream the connection's own task reads and writes: TLS, or whatever else hyper
+/// upgraded (tests serving other streams).
+pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
+type Generic = Box<dyn Io>;
 
 /// An upgraded connection: the plain TCP socket (shared with the screen's writer), or,
 /// over TLS, the stream split in two for its own task.
@@ -204,32 +209,45 @@ pub(crate) struct Socket {
     _permit: Option<Permit>,
 }
 
+/// Bounds the kernel's send buffer of a live page's socket ([`SEND_BUFFER`]). Best
+/// effort: a socket that refuses keeps the system's buffer.
+fn bound_send_buffer(tcp: &tokio::net::TcpStream) {
+    let _ = socket2::SockRef::from(tcp).set_send_buffer_size(SEND_BUFFER);
+}
+
 impl Socket {
     fn new(up: Upgraded) -> Socket {
-        match up.downcast::<TokioIo<crate::listen::Tracked>>() {
+        let up = match up.downcast::<TokioIo<crate::listen::Tracked>>() {
             Ok(parts) => {
                 let (permit, tcp) = parts.io.into_inner().into_parts();
-                // Best effort: a socket that refuses keeps the system's buffer.
-                let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
+                bound_send_buffer(&tcp);
                 let tcp = Arc::new(tcp);
                 let outbox = Outbox::new(Some(tcp.clone()));
-                Socket {
+                return Socket {
                     reader: Reader::new(Source::Tcp(tcp), parts.read_buf, outbox.clone()),
                     outbox,
                     write: None,
                     _permit: Some(permit),
-                }
+                };
             }
-            Err(up) => {
-                let (r, w) = tokio::io::split(TokioIo::new(up));
-                let outbox = Outbox::new(None);
-                Socket {
-                    reader: Reader::new(Source::Generic(r), Bytes::new(), outbox.clone()),
-                    outbox,
-                    write: Some(w),
-                    _permit: None,
-                }
+            Err(up) => up,
+        };
+        type Tls = tokio_rustls::server::TlsStream<crate::listen::Tracked>;
+        let (io, leftover): (Generic, Bytes) = match up.downcast::<TokioIo<Tls>>() {
+            Ok(parts) => {
+                let tls = parts.io.into_inner();
+                bound_send_buffer(tls.get_ref().0.socket());
+                (Box::new(tls), parts.read_buf)
             }
+            Err(up) => (Box::new(TokioIo::new(up)), Bytes::new()),
+        };
+        let (r, w) = tokio::io::split(io);
+        let outbox = Outbox::new(None);
+        Socket {
+            reader: Reader::new(Source::Generic(r), leftover, outbox.clone()),
+            outbox,
+            write: Some(w),
+            _permit: None,
         }
     }
 

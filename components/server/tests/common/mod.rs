@@ -4,6 +4,7 @@
 
 pub mod api_client;
 pub mod media_client;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
