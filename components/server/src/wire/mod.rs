@@ -221,10 +221,13 @@ impl Socket {
             Ok(parts) => {
                 let (permit, tcp) = parts.io.into_inner().into_parts();
                 bound_send_buffer(&tcp);
-                let tcp = Arc::new(tcp);
-                let outbox = Outbox::new(Some(tcp.clone()));
+                let outbox = Outbox::new(Some(tcp));
                 return Socket {
-                    reader: Reader::new(Source::Tcp(tcp), parts.read_buf, outbox.clone()),
+                    reader: Reader::new(
+                        Source::Tcp(outbox.clone()),
+                        parts.read_buf,
+                        outbox.clone(),
+                    ),
                     outbox,
                     write: None,
                     _permit: Some(permit),

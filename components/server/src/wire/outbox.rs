@@ -18,7 +18,9 @@ pub(crate) trait Tally: Send {
 
 /// What one connection still has to send. See the module's notes.
 pub(crate) struct Outbox {
-    tcp: Option<Arc<TcpStream>>,
+    /// The plain TCP socket (read by the connection's task, written from any task);
+    /// none over TLS. Held here, beside the lock, so a delivery touches one object.
+    tcp: Option<TcpStream>,
     out: Mutex<Out>,
     /// Wakes the connection's task: bytes are waiting that only it can write.
     ready: Notify,
@@ -86,12 +88,17 @@ impl Out {
 }
 
 impl Outbox {
-    pub(super) fn new(tcp: Option<Arc<TcpStream>>) -> Arc<Outbox> {
+    pub(super) fn new(tcp: Option<TcpStream>) -> Arc<Outbox> {
         Arc::new(Outbox {
             tcp,
             out: Mutex::default(),
             ready: Notify::new(),
         })
+    }
+
+    /// The plain TCP socket, if the page has one.
+    pub(super) fn tcp(&self) -> Option<&TcpStream> {
+        self.tcp.as_ref()
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, Out> {

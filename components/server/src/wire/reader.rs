@@ -12,13 +12,13 @@ use std::task::{ready, Context, Poll};
 use bytes::{Buf, Bytes};
 use fastwebsockets::{Frame, OpCode, Role, WebSocketError, WebSocketRead};
 use tokio::io::{AsyncRead, ReadBuf, ReadHalf};
-use tokio::net::TcpStream;
 
 use super::{frame, Generic, Outbox, MAX_MESSAGE, READ_CHUNK};
 
 /// Where a [`Reader`] reads from.
 pub(crate) enum Source {
-    Tcp(Arc<TcpStream>),
+    /// The plain TCP socket, which the outbox holds (writers `send` from any task).
+    Tcp(Arc<Outbox>),
     Generic(ReadHalf<Generic>),
     /// Tests: the other end of a pipe.
     #[cfg(test)]
@@ -79,7 +79,10 @@ impl AsyncRead for Stream {
         match &mut this.source {
             // The socket is shared with the writers (`send` from any task): read it
             // through `&TcpStream`, into the stack (no zeroing of the crate's buffer).
-            Source::Tcp(tcp) => loop {
+            Source::Tcp(outbox) => loop {
+                let Some(tcp) = outbox.tcp() else {
+                    return Poll::Ready(Err(io::ErrorKind::NotConnected.into()));
+                };
                 ready!(tcp.poll_read_ready(cx))?;
                 let mut chunk = [0u8; READ_CHUNK];
                 let want = chunk.len().min(buf.remaining());
