@@ -33,17 +33,29 @@ for l in sys.stdin:
     m = json.loads(l)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "fanout_client" and m.get("executable"):
         print(m["executable"])')
-T=$(mktemp -d); P1=$((20000 + RANDOM % 20000)); P2=$((P1 + 1))
+# Ports below Linux's ephemeral range (32768 and up by default): the clients' thousands of
+# connections (and their TIME_WAIT) cannot be holding them.
+T=$(mktemp -d); P1=$((20000 + RANDOM % 12000)); P2=$((P1 + 1))
+# up PID LOG PATTERN NAME: waits for PATTERN in LOG while PID runs; fails showing LOG.
+up() {
+  for _ in $(seq 1 100); do
+    grep -q "$3" "$2" && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "compare.sh: $4 did not start:" >&2; cat "$2" >&2; exit 1
+}
 # Every simulated display comes from 127.0.0.1: lift the per-address cap.
 "$BIN" serve --demo --bind 127.0.0.1:$P1 --data "$T/d" --max-connections-per-address 100000 \
   >"$T/log" 2>&1 & E=$!
 trap 'kill $E ${S:-} 2>/dev/null; wait $E ${S:-} 2>/dev/null || true; rm -rf "$T"' EXIT
-for _ in $(seq 1 100); do grep -q "listening on" "$T/log" && [ -s "$T/d/control.key" ] && break; sleep 0.1; done
+up $E "$T/log" "listening on" ekran
+for _ in $(seq 1 100); do [ -s "$T/d/control.key" ] && break; sleep 0.1; done
 KEY=$("$BIN" key --data "$T/d" --screen 1)
 "$LOAD" states "http://127.0.0.1:$P1" "$KEY" >"$T/states.json"
 TARGETS=$(python3 -c 'import json, sys; print(",".join(json.load(open(sys.argv[1]))["targets"]))' "$T/states.json")
 STATES_FILE="$T/states.json" node "$WORK/sio-relay.mjs" $P2 >"$T/slog" 2>&1 & S=$!
-for _ in $(seq 1 100); do grep -q listening "$T/slog" && break; sleep 0.1; done
+up $S "$T/slog" listening "the socket.io relay"
 e=""; s=""
 for _ in $(seq 1 "$RUNS"); do
   if [ "$CLIENT" = node ]; then
