@@ -21,6 +21,7 @@
 # The node modules (ws, socket.io; pinned in package-lock.json) are installed once into
 # ${TMPDIR:-/tmp}/ekran-fanout-bench from the npm registry.
 set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: benches/fanout/compare.sh PATH/TO/ekran [N] [K]" >&2; exit 2; }
 BIN=$(realpath "$1"); N=${2:-500}; K=${3:-200}; RUNS=${RUNS:-3}; CLIENT=${CLIENT:-rust}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${TMPDIR:-/tmp}/ekran-fanout-bench; mkdir -p "$WORK"

@@ -417,7 +417,9 @@ pub(crate) async fn serve(
                     .push_control(wire::text(br#"{"type":"reload"}"#), false),
             },
             _ = stopping.changed() => return close(socket).await,
-            msg = socket.reader.next() => {
+            // Not while the page's answers pile up unsent (cancel-safe: a frame half read
+            // is kept and resumed).
+            msg = socket.reader.next(), if socket.outbox.takes_input() => {
                 let msg = match msg {
                     Ok(Some(m)) => m,
                     Ok(None) => return Ok(()),

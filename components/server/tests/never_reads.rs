@@ -11,12 +11,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::tls::{certificate, connector, tls_over};
-use common::{both, hall_with_text, start_tweaked, GUARD, KEY};
+use common::{both, connect, hall_with, hall_with_text, next, start_tweaked, GUARD, KEY};
 use ekran_server::Liveness;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::time::{timeout, Instant};
+use tokio::time::{interval, timeout, Instant};
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -84,6 +84,25 @@ impl Transport {
     }
 }
 
+/// A display's WebSocket handshake on `io`, read up to the end of the 101 answer (and
+/// not a byte further).
+async fn upgrade(io: &mut (dyn Io + '_), addr: SocketAddr) {
+    let req = format!(
+        "GET /ws/1?role=display HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    io.write_all(req.as_bytes()).await.unwrap();
+    io.flush().await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(timeout(GUARD, io.read_u8()).await.unwrap().unwrap());
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+}
+
 async fn next_text(ws: &mut Ws) -> String {
     timeout(GUARD, async {
         loop {
@@ -130,23 +149,8 @@ async fn never_reading_page(transport: Transport, tls: Option<ekran_server::Tls>
     sock.set_recv_buffer_size(4096).unwrap();
     let tcp = sock.connect(s.addr).await.unwrap();
     let mut stuck = transport.stuck(s.addr, tcp).await;
-    let req = format!(
-        "GET /ws/1?role=display HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        s.addr
-    );
-    let io = stuck.stream();
-    io.write_all(req.as_bytes()).await.unwrap();
-    io.flush().await.unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        head.push(timeout(GUARD, io.read_u8()).await.unwrap().unwrap());
-    }
+    upgrade(stuck.stream(), s.addr).await;
     let last_word = Instant::now();
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
 
     // A reading display, and tablets taking turns (a script's commands are rate-limited
     // per connection); the tablets' copies of the states are read and dropped.
@@ -222,5 +226,119 @@ async fn never_reading_page(transport: Transport, tls: Option<ekran_server::Tls>
     assert!(
         waited <= bound + LIVE.ping_every,
         "dropped after {waited:?}; docs/protocol.md promises {bound:?} (plus a tick)"
+    );
+}
+
+/// A page that keeps sending (pings, each owed a pong; or commands, each owed an answer)
+/// and never reads: what it is owed must not pile up in the server without end (2.6 MB
+/// of pongs here; a flood grew the server to 3.4 GB in 14 s before). The server stops
+/// reading it once 16 KiB of answers wait, and it is dropped like any page that takes
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_sends_pings_without_reading_gets_no_more_queued_and_is_dropped() {
+    let mut ping = vec![0x89, 0x80 | 125];
+    ping.extend(masked(&[b'p'; 125]));
+    flooding_page(ping).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_that_sends_commands_without_reading_is_bounded_the_same() {
+    // A display may not command: each one is answered with an error.
+    let cmd = br#"{"type":"go","node":"1.1","id":"a display's command, refused"}"#;
+    let mut frame = vec![0x81, 0x80 | cmd.len() as u8];
+    frame.extend(masked(cmd));
+    flooding_page(frame).await;
+}
+
+/// `payload` masked with the key 1, 2, 3, 4, the key first.
+fn masked(payload: &[u8]) -> Vec<u8> {
+    let key = [1u8, 2, 3, 4];
+    let mut v = key.to_vec();
+    v.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    v
+}
+
+/// 20 000 copies of `frame` (a masked client frame) from a display that reads nothing.
+async fn flooding_page(frame: Vec<u8>) {
+    let s = start_tweaked(hall_with(&["1"], &["1", "1.1", "1.2"]), Vec::new(), |st| {
+        st.liveness = LIVE
+    })
+    .await;
+    let session = s.hub.session("1").unwrap();
+    // Small kernel buffers both ways: what the server does not read stays in its own
+    // receive buffer, and the flood below waits on it.
+    let sock = TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    sock.set_send_buffer_size(16 * 1024).unwrap();
+    let mut stuck = sock.connect(s.addr).await.unwrap();
+    upgrade(&mut stuck, s.addr).await;
+    let (mut stuck_read, mut stuck_write) = stuck.into_split();
+
+    // The flood, from a task of its own: once the server stops reading, the task waits
+    // on a full socket until the page is dropped (its write fails) and says when.
+    let flood_began = Instant::now();
+    let mut flood = tokio::spawn(async move {
+        for _ in 0..20_000 {
+            if stuck_write.write_all(&frame).await.is_err() {
+                return Some(Instant::now());
+            }
+        }
+        // Everything was read: nothing stopped the flood (the write half stays open).
+        std::mem::forget(stuck_write);
+        None
+    });
+
+    // Meanwhile a reading display gets every state, in order.
+    let mut display = connect(&s, "1", "display").await;
+    let mut seq = next(&mut display).await["seq"].as_u64().unwrap();
+    let mut tablet = connect(&s, "1", "tablet").await;
+    next(&mut tablet).await;
+    let (mut to_tablet, mut from_tablet) = tablet.split();
+    tokio::spawn(async move { while let Some(Ok(_)) = from_tablet.next().await {} });
+    let mut most_queued = 0;
+    for i in 0..10 {
+        let node = if i % 2 == 0 { "1.1" } else { "1.2" };
+        let go = serde_json::json!({"type": "go", "node": node}).to_string();
+        to_tablet.send(Message::Text(go.into())).await.unwrap();
+        let st = next(&mut display).await;
+        seq += 1;
+        assert_eq!(st["seq"].as_u64(), Some(seq));
+        assert_eq!(st["node"]["label"], node);
+        most_queued = most_queued.max(s.audiences.largest_queue(&session));
+    }
+    // What the server holds for the page, looked at until the flood ends (the page
+    // dropped, or every ping read).
+    let mut look = interval(Duration::from_millis(10));
+    let dropped = timeout(GUARD, async {
+        loop {
+            tokio::select! {
+                ended = &mut flood => break ended.unwrap(),
+                _ = look.tick() => {
+                    most_queued = most_queued.max(s.audiences.largest_queue(&session));
+                }
+            }
+        }
+    })
+    .await
+    .expect("the flood ends");
+    println!("most queued for the flooding page {most_queued} B");
+    assert!(
+        most_queued <= 16 * 1024 + 2 * 1024,
+        "{most_queued} bytes of answers queued for a page that reads nothing"
+    );
+
+    // Dropped: the server stopped hearing it at the start of the flood.
+    let dropped = dropped.expect("the server read every ping of a page that reads nothing");
+    let waited = dropped - flood_began;
+    println!("dropped {waited:?} after the flood began");
+    let mut rest = Vec::new();
+    let end = timeout(GUARD, stuck_read.read_to_end(&mut rest)).await;
+    assert!(
+        end.is_ok(),
+        "the socket stays open after the page was dropped"
+    );
+    assert!(
+        waited <= LIVE.dead_after + 2 * LIVE.ping_every,
+        "dropped after {waited:?}"
     );
 }

@@ -5,7 +5,8 @@
 //! - Each connection has an [`Outbox`]: a frame partly written, control frames (pongs,
 //!   pings, replies, close) in order, and at most **one** state waiting, the latest:
 //!   a page that cannot keep up skips states, and its memory stays bounded (two shared
-//!   state buffers and a few small control frames, whatever happens).
+//!   state buffers and at most [`MAX_CONTROL_BACKLOG`] of control frames: past it the
+//!   page's task reads nothing more from the client until its socket takes them).
 //! - One writer task per screen session ([`join`]) wakes once per state, frames it, and
 //!   writes it to every page of the screen straight from that task (`try_write` on the
 //!   plain TCP socket: one system call per page, no task wake-up per page). A page whose
@@ -46,6 +47,11 @@ pub(crate) use reader::{Incoming, ReadError, Reader};
 /// The largest message (one frame, or a fragmented message in all) a client may send;
 /// past it the connection is closed with 1009.
 pub(crate) const MAX_MESSAGE: usize = 64 * 1024;
+/// Control frames and replies (pongs, answers to commands) a page may have waiting, in
+/// bytes, before its task stops reading from it ([`Outbox::takes_input`]): a client that
+/// sends without reading gets nothing more queued until its socket takes what waits,
+/// and is dropped like any page that takes nothing.
+pub(crate) const MAX_CONTROL_BACKLOG: usize = 16 * 1024;
 /// Bytes read from a plain TCP socket at a time (on the stack, then into the decoder's
 /// buffer).
 const READ_CHUNK: usize = 4 * 1024;

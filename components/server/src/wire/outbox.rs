@@ -140,6 +140,19 @@ impl Outbox {
         self.kick(out);
     }
 
+    /// Whether the connection's task may read the client's next message: not while more
+    /// than [`super::MAX_CONTROL_BACKLOG`] bytes of control frames and replies wait for a
+    /// socket that does not take them (a client sending pings or commands without
+    /// reading would otherwise grow this queue without end).
+    pub(crate) fn takes_input(&self) -> bool {
+        let out = self.lock();
+        let head = match &out.head {
+            Some((b, off, None)) => b.len() - off,
+            _ => 0,
+        };
+        head + out.control.iter().map(Bytes::len).sum::<usize>() <= super::MAX_CONTROL_BACKLOG
+    }
+
     /// Offers state `seq`: taken only when newer than the last one taken, replacing a
     /// state still waiting (the page skips it).
     pub(crate) fn offer(&self, seq: u64, f: &Bytes) {
