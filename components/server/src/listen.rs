@@ -117,7 +117,9 @@ pub(crate) async fn serve(
                 continue;
             }
             _ = trim_tick.tick() => {
-                trim.tick(gate.open());
+                if trim.tick(gate.open()) {
+                    tokio::task::spawn_blocking(crate::memory::release);
+                }
                 continue;
             }
             accepted = listener.accept() => accepted,

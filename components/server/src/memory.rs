@@ -3,8 +3,9 @@
 //! returned by itself), so without this a server's RSS stays at the high-water mark of
 //! its busiest second: 2 000 short HTTP connections at once left about 35 MB behind
 //! each time (see docs/benchmarks.md). `malloc_trim(0)` hands the free pages back
-//! (`madvise`); it costs about a millisecond and runs at most once per [`Trim::EVERY`],
-//! only after a burst.
+//! (`madvise`); it costs about a millisecond (more with a large heap: it walks every
+//! arena under its lock) and runs at most once per [`Trim::EVERY`], only after a burst,
+//! on a blocking thread: never on the async worker that writes the screens' states.
 
 use std::time::Duration;
 
@@ -32,9 +33,9 @@ impl Trim {
         self.since_tick += 1;
     }
 
-    /// `open` connections are open now; trims when a burst of new connections has
-    /// ended (a quiet tick after at least [`BURST`]) or many have closed. Returns
-    /// whether it trimmed.
+    /// `open` connections are open now; says to trim (call [`release`] on a blocking
+    /// thread) when a burst of new connections has ended (a quiet tick after at least
+    /// [`BURST`]) or many have closed.
     pub(crate) fn tick(&mut self, open: usize) -> bool {
         self.peak_open = self.peak_open.max(open);
         let burst_over = self.since_trim >= BURST && self.since_tick == 0;
@@ -43,15 +44,15 @@ impl Trim {
         if !(burst_over || drained) {
             return false;
         }
-        release();
         self.since_trim = 0;
         self.peak_open = open;
         true
     }
 }
 
+/// Hands the heap's free pages back to the system. Blocking.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release() {
+pub(crate) fn release() {
     extern "C" {
         /// glibc: returns free heap memory to the system; `pad` bytes stay at the top.
         fn malloc_trim(pad: usize) -> i32;
@@ -69,7 +70,7 @@ fn release() {
 
 /// Other allocators return memory by themselves.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release() {}
+pub(crate) fn release() {}
 
 #[cfg(test)]
 mod tests {
