@@ -401,6 +401,7 @@ pub(crate) async fn serve(
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
     let mut last_heard = Instant::now();
+    let mut inflow = wire::Inflow::default();
     loop {
         tokio::select! {
             _ = socket.outbox.ready() => {
@@ -417,9 +418,11 @@ pub(crate) async fn serve(
                     .push_control(wire::text(br#"{"type":"reload"}"#), false),
             },
             _ = stopping.changed() => return close(socket).await,
-            // Not while the page's answers pile up unsent (cancel-safe: a frame half read
-            // is kept and resumed).
-            msg = socket.reader.next(), if socket.outbox.takes_input() => {
+            // Not while the page's answers pile up unsent, nor faster than its bucket
+            // allows (cancel-safe: a frame half read is kept and resumed).
+            _ = tokio::time::sleep_until(inflow.due()), if !inflow.open() => {}
+            msg = socket.reader.next(), if socket.outbox.takes_input() && inflow.open() => {
+                inflow.took();
                 let msg = match msg {
                     Ok(Some(m)) => m,
                     Ok(None) => return Ok(()),

@@ -11,7 +11,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::tls::{certificate, connector, tls_over};
-use common::{both, connect, hall_with, hall_with_text, next, start_tweaked, GUARD, KEY};
+use common::{
+    both, connect, hall_with_text, next, next_text as next_text_ws, start_tweaked, GUARD, KEY,
+};
 use ekran_server::Liveness;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -230,15 +232,21 @@ async fn never_reading_page(transport: Transport, tls: Option<ekran_server::Tls>
 }
 
 /// A page that keeps sending (pings, each owed a pong; or commands, each owed an answer)
-/// and never reads: what it is owed must not pile up in the server without end (2.6 MB
-/// of pongs here; a flood grew the server to 3.4 GB in 14 s before). The server stops
-/// reading it once 16 KiB of answers wait, and it is dropped like any page that takes
-/// nothing.
+/// and never reads: what it is owed must not pile up in the server without end (a flood
+/// grew the server to 3.4 GB in 14 s before). The server stops reading it once 16 KiB of
+/// answers wait, and it is dropped like any page it does not hear from.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_that_sends_pings_without_reading_gets_no_more_queued_and_is_dropped() {
     let mut ping = vec![0x89, 0x80 | 125];
     ping.extend(masked(&[b'p'; 125]));
     flooding_page(ping).await;
+}
+
+/// Empty pings: each pong is 2 bytes, but a queued frame costs far more than its bytes
+/// (8 000 of them were allowed by a limit on bytes alone, about 1 MB a page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_sends_empty_pings_without_reading_is_bounded_by_frames_too() {
+    flooding_page(vec![0x89, 0x80, 1, 2, 3, 4]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,12 +266,16 @@ fn masked(payload: &[u8]) -> Vec<u8> {
     v
 }
 
-/// 20 000 copies of `frame` (a masked client frame) from a display that reads nothing.
+/// 4 MB of copies of `frame` (a masked client frame) from a display that reads nothing.
 async fn flooding_page(frame: Vec<u8>) {
-    let s = start_tweaked(hall_with(&["1"], &["1", "1.1", "1.2"]), Vec::new(), |st| {
-        st.liveness = LIVE
-    })
-    .await;
+    // Long states (about 33 KB): a few fill the kernel's buffers for the page, and its
+    // answers then wait in the server.
+    let long = both(
+        &"Қазақша мәтін. ".repeat(1200),
+        &"Русский текст. ".repeat(1200),
+    );
+    let hall = hall_with_text(&["1"], &["1", "1.1", "1.2"], &long);
+    let s = start_tweaked(hall, Vec::new(), |st| st.liveness = LIVE).await;
     let session = s.hub.session("1").unwrap();
     // Small kernel buffers both ways: what the server does not read stays in its own
     // receive buffer, and the flood below waits on it.
@@ -274,16 +286,19 @@ async fn flooding_page(frame: Vec<u8>) {
     upgrade(&mut stuck, s.addr).await;
     let (mut stuck_read, mut stuck_write) = stuck.into_split();
 
-    // The flood, from a task of its own: once the server stops reading, the task waits
-    // on a full socket until the page is dropped (its write fails) and says when.
+    // The flood, from a task of its own: the server reads a burst of the page's messages,
+    // then 100 a second, and none once its answers wait; the task then waits on a full
+    // socket until the page is dropped (its write fails) and says when.
     let flood_began = Instant::now();
+    let chunk = frame.repeat(64 * 1024 / frame.len());
     let mut flood = tokio::spawn(async move {
-        for _ in 0..20_000 {
-            if stuck_write.write_all(&frame).await.is_err() {
+        // 4 MB: more than every kernel buffer on the way holds.
+        for _ in 0..64 {
+            if stuck_write.write_all(&chunk).await.is_err() {
                 return Some(Instant::now());
             }
         }
-        // Everything was read: nothing stopped the flood (the write half stays open).
+        // The server took it all: nothing stopped the flood (the write half stays open).
         std::mem::forget(stuck_write);
         None
     });
@@ -296,14 +311,17 @@ async fn flooding_page(frame: Vec<u8>) {
     let (mut to_tablet, mut from_tablet) = tablet.split();
     tokio::spawn(async move { while let Some(Ok(_)) = from_tablet.next().await {} });
     let mut most_queued = 0;
+    let mut largest = 0;
     for i in 0..10 {
         let node = if i % 2 == 0 { "1.1" } else { "1.2" };
         let go = serde_json::json!({"type": "go", "node": node}).to_string();
         to_tablet.send(Message::Text(go.into())).await.unwrap();
-        let st = next(&mut display).await;
+        let text = next_text_ws(&mut display).await;
+        let st: serde_json::Value = serde_json::from_str(&text).unwrap();
         seq += 1;
         assert_eq!(st["seq"].as_u64(), Some(seq));
         assert_eq!(st["node"]["label"], node);
+        largest = largest.max(text.len());
         most_queued = most_queued.max(s.audiences.largest_queue(&session));
     }
     // What the server holds for the page, looked at until the flood ends (the page
@@ -321,14 +339,18 @@ async fn flooding_page(frame: Vec<u8>) {
     })
     .await
     .expect("the flood ends");
-    println!("most queued for the flooding page {most_queued} B");
+    println!("most queued for the flooding page {most_queued} B (largest state {largest} B)");
+    // A partly written state, the latest one, and at most 16 KiB of answers (counting
+    // 64 bytes a frame besides its own; plus the answer to the last message read, a
+    // ping of the server's and a close frame).
     assert!(
-        most_queued <= 16 * 1024 + 2 * 1024,
-        "{most_queued} bytes of answers queued for a page that reads nothing"
+        most_queued <= 2 * (largest + 16) + 16 * 1024 + 1024,
+        "{most_queued} bytes queued for a page that reads nothing (largest state {largest} B)"
     );
 
-    // Dropped: the server stopped hearing it at the start of the flood.
-    let dropped = dropped.expect("the server read every ping of a page that reads nothing");
+    // Dropped: the server stopped hearing it within a second or two of the flood (its
+    // answers waiting), and drops a page it has not heard for `dead_after`.
+    let dropped = dropped.expect("the server read every message of a page that reads nothing");
     let waited = dropped - flood_began;
     println!("dropped {waited:?} after the flood began");
     let mut rest = Vec::new();
@@ -338,7 +360,66 @@ async fn flooding_page(frame: Vec<u8>) {
         "the socket stays open after the page was dropped"
     );
     assert!(
-        waited <= LIVE.dead_after + 2 * LIVE.ping_every,
+        waited <= LIVE.dead_after + LIVE.ping_every + Duration::from_secs(3),
         "dropped after {waited:?}"
+    );
+}
+
+/// A client sending without pause takes a bounded share of the server: its messages are
+/// read at 100 a second after a burst of 200 (every connection has its own bucket), so
+/// the 400th pong of 400 empty pings sent at once comes at least 2 s after them. (57
+/// such clients stalled every screen for seconds before.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sending_without_pause_is_read_at_a_bounded_rate() {
+    let s = start_tweaked(
+        hall_with_text(&["1"], &["1", "1.1"], &both("мәтін", "текст")),
+        Vec::new(),
+        |st| st.liveness = Liveness::default(),
+    )
+    .await;
+    let mut client = TcpStream::connect(s.addr).await.unwrap();
+    upgrade(&mut client, s.addr).await;
+    let pings: Vec<u8> = [0x89, 0x80, 1, 2, 3, 4].repeat(400);
+    let sent = Instant::now();
+    client.write_all(&pings).await.unwrap();
+    // Pongs are 2 bytes (0x8A 0x00); the first state comes before them.
+    let mut pongs = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pending = Vec::new();
+    timeout(GUARD, async {
+        while pongs < 400 {
+            let n = client.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed after {pongs} pongs");
+            pending.extend_from_slice(&buf[..n]);
+            // Walk whole frames (server frames are unmasked).
+            loop {
+                if pending.len() < 2 {
+                    break;
+                }
+                let (len, head) = match pending[1] {
+                    126 if pending.len() >= 4 => {
+                        (usize::from(u16::from_be_bytes([pending[2], pending[3]])), 4)
+                    }
+                    126 => break,
+                    127 => panic!("a state over 64 KiB"),
+                    n => (usize::from(n), 2),
+                };
+                if pending.len() < head + len {
+                    break;
+                }
+                if pending[0] == 0x8A {
+                    pongs += 1;
+                }
+                pending.drain(..head + len);
+            }
+        }
+    })
+    .await
+    .expect("400 pongs in time");
+    let took = sent.elapsed();
+    println!("400 pongs for 400 pings in {took:?}");
+    assert!(
+        took >= Duration::from_millis(1900),
+        "400 messages were read in {took:?}: faster than 200 at once and 100 a second"
     );
 }

@@ -36,10 +36,12 @@ use tokio::io::{AsyncWriteExt, WriteHalf};
 use crate::gate::Permit;
 
 mod fanout;
+mod inflow;
 mod outbox;
 mod reader;
 
 pub use fanout::Audiences;
+pub(crate) use inflow::Inflow;
 pub(crate) use outbox::{Outbox, Tally};
 use reader::Source;
 pub(crate) use reader::{Incoming, ReadError, Reader};

@@ -16,6 +16,14 @@ pub(crate) trait Tally: Send {
     fn delivered(&mut self, seq: u64);
 }
 
+/// What a queued control frame costs besides its bytes (its buffer's bookkeeping and
+/// the queue's slot), in bytes: 256 empty pongs fill the backlog, not 8 000.
+const FRAME_COST: usize = 64;
+
+fn cost(frame: &Bytes) -> usize {
+    frame.len() + FRAME_COST
+}
+
 /// What one connection still has to send. See the module's notes.
 pub(crate) struct Outbox {
     /// The plain TCP socket (read by the connection's task, written from any task);
@@ -31,6 +39,8 @@ pub(crate) struct Out {
     /// A frame partly written (must be finished first), its offset and its state `seq`.
     head: Option<(Bytes, usize, Option<u64>)>,
     control: VecDeque<Bytes>,
+    /// What `control` costs: its bytes plus [`FRAME_COST`] per frame.
+    control_cost: usize,
     /// The latest state not yet started, and its `seq`.
     state: Option<(Bytes, u64)>,
     /// The newest state taken.
@@ -58,6 +68,7 @@ impl Out {
             v.push((b.slice(off..), seq));
         }
         v.extend(self.control.drain(..).map(|b| (b, None)));
+        self.control_cost = 0;
         if let Some((b, seq)) = self.state.take() {
             v.push((b, Some(seq)));
         }
@@ -79,7 +90,10 @@ impl Out {
     fn next(&mut self) -> Option<&mut (Bytes, usize, Option<u64>)> {
         if self.head.is_none() {
             self.head = match self.control.pop_front() {
-                Some(b) => Some((b, 0, None)),
+                Some(b) => {
+                    self.control_cost -= cost(&b);
+                    Some((b, 0, None))
+                }
                 None => self.state.take().map(|(b, s)| (b, 0, Some(s))),
             };
         }
@@ -136,21 +150,23 @@ impl Outbox {
         if close {
             out.state = None;
         }
+        out.control_cost += cost(&f);
         out.control.push_back(f);
         self.kick(out);
     }
 
-    /// Whether the connection's task may read the client's next message: not while more
-    /// than [`super::MAX_CONTROL_BACKLOG`] bytes of control frames and replies wait for a
-    /// socket that does not take them (a client sending pings or commands without
-    /// reading would otherwise grow this queue without end).
+    /// Whether the connection's task may read the client's next message: not while
+    /// control frames and replies costing more than [`super::MAX_CONTROL_BACKLOG`] wait
+    /// for a socket that does not take them (a client sending pings or commands without
+    /// reading would otherwise grow this queue without end). A frame costs its bytes
+    /// plus [`FRAME_COST`], so a flood of empty pings is bounded as tightly.
     pub(crate) fn takes_input(&self) -> bool {
         let out = self.lock();
         let head = match &out.head {
-            Some((b, off, None)) => b.len() - off,
+            Some((b, off, None)) => b.len() - off + FRAME_COST,
             _ => 0,
         };
-        head + out.control.iter().map(Bytes::len).sum::<usize>() <= super::MAX_CONTROL_BACKLOG
+        head + out.control_cost <= super::MAX_CONTROL_BACKLOG
     }
 
     /// Offers state `seq`: taken only when newer than the last one taken, replacing a
@@ -229,11 +245,12 @@ impl Outbox {
     }
 
     /// Bytes this page holds that the socket has not taken yet (at most one partial
-    /// frame, the queued control frames and one state).
+    /// frame, the queued control frames and one state), counting [`FRAME_COST`] for
+    /// each control frame's bookkeeping.
     pub(crate) fn queued_bytes(&self) -> usize {
         let out = self.lock();
         out.head.as_ref().map_or(0, |(b, off, _)| b.len() - off)
-            + out.control.iter().map(Bytes::len).sum::<usize>()
+            + out.control_cost
             + out.state.as_ref().map_or(0, |(b, _)| b.len())
     }
 }
