@@ -16,7 +16,7 @@ use ekran_model::{
 use ekran_server::{launch_with_tcp_listener, AppState, Hub, Liveness, SavedPosition};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
@@ -171,12 +171,12 @@ pub async fn connect(s: &Server, screen: &str, role: &str) -> Ws {
 }
 
 /// The next text message as JSON (pings are answered by the client library).
-pub async fn next(ws: &mut Ws) -> Value {
+pub async fn next<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>) -> Value {
     serde_json::from_str(&next_text(ws).await).unwrap()
 }
 
 /// The next text message as it came.
-pub async fn next_text(ws: &mut Ws) -> String {
+pub async fn next_text<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>) -> String {
     tokio::time::timeout(GUARD, async {
         loop {
             match ws.next().await.expect("stream open").expect("frame") {
