@@ -211,7 +211,7 @@ pub const MAX_LISTED: usize = 1000;
 
 /// `d` as a JSON array: errors first, then warnings, then notes, each kind in order, at
 /// most [`MAX_LISTED`] in all; and how many were left out.
-pub fn diagnostics_json(d: &Diagnostics) -> (Value, usize) {
+fn diagnostics_json(d: &Diagnostics) -> (Value, usize) {
     let by = |s: Severity| d.iter().filter(move |x| x.severity == s);
     let ordered = by(Severity::Error)
         .chain(by(Severity::Warning))
@@ -221,8 +221,9 @@ pub fn diagnostics_json(d: &Diagnostics) -> (Value, usize) {
     (Value::Array(listed), omitted)
 }
 
-/// Sets `body[key]` to `d` ([`diagnostics_json`]) and, when some were left out,
-/// `body["{key}_omitted"]` to how many.
+/// Sets `body[key]` to `d` as a JSON array (errors first, then warnings, then notes, at
+/// most [`MAX_LISTED`]) and, when some were left out, `body["{key}_omitted"]` to how
+/// many.
 pub fn put_diagnostics(body: &mut Value, key: &str, d: &Diagnostics) {
     let (listed, omitted) = diagnostics_json(d);
     body[key] = listed;

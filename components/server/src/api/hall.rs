@@ -78,8 +78,8 @@ pub struct ImportQuery {
     last_wins: Option<String>,
 }
 
-/// Reads every file part of the form: (file name, bytes).
-/// The uploaded files, as received (copied into [`Input`]s on the blocking thread).
+/// Reads every file part of the form: (file name, bytes), as received (copied into
+/// [`Input`]s on the blocking thread).
 async fn files(mut form: Multipart) -> Result<Vec<(String, bytes::Bytes)>, ApiError> {
     let mut out = Vec::new();
     let bad = |e: axum::extract::multipart::MultipartError| {

@@ -36,7 +36,7 @@ pub mod throttle;
 pub mod users;
 pub mod versions;
 
-pub use error::{diagnostic_json, diagnostics_json, put_diagnostics, ApiError, MAX_LISTED};
+pub use error::{diagnostic_json, put_diagnostics, ApiError, MAX_LISTED};
 pub use pool::{CorePool, PoolSettings};
 
 /// Every API route, to be nested under `/api`. Responses are never cached.
