@@ -231,7 +231,7 @@ async fn states(base: &str, key: &str) {
     handshake(Server::Ekran, &mut display).await;
     let targets = targets_of(&handshake(Server::Ekran, &mut tablet).await);
     // The states as sent (serde_json's `Value` would sort their keys).
-    let mut states = Vec::new();
+    let (mut states, mut texts) = (Vec::new(), Vec::new());
     for (i, dest) in targets
         .iter()
         .cycle()
@@ -248,14 +248,20 @@ async fn states(base: &str, key: &str) {
             let v: serde_json::Value = serde_json::from_str(&t).unwrap_or_default();
             if v["node"]["id"].as_str() == Some(dest) {
                 states.push(format!("{}:{}", serde_json::json!(dest), t.as_str()));
+                texts.push(format!(
+                    "{}:{}",
+                    serde_json::json!(dest),
+                    serde_json::json!(t.as_str())
+                ));
                 break;
             }
         }
     }
     let targets = serde_json::json!(targets);
     println!(
-        "{{\"targets\":{targets},\"states\":{{{}}}}}",
-        states.join(",")
+        "{{\"targets\":{targets},\"states\":{{{}}},\"texts\":{{{}}}}}",
+        states.join(","),
+        texts.join(",")
     );
     std::process::exit(0);
 }

@@ -4,6 +4,7 @@
 # Usage: benches/fanout/memory.sh PATH/TO/ekran [C=1000] [B=7] [H=10000] [P=2000]
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: benches/fanout/memory.sh PATH/TO/ekran [C=1000] [B=7] [H=10000] [P=2000]" >&2; exit 2; }
+[ -x "$1" ] || { echo "memory.sh: no ekran at $1: build it first (cargo build --release)" >&2; exit 2; }
 BIN=$(realpath "$1"); C=${2:-1000}; B=${3:-7}; H=${4:-10000}; P=${5:-2000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${TMPDIR:-/tmp}/ekran-fanout-bench; mkdir -p "$WORK"
