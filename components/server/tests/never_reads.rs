@@ -3,7 +3,8 @@
 //! more for it than its bounded queue (one partly written frame and one latest state),
 //! the kernel must not hold more than the live socket's bounded send buffer, and it is
 //! dropped within the liveness bound of docs/protocol.md. Over plain HTTP and over
-//! HTTPS (`wss:`), where the server writes through TLS.
+//! HTTPS (`wss:`), where the server writes through TLS. Also pages that send without
+//! reading, and one that answers pings but never finishes a message it began.
 
 mod common;
 
@@ -411,5 +412,73 @@ async fn a_client_sending_without_pause_is_read_at_a_bounded_rate() {
     assert!(
         took >= Duration::from_millis(1900),
         "400 messages were read in {took:?}: faster than 200 at once and 100 a second"
+    );
+}
+
+/// A page that begins a fragmented message and never finishes it, while answering every
+/// ping (so it is never "silent"), is closed with 1008 once the message has waited
+/// `dead_after`: it cannot hold the server's memory for as long as it likes (1 900 such
+/// connections held 240 MB before, 119 KB each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_never_finishes_a_message_is_closed_though_it_answers_pings() {
+    let s = start_tweaked(
+        hall_with_text(&["1"], &["1", "1.1"], &both("мәтін", "текст")),
+        Vec::new(),
+        |st| st.liveness = LIVE,
+    )
+    .await;
+    let mut client = TcpStream::connect(s.addr).await.unwrap();
+    upgrade(&mut client, s.addr).await;
+    // A text frame without FIN: 4 KB of a message that never ends.
+    let mut first = vec![0x01, 0x80 | 126];
+    first.extend_from_slice(&4000u16.to_be_bytes());
+    first.extend(masked(&vec![b'a'; 4000]));
+    client.write_all(&first).await.unwrap();
+    let began = Instant::now();
+    let (mut pings, mut pending, mut buf) = (0, Vec::new(), vec![0u8; 16 * 1024]);
+    let code = timeout(GUARD, async {
+        loop {
+            let n = client.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed without a close frame after {pings} pings");
+            pending.extend_from_slice(&buf[..n]);
+            while pending.len() >= 2 {
+                let (len, head) = match pending[1] {
+                    126 if pending.len() >= 4 => {
+                        (usize::from(u16::from_be_bytes([pending[2], pending[3]])), 4)
+                    }
+                    126 => break,
+                    n => (usize::from(n), 2),
+                };
+                if pending.len() < head + len {
+                    break;
+                }
+                let payload = pending[head..head + len].to_vec();
+                match pending[0] {
+                    0x89 => {
+                        // Answered at once, as a live browser would.
+                        pings += 1;
+                        let mut pong = vec![0x8A, 0x80 | payload.len() as u8];
+                        pong.extend(masked(&payload));
+                        client.write_all(&pong).await.unwrap();
+                    }
+                    0x88 => return u16::from_be_bytes([payload[0], payload[1]]),
+                    _ => {}
+                }
+                pending.drain(..head + len);
+            }
+        }
+    })
+    .await
+    .expect("the page is closed in time");
+    let took = began.elapsed();
+    println!("closed with {code} after {took:?} and {pings} pings answered");
+    assert_eq!(code, 1008);
+    assert!(
+        pings >= 2,
+        "it answered {pings} pings: it was alive all along"
+    );
+    assert!(
+        took >= LIVE.dead_after && took <= LIVE.dead_after + 2 * LIVE.ping_every,
+        "closed after {took:?}"
     );
 }

@@ -47,8 +47,12 @@ use reader::Source;
 pub(crate) use reader::{Incoming, ReadError, Reader};
 
 /// The largest message (one frame, or a fragmented message in all) a client may send;
-/// past it the connection is closed with 1009.
-pub(crate) const MAX_MESSAGE: usize = 64 * 1024;
+/// past it the connection is closed with 1009. Twice the largest command or report
+/// (`ekran_live::MAX_COMMAND`, 4 KiB), so a message a little over that still gets the
+/// `too_large` answer; at 64 KiB, connections that each held an unfinished message
+/// cost the server 119 KB apiece.
+pub(crate) const MAX_MESSAGE: usize = 8 * 1024;
+const _: () = assert!(MAX_MESSAGE >= 2 * ekran_live::MAX_COMMAND);
 /// Control frames and replies (pongs, answers to commands) a page may have waiting, in
 /// bytes, before its task stops reading from it ([`Outbox::takes_input`]): a client that
 /// sends without reading gets nothing more queued until its socket takes what waits,

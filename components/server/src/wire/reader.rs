@@ -8,6 +8,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use fastwebsockets::{Frame, OpCode, Role, WebSocketError, WebSocketRead};
@@ -121,8 +122,9 @@ pub(crate) struct Reader {
     /// The crate's reader, between frames; inside `reading` while one is read.
     frames: Option<Frames>,
     reading: Option<Reading>,
-    /// A fragmented message being assembled (text or binary, and its bytes so far).
-    partial: Option<(OpCode, Vec<u8>)>,
+    /// A fragmented message being assembled (text or binary, its bytes so far, and when
+    /// its first fragment came).
+    partial: Option<(OpCode, Vec<u8>, Instant)>,
     /// Where the crate's obligations (the echo of a close frame) go.
     outbox: Arc<Outbox>,
 }
@@ -161,6 +163,15 @@ impl Reader {
         }
     }
 
+    /// How long a fragmented message has been waiting for its last fragment (zero when
+    /// none is): a client that answers pings but never finishes one would otherwise hold
+    /// its bytes for as long as it stays connected.
+    pub(crate) fn unfinished_for(&self) -> Duration {
+        self.partial
+            .as_ref()
+            .map_or(Duration::ZERO, |(_, _, since)| since.elapsed())
+    }
+
     /// One frame, resuming the read a cancelled call left.
     async fn read_frame(&mut self) -> Result<Owned, WebSocketError> {
         if self.reading.is_none() {
@@ -191,11 +202,11 @@ impl Reader {
                 if f.fin {
                     return finish(f.opcode, payload.to_vec()).map(Some);
                 }
-                self.partial = Some((f.opcode, payload.to_vec()));
+                self.partial = Some((f.opcode, payload.to_vec(), Instant::now()));
                 Ok(None)
             }
             OpCode::Continuation => {
-                let Some((_, v)) = self.partial.as_mut() else {
+                let Some((_, v, _)) = self.partial.as_mut() else {
                     return Err(Protocol(1002, "a continuation without a message"));
                 };
                 // Each frame is within the limit (the crate checks); their sum too.
@@ -206,7 +217,7 @@ impl Reader {
                 if !f.fin {
                     return Ok(None);
                 }
-                let (op, v) = self.partial.take().expect("checked above");
+                let (op, v, _) = self.partial.take().expect("checked above");
                 finish(op, v).map(Some)
             }
         }
