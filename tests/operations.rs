@@ -478,3 +478,78 @@ fn an_open_file_limit_too_low_for_a_hall_is_refused_before_anything_is_written()
     );
     assert!(!data.exists(), "the data directory was made");
 }
+
+/// Displays reporting media they cannot show fill the log by a bounded amount: once per
+/// page and file, at most 30 lines at once for the whole server, paths cut to 200
+/// characters, and nothing for a path outside `/media/`. (60 open-mode displays sending
+/// 4 KB paths at their rate limit wrote 2.6 MB of log a second before.)
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn media_reports_from_displays_reach_the_log_once_per_file_and_within_a_budget() {
+    use futures_util::SinkExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (child, addr) = start_demo(tmp.path(), state.path());
+    let long = "я".repeat(2000);
+    for d in 0..3 {
+        let (mut display, _) = connect_async(format!("ws://{addr}/ws/1?role=display"))
+            .await
+            .unwrap();
+        // 20 reports, the most a display may send at once: 16 files (the first three
+        // twice, one with a long path) and one outside the media library.
+        let file = |i: usize| format!("/media/{d}/{i}.png");
+        let mut reports = vec![file(0), file(0), file(1), file(1), file(2), file(2)];
+        reports.push(format!("/media/{d}/{long}.png"));
+        reports.extend((3..15).map(file));
+        reports.push(format!("https://elsewhere.example/{d}.png"));
+        assert_eq!(reports.len(), 20);
+        for src in &reports {
+            let m = serde_json::json!({"type": "media_error", "kind": "image", "src": src});
+            display
+                .send(Message::Text(m.to_string().into()))
+                .await
+                .unwrap();
+        }
+        // Messages are handled in order: the pong says every report was.
+        display
+            .send(Message::Ping(b"done"[..].into()))
+            .await
+            .unwrap();
+        tokio::time::timeout(GUARD, async {
+            loop {
+                match display.next().await {
+                    Some(Ok(Message::Pong(p))) if &p[..] == b"done" => break,
+                    Some(Ok(_)) => {}
+                    other => panic!("display {d}: {other:?}"),
+                }
+            }
+        })
+        .await
+        .expect("the pong in time");
+    }
+    signal(&child, "TERM");
+    let (status, err) = exit(child).await;
+    assert!(status.success(), "{status}: {err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("a display could not show"))
+        .collect();
+    // 3 displays × 16 files = 48 would be once per page and file; the server logs 30.
+    assert_eq!(lines.len(), 30, "{lines:#?}");
+    let once: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|l| l.split_once(" INFO ").map_or(*l, |(_, r)| r))
+        .collect();
+    assert_eq!(
+        once.len(),
+        lines.len(),
+        "a file logged twice for one page: {lines:#?}"
+    );
+    assert!(!err.contains("elsewhere.example"), "{err}");
+    let cut: Vec<&&str> = lines.iter().filter(|l| l.contains("(cut)")).collect();
+    assert!(
+        !cut.is_empty(),
+        "the long path is in the first 30: {lines:#?}"
+    );
+    assert!(cut.iter().all(|l| l.chars().count() < 400), "{cut:#?}");
+}

@@ -38,6 +38,7 @@ mod origin;
 pub mod pages;
 pub mod preview;
 mod push;
+mod reports;
 pub mod tls;
 mod wire;
 mod ws;
@@ -96,6 +97,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Who may read `/metrics`.
     pub metrics_access: MetricsAccess,
+    /// The budget of displays' media reports in the log.
+    pub(crate) reports: Arc<reports::ReportLog>,
     /// Serve HTTPS (and WSS) with this certificate instead of plain HTTP; cookies then
     /// get `Secure`. `None`: plain HTTP (`Secure` only behind a TLS proxy that sends
     /// `X-Forwarded-Proto: https`).
@@ -141,6 +144,7 @@ impl AppState {
             limits: Limits::default(),
             metrics: Arc::default(),
             metrics_access: MetricsAccess::default(),
+            reports: Arc::default(),
             tls: None,
             media_limits: ekran_core::media::MediaLimits::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),

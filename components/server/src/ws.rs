@@ -25,6 +25,7 @@ use crate::devices::{Bucket, DeviceLinks, Signal};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::push::{PageTally, PushClock};
+use crate::reports::{PageReports, ReportLog};
 use crate::AppState;
 
 /// How often the server pings, and how long a silent client may stay connected.
@@ -359,6 +360,8 @@ pub(crate) struct Wiring {
     /// Turns true when the server stops.
     stopping: watch::Receiver<bool>,
     audiences: Arc<wire::Audiences>,
+    /// The server's budget of report lines in the log.
+    reports: Arc<ReportLog>,
 }
 
 impl Wiring {
@@ -367,6 +370,7 @@ impl Wiring {
             live: state.liveness,
             stopping: state.stopping.subscribe(),
             audiences: state.audiences.clone(),
+            reports: state.reports.clone(),
         }
     }
 }
@@ -385,7 +389,9 @@ pub(crate) async fn serve(
         live,
         mut stopping,
         audiences,
+        reports,
     } = wiring;
+    let mut reports = PageReports::new(reports);
     if *stopping.borrow_and_update() {
         return close(socket).await;
     }
@@ -434,7 +440,9 @@ pub(crate) async fn serve(
                 };
                 last_heard = Instant::now();
                 let reply = match msg {
-                    Incoming::Text(t) => handle(session, role, &t, page, &mut control.limit),
+                    Incoming::Text(t) => {
+                        handle(session, role, &t, page, &mut control.limit, &mut reports)
+                    }
                     Incoming::Binary => Some(view::render_error(None, "bad_json", "binary frames are not commands")),
                     Incoming::Close(code) => return end(socket, code.unwrap_or(1000), "").await,
                     Incoming::Ping(p) => {
@@ -457,6 +465,11 @@ pub(crate) async fn serve(
                 }
                 if socket.outbox.stalled_for() > SEND_TIMEOUT {
                     return Err("send timed out: the page takes nothing".into());
+                }
+                if socket.reader.unfinished_for() > live.dead_after {
+                    let why = "a fragmented message was not finished in time";
+                    let _ = end(socket, 1008, why).await;
+                    return Err(why.into());
                 }
                 socket.outbox.push_control(wire::ping(), false);
             }
@@ -508,6 +521,7 @@ fn handle(
     text: &str,
     page: Option<&Page>,
     limit: &mut Limit<'_>,
+    reports: &mut PageReports,
 ) -> Option<String> {
     let arrived = std::time::Instant::now();
     let refuse = |id, code: &str, message: &str| {
@@ -522,7 +536,7 @@ fn handle(
     if role == Role::Display && text.len() <= command::MAX_COMMAND {
         match serde_json::from_str::<DisplayReport>(text) {
             Ok(report) => {
-                report_display(session, report, page, limit);
+                report_display(session, report, page, limit, reports);
                 return None;
             }
             Err(e) if report_kind(text).is_some() => {
@@ -577,6 +591,7 @@ fn report_display(
     report: DisplayReport,
     page: Option<&Page>,
     limit: &mut Limit<'_>,
+    reports: &mut PageReports,
 ) {
     if !limit.allow() {
         return;
@@ -586,6 +601,7 @@ fn report_display(
             session.report_pages(seq, count);
         }
         DisplayReport::Shown { seq } => session.report_shown(seq),
+        DisplayReport::MediaError { src, .. } if !crate::reports::is_media_path(&src) => {}
         DisplayReport::MediaError { kind, src } => {
             let kind = if matches!(kind.as_str(), "image" | "video") {
                 kind.as_str()
@@ -601,11 +617,11 @@ fn report_display(
             if let Limit::Device(links, device) = limit {
                 links.media_error(*device, kind, &src);
             }
-            tracing::info!(
-                "screen {}, node {}: a display could not show {kind} {src:?}",
-                session.id(),
-                session.node_name()
-            );
+            let now = std::time::Instant::now();
+            let node = session.node_name();
+            if let Some(line) = reports.media_error(session.id(), &node, kind, &src, now) {
+                tracing::info!("{line}");
+            }
         }
     }
 }

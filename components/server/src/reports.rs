@@ -1,0 +1,205 @@
+//! Displays' reports of media they could not show, as lines in the server's log: a
+//! technician's clue to a missing or broken file, never a way to fill the disk.
+//!
+//! - A report names a path under `/media/` (the only media a display is sent); any
+//!   other is not logged, kept or counted.
+//! - Each page is logged once per file, for at most [`PAGE_FILES`] files (its own
+//!   display script sends each file once; docs/protocol.md).
+//! - The whole server logs at most [`LOG_BURST`] such lines at once and
+//!   [`LOG_PER_MINUTE`] a minute after that; the rest are counted, and once a minute one
+//!   line says how many were left out and names the latest.
+//! - A line shows at most [`LOGGED_CHARS`] characters of the path, escaped.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Files one page is logged for, at most.
+pub(crate) const PAGE_FILES: usize = 32;
+/// Lines the server logs at once, at most (a hall's displays failing on one slide's
+/// video together).
+pub(crate) const LOG_BURST: f64 = 30.0;
+/// Lines a minute the server logs after a burst, at most.
+pub(crate) const LOG_PER_MINUTE: f64 = 30.0;
+/// Characters of a path shown in a line.
+pub(crate) const LOGGED_CHARS: usize = 200;
+
+/// Whether `src` is a path a display may report: one under `/media/`.
+pub(crate) fn is_media_path(src: &str) -> bool {
+    src.starts_with("/media/")
+}
+
+/// The server's budget for report lines (one per server, [`crate::AppState`]).
+#[derive(Debug, Default)]
+pub struct ReportLog {
+    budget: Mutex<Budget>,
+}
+
+#[derive(Debug, Default)]
+struct Budget {
+    /// Lines that may be logged now, and when that was counted (`None`: a full burst).
+    tokens: Option<(f64, Instant)>,
+    /// Lines left out since the last summary, and the latest of them.
+    skipped: usize,
+    latest: Option<String>,
+}
+
+impl ReportLog {
+    /// `line` when the budget allows it now; else counts it for [`ReportLog::summary`].
+    fn admit(&self, line: String, now: Instant) -> Option<String> {
+        let mut b = self.budget.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, at) = b.tokens.unwrap_or((LOG_BURST, now));
+        let tokens =
+            (tokens + now.duration_since(at).as_secs_f64() * LOG_PER_MINUTE / 60.0).min(LOG_BURST);
+        if tokens >= 1.0 {
+            b.tokens = Some((tokens - 1.0, now));
+            return Some(line);
+        }
+        b.tokens = Some((tokens, now));
+        b.skipped += 1;
+        b.latest = Some(line);
+        None
+    }
+
+    /// The line that says how many report lines were left out since the last call, if
+    /// any (the server's minute tick logs it).
+    pub(crate) fn summary(&self) -> Option<String> {
+        let mut b = self.budget.lock().unwrap_or_else(|e| e.into_inner());
+        let latest = b.latest.take()?;
+        let n = std::mem::take(&mut b.skipped);
+        Some(format!(
+            "{n} more media report(s) from displays not logged in the last minute (at most {LOG_PER_MINUTE} a minute are); latest: {latest}"
+        ))
+    }
+}
+
+/// One page's reports: the files it has been logged for.
+pub(crate) struct PageReports {
+    log: Arc<ReportLog>,
+    /// Hashes of the paths logged for this page (collisions only mute a page's own
+    /// reports).
+    files: HashSet<u64>,
+}
+
+impl PageReports {
+    pub(crate) fn new(log: Arc<ReportLog>) -> PageReports {
+        PageReports {
+            log,
+            files: HashSet::new(),
+        }
+    }
+
+    /// The line to log for a display on `screen`, showing `node`, that could not show
+    /// `kind` at `src` (a path under `/media/`), or `None` when this page's file was
+    /// logged already, the page has used its [`PAGE_FILES`], or the server its budget.
+    pub(crate) fn media_error(
+        &mut self,
+        screen: &str,
+        node: &str,
+        kind: &str,
+        src: &str,
+        now: Instant,
+    ) -> Option<String> {
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(src);
+        if self.files.contains(&hash) || self.files.len() >= PAGE_FILES {
+            return None;
+        }
+        self.files.insert(hash);
+        let shown: String = src.chars().take(LOGGED_CHARS).collect();
+        let cut = if shown.len() < src.len() {
+            " (cut)"
+        } else {
+            ""
+        };
+        self.log.admit(
+            format!("screen {screen}, node {node}: a display could not show {kind} {shown:?}{cut}"),
+            now,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn page(log: &Arc<ReportLog>) -> PageReports {
+        PageReports::new(log.clone())
+    }
+
+    #[test]
+    fn a_page_is_logged_once_per_file_and_for_a_bounded_number_of_files() {
+        let log = Arc::new(ReportLog::default());
+        let mut p = page(&log);
+        let now = Instant::now();
+        let first = p.media_error("1", "1.2", "video", "/media/video/a.mp4", now);
+        assert_eq!(
+            first.as_deref(),
+            Some(r#"screen 1, node 1.2: a display could not show video "/media/video/a.mp4""#)
+        );
+        assert_eq!(
+            p.media_error("1", "1.2", "video", "/media/video/a.mp4", now),
+            None
+        );
+        // Two seconds apart: the server's budget has a line for each.
+        let logged = (1..=100)
+            .filter_map(|i| {
+                let at = now + Duration::from_secs(2 * i);
+                p.media_error("1", "1", "image", &format!("/media/{i}.png"), at)
+            })
+            .count();
+        assert_eq!(logged, PAGE_FILES - 1, "one file was logged already");
+        // Another page still gets its own line for the same file.
+        assert!(page(&log)
+            .media_error("1", "1.2", "video", "/media/video/a.mp4", now)
+            .is_some());
+    }
+
+    #[test]
+    fn the_server_logs_a_burst_then_a_few_a_minute_and_sums_up_the_rest() {
+        let log = Arc::new(ReportLog::default());
+        let t0 = Instant::now();
+        // 60 pages, each reporting 10 files at once: the breaker's flood, in short.
+        let mut logged = 0;
+        for pg in 0..60 {
+            let mut p = page(&log);
+            for f in 0..10 {
+                logged += p
+                    .media_error("1", "1", "image", &format!("/media/{pg}-{f}.png"), t0)
+                    .is_some() as usize;
+            }
+        }
+        assert_eq!(logged, LOG_BURST as usize);
+        let summary = log.summary().expect("a summary");
+        assert!(
+            summary.starts_with("570 more media report(s) from displays not logged"),
+            "{summary}"
+        );
+        assert!(summary.contains(r#""/media/59-9.png""#), "{summary}");
+        assert_eq!(log.summary(), None, "nothing more left out");
+        // Two seconds later the budget has one line again.
+        let mut p = page(&log);
+        let t2 = t0 + Duration::from_secs(2);
+        assert!(p
+            .media_error("1", "1", "image", "/media/x.png", t2)
+            .is_some());
+        assert!(p
+            .media_error("1", "1", "image", "/media/y.png", t2)
+            .is_none());
+    }
+
+    #[test]
+    fn a_long_path_is_cut_in_the_line_and_only_media_paths_count() {
+        let log = Arc::new(ReportLog::default());
+        let long = format!("/media/{}", "é".repeat(3000));
+        let line = page(&log)
+            .media_error("1", "1", "image", &long, Instant::now())
+            .unwrap();
+        assert!(line.ends_with(" (cut)"), "{line}");
+        assert!(line.chars().count() < LOGGED_CHARS + 100, "{line}");
+        assert!(is_media_path("/media/video/1.mp4"));
+        assert!(!is_media_path("http://evil/x"));
+        assert!(!is_media_path("/mediaX"));
+    }
+}
