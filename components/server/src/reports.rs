@@ -1,5 +1,6 @@
-//! Displays' reports of media they could not show, as lines in the server's log: a
-//! technician's clue to a missing or broken file, never a way to fill the disk.
+//! What displays report ([`DisplayReport`]: pages, states shown, media they could not
+//! show), and the media reports as lines in the server's log: a technician's clue to a
+//! missing or broken file, never a way to fill the disk.
 //!
 //! - A report names a path under `/media/` (the only media a display is sent); any
 //!   other is not logged, kept or counted.
@@ -15,6 +16,12 @@ use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use ekran_live::Session;
+use prometheus::IntCounterVec;
+use serde::Deserialize;
+
+use crate::devices::DeviceLinks;
+
 /// Files one page is logged for, at most.
 pub(crate) const PAGE_FILES: usize = 32;
 /// Lines the server logs at once, at most (a hall's displays failing on one slide's
@@ -24,6 +31,36 @@ pub(crate) const LOG_BURST: f64 = 30.0;
 pub(crate) const LOG_PER_MINUTE: f64 = 30.0;
 /// Characters of a path shown in a line.
 pub(crate) const LOGGED_CHARS: usize = 200;
+
+/// What a display may send (docs/protocol.md); it is never answered.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum DisplayReport {
+    /// A picture or video it could not show:
+    /// `{"type":"media_error","kind":"image"|"video","src":"/media/…"}`.
+    MediaError { kind: String, src: String },
+    /// How many pages the text of the state with `seq` takes at its size:
+    /// `{"type":"pages","seq":S,"count":N}`.
+    Pages { seq: u64, count: usize },
+    /// It has the state with `seq` on screen: `{"type":"shown","seq":S}`.
+    Shown { seq: u64 },
+}
+
+impl DisplayReport {
+    /// `text` as a report: `None` when it does not claim to be one (it may be a
+    /// command), `Some(Err(why))` when it names a report's `type` but is not one.
+    pub(crate) fn parse(text: &str) -> Option<Result<DisplayReport, String>> {
+        match serde_json::from_str::<DisplayReport>(text) {
+            Ok(r) => Some(Ok(r)),
+            Err(e) => {
+                let v: serde_json::Value = serde_json::from_str(text).ok()?;
+                let kind = v.get("type")?.as_str()?;
+                matches!(kind, "pages" | "shown" | "media_error")
+                    .then(|| Err(format!("not a {kind} report: {e}")))
+            }
+        }
+    }
+}
 
 /// Whether `src` is a path a display may report: one under `/media/`.
 pub(crate) fn is_media_path(src: &str) -> bool {
@@ -87,6 +124,43 @@ impl PageReports {
         PageReports {
             log,
             files: HashSet::new(),
+        }
+    }
+
+    /// Takes `report` from a display of `session` (the caller has checked its rate):
+    /// a media report is counted in `failures` (`ekran_media_failures_total`; live pages),
+    /// kept with its `device` (paired displays) and logged as [`PageReports::media_error`]
+    /// says.
+    pub(crate) fn take(
+        &mut self,
+        session: &Session,
+        report: DisplayReport,
+        failures: Option<&IntCounterVec>,
+        device: Option<(&DeviceLinks, i64)>,
+    ) {
+        match report {
+            DisplayReport::Pages { seq, count } => {
+                session.report_pages(seq, count);
+            }
+            DisplayReport::Shown { seq } => session.report_shown(seq),
+            DisplayReport::MediaError { src, .. } if !is_media_path(&src) => {}
+            DisplayReport::MediaError { kind, src } => {
+                let kind = match kind.as_str() {
+                    "image" | "video" => kind.as_str(),
+                    _ => "other",
+                };
+                if let Some(f) = failures {
+                    f.with_label_values(&[session.id(), kind]).inc();
+                }
+                if let Some((links, id)) = device {
+                    links.media_error(id, kind, &src);
+                }
+                let node = session.node_name();
+                let now = Instant::now();
+                if let Some(line) = self.media_error(session.id(), &node, kind, &src, now) {
+                    tracing::info!("{line}");
+                }
+            }
         }
     }
 
@@ -187,6 +261,21 @@ mod tests {
         assert!(p
             .media_error("1", "1", "image", "/media/y.png", t2)
             .is_none());
+    }
+
+    #[test]
+    fn reports_are_told_from_commands_and_from_broken_reports() {
+        let r = DisplayReport::parse(r#"{"type":"shown","seq":4}"#);
+        assert!(
+            matches!(r, Some(Ok(DisplayReport::Shown { seq: 4 }))),
+            "{r:?}"
+        );
+        assert!(DisplayReport::parse(r#"{"type":"go","node":"1.2"}"#).is_none());
+        assert!(DisplayReport::parse("not json").is_none());
+        let why = DisplayReport::parse(r#"{"type":"pages","seq":-1,"count":2}"#)
+            .unwrap()
+            .unwrap_err();
+        assert!(why.starts_with("not a pages report: "), "{why}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::devices::{Bucket, DeviceLinks, Signal};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::push::{PageTally, PushClock};
-use crate::reports::{PageReports, ReportLog};
+use crate::reports::{DisplayReport, PageReports, ReportLog};
 use crate::AppState;
 
 /// How often the server pings, and how long a silent client may stay connected.
@@ -497,20 +497,6 @@ async fn close(socket: Socket) -> Result<(), String> {
     .await
 }
 
-/// What a display may send (docs/protocol.md); it is never answered.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum DisplayReport {
-    /// A picture or video it could not show:
-    /// `{"type":"media_error","kind":"image"|"video","src":"/media/…"}`.
-    MediaError { kind: String, src: String },
-    /// How many pages the text of the state with `seq` takes at its size:
-    /// `{"type":"pages","seq":S,"count":N}`.
-    Pages { seq: u64, count: usize },
-    /// It has the state with `seq` on screen: `{"type":"shown","seq":S}`.
-    Shown { seq: u64 },
-}
-
 /// Applies one text frame; returns the error reply, if any. Accepted commands reach this
 /// client through the state broadcast like everyone else. A live page (`page`) counts
 /// the command, its refusal and the push it causes in the metrics; `limit` drops
@@ -534,16 +520,20 @@ fn handle(
         Some(view::render_error(id, code, message))
     };
     if role == Role::Display && text.len() <= command::MAX_COMMAND {
-        match serde_json::from_str::<DisplayReport>(text) {
-            Ok(report) => {
-                report_display(session, report, page, limit, reports);
+        match DisplayReport::parse(text) {
+            Some(Ok(report)) => {
+                if limit.allow() {
+                    let device = match limit {
+                        Limit::Device(links, id) => Some((*links, *id)),
+                        Limit::Connection(_) => None,
+                    };
+                    let failures = page.map(|p| &p.metrics.media_failures);
+                    reports.take(session, report, failures, device);
+                }
                 return None;
             }
-            Err(e) if report_kind(text).is_some() => {
-                let what = report_kind(text).unwrap_or_default();
-                return refuse(None, "bad_json", &format!("not a {what} report: {e}"));
-            }
-            Err(_) => {}
+            Some(Err(why)) => return refuse(None, "bad_json", &why),
+            None => {}
         }
     }
     let (id, cmd) = match command::parse(text) {
@@ -575,53 +565,5 @@ fn handle(
         // The sender learns that its command was taken even though no state follows.
         Ok(Applied::Unchanged) => id.map(|id| view::render_ack(id, session.current().seq)),
         Err(r) => refuse(id, r.code, &r.message),
-    }
-}
-
-/// The `type` of a display report (`pages`, `media_error`) that `text` claims to be.
-fn report_kind(text: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let kind = v.get("type")?.as_str()?;
-    matches!(kind, "pages" | "shown" | "media_error").then(|| kind.to_owned())
-}
-
-/// Takes a display's report (rate-limited like commands; never answered).
-fn report_display(
-    session: &Session,
-    report: DisplayReport,
-    page: Option<&Page>,
-    limit: &mut Limit<'_>,
-    reports: &mut PageReports,
-) {
-    if !limit.allow() {
-        return;
-    }
-    match report {
-        DisplayReport::Pages { seq, count } => {
-            session.report_pages(seq, count);
-        }
-        DisplayReport::Shown { seq } => session.report_shown(seq),
-        DisplayReport::MediaError { src, .. } if !crate::reports::is_media_path(&src) => {}
-        DisplayReport::MediaError { kind, src } => {
-            let kind = if matches!(kind.as_str(), "image" | "video") {
-                kind.as_str()
-            } else {
-                "other"
-            };
-            if let Some(p) = page {
-                p.metrics
-                    .media_failures
-                    .with_label_values(&[session.id(), kind])
-                    .inc();
-            }
-            if let Limit::Device(links, device) = limit {
-                links.media_error(*device, kind, &src);
-            }
-            let now = std::time::Instant::now();
-            let node = session.node_name();
-            if let Some(line) = reports.media_error(session.id(), &node, kind, &src, now) {
-                tracing::info!("{line}");
-            }
-        }
     }
 }
