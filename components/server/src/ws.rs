@@ -409,6 +409,11 @@ pub(crate) async fn serve(
     let mut last_heard = Instant::now();
     let mut inflow = wire::Inflow::default();
     loop {
+        // A fragmented message must be whole within `dead_after` of its first fragment.
+        let unfinished = socket
+            .reader
+            .unfinished_since()
+            .map(|t| t + live.dead_after);
         tokio::select! {
             _ = socket.outbox.ready() => {
                 match timeout(SEND_TIMEOUT, socket.flush()).await {
@@ -427,6 +432,11 @@ pub(crate) async fn serve(
             // Not while the page's answers pile up unsent, nor faster than its bucket
             // allows (cancel-safe: a frame half read is kept and resumed).
             _ = tokio::time::sleep_until(inflow.due()), if !inflow.open() => {}
+            _ = tokio::time::sleep_until(unfinished.unwrap_or_else(Instant::now)), if unfinished.is_some() => {
+                let why = "a fragmented message was not finished in time";
+                let _ = end(socket, 1008, why).await;
+                return Err(why.into());
+            }
             msg = socket.reader.next(), if socket.outbox.takes_input() && inflow.open() => {
                 inflow.took();
                 let msg = match msg {
@@ -449,7 +459,7 @@ pub(crate) async fn serve(
                         socket.outbox.push_control(wire::pong(&p), false);
                         None
                     }
-                    Incoming::Pong => None,
+                    Incoming::Pong | Incoming::Fragment => None,
                 };
                 if let Some(r) = reply {
                     socket.outbox.push_control(wire::text(r.as_bytes()), false);
@@ -465,11 +475,6 @@ pub(crate) async fn serve(
                 }
                 if socket.outbox.stalled_for() > SEND_TIMEOUT {
                     return Err("send timed out: the page takes nothing".into());
-                }
-                if socket.reader.unfinished_for() > live.dead_after {
-                    let why = "a fragmented message was not finished in time";
-                    let _ = end(socket, 1008, why).await;
-                    return Err(why.into());
                 }
                 socket.outbox.push_control(wire::ping(), false);
             }

@@ -1,18 +1,18 @@
-//! How fast a connection's messages are read: a token bucket per connection, so that a
-//! client sending without pause (empty pings, refused commands, pongs) takes a bounded
-//! share of the async worker that also writes every screen's states.
+//! How fast a connection's frames are read: a token bucket per connection, so that a
+//! client sending without pause (empty pings, refused commands, pongs, empty fragments)
+//! takes a bounded share of the async worker that also writes every screen's states.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Messages (of any kind: text, binary, ping, pong, close) a client may send at once.
-/// A page sends a report or two per state and a pong per ping; a tablet's commands are
-/// limited further (docs/protocol.md).
-pub(crate) const MESSAGES_BURST: f64 = 200.0;
-/// Messages a second, past [`MESSAGES_BURST`]: beyond it the connection's next message
-/// is read when a token is due, and a client that floods is slowed to this rate.
-pub(crate) const MESSAGES_PER_SECOND: f64 = 100.0;
+/// Frames (of any kind: text, binary, ping, pong, close, each fragment of a message) a
+/// client may send at once. A page sends a report or two per state and a pong per ping,
+/// each one frame; a tablet's commands are limited further (docs/protocol.md).
+pub(crate) const FRAMES_BURST: f64 = 200.0;
+/// Frames a second, past [`FRAMES_BURST`]: beyond it the connection's next frame is
+/// read when a token is due, and a client that floods is slowed to this rate.
+pub(crate) const FRAMES_PER_SECOND: f64 = 100.0;
 
 /// One connection's bucket.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ pub(crate) struct Inflow {
 impl Default for Inflow {
     fn default() -> Self {
         Inflow {
-            tokens: MESSAGES_BURST,
+            tokens: FRAMES_BURST,
             at: Instant::now(),
         }
     }
@@ -32,8 +32,8 @@ impl Default for Inflow {
 
 impl Inflow {
     fn tokens(&self, now: Instant) -> f64 {
-        (self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * MESSAGES_PER_SECOND)
-            .min(MESSAGES_BURST)
+        (self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * FRAMES_PER_SECOND)
+            .min(FRAMES_BURST)
     }
 
     /// Whether the next message may be read now.
@@ -52,7 +52,7 @@ impl Inflow {
 
     fn due_at(&self, now: Instant) -> Instant {
         let missing = (1.0 - self.tokens(now)).max(0.0);
-        now + Duration::from_secs_f64(missing / MESSAGES_PER_SECOND)
+        now + Duration::from_secs_f64(missing / FRAMES_PER_SECOND)
     }
 
     /// A message was read.
@@ -74,16 +74,16 @@ mod tests {
     fn a_burst_then_the_rate() {
         let mut now = Instant::now();
         let mut f = Inflow {
-            tokens: MESSAGES_BURST,
+            tokens: FRAMES_BURST,
             at: now,
         };
-        for _ in 0..MESSAGES_BURST as usize {
+        for _ in 0..FRAMES_BURST as usize {
             assert!(f.open_at(now));
             f.took_at(now);
         }
         assert!(!f.open_at(now), "past the burst");
         let wait = f.due_at(now) - now;
-        let one = Duration::from_secs_f64(1.0 / MESSAGES_PER_SECOND);
+        let one = Duration::from_secs_f64(1.0 / FRAMES_PER_SECOND);
         assert!(wait > Duration::ZERO && wait <= one, "{wait:?}");
         now += wait;
         assert!(f.open_at(now), "a token is due");
@@ -91,7 +91,7 @@ mod tests {
         assert!(!f.open_at(now));
         // A quiet second refills 100 tokens, not more.
         now += Duration::from_secs(1);
-        for _ in 0..MESSAGES_PER_SECOND as usize {
+        for _ in 0..FRAMES_PER_SECOND as usize {
             assert!(f.open_at(now));
             f.took_at(now);
         }
@@ -103,6 +103,6 @@ mod tests {
             f.took_at(now);
             n += 1;
         }
-        assert_eq!(n, MESSAGES_BURST as usize);
+        assert_eq!(n, FRAMES_BURST as usize);
     }
 }

@@ -8,7 +8,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use tokio::time::Instant;
 
 use bytes::{Buf, Bytes};
 use fastwebsockets::{Frame, OpCode, Role, WebSocketError, WebSocketRead};
@@ -39,6 +39,10 @@ pub(crate) enum Incoming {
     Pong,
     /// The client closes (its code, if it sent one).
     Close(Option<u16>),
+    /// A fragment of a message not yet whole: nothing to act on, but a frame read like
+    /// any other (the caller's rate limit counts frames, so a stream of empty
+    /// continuation frames is slowed like a stream of pings).
+    Fragment,
 }
 
 /// Why reading stopped: a protocol error gets a close frame with this code.
@@ -148,28 +152,23 @@ impl Reader {
         }
     }
 
-    /// The next message; `Ok(None)` when the client closed the socket. Cancel-safe: a
-    /// frame partly read stays here for the next call.
+    /// What the client's next frame brings: a message, or [`Incoming::Fragment`] when
+    /// it only adds to one; `Ok(None)` when the client closed the socket. Cancel-safe:
+    /// a frame partly read stays here for the next call.
     pub(crate) async fn next(&mut self) -> Result<Option<Incoming>, ReadError> {
-        loop {
-            let frame = match self.read_frame().await {
-                Ok(f) => f,
-                Err(WebSocketError::UnexpectedEOF) => return Ok(None),
-                Err(e) => return Err(error(e)),
-            };
-            if let Some(m) = self.assemble(frame)? {
-                return Ok(Some(m));
-            }
-        }
+        let frame = match self.read_frame().await {
+            Ok(f) => f,
+            Err(WebSocketError::UnexpectedEOF) => return Ok(None),
+            Err(e) => return Err(error(e)),
+        };
+        Ok(Some(self.assemble(frame)?.unwrap_or(Incoming::Fragment)))
     }
 
-    /// How long a fragmented message has been waiting for its last fragment (zero when
-    /// none is): a client that answers pings but never finishes one would otherwise hold
-    /// its bytes for as long as it stays connected.
-    pub(crate) fn unfinished_for(&self) -> Duration {
-        self.partial
-            .as_ref()
-            .map_or(Duration::ZERO, |(_, _, since)| since.elapsed())
+    /// When the fragmented message being read began (`None` when none is): a client
+    /// that answers pings but never finishes one would otherwise hold its bytes for as
+    /// long as it stays connected.
+    pub(crate) fn unfinished_since(&self) -> Option<Instant> {
+        self.partial.as_ref().map(|(_, _, since)| *since)
     }
 
     /// One frame, resuming the read a cancelled call left.
@@ -308,11 +307,15 @@ mod tests {
         (r, theirs)
     }
 
+    /// The close code the frames in `bytes` end with (fragments before it read).
     async fn code(bytes: Vec<u8>) -> u16 {
         let (mut r, _pipe) = reader(bytes);
-        match tokio::time::timeout(Duration::from_secs(5), r.next()).await {
-            Ok(Err(ReadError::Protocol(c, _))) => c,
-            other => panic!("{other:?}"),
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), r.next()).await {
+                Ok(Ok(Some(Incoming::Fragment))) => {}
+                Ok(Err(ReadError::Protocol(c, _))) => return c,
+                other => panic!("{other:?}"),
+            }
         }
     }
 
@@ -324,8 +327,12 @@ mod tests {
         bytes.extend(client_frame(true, OP_CLOSE, &4001u16.to_be_bytes()));
         let (mut r, pipe) = reader(bytes);
         drop(pipe);
+        // Each frame is one step: the first fragment, the ping between, the last one.
+        assert!(matches!(r.next().await, Ok(Some(Incoming::Fragment))));
+        assert!(r.unfinished_since().is_some());
         assert!(matches!(r.next().await, Ok(Some(Incoming::Ping(p))) if &p[..] == b"p"));
         assert!(matches!(r.next().await, Ok(Some(Incoming::Text(t))) if t == "Сәлем, әлем"));
+        assert!(r.unfinished_since().is_none());
         assert!(matches!(
             r.next().await,
             Ok(Some(Incoming::Close(Some(4001))))
