@@ -109,15 +109,31 @@ pub fn parse(text: &str) -> Result<(Option<u64>, Command), (Option<u64>, Refusal
             ),
         ));
     }
+    let refuse = |why: String| {
+        let id = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_u64()));
+        Err((
+            id,
+            Refusal::new("bad_json", format!("not a command: {why}")),
+        ))
+    };
+    // serde would take a number as the command's position in `Command` ({"type": 1}
+    // acting as `next`): only names are commands.
+    if serde_json::from_str::<Kind>(text).is_ok_and(|k| !k.kind.is_string()) {
+        return refuse("`type` must be a command's name".into());
+    }
     match serde_json::from_str::<Incoming>(text) {
         Ok(i) => Ok((i.id, i.command)),
-        Err(e) => {
-            let id = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_u64()));
-            Err((id, Refusal::new("bad_json", format!("not a command: {e}"))))
-        }
+        Err(e) => refuse(e.to_string()),
     }
+}
+
+/// A message's `type`, whatever it is (a missing one is `null`).
+#[derive(Deserialize)]
+struct Kind {
+    #[serde(rename = "type", default)]
+    kind: serde_json::Value,
 }
 
 #[cfg(test)]
@@ -186,6 +202,26 @@ mod tests {
     #[test]
     fn refuses_garbage_with_codes() {
         assert_eq!(parse("{").unwrap_err().1.code, "bad_json");
+        // A number is not a command's name (serde would take it as a position: 1 is
+        // `next`); the refusal still names the id.
+        for text in [
+            r#"{"type":1,"id":4}"#,
+            r#"{"type":3,"n":0,"id":4}"#,
+            r#"{"id":4}"#,
+        ] {
+            let (id, r) = parse(text).unwrap_err();
+            assert_eq!((id, r.code), (Some(4), "bad_json"), "{text}: {r:?}");
+        }
+        let (_, r) = parse(r#"{"type":2}"#).unwrap_err();
+        assert!(
+            r.message.contains("`type` must be a command's name"),
+            "{r:?}"
+        );
+        // Duplicate fields stay an error.
+        let dup = parse(r#"{"type":"go","node":"1","node":"2"}"#)
+            .unwrap_err()
+            .1;
+        assert_eq!(dup.code, "bad_json", "{dup:?}");
         let (id, r) = parse(r#"{"type":"fly","id":3}"#).unwrap_err();
         assert_eq!((id, r.code), (Some(3), "bad_json"));
         assert_eq!(

@@ -8,10 +8,11 @@
 //!   display script sends each file once; docs/protocol.md).
 //! - The whole server logs at most [`LOG_BURST`] such lines at once and
 //!   [`LOG_PER_MINUTE`] a minute after that; the rest are counted, and once a minute one
-//!   line says how many were left out and names the latest.
+//!   line says how many were left out, per screen and kind, and names the latest. Every
+//!   report is still counted in `/metrics` and kept with its paired device.
 //! - A line shows at most [`LOGGED_CHARS`] characters of the path, escaped.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -50,16 +51,22 @@ impl DisplayReport {
     /// `text` as a report: `None` when it does not claim to be one (it may be a
     /// command), `Some(Err(why))` when it names a report's `type` but is not one.
     pub(crate) fn parse(text: &str) -> Option<Result<DisplayReport, String>> {
-        match serde_json::from_str::<DisplayReport>(text) {
-            Ok(r) => Some(Ok(r)),
-            Err(e) => {
-                let v: serde_json::Value = serde_json::from_str(text).ok()?;
-                let kind = v.get("type")?.as_str()?;
-                matches!(kind, "pages" | "shown" | "media_error")
-                    .then(|| Err(format!("not a {kind} report: {e}")))
-            }
+        // By name only: serde would also take a number as a variant's position.
+        let kind = serde_json::from_str::<Kind>(text).ok()?.kind;
+        let kind = kind.as_str()?;
+        if !matches!(kind, "pages" | "shown" | "media_error") {
+            return None;
         }
+        let report = serde_json::from_str::<DisplayReport>(text);
+        Some(report.map_err(|e| format!("not a {kind} report: {e}")))
     }
+}
+
+/// A message's `type`, whatever it is.
+#[derive(Deserialize)]
+struct Kind {
+    #[serde(rename = "type", default)]
+    kind: serde_json::Value,
 }
 
 /// Whether `src` is a path a display may report: one under `/media/`.
@@ -77,14 +84,21 @@ pub struct ReportLog {
 struct Budget {
     /// Lines that may be logged now, and when that was counted (`None`: a full burst).
     tokens: Option<(f64, Instant)>,
-    /// Lines left out since the last summary, and the latest of them.
-    skipped: usize,
+    /// Lines left out since the last summary, per screen and kind, and the latest.
+    skipped: BTreeMap<(String, &'static str), usize>,
     latest: Option<String>,
 }
 
 impl ReportLog {
-    /// `line` when the budget allows it now; else counts it for [`ReportLog::summary`].
-    fn admit(&self, line: String, now: Instant) -> Option<String> {
+    /// `line` (about `kind` on `screen`) when the budget allows it now; else counts it
+    /// for [`ReportLog::summary`].
+    fn admit(
+        &self,
+        screen: &str,
+        kind: &'static str,
+        line: String,
+        now: Instant,
+    ) -> Option<String> {
         let mut b = self.budget.lock().unwrap_or_else(|e| e.into_inner());
         let (tokens, at) = b.tokens.unwrap_or((LOG_BURST, now));
         let tokens =
@@ -94,7 +108,8 @@ impl ReportLog {
             return Some(line);
         }
         b.tokens = Some((tokens, now));
-        b.skipped += 1;
+        // Screens are the hall's (a bounded set), kinds three.
+        *b.skipped.entry((screen.to_owned(), kind)).or_default() += 1;
         b.latest = Some(line);
         None
     }
@@ -104,9 +119,15 @@ impl ReportLog {
     pub(crate) fn summary(&self) -> Option<String> {
         let mut b = self.budget.lock().unwrap_or_else(|e| e.into_inner());
         let latest = b.latest.take()?;
-        let n = std::mem::take(&mut b.skipped);
+        let skipped = std::mem::take(&mut b.skipped);
+        let n: usize = skipped.values().sum();
+        let by: Vec<String> = skipped
+            .iter()
+            .map(|((screen, kind), n)| format!("screen {screen} {kind} {n}"))
+            .collect();
         Some(format!(
-            "{n} more media report(s) from displays not logged in the last minute (at most {LOG_PER_MINUTE} a minute are); latest: {latest}"
+            "{n} more media report(s) from displays not logged in the last minute (at most {LOG_PER_MINUTE} a minute are): {}; all are counted in /metrics (ekran_media_failures_total) and a paired display's last 5 are on the admin's devices page; latest: {latest}",
+            by.join(", ")
         ))
     }
 }
@@ -146,7 +167,8 @@ impl PageReports {
             DisplayReport::MediaError { src, .. } if !is_media_path(&src) => {}
             DisplayReport::MediaError { kind, src } => {
                 let kind = match kind.as_str() {
-                    "image" | "video" => kind.as_str(),
+                    "image" => "image",
+                    "video" => "video",
                     _ => "other",
                 };
                 if let Some(f) = failures {
@@ -171,7 +193,7 @@ impl PageReports {
         &mut self,
         screen: &str,
         node: &str,
-        kind: &str,
+        kind: &'static str,
         src: &str,
         now: Instant,
     ) -> Option<String> {
@@ -186,10 +208,9 @@ impl PageReports {
         } else {
             ""
         };
-        self.log.admit(
-            format!("screen {screen}, node {node}: a display could not show {kind} {shown:?}{cut}"),
-            now,
-        )
+        let line =
+            format!("screen {screen}, node {node}: a display could not show {kind} {shown:?}{cut}");
+        self.log.admit(screen, kind, line, now)
     }
 }
 
@@ -245,12 +266,22 @@ mod tests {
             }
         }
         assert_eq!(logged, LOG_BURST as usize);
+        // A real broken video on screen 2, after the budget is gone: in the summary.
+        let real = page(&log).media_error("2", "2.1", "video", "/media/v.mp4", t0);
+        assert_eq!(real, None);
         let summary = log.summary().expect("a summary");
         assert!(
-            summary.starts_with("570 more media report(s) from displays not logged"),
+            summary.starts_with("571 more media report(s) from displays not logged"),
             "{summary}"
         );
-        assert!(summary.contains(r#""/media/59-9.png""#), "{summary}");
+        assert!(
+            summary.contains(": screen 1 image 570, screen 2 video 1; all are counted in /metrics"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(r#"latest: screen 2, node 2.1"#),
+            "{summary}"
+        );
         assert_eq!(log.summary(), None, "nothing more left out");
         // Two seconds later the budget has one line again.
         let mut p = page(&log);
@@ -271,6 +302,8 @@ mod tests {
             "{r:?}"
         );
         assert!(DisplayReport::parse(r#"{"type":"go","node":"1.2"}"#).is_none());
+        // A number is no report's name (serde would read 1 as `pages`).
+        assert!(DisplayReport::parse(r#"{"type":1,"seq":1,"count":2}"#).is_none());
         assert!(DisplayReport::parse("not json").is_none());
         let why = DisplayReport::parse(r#"{"type":"pages","seq":-1,"count":2}"#)
             .unwrap()
