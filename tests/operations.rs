@@ -553,3 +553,40 @@ async fn media_reports_from_displays_reach_the_log_once_per_file_and_within_a_bu
     );
     assert!(cut.iter().all(|l| l.chars().count() < 400), "{cut:#?}");
 }
+
+/// Pages connecting and leaving fill the log by a bounded amount: a page's two lines
+/// (connected, then disconnected or dropped) are logged both or neither, for at most
+/// 400 pages at once and 120 a minute after that. (30 loops opening and closing
+/// displays in open mode wrote 5 100 lines a second before.)
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_connecting_in_a_loop_reach_the_log_within_a_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start_demo(tmp.path(), state.path());
+    // Read the log as it comes: 450 pages' lines overflow the pipe, and the server
+    // would wait for the test.
+    let mut log = child.stderr.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut log, &mut s).unwrap();
+        s
+    });
+    for _ in 0..450 {
+        let (mut display, _) = connect_async(format!("ws://{addr}/ws/1?role=display"))
+            .await
+            .unwrap();
+        let first = tokio::time::timeout(GUARD, display.next()).await.unwrap();
+        assert!(matches!(first, Some(Ok(Message::Text(_)))), "{first:?}");
+        display.close(None).await.unwrap();
+    }
+    signal(&child, "TERM");
+    let (status, _) = exit(child).await;
+    let err = reading.join().unwrap();
+    assert!(status.success(), "{status}: {err}");
+    let count = |what: &str| err.lines().filter(|l| l.contains(what)).count();
+    let connected = count("display of screen 1 connected from");
+    let ended = count("display of screen 1 at 127.0.0.1:");
+    assert_eq!(connected, 400, "{err}");
+    assert_eq!(ended, connected, "a connection's lines come in pairs");
+}

@@ -30,6 +30,7 @@ mod gate;
 pub mod health;
 pub mod key;
 mod listen;
+mod log_budget;
 mod maps;
 mod media;
 mod memory;
@@ -97,8 +98,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Who may read `/metrics`.
     pub metrics_access: MetricsAccess,
-    /// The budget of displays' media reports in the log.
-    pub(crate) reports: Arc<reports::ReportLog>,
+    /// The budgets of the log lines clients cause (connections, media reports).
+    pub(crate) log_budgets: Arc<log_budget::LogBudgets>,
     /// Serve HTTPS (and WSS) with this certificate instead of plain HTTP; cookies then
     /// get `Secure`. `None`: plain HTTP (`Secure` only behind a TLS proxy that sends
     /// `X-Forwarded-Proto: https`).
@@ -144,7 +145,7 @@ impl AppState {
             limits: Limits::default(),
             metrics: Arc::default(),
             metrics_access: MetricsAccess::default(),
-            reports: Arc::default(),
+            log_budgets: Arc::default(),
             tls: None,
             media_limits: ekran_core::media::MediaLimits::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),

@@ -91,7 +91,7 @@ pub(crate) async fn serve(
     let limits = state.limits;
     let metrics = state.metrics.clone();
     let stopping = state.stopping.clone();
-    let reports = state.reports.clone();
+    let budgets = state.log_budgets.clone();
     let tls = state.tls.as_ref().map(crate::Tls::acceptor);
     let app = crate::router(state);
     let gate = Gate::new(
@@ -115,7 +115,7 @@ pub(crate) async fn serve(
                 for line in refusals.flush(now).into_iter().chain(accept_errors.flush()) {
                     tracing::warn!("{line}");
                 }
-                if let Some(line) = reports.summary() {
+                for line in budgets.summaries() {
                     tracing::info!("{line}");
                 }
                 continue;

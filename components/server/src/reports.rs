@@ -6,15 +6,15 @@
 //!   other is not logged, kept or counted.
 //! - Each page is logged once per file, for at most [`PAGE_FILES`] files (its own
 //!   display script sends each file once; docs/protocol.md).
-//! - The whole server logs at most [`LOG_BURST`] such lines at once and
-//!   [`LOG_PER_MINUTE`] a minute after that; the rest are counted, and once a minute one
-//!   line says how many were left out, per screen and kind, and names the latest. Every
-//!   report is still counted in `/metrics` and kept with its paired device.
+//! - The whole server logs at most 30 such lines at once and 30 a minute after that
+//!   ([`LogBudgets::media`]); the rest are counted, and once a minute one line says how
+//!   many were left out, per screen and kind, and names the latest. Every report is
+//!   still counted in `/metrics` and kept with its paired device.
 //! - A line shows at most [`LOGGED_CHARS`] characters of the path, escaped.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use ekran_live::Session;
@@ -22,14 +22,10 @@ use prometheus::IntCounterVec;
 use serde::Deserialize;
 
 use crate::devices::DeviceLinks;
+use crate::log_budget::LogBudgets;
 
 /// Files one page is logged for, at most.
 pub(crate) const PAGE_FILES: usize = 32;
-/// Lines the server logs at once, at most (a hall's displays failing on one slide's
-/// video together).
-pub(crate) const LOG_BURST: f64 = 30.0;
-/// Lines a minute the server logs after a burst, at most.
-pub(crate) const LOG_PER_MINUTE: f64 = 30.0;
 /// Characters of a path shown in a line.
 pub(crate) const LOGGED_CHARS: usize = 200;
 
@@ -74,74 +70,16 @@ pub(crate) fn is_media_path(src: &str) -> bool {
     src.starts_with("/media/")
 }
 
-/// The server's budget for report lines (one per server, [`crate::AppState`]).
-#[derive(Debug, Default)]
-pub struct ReportLog {
-    budget: Mutex<Budget>,
-}
-
-#[derive(Debug, Default)]
-struct Budget {
-    /// Lines that may be logged now, and when that was counted (`None`: a full burst).
-    tokens: Option<(f64, Instant)>,
-    /// Lines left out since the last summary, per screen and kind, and the latest.
-    skipped: BTreeMap<(String, &'static str), usize>,
-    latest: Option<String>,
-}
-
-impl ReportLog {
-    /// `line` (about `kind` on `screen`) when the budget allows it now; else counts it
-    /// for [`ReportLog::summary`].
-    fn admit(
-        &self,
-        screen: &str,
-        kind: &'static str,
-        line: String,
-        now: Instant,
-    ) -> Option<String> {
-        let mut b = self.budget.lock().unwrap_or_else(|e| e.into_inner());
-        let (tokens, at) = b.tokens.unwrap_or((LOG_BURST, now));
-        let tokens =
-            (tokens + now.duration_since(at).as_secs_f64() * LOG_PER_MINUTE / 60.0).min(LOG_BURST);
-        if tokens >= 1.0 {
-            b.tokens = Some((tokens - 1.0, now));
-            return Some(line);
-        }
-        b.tokens = Some((tokens, now));
-        // Screens are the hall's (a bounded set), kinds three.
-        *b.skipped.entry((screen.to_owned(), kind)).or_default() += 1;
-        b.latest = Some(line);
-        None
-    }
-
-    /// The line that says how many report lines were left out since the last call, if
-    /// any (the server's minute tick logs it).
-    pub(crate) fn summary(&self) -> Option<String> {
-        let mut b = self.budget.lock().unwrap_or_else(|e| e.into_inner());
-        let latest = b.latest.take()?;
-        let skipped = std::mem::take(&mut b.skipped);
-        let n: usize = skipped.values().sum();
-        let by: Vec<String> = skipped
-            .iter()
-            .map(|((screen, kind), n)| format!("screen {screen} {kind} {n}"))
-            .collect();
-        Some(format!(
-            "{n} more media report(s) from displays not logged in the last minute (at most {LOG_PER_MINUTE} a minute are): {}; all are counted in /metrics (ekran_media_failures_total) and a paired display's last 5 are on the admin's devices page; latest: {latest}",
-            by.join(", ")
-        ))
-    }
-}
-
 /// One page's reports: the files it has been logged for.
 pub(crate) struct PageReports {
-    log: Arc<ReportLog>,
+    log: Arc<LogBudgets>,
     /// Hashes of the paths logged for this page (collisions only mute a page's own
     /// reports).
     files: HashSet<u64>,
 }
 
 impl PageReports {
-    pub(crate) fn new(log: Arc<ReportLog>) -> PageReports {
+    pub(crate) fn new(log: Arc<LogBudgets>) -> PageReports {
         PageReports {
             log,
             files: HashSet::new(),
@@ -210,7 +148,9 @@ impl PageReports {
         };
         let line =
             format!("screen {screen}, node {node}: a display could not show {kind} {shown:?}{cut}");
-        self.log.admit(screen, kind, line, now)
+        let about = format!("screen {screen} {kind}");
+        let logged = self.log.media.admit(&about, || line.clone(), now);
+        logged.then_some(line)
     }
 }
 
@@ -219,13 +159,13 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn page(log: &Arc<ReportLog>) -> PageReports {
+    fn page(log: &Arc<LogBudgets>) -> PageReports {
         PageReports::new(log.clone())
     }
 
     #[test]
     fn a_page_is_logged_once_per_file_and_for_a_bounded_number_of_files() {
-        let log = Arc::new(ReportLog::default());
+        let log = Arc::new(LogBudgets::default());
         let mut p = page(&log);
         let now = Instant::now();
         let first = p.media_error("1", "1.2", "video", "/media/video/a.mp4", now);
@@ -253,7 +193,7 @@ mod tests {
 
     #[test]
     fn the_server_logs_a_burst_then_a_few_a_minute_and_sums_up_the_rest() {
-        let log = Arc::new(ReportLog::default());
+        let log = Arc::new(LogBudgets::default());
         let t0 = Instant::now();
         // 60 pages, each reporting 10 files at once: the breaker's flood, in short.
         let mut logged = 0;
@@ -265,11 +205,11 @@ mod tests {
                     .is_some() as usize;
             }
         }
-        assert_eq!(logged, LOG_BURST as usize);
+        assert_eq!(logged, 30);
         // A real broken video on screen 2, after the budget is gone: in the summary.
         let real = page(&log).media_error("2", "2.1", "video", "/media/v.mp4", t0);
         assert_eq!(real, None);
-        let summary = log.summary().expect("a summary");
+        let summary = log.media.summary().expect("a summary");
         assert!(
             summary.starts_with("571 more media report(s) from displays not logged"),
             "{summary}"
@@ -282,7 +222,7 @@ mod tests {
             summary.contains(r#"latest: screen 2, node 2.1"#),
             "{summary}"
         );
-        assert_eq!(log.summary(), None, "nothing more left out");
+        assert_eq!(log.media.summary(), None, "nothing more left out");
         // Two seconds later the budget has one line again.
         let mut p = page(&log);
         let t2 = t0 + Duration::from_secs(2);
@@ -313,7 +253,7 @@ mod tests {
 
     #[test]
     fn a_long_path_is_cut_in_the_line_and_only_media_paths_count() {
-        let log = Arc::new(ReportLog::default());
+        let log = Arc::new(LogBudgets::default());
         let long = format!("/media/{}", "é".repeat(3000));
         let line = page(&log)
             .media_error("1", "1", "image", &long, Instant::now())

@@ -23,9 +23,10 @@ use crate::wire::{self, Incoming, ReadError, Socket};
 use crate::devices::{Bucket, DeviceLinks, Signal};
 
 use crate::error::AppError;
+use crate::log_budget::LogBudgets;
 use crate::metrics::Metrics;
 use crate::push::{PageTally, PushClock};
-use crate::reports::{DisplayReport, PageReports, ReportLog};
+use crate::reports::{DisplayReport, PageReports};
 use crate::AppState;
 
 /// How often the server pings, and how long a silent client may stay connected.
@@ -211,6 +212,7 @@ pub async fn upgrade(
     let connections = state.connections.clone();
     let links = state.device_links.clone();
     let metrics = state.metrics.clone();
+    let budgets = state.log_budgets.clone();
     Ok(ws.on_upgrade(move |socket| async move {
         let mut page = connections.enter(session.id(), role, metrics.clone());
         let mut registration = match access {
@@ -224,23 +226,27 @@ pub async fn upgrade(
                 _ => Limit::Connection(Bucket::default()),
             },
         };
-        let screen = session.id().to_owned();
         let since = Instant::now();
-        tracing::info!("{} of screen {screen} connected from {peer}", role.name());
+        // The connection's two lines, both or neither: a client connecting in a loop
+        // cannot fill the log (the minute's summary counts what was left out).
+        let page_name = format!("{} of screen {}", role.name(), session.id());
+        let connected = format!("{page_name} connected from {peer}");
+        let logged =
+            budgets
+                .pages
+                .admit(&page_name, || connected.clone(), std::time::Instant::now());
+        if logged {
+            tracing::info!("{connected}");
+        }
         let ended = serve(socket, &session, role, wiring, Some(&mut page), control).await;
         let after = humane(since.elapsed());
+        if ended.is_err() {
+            metrics.errors.with_label_values(&["websocket"]).inc();
+        }
         match ended {
-            Ok(()) => tracing::info!(
-                "{} of screen {screen} at {peer} disconnected after {after}",
-                role.name()
-            ),
-            Err(e) => {
-                metrics.errors.with_label_values(&["websocket"]).inc();
-                tracing::info!(
-                    "{} of screen {screen} at {peer} dropped after {after}: {e}",
-                    role.name()
-                );
-            }
+            _ if !logged => {}
+            Ok(()) => tracing::info!("{page_name} at {peer} disconnected after {after}"),
+            Err(e) => tracing::info!("{page_name} at {peer} dropped after {after}: {e}"),
         }
     }))
 }
@@ -360,8 +366,8 @@ pub(crate) struct Wiring {
     /// Turns true when the server stops.
     stopping: watch::Receiver<bool>,
     audiences: Arc<wire::Audiences>,
-    /// The server's budget of report lines in the log.
-    reports: Arc<ReportLog>,
+    /// The server's budgets of log lines.
+    budgets: Arc<LogBudgets>,
 }
 
 impl Wiring {
@@ -370,7 +376,7 @@ impl Wiring {
             live: state.liveness,
             stopping: state.stopping.subscribe(),
             audiences: state.audiences.clone(),
-            reports: state.reports.clone(),
+            budgets: state.log_budgets.clone(),
         }
     }
 }
@@ -389,9 +395,9 @@ pub(crate) async fn serve(
         live,
         mut stopping,
         audiences,
-        reports,
+        budgets,
     } = wiring;
-    let mut reports = PageReports::new(reports);
+    let mut reports = PageReports::new(budgets);
     if *stopping.borrow_and_update() {
         return close(socket).await;
     }
