@@ -104,6 +104,20 @@ async fn upgrade(io: &mut (dyn Io + '_), addr: SocketAddr) {
     );
 }
 
+/// A server with `live` liveness and a short text, and a display's raw socket on it,
+/// past the handshake (frames are the test's to write and read).
+async fn raw_display(live: Liveness) -> (common::Server, TcpStream) {
+    let s = start_tweaked(
+        hall_with_text(&["1"], &["1", "1.1"], &both("мәтін", "текст")),
+        Vec::new(),
+        |st| st.liveness = live,
+    )
+    .await;
+    let mut client = TcpStream::connect(s.addr).await.unwrap();
+    upgrade(&mut client, s.addr).await;
+    (s, client)
+}
+
 /// A tablet's `go` to the `i`th of 1.1 and 1.2, and the display's state for it, the
 /// next `seq` after `seq`: nothing waits for a stuck page (a wait would end the test at
 /// GUARD). Returns the state as it came.
@@ -362,14 +376,7 @@ async fn flooding_page(frame: Vec<u8>) {
 /// such clients stalled every screen for seconds before.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_sending_without_pause_is_read_at_a_bounded_rate() {
-    let s = start_tweaked(
-        hall_with_text(&["1"], &["1", "1.1"], &both("мәтін", "текст")),
-        Vec::new(),
-        |st| st.liveness = Liveness::default(),
-    )
-    .await;
-    let mut client = TcpStream::connect(s.addr).await.unwrap();
-    upgrade(&mut client, s.addr).await;
+    let (_s, mut client) = raw_display(Liveness::default()).await;
     let pings: Vec<u8> = [0x89, 0x80, 1, 2, 3, 4].repeat(400);
     let sent = Instant::now();
     client.write_all(&pings).await.unwrap();
@@ -426,14 +433,7 @@ async fn a_page_that_never_finishes_a_message_is_closed_though_it_answers_pings(
         ping_every: Duration::from_secs(2),
         dead_after: Duration::from_secs(3),
     };
-    let s = start_tweaked(
-        hall_with_text(&["1"], &["1", "1.1"], &both("мәтін", "текст")),
-        Vec::new(),
-        |st| st.liveness = live,
-    )
-    .await;
-    let mut client = TcpStream::connect(s.addr).await.unwrap();
-    upgrade(&mut client, s.addr).await;
+    let (_s, mut client) = raw_display(live).await;
     // A text frame without FIN: 4 KB of a message that never ends.
     let mut first = vec![0x01, 0x80 | 126];
     first.extend_from_slice(&4000u16.to_be_bytes());
@@ -495,14 +495,7 @@ async fn a_page_that_never_finishes_a_message_is_closed_though_it_answers_pings(
 /// server's worker whole before: 199 million frames in 22 s.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn continuation_frames_are_read_at_the_bounded_rate_too() {
-    let s = start_tweaked(
-        hall_with_text(&["1"], &["1", "1.1"], &both("мәтін", "текст")),
-        Vec::new(),
-        |st| st.liveness = Liveness::default(),
-    )
-    .await;
-    let mut client = TcpStream::connect(s.addr).await.unwrap();
-    upgrade(&mut client, s.addr).await;
+    let (_s, mut client) = raw_display(Liveness::default()).await;
     let frame = |head: u8, payload: &[u8]| {
         let mut f = vec![head, 0x80 | payload.len() as u8];
         f.extend(masked(payload));
