@@ -10,6 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::mpsc;
 
+use crate::rate::TokenBucket;
+
 /// How long a pairing code waits for an admin.
 pub const PAIRING_TTL: Duration = Duration::from_secs(10 * 60);
 /// A page that asked about its request within this is still showing its code (pages
@@ -341,7 +343,7 @@ struct Live {
     offline_since: Option<SystemTime>,
     /// Whether an offline alert was raised and not yet followed by "back online".
     alerted: bool,
-    bucket: Option<(f64, Instant)>,
+    bucket: Option<TokenBucket>,
 }
 
 /// A device's state at run time, for the admin.
@@ -458,16 +460,9 @@ impl DeviceLinks {
         let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
         let live = d.entry(device).or_default();
         let now = Instant::now();
-        let (tokens, at) = live.bucket.unwrap_or((COMMAND_BURST, now));
-        let tokens = (tokens + now.duration_since(at).as_secs_f64() * COMMANDS_PER_SECOND)
-            .min(COMMAND_BURST);
-        if tokens >= 1.0 {
-            live.bucket = Some((tokens - 1.0, now));
-            true
-        } else {
-            live.bucket = Some((tokens, now));
-            false
-        }
+        live.bucket
+            .get_or_insert_with(|| TokenBucket::full(COMMAND_BURST, COMMANDS_PER_SECOND, now))
+            .take(now)
     }
 
     /// Keeps a media error `device` reported (the last [`MEDIA_ERRORS_KEPT`]; the same
@@ -523,34 +518,22 @@ fn unix_ms(t: SystemTime) -> i64 {
 
 /// A token bucket for one connection without a device (a script with the control key).
 #[derive(Debug)]
-pub struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
+pub struct Bucket(TokenBucket);
 
 impl Default for Bucket {
     fn default() -> Self {
-        Bucket {
-            tokens: COMMAND_BURST,
-            at: Instant::now(),
-        }
+        Bucket(TokenBucket::full(
+            COMMAND_BURST,
+            COMMANDS_PER_SECOND,
+            Instant::now(),
+        ))
     }
 }
 
 impl Bucket {
     /// Whether one more command may go now.
     pub fn allow(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens = (self.tokens
-            + now.duration_since(self.at).as_secs_f64() * COMMANDS_PER_SECOND)
-            .min(COMMAND_BURST);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.0.take(Instant::now())
     }
 }
 

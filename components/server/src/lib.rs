@@ -39,6 +39,7 @@ mod origin;
 pub mod pages;
 pub mod preview;
 mod push;
+mod rate;
 mod reports;
 pub mod tls;
 mod wire;

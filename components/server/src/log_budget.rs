@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::rate::TokenBucket;
+
 /// The server's budgets (one per server, [`crate::AppState`]).
 #[derive(Debug)]
 pub(crate) struct LogBudgets {
@@ -62,8 +64,8 @@ pub(crate) struct LogBudget {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Lines that may be logged now, and when that was counted (`None`: a full burst).
-    tokens: Option<(f64, Instant)>,
+    /// Lines that may be logged (`None`: a full burst, not used yet).
+    tokens: Option<TokenBucket>,
     /// Lines left out since the last summary, by what they are about, and the latest.
     skipped: BTreeMap<String, usize>,
     latest: Option<String>,
@@ -90,14 +92,13 @@ impl LogBudget {
     /// `line()` becomes the summary's latest.
     pub(crate) fn admit(&self, about: &str, line: impl FnOnce() -> String, now: Instant) -> bool {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (tokens, at) = s.tokens.unwrap_or((self.burst, now));
-        let refill = now.saturating_duration_since(at).as_secs_f64() * self.per_minute / 60.0;
-        let tokens = (tokens + refill).min(self.burst);
-        if tokens >= 1.0 {
-            s.tokens = Some((tokens - 1.0, now));
+        let (burst, per_second) = (self.burst, self.per_minute / 60.0);
+        let tokens = s
+            .tokens
+            .get_or_insert_with(|| TokenBucket::full(burst, per_second, now));
+        if tokens.take(now) {
             return true;
         }
-        s.tokens = Some((tokens, now));
         *s.skipped.entry(about.to_owned()).or_default() += 1;
         s.latest = Some(line());
         false

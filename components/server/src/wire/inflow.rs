@@ -2,9 +2,9 @@
 //! client sending without pause (empty pings, refused commands, pongs, empty fragments)
 //! takes a bounded share of the async worker that also writes every screen's states.
 
-use std::time::Duration;
+use std::time::Instant;
 
-use tokio::time::Instant;
+use crate::rate::TokenBucket;
 
 /// Frames (of any kind: text, binary, ping, pong, close, each fragment of a message) a
 /// client may send at once. A page sends a report or two per state and a pong per ping,
@@ -17,90 +17,67 @@ pub(crate) const FRAMES_PER_SECOND: f64 = 100.0;
 /// One connection's bucket.
 #[derive(Debug)]
 pub(crate) struct Inflow {
-    tokens: f64,
-    at: Instant,
+    bucket: TokenBucket,
 }
 
 impl Default for Inflow {
     fn default() -> Self {
         Inflow {
-            tokens: FRAMES_BURST,
-            at: Instant::now(),
+            bucket: TokenBucket::full(FRAMES_BURST, FRAMES_PER_SECOND, Instant::now()),
         }
     }
 }
 
 impl Inflow {
-    fn tokens(&self, now: Instant) -> f64 {
-        (self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * FRAMES_PER_SECOND)
-            .min(FRAMES_BURST)
-    }
-
-    /// Whether the next message may be read now.
+    /// Whether the next frame may be read now.
     pub(crate) fn open(&self) -> bool {
-        self.open_at(Instant::now())
+        self.bucket.ready(Instant::now())
     }
 
-    fn open_at(&self, now: Instant) -> bool {
-        self.tokens(now) >= 1.0
+    /// When the next frame may be read (now, if it may).
+    pub(crate) fn due(&self) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.bucket.due(Instant::now()))
     }
 
-    /// When the next message may be read (now, if it may).
-    pub(crate) fn due(&self) -> Instant {
-        self.due_at(Instant::now())
-    }
-
-    fn due_at(&self, now: Instant) -> Instant {
-        let missing = (1.0 - self.tokens(now)).max(0.0);
-        now + Duration::from_secs_f64(missing / FRAMES_PER_SECOND)
-    }
-
-    /// A message was read.
+    /// A frame was read (when [`Inflow::open`] said it may be).
     pub(crate) fn took(&mut self) {
-        self.took_at(Instant::now());
-    }
-
-    fn took_at(&mut self, now: Instant) {
-        self.tokens = (self.tokens(now) - 1.0).max(0.0);
-        self.at = now;
+        self.bucket.take(Instant::now());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn a_burst_then_the_rate() {
         let mut now = Instant::now();
-        let mut f = Inflow {
-            tokens: FRAMES_BURST,
-            at: now,
-        };
+        let mut f = TokenBucket::full(FRAMES_BURST, FRAMES_PER_SECOND, now);
         for _ in 0..FRAMES_BURST as usize {
-            assert!(f.open_at(now));
-            f.took_at(now);
+            assert!(f.ready(now));
+            f.take(now);
         }
-        assert!(!f.open_at(now), "past the burst");
-        let wait = f.due_at(now) - now;
+        assert!(!f.ready(now), "past the burst");
+        let wait = f.due(now) - now;
         let one = Duration::from_secs_f64(1.0 / FRAMES_PER_SECOND);
         assert!(wait > Duration::ZERO && wait <= one, "{wait:?}");
         now += wait;
-        assert!(f.open_at(now), "a token is due");
-        f.took_at(now);
-        assert!(!f.open_at(now));
+        assert!(f.ready(now), "a token is due");
+        f.take(now);
+        assert!(!f.ready(now));
         // A quiet second refills 100 tokens, not more.
         now += Duration::from_secs(1);
         for _ in 0..FRAMES_PER_SECOND as usize {
-            assert!(f.open_at(now));
-            f.took_at(now);
+            assert!(f.ready(now));
+            f.take(now);
         }
-        assert!(!f.open_at(now));
+        assert!(!f.ready(now));
         // A long quiet refills the burst, not more.
         now += Duration::from_secs(60);
         let mut n = 0;
-        while f.open_at(now) {
-            f.took_at(now);
+        while f.ready(now) {
+            f.take(now);
             n += 1;
         }
         assert_eq!(n, FRAMES_BURST as usize);
